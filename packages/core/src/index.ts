@@ -1,0 +1,4 @@
+export * from './contract';
+export * from './blocks';
+export * from './rng';
+export * from './errors';
