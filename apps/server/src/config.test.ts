@@ -1,0 +1,72 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCliArgs } from './cli-args';
+import { loadRunConfig, ServerConfigError, summariseRunConfig } from './config';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'starling-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function failure(p: Promise<unknown>): Promise<ServerConfigError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ServerConfigError);
+    return e as ServerConfigError;
+  }
+  throw new Error('expected a ServerConfigError');
+}
+const failureSync = (fn: () => unknown) => failure(Promise.resolve().then(fn));
+
+describe('parseCliArgs', () => {
+  it('fills defaults and reads every flag', () => {
+    const d = parseCliArgs([]);
+    expect(d.help).toBe(false);
+    if (d.help) return;
+    expect(d.options).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '.data' });
+    expect(d.options.webDist).toMatch(/apps[/\\]web[/\\]dist$/);
+    const r = parseCliArgs(['--port', '0', '--host', '0.0.0.0', '--data-dir', '/tmp/d', '--config', 'run.json', '--web-dist', 'w']);
+    expect(r.help === false && r.options).toMatchObject({ port: 0, host: '0.0.0.0', dataDir: '/tmp/d', configFile: 'run.json', webDist: 'w' });
+    expect(parseCliArgs(['--help']).help).toBe(true);
+  });
+
+  it('rejects bad ports, unknown flags and stray arguments with a clear message', async () => {
+    expect((await failureSync(() => parseCliArgs(['--port', 'http']))).message).toContain('--port');
+    expect((await failureSync(() => parseCliArgs(['--port', '70000']))).message).toContain('port');
+    expect((await failureSync(() => parseCliArgs(['--prot', '1']))).message).toContain('--prot');
+    await failureSync(() => parseCliArgs(['extra']));
+  });
+});
+
+describe('loadRunConfig', () => {
+  it('uses defaults without a file and reads a JSON file', async () => {
+    expect((await loadRunConfig(undefined)).algorithm).toBe('rfast');
+    const file = join(dir, 'ok.json');
+    await writeFile(file, JSON.stringify({ algorithm: 'dpsgd', shards: { count: 3 } }));
+    const c = await loadRunConfig(file);
+    expect(c.algorithm).toBe('dpsgd');
+    expect(c.shards.count).toBe(3);
+    expect(summariseRunConfig('r1', c)).toContain('dpsgd');
+  });
+
+  it('names the file and each invalid field', async () => {
+    const file = join(dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ lr: 0, shards: { count: -2 } }));
+    const e = await failure(loadRunConfig(file));
+    expect(e.message).toContain(file);
+    expect(e.issues.map((i) => i.path).sort()).toEqual(['lr', 'shards.count']);
+  });
+
+  it('reports unreadable and non-JSON files', async () => {
+    expect((await failure(loadRunConfig(join(dir, 'missing.json')))).message).toContain('cannot read');
+    const file = join(dir, 'broken.json');
+    await writeFile(file, '{ "lr": ');
+    expect((await failure(loadRunConfig(file))).message).toContain('not valid JSON');
+  });
+});

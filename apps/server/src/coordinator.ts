@@ -1,0 +1,139 @@
+import { buildTopology, neighboursOf, type PeerId, type PeerNeighbours, type TopologyOptions } from '@starling/core';
+import type { RunConfig } from '@starling/protocol';
+
+/**
+ * Membership of one run, without sockets or clocks: who is live, which shard each peer trains on,
+ * the topology over the live peers and its epoch. Every join or leave rebuilds the topology and
+ * starts a new epoch (algorithms.md 1.6).
+ */
+
+/** A peer that must be told about a new epoch. */
+export interface EpochUpdate {
+  peerId: PeerId;
+  epoch: number;
+  neighbours: PeerNeighbours;
+}
+
+export type JoinResult =
+  | { ok: true; peerId: PeerId; shard: number; epoch: number; neighbours: PeerNeighbours; updates: EpochUpdate[] }
+  | { ok: false; code: 'run-full'; message: string };
+
+export interface LeaveResult {
+  epoch: number;
+  updates: EpochUpdate[];
+}
+
+export type CoordinatorConfig = Pick<RunConfig, 'topology' | 'shards' | 'maxPeers' | 'seed'>;
+
+export class Coordinator {
+  private nextId: PeerId = 0;
+  private currentEpoch = 0;
+  /** Live peers and their shard, in join order. */
+  private readonly shardOfPeer = new Map<PeerId, number>();
+  private neighbourLists = new Map<PeerId, PeerNeighbours>();
+
+  constructor(private readonly config: CoordinatorConfig) {}
+
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  /** Live peers, ascending. */
+  members(): PeerId[] {
+    return [...this.shardOfPeer.keys()].sort((a, b) => a - b);
+  }
+
+  has(id: PeerId): boolean {
+    return this.shardOfPeer.has(id);
+  }
+
+  shardOf(id: PeerId): number | undefined {
+    return this.shardOfPeer.get(id);
+  }
+
+  neighboursOf(id: PeerId): PeerNeighbours | undefined {
+    return this.neighbourLists.get(id);
+  }
+
+  /**
+   * Admit a new peer: a fresh id (ids are never reused, so late frames from a departed peer cannot
+   * be mistaken for a newcomer's), the least-used shard, and a new epoch.
+   */
+  join(): JoinResult {
+    if (this.shardOfPeer.size >= this.config.maxPeers) {
+      return { ok: false, code: 'run-full', message: `the run already has ${this.config.maxPeers} peers (maxPeers)` };
+    }
+    const peerId = this.nextId++;
+    const shard = this.leastUsedShard();
+    this.shardOfPeer.set(peerId, shard);
+    const updates = this.rebuild().filter((u) => u.peerId !== peerId);
+    return { ok: true, peerId, shard, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(peerId)!, updates };
+  }
+
+  /** Remove a live peer (left, disconnected or timed out); null if it was not live. */
+  leave(id: PeerId): LeaveResult | null {
+    if (!this.shardOfPeer.delete(id)) return null;
+    const updates = this.rebuild();
+    return { epoch: this.currentEpoch, updates };
+  }
+
+  /**
+   * Start the next epoch over the current members and return the peers whose neighbour lists
+   * changed. `members` is part of the lists, so after a join or leave that is every live peer, as
+   * it must be: the epoch number tags every data frame and all trackers reset together.
+   */
+  private rebuild(): EpochUpdate[] {
+    this.currentEpoch++;
+    const members = this.members();
+    const next = new Map<PeerId, PeerNeighbours>();
+    if (members.length > 0) {
+      const topology = buildTopology(this.config.topology.kind, members, this.topologyOptions(members));
+      for (const id of members) next.set(id, neighboursOf(topology, id));
+    }
+    const updates: EpochUpdate[] = [];
+    for (const [id, lists] of next) {
+      const before = this.neighbourLists.get(id);
+      if (before === undefined || !sameNeighbours(before, lists)) {
+        updates.push({ peerId: id, epoch: this.currentEpoch, neighbours: lists });
+      }
+    }
+    this.neighbourLists = next;
+    return updates;
+  }
+
+  private topologyOptions(members: PeerId[]): TopologyOptions {
+    const { k, root, branching } = this.config.topology;
+    const opts: TopologyOptions = { seed: this.config.seed };
+    if (k !== undefined) opts.k = k;
+    if (branching !== undefined) opts.branching = branching;
+    // A configured root that is not live (yet, or any more) falls back to the topology's default.
+    if (root !== undefined && members.includes(root)) opts.root = root;
+    return opts;
+  }
+
+  /** The shard fewest live peers train on; ties go to the lowest index. */
+  private leastUsedShard(): number {
+    const use = new Array<number>(this.config.shards.count).fill(0);
+    for (const s of this.shardOfPeer.values()) use[s]++;
+    let best = 0;
+    for (let s = 1; s < use.length; s++) if (use[s] < use[best]) best = s;
+    return best;
+  }
+}
+
+function sameList(a: readonly PeerId[], b: readonly PeerId[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function sameNeighbours(a: PeerNeighbours, b: PeerNeighbours): boolean {
+  return (
+    sameList(a.rIn, b.rIn) &&
+    sameList(a.rOut, b.rOut) &&
+    sameList(a.cIn, b.cIn) &&
+    sameList(a.cOut, b.cOut) &&
+    sameList(a.undirected, b.undirected) &&
+    sameList(a.members, b.members)
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * Entry point: npx tsx apps/server/src/main.ts [--config file.json] [--port 8080] [--data-dir .data]
+ */
+import { parseCliArgs, USAGE } from './cli-args';
+import { loadRunConfig, ServerConfigError, summariseRunConfig } from './config';
+import { startServer } from './server';
+
+async function main(): Promise<void> {
+  const cli = parseCliArgs(process.argv.slice(2));
+  if (cli.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { options } = cli;
+  const runConfig = await loadRunConfig(options.configFile);
+  const server = await startServer({ options, runConfig });
+  console.log(summariseRunConfig(server.run.runId, runConfig));
+  console.log(`starling server listening on ${server.url} (data dir ${options.dataDir})`);
+  // Pack/load MNIST now, so the first peer does not wait for it.
+  server.data.warm().then(
+    () => console.log('mnist: ready'),
+    (e: unknown) => console.error(`mnist: not available, data requests will fail: ${(e as Error).message}`),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1); // a second Ctrl-C forces it
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ServerConfigError) console.error(`error: ${e.message}`);
+  else console.error(e);
+  process.exit(2);
+});

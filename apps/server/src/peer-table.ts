@@ -1,0 +1,149 @@
+import type { PeerId } from '@starling/core';
+import type { PeerState, PeerSummary, TelemetryPayload } from '@starling/protocol';
+
+/**
+ * What the server knows about each peer for the dashboard and for liveness: identity, the latest
+ * telemetry, a bounded history of reports and when it was last heard from. Times are passed in,
+ * so the table is deterministic under test.
+ */
+
+export interface TelemetrySample extends TelemetryPayload {
+  /** Unix time (ms) the report arrived. */
+  at: number;
+}
+
+/** Fixed-capacity FIFO: the oldest sample is overwritten once full. */
+export class RingBuffer<T> {
+  private readonly items: (T | undefined)[];
+  private head = 0;
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    this.items = new Array<T | undefined>(capacity);
+  }
+
+  push(item: T): void {
+    this.items[(this.head + this.size) % this.capacity] = item;
+    if (this.size < this.capacity) this.size++;
+    else this.head = (this.head + 1) % this.capacity;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Oldest first. */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.size; i++) out.push(this.items[(this.head + i) % this.capacity] as T);
+    return out;
+  }
+}
+
+interface PeerRecord {
+  id: PeerId;
+  state: PeerState;
+  backend: string;
+  device?: string;
+  shard: number;
+  joinedAt: number;
+  lastSeen: number;
+  latest?: TelemetrySample;
+  history: RingBuffer<TelemetrySample>;
+}
+
+export interface PeerTableLimits {
+  /** Reports kept per peer. */
+  history: number;
+  /** Departed peers kept before the oldest is dropped. */
+  departedKept: number;
+}
+
+export class PeerTable {
+  private readonly records = new Map<PeerId, PeerRecord>();
+  /** Departed peers, oldest first, to bound memory over a long run. */
+  private readonly departed: PeerId[] = [];
+
+  constructor(private readonly limits: PeerTableLimits) {}
+
+  add(id: PeerId, info: { backend: string; device?: string; shard: number }, now: number): void {
+    this.records.set(id, {
+      id,
+      state: 'live',
+      backend: info.backend,
+      device: info.device,
+      shard: info.shard,
+      joinedAt: now,
+      lastSeen: now,
+      history: new RingBuffer<TelemetrySample>(this.limits.history),
+    });
+  }
+
+  /** Note that a live peer was heard from. */
+  touch(id: PeerId, now: number): void {
+    const r = this.records.get(id);
+    if (r !== undefined && r.state === 'live') r.lastSeen = Math.max(r.lastSeen, now);
+  }
+
+  record(id: PeerId, t: TelemetryPayload, now: number): void {
+    const r = this.records.get(id);
+    if (r === undefined || r.state !== 'live') return;
+    const sample: TelemetrySample = { ...t, at: now };
+    r.latest = sample;
+    r.backend = t.backend;
+    r.history.push(sample);
+    r.lastSeen = Math.max(r.lastSeen, now);
+  }
+
+  /** Mark a peer gone; its record stays for the dashboard until `departedKept` newer ones exist. */
+  markGone(id: PeerId, state: Exclude<PeerState, 'live'>, now: number): void {
+    const r = this.records.get(id);
+    if (r === undefined || r.state !== 'live') return;
+    r.state = state;
+    r.lastSeen = Math.max(r.lastSeen, now);
+    this.departed.push(id);
+    while (this.departed.length > this.limits.departedKept) this.records.delete(this.departed.shift()!);
+  }
+
+  /** Live peers not heard from for more than `timeoutMs`. */
+  silent(now: number, timeoutMs: number): PeerId[] {
+    const out: PeerId[] = [];
+    for (const r of this.records.values()) if (r.state === 'live' && now - r.lastSeen > timeoutMs) out.push(r.id);
+    return out;
+  }
+
+  history(id: PeerId): TelemetrySample[] {
+    return this.records.get(id)?.history.toArray() ?? [];
+  }
+
+  /** One row per known peer, ascending id. */
+  summaries(): PeerSummary[] {
+    const rows: PeerSummary[] = [];
+    for (const r of this.records.values()) rows.push(summarise(r));
+    return rows.sort((a, b) => a.id - b.id);
+  }
+}
+
+function summarise(r: PeerRecord): PeerSummary {
+  const t = r.latest;
+  const row: PeerSummary = {
+    id: r.id,
+    state: r.state,
+    backend: r.backend,
+    shard: r.shard,
+    epoch: t?.epoch ?? 0,
+    steps: t?.steps ?? 0,
+    samples: t?.samples ?? 0,
+    loss: t?.loss ?? null,
+    accuracy: t?.accuracy ?? null,
+    stepsPerSec: t?.stepsPerSec ?? 0,
+    neighbours: t?.neighbours ?? 0,
+    framesLost: t?.framesLost ?? 0,
+    framesRejected: t?.framesRejected ?? 0,
+    lastSeen: r.lastSeen,
+    joinedAt: r.joinedAt,
+  };
+  if (r.device !== undefined) row.device = r.device;
+  return row;
+}

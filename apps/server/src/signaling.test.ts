@@ -1,0 +1,316 @@
+import { buildTopology, neighboursOf, type PeerId } from '@starling/core';
+import type {
+  EpochPayload,
+  ObservingPayload,
+  PeersPayload,
+  RejectedPayload,
+  RunStatePayload,
+  SignalRelayPayload,
+  TelemetryPayload,
+} from '@starling/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SERVER_TUNING } from './config';
+import type { RunningServer } from './server';
+import { emitRaw, joinPeer, nextEvent, openClient, startTestServer, type Client } from './test-support';
+
+const offer = { type: 'offer', sdp: 'v=0\r\n' } as const;
+const telemetry: TelemetryPayload = {
+  steps: 10,
+  samples: 320,
+  loss: 1.5,
+  stepsPerSec: 20,
+  backend: 'wasm',
+  bytesSent: 1,
+  bytesReceived: 2,
+  framesSent: 3,
+  framesReceived: 4,
+  framesLost: 0,
+  framesRejected: 0,
+  computeMs: 5,
+  commMs: 6,
+  epoch: 1,
+  neighbours: 0,
+};
+
+let server: RunningServer | undefined;
+const clients: Client[] = [];
+
+async function start(...args: Parameters<typeof startTestServer>): Promise<RunningServer> {
+  server = await startTestServer(...args);
+  return server;
+}
+async function peer(url: string) {
+  const p = await joinPeer(url);
+  clients.push(p.socket);
+  return p;
+}
+async function client(url: string): Promise<Client> {
+  const c = await openClient(url);
+  clients.push(c);
+  return c;
+}
+const epochWith = (members: PeerId[]) => (p: EpochPayload) => JSON.stringify(p.members) === JSON.stringify(members);
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.disconnect();
+  await server?.close();
+  server = undefined;
+});
+
+describe('membership over socket.io', () => {
+  it('welcomes two peers with different ids and the exponential graph over both', async () => {
+    const s = await start({ topology: { kind: 'exponential' }, shards: { count: 4 } });
+    const a = await peer(s.url);
+    const aEpoch = nextEvent<EpochPayload>(a.socket, 'epoch');
+    const b = await peer(s.url);
+    expect(a.welcome.peerId).not.toBe(b.welcome.peerId);
+    expect(a.welcome.runId).toBe(s.run.runId);
+    const ids = [a.welcome.peerId, b.welcome.peerId];
+    const t = buildTopology('exponential', ids);
+    expect(b.welcome.neighbours).toEqual(neighboursOf(t, b.welcome.peerId));
+    expect(a.welcome.neighbours.members).toEqual([a.welcome.peerId]);
+    const update = await aEpoch;
+    expect(update.epoch).toBe(b.welcome.epoch);
+    expect(update.neighbours).toEqual(neighboursOf(t, a.welcome.peerId));
+    expect(a.welcome.shard.index).not.toBe(b.welcome.shard.index);
+    expect(b.welcome.shard.url).toBe(`/data/mnist/train/shard/${b.welcome.shard.index}`);
+    expect(b.welcome.config.shards.count).toBe(4);
+  });
+
+  it('a third join bumps the epoch and moves both earlier peers to it', async () => {
+    const s = await start({ topology: { kind: 'ring' } });
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const aNext = nextEvent(a.socket, 'epoch', epochWith([0, 1, 2]));
+    const bNext = nextEvent(b.socket, 'epoch', epochWith([0, 1, 2]));
+    const c = await peer(s.url);
+    expect(c.welcome.epoch).toBe(b.welcome.epoch + 1);
+    const t = buildTopology('ring', [0, 1, 2]);
+    for (const [p, u] of [[a, await aNext], [b, await bNext]] as const) {
+      expect(u.epoch).toBe(c.welcome.epoch);
+      expect(u.neighbours).toEqual(neighboursOf(t, p.welcome.peerId));
+    }
+  });
+
+  it('a disconnect starts a new epoch without the departed peer', async () => {
+    const s = await start();
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const c = await peer(s.url);
+    const aNext = nextEvent(a.socket, 'epoch', epochWith([0, 2]));
+    const cNext = nextEvent(c.socket, 'epoch', epochWith([0, 2]));
+    b.socket.disconnect();
+    const [ua, uc] = await Promise.all([aNext, cNext]);
+    expect(ua.epoch).toBe(c.welcome.epoch + 1);
+    expect(uc.epoch).toBe(ua.epoch);
+    expect(s.run.coordinator.members()).toEqual([0, 2]);
+    expect(s.run.counters.leaves).toBe(1);
+    expect(s.run.peers.summaries().find((r) => r.id === 1)?.state).toBe('left');
+  });
+
+  it('an explicit leave starts a new epoch and the connection may join again as a new peer', async () => {
+    const s = await start();
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const aNext = nextEvent(a.socket, 'epoch', epochWith([0]));
+    b.socket.emit('leave', {});
+    await aNext;
+    const again = nextEvent<{ peerId: number }>(b.socket, 'welcome');
+    b.socket.emit('hello', { role: 'peer', backend: 'wasm' });
+    expect((await again).peerId).toBe(2);
+  });
+
+  it('drops a silent peer after peerTimeoutMs and disconnects it', async () => {
+    let now = 1_000_000;
+    const s = await start({ peerTimeoutMs: 5000 }, { clock: () => now });
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    now += 4000;
+    // a speaks (a relayed signal proves the server handled it); b stays silent
+    const relayed = nextEvent(b.socket, 'signal');
+    a.socket.emit('signal', { to: b.welcome.peerId, data: offer });
+    await relayed;
+    now += 2000; // b: 6000 ms silent, a: 2000 ms
+    const aNext = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId]));
+    const bGone = nextEvent(b.socket, 'disconnect');
+    s.hub.sweep();
+    await Promise.all([aNext, bGone]);
+    expect(s.run.counters.timeouts).toBe(1);
+    expect(s.run.peers.summaries().find((r) => r.id === b.welcome.peerId)?.state).toBe('timed-out');
+  });
+
+  it('refuses a peer beyond maxPeers', async () => {
+    const s = await start({ maxPeers: 1 });
+    await peer(s.url);
+    const c = await client(s.url);
+    const r = nextEvent<RejectedPayload>(c, 'rejected');
+    c.emit('hello', { role: 'peer', backend: 'wasm' });
+    expect(await r).toMatchObject({ event: 'hello', code: 'run-full' });
+  });
+});
+
+describe('signal relay', () => {
+  it('relays between two live peers with the sender id', async () => {
+    const s = await start();
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const got = nextEvent<SignalRelayPayload>(b.socket, 'signal');
+    a.socket.emit('signal', { to: b.welcome.peerId, data: offer });
+    expect(await got).toEqual({ from: a.welcome.peerId, data: offer });
+    const back = nextEvent<SignalRelayPayload>(a.socket, 'signal');
+    const cand = { type: 'candidate', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } } as const;
+    b.socket.emit('signal', { to: a.welcome.peerId, data: cand });
+    expect(await back).toEqual({ from: b.welcome.peerId, data: cand });
+    expect(s.run.counters.signalsRelayed).toBe(2);
+  });
+
+  it('refuses unknown, departed and own ids', async () => {
+    const s = await start();
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const gone = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId]));
+    b.socket.disconnect();
+    await gone;
+    for (const to of [999, b.welcome.peerId, a.welcome.peerId]) {
+      const r = nextEvent<RejectedPayload>(a.socket, 'rejected');
+      a.socket.emit('signal', { to, data: offer });
+      expect(await r).toMatchObject({ event: 'signal', code: 'unknown-peer' });
+    }
+    expect(s.run.counters.rejectedByCode['unknown-peer']).toBe(3);
+    expect(s.run.counters.signalsRelayed).toBe(0);
+  });
+});
+
+describe('bad input', () => {
+  it('rejects and counts malformed payloads and keeps serving', async () => {
+    const s = await start();
+    const c = await client(s.url);
+    const cases: [string, unknown[], RejectedPayload['code']][] = [
+      ['telemetry', [telemetry], 'hello-required'],
+      ['signal', [{ to: 0, data: offer }], 'hello-required'],
+      ['hello', [42], 'invalid-payload'],
+      ['hello', ['peer'], 'invalid-payload'],
+      ['hello', [null], 'invalid-payload'],
+      ['hello', [[1, 2]], 'invalid-payload'],
+      ['hello', [], 'invalid-payload'],
+      ['hello', [{ role: 'peer', backend: 7 }], 'invalid-payload'],
+      ['hello', [{ role: 'peer' }], 'invalid-payload'],
+      ['shutdown', [{}], 'unknown-event'],
+    ];
+    for (const [event, args, code] of cases) {
+      const r = nextEvent<RejectedPayload>(c, 'rejected');
+      emitRaw(c, event, ...args);
+      const got = await r;
+      expect(got.code, `${event} ${JSON.stringify(args)}`).toBe(code);
+      expect(got.event).toBe(event);
+    }
+    // After all that the same connection can still join.
+    const welcome = nextEvent<{ peerId: number }>(c, 'welcome');
+    c.emit('hello', { role: 'peer', backend: 'wasm' });
+    await welcome;
+
+    const badPeerPayloads: [string, unknown][] = [
+      ['telemetry', { ...telemetry, loss: 'low' }],
+      ['telemetry', { ...telemetry, steps: -5 }],
+      ['telemetry', 'fast'],
+      ['signal', { to: 'everyone', data: offer }],
+      ['signal', { to: 0, data: { type: 'offer', sdp: 'x'.repeat(100 * 1024) } }],
+      ['signal', { to: 0, data: { ...offer, blob: 'y'.repeat(70 * 1024) } }],
+      ['leave', { now: true }],
+      ['hello', { role: 'peer', backend: 'wasm' }],
+    ];
+    const wantCodes = ['invalid-payload', 'invalid-payload', 'invalid-payload', 'invalid-payload', 'invalid-payload', 'invalid-payload', 'invalid-payload', 'already-joined'];
+    for (let i = 0; i < badPeerPayloads.length; i++) {
+      const [event, payload] = badPeerPayloads[i];
+      const r = nextEvent<RejectedPayload>(c, 'rejected');
+      emitRaw(c, event, payload);
+      const got = await r;
+      expect(got.code, event).toBe(wantCodes[i]);
+      if (got.code === 'invalid-payload') expect(got.message.length).toBeGreaterThan(0);
+    }
+    const total = cases.length + badPeerPayloads.length;
+    expect(s.run.counters.rejected).toBe(total);
+    const byCode = s.run.counters.rejectedByCode;
+    expect(byCode['invalid-payload'] + byCode['hello-required'] + byCode['unknown-event'] + byCode['already-joined']).toBe(total);
+    expect(s.run.counters.internalErrors).toBe(0);
+    expect(s.run.coordinator.members()).toEqual([0]);
+
+    // The server still serves others.
+    const other = await peer(s.url);
+    expect(other.welcome.peerId).toBe(1);
+    const res = await fetch(`${s.url}/api/run`);
+    expect(res.status).toBe(200);
+  });
+
+  it('drops a connection whose packet exceeds the transport limit, and only that one', async () => {
+    const s = await start();
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const bGone = nextEvent(b.socket, 'disconnect');
+    const aNext = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId]));
+    emitRaw(b.socket, 'signal', { to: 0, data: { type: 'offer', sdp: 'z'.repeat(SERVER_TUNING.maxHttpBufferSize + 1) } });
+    await Promise.all([bGone, aNext]);
+    const relayed = nextEvent(a.socket, 'signal');
+    const c = await peer(s.url);
+    c.socket.emit('signal', { to: a.welcome.peerId, data: offer });
+    expect(await relayed).toEqual({ from: c.welcome.peerId, data: offer });
+  });
+
+  it('names the offending field in the rejection message', async () => {
+    const s = await start();
+    const a = await peer(s.url);
+    const r = nextEvent<RejectedPayload>(a.socket, 'rejected');
+    emitRaw(a.socket, 'telemetry', { ...telemetry, framesLost: 1.5 });
+    expect((await r).message).toContain('framesLost');
+  });
+
+  it('refuses peer events from observers', async () => {
+    const s = await start();
+    const o = await client(s.url);
+    const seen = nextEvent<ObservingPayload>(o, 'observing');
+    o.emit('hello', { role: 'observer', backend: 'none' });
+    await seen;
+    const r = nextEvent<RejectedPayload>(o, 'rejected');
+    o.emit('telemetry', telemetry);
+    expect(await r).toMatchObject({ code: 'not-a-peer', event: 'telemetry' });
+  });
+});
+
+describe('telemetry and observers', () => {
+  it('stores telemetry per peer and shows it to observers', async () => {
+    const s = await start();
+    const o = await client(s.url);
+    const observing = nextEvent<ObservingPayload>(o, 'observing');
+    const firstPeers = nextEvent<PeersPayload>(o, 'peers');
+    o.emit('hello', { role: 'observer', backend: 'none' });
+    expect((await observing).runId).toBe(s.run.runId);
+    expect((await firstPeers).peers).toEqual([]);
+
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    a.socket.emit('telemetry', telemetry);
+    a.socket.emit('telemetry', { ...telemetry, steps: 20, loss: 1.2, accuracy: 0.5 });
+    const relayed = nextEvent(b.socket, 'signal');
+    a.socket.emit('signal', { to: b.welcome.peerId, data: offer }); // handled after both reports
+    await relayed;
+    expect(s.run.peers.history(a.welcome.peerId).map((t) => t.steps)).toEqual([10, 20]);
+
+    const summary = nextEvent<PeersPayload>(o, 'peers', (p) => p.peers.some((r) => r.steps === 20));
+    s.hub.broadcastPeers();
+    const row = (await summary).peers.find((r) => r.id === a.welcome.peerId)!;
+    expect(row).toMatchObject({ state: 'live', steps: 20, loss: 1.2, accuracy: 0.5, backend: 'wasm' });
+    expect(s.run.counters.telemetryReports).toBe(2);
+  });
+
+  it('pushes run-state changes to every client', async () => {
+    const s = await start({ lossRate: 0.1 });
+    const c = await client(s.url);
+    const first = nextEvent<RunStatePayload>(c, 'run-state');
+    c.emit('hello', { role: 'peer', backend: 'wasm' });
+    expect(await first).toEqual({ paused: false, lossRate: 0.1 });
+    const next = nextEvent<RunStatePayload>(c, 'run-state');
+    const res = await fetch(`${s.url}/api/run/state`, { method: 'POST', body: JSON.stringify({ paused: true, lossRate: 0.3 }) });
+    expect(res.status).toBe(200);
+    expect(await next).toEqual({ paused: true, lossRate: 0.3 });
+  });
+});

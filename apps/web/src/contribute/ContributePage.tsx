@@ -1,0 +1,110 @@
+import { useEffect, useRef, useState } from 'react';
+import type { PeerRuntime, PeerStatus } from '@starling/peer';
+import { createPeerRuntime } from '../peer';
+import { backendLabel, formatBytes, formatDuration, plannedBackendText } from './format';
+import { Sparkline } from './Sparkline';
+
+const POLL_MS = 500;
+const SPARK_POINTS = 120;
+
+const PHASE_TEXT: Record<PeerStatus['phase'], string> = {
+  idle: 'Not contributing',
+  'selecting-backend': 'Checking your GPU…',
+  connecting: 'Joining the run…',
+  downloading: 'Downloading your share of the data…',
+  training: 'Training',
+  paused: 'Paused by the run owner',
+  reconnecting: 'Lost the server; reconnecting…',
+  stopped: 'Stopped. Thank you!',
+  error: 'Stopped by an error',
+};
+
+export function ContributePage() {
+  const runtime = useRef<PeerRuntime | null>(null);
+  const [status, setStatus] = useState<PeerStatus | null>(null);
+  const [losses, setLosses] = useState<number[]>([]);
+  const hasWebGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
+
+  useEffect(() => {
+    const t = setInterval(() => {
+      const s = runtime.current?.status();
+      if (!s) return;
+      setStatus(s);
+      if (s.loss !== null && s.phase === 'training') {
+        setLosses((prev) => (prev.length >= SPARK_POINTS ? [...prev.slice(1), s.loss!] : [...prev, s.loss!]));
+      }
+    }, POLL_MS);
+    return () => clearInterval(t);
+  }, []);
+
+  const start = () => {
+    setLosses([]);
+    runtime.current ??= createPeerRuntime(setStatus);
+    void runtime.current.start();
+  };
+  const stop = () => void runtime.current?.stop();
+  const active = status !== null && !['idle', 'stopped', 'error'].includes(status.phase);
+
+  return (
+    <main className="page">
+      <h1>Starling</h1>
+      <p className="lede">Lend this tab's GPU to a shared training run. Nothing is installed; close the tab to stop.</p>
+      {!active && (
+        <section className="card">
+          <p>{plannedBackendText(hasWebGpu)}</p>
+          <p className="muted">
+            You will download a slice of the training data (a few MB) and exchange model updates directly with
+            other volunteers over WebRTC.
+          </p>
+          <button className="primary" onClick={start} data-testid="start">
+            {status?.phase === 'error' || status?.phase === 'stopped' ? 'Contribute again' : 'Start contributing'}
+          </button>
+        </section>
+      )}
+      {status?.error && (
+        <section className="card error" role="alert" data-testid="error">
+          <strong>{status.error.message}</strong>
+        </section>
+      )}
+      {status && status.phase !== 'idle' && <StatusPanel s={status} losses={losses} onStop={stop} active={active} />}
+    </main>
+  );
+}
+
+function StatusPanel({ s, losses, onStop, active }: { s: PeerStatus; losses: number[]; onStop: () => void; active: boolean }) {
+  const elapsed = s.startedAt ? Date.now() - s.startedAt : 0;
+  const fellBack = s.backendAttempts.filter((a) => !a.ok);
+  return (
+    <section className="card" data-testid="status">
+      <div className="row">
+        <span className={`phase phase-${s.phase}`} data-testid="phase">{PHASE_TEXT[s.phase]}</span>
+        {active && <button onClick={onStop} data-testid="stop">Stop</button>}
+      </div>
+      {s.phase === 'downloading' && s.download && (
+        <progress max={s.download.total ?? undefined} value={s.download.loaded} aria-label="data download" />
+      )}
+      <dl className="grid">
+        <dt>Running on</dt>
+        <dd data-testid="backend">{backendLabel(s.backend)}{s.device ? ` · ${s.device}` : ''}</dd>
+        <dt>Your contribution</dt>
+        <dd data-testid="contribution">{s.samples.toLocaleString()} samples · {s.steps.toLocaleString()} steps · {formatDuration(elapsed)}</dd>
+        <dt>Speed</dt>
+        <dd>{s.stepsPerSec.toFixed(1)} steps/s</dd>
+        <dt>Local loss</dt>
+        <dd data-testid="loss">{s.loss === null ? '—' : s.loss.toFixed(4)} <Sparkline values={losses} /></dd>
+        <dt>Peers connected</dt>
+        <dd data-testid="peers">{s.neighboursOpen} of {s.neighboursWanted} neighbours · {s.members} in the run</dd>
+        <dt>Run</dt>
+        <dd>{s.runId ?? '—'} · {s.algorithm ?? '—'} · epoch {s.epoch}</dd>
+        <dt>Network</dt>
+        <dd>sent {formatBytes(s.bytesSent)}, received {formatBytes(s.bytesReceived)}, frames lost {s.framesLost}, rejected {s.framesRejected}</dd>
+      </dl>
+      {fellBack.length > 0 && (
+        <details>
+          <summary>Why not {fellBack.map((a) => a.name).join(', ')}?</summary>
+          <ul>{fellBack.map((a) => <li key={a.name}>{a.name}: {a.reason}</li>)}</ul>
+        </details>
+      )}
+    </section>
+  );
+}

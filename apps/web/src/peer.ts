@@ -1,0 +1,30 @@
+import { PeerRuntime, type PeerStatus } from '@starling/peer';
+import SimplePeer from 'simple-peer/simplepeer.min.js';
+
+declare global {
+  interface Window {
+    /** The running peer, for the e2e tests and for curious volunteers in the console. */
+    starling?: PeerRuntime;
+  }
+}
+
+/** Backend order: `?backends=wasm,cpu` overrides it (tests pin a tab to WebGPU this way). */
+function backendOrder(): ('webgpu' | 'webgl' | 'wasm' | 'cpu')[] {
+  const q = new URLSearchParams(location.search).get('backends');
+  const all = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+  if (!q) return [...all];
+  const picked = q.split(',').filter((b): b is (typeof all)[number] => (all as readonly string[]).includes(b));
+  return picked.length > 0 ? picked : [...all];
+}
+
+export function createPeerRuntime(onChange: (s: PeerStatus) => void): PeerRuntime {
+  const runtime = new PeerRuntime({
+    serverUrl: location.origin,
+    createPeer: (opts) => new SimplePeer(opts),
+    backends: backendOrder(),
+    backendOptions: { wasmPaths: '/tfjs-wasm/' },
+    onChange,
+  });
+  window.starling = runtime;
+  return runtime;
+}

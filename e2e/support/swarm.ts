@@ -1,0 +1,56 @@
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { PeerStatus } from '@starling/peer';
+
+/** One volunteer: its own browser context (own storage, own WebRTC stack) and page. */
+export interface Volunteer {
+  context: BrowserContext;
+  page: Page;
+  label: string;
+}
+
+/** Opens the contribute page in a fresh context and clicks the call to action. */
+export async function joinVolunteer(browser: Browser, url: string, label: string, query = ''): Promise<Volunteer> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${label}] page error: ${e.message}`));
+  await page.goto(`${url}/${query}`);
+  await page.getByTestId('start').click();
+  return { context, page, label };
+}
+
+export function status(v: Volunteer): Promise<PeerStatus> {
+  return v.page.evaluate(() => {
+    if (!window.starling) throw new Error('no peer runtime on the page');
+    return window.starling.status();
+  });
+}
+
+/** The tab's raw parameters (numbers survive the structured clone exactly as float32 values). */
+export async function modelOf(v: Volunteer): Promise<Float32Array> {
+  const arr = await v.page.evaluate(() => {
+    const m = window.starling?.model();
+    return m ? Array.from(m) : null;
+  });
+  if (!arr) throw new Error(`${v.label} has no model yet`);
+  return Float32Array.from(arr);
+}
+
+/** Polls `check` until it returns a value, failing with the last state after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | null>, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== null) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function closeAll(vs: Volunteer[]): Promise<void> {
+  await Promise.all(vs.map((v) => v.context.close().catch(() => {})));
+}

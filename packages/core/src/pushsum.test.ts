@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { PushSum } from './pushsum';
+import { MsgKind, type PeerId, type PeerNeighbours } from './contract';
+import {
+  Network,
+  feedInvalid,
+  leastSquares,
+  makePeers,
+  malformed,
+  neighbourhood,
+  worstError,
+} from './baseline.test-driver';
+
+const LR = 0.3;
+
+function make(blockSize: number, tau: number) {
+  return (id: PeerId, neighbours: PeerNeighbours, x0: Float32Array) =>
+    new PushSum({ id, x0, lr: LR, blockSize, epoch: 0, neighbours, tau });
+}
+
+/** Push-sum moves numerator and weight, never creates them: sum x = sum x0 - lr sum g, sum w = n. */
+function massError(peers: PushSum[], net: Network): { numerator: number; weight: number } {
+  let worst = 0;
+  let scale = 0;
+  for (let c = 0; c < net.gradSum.length; c++) {
+    let sum = 0;
+    for (const p of peers) sum += p.numerator()[c];
+    worst = Math.max(worst, Math.abs(sum + LR * net.gradSum[c]));
+    scale = Math.max(scale, Math.abs(sum));
+  }
+  let weight = 0;
+  for (let b = 0; b < peers[0].weights().length; b++) {
+    let w = 0;
+    for (const p of peers) w += p.weights()[b];
+    weight = Math.max(weight, Math.abs(w - peers.length));
+  }
+  return { numerator: worst / scale, weight };
+}
+
+describe('PushSum', () => {
+  it('names itself sgp for tau = 0 and osgp otherwise', () => {
+    const nb = neighbourhood([0, 1]).get(0)!;
+    const base = { id: 0, x0: new Float32Array(3), lr: LR, blockSize: 2, epoch: 0, neighbours: nb };
+    expect(new PushSum(base).name).toBe('sgp');
+    expect(new PushSum({ ...base, tau: 3 }).name).toBe('osgp');
+    expect(() => new PushSum({ ...base, tau: -1 })).toThrow(/tau/);
+  });
+
+  it('pushes to i + 2^(t mod ceil(log2 n)) and keeps stepping only tau rounds ahead of its in-messages', () => {
+    const members = [0, 1, 2, 3, 4, 5]; // m = 3: offsets 1, 2, 4
+    const peers = makePeers(members, make(5, 4), 12);
+    const p = peers[2];
+    const targets: number[] = [];
+    const g = new Float32Array(12);
+    for (let t = 0; t < 5; t++) {
+      expect(p.ready()).toBe(true);
+      p.beginStep();
+      const envs = p.applyGradient(g);
+      expect(new Set(envs.map((e) => e.to)).size).toBe(1);
+      expect(envs.map((e) => [e.msg.kind, e.msg.seq, e.reliable])).toEqual([0, 1, 2].map(() => [MsgKind.PushSum, t, true]));
+      targets.push(envs[0].to);
+    }
+    expect(targets).toEqual([3, 4, 0, 3, 4]);
+    expect(p.ready()).toBe(false); // 5 = tau + 1 steps without any in-message
+    const sgp = makePeers(members, make(5, 0), 12)[2];
+    sgp.applyGradient(g);
+    expect(sgp.ready()).toBe(false);
+  });
+
+  it('SGP converges on an IID problem with several blocks per model', () => {
+    const members = [0, 1, 2, 3, 4, 5];
+    const problem = leastSquares({ n: 6, dim: 12, rows: 36, seed: 51, iid: true });
+    const peers = makePeers(members, make(5, 0), problem.dim);
+    new Network(peers, problem, { seed: 2, speeds: [1, 2, 1, 0.5, 1, 3] }).run(300);
+    expect(worstError(peers, problem.xStar!)).toBeLessThan(1e-3);
+  });
+
+  it('OSGP converges on an IID problem with several blocks per model', () => {
+    const members = [0, 1, 2, 3, 4];
+    const problem = leastSquares({ n: 5, dim: 12, rows: 36, seed: 53, iid: true });
+    const peers = makePeers(members, make(5, 3), problem.dim);
+    new Network(peers, problem, { seed: 3, speeds: [1, 2, 1, 0.5, 3] }).run(300);
+    expect(worstError(peers, problem.xStar!)).toBeLessThan(1e-3);
+  });
+
+  it('SGP holds messages of rounds it has not stepped: uneven interleavings give the lockstep result', () => {
+    const members = [0, 1, 2, 3, 4, 5, 6];
+    const problem = leastSquares({ n: 7, dim: 12, rows: 36, seed: 57, iid: false });
+    const lockstep = makePeers(members, make(5, 0), problem.dim);
+    new Network(lockstep, problem, { seed: 1 }).runLockstep(40);
+    const uneven = makePeers(members, make(5, 0), problem.dim);
+    const net = new Network(uneven, problem, { seed: 5, speeds: [8, 1, 0.2, 3, 1, 5, 0.5] });
+    net.run(40);
+    expect(net.aheadDeliveries).toBeGreaterThan(0);
+    for (let i = 0; i < members.length; i++) expect(uneven[i].model()).toEqual(lockstep[i].model());
+  });
+
+  for (const tau of [0, 2]) {
+    it(`conserves numerator and weight under uneven interleavings (tau = ${tau})`, () => {
+      const members = [0, 1, 2, 3, 4, 5];
+      const problem = leastSquares({ n: 6, dim: 12, rows: 36, seed: 59, iid: false });
+      const peers = makePeers(members, make(5, tau), problem.dim);
+      const net = new Network(peers, problem, { seed: 14, speeds: [5, 1, 0.3, 2, 1, 1] });
+      net.run(50);
+      expect(net.queued()).toBe(0);
+      const err = massError(peers, net);
+      expect(err.numerator).toBeLessThan(1e-5);
+      expect(err.weight).toBeLessThan(1e-12);
+    });
+  }
+
+  it('rejects malformed messages without touching its state, then steps as if nothing happened', () => {
+    const members = [0, 1, 2, 3, 4];
+    const problem = leastSquares({ n: 5, dim: 12, rows: 36, seed: 61, iid: false });
+    const peers = makePeers(members, make(5, 0), problem.dim);
+    const net = new Network(peers, problem, { seed: 4 });
+    net.run(3);
+    const envs = net.takeStep(0); // round 3: to 0 + 2^(3 mod 3) = peer 1
+    const valid = envs[0].msg;
+    expect(envs[0].to).toBe(1);
+    const specific: [string, typeof valid][] = [
+      ['member that is not this round\'s in-peer', { ...valid, from: 3 }],
+      ['weight share 0', { ...valid, aux: 0 }],
+      ['negative weight share', { ...valid, aux: -0.5 }],
+      ['weight share above n', { ...valid, aux: 6 }],
+      ['a round this in-peer already sent', { ...valid, seq: 0 }],
+      ['its next round, skipping this one', { ...valid, seq: valid.seq + 3 }],
+      ['kind of another algorithm', { ...valid, kind: MsgKind.GossipModel }],
+    ];
+    const res = feedInvalid(peers[1], [...malformed(valid), ...specific]);
+    expect(res.notRejected).toEqual([]);
+    expect(res.modelChanged).toBe(false);
+    net.post(0, envs);
+    net.run(10);
+    const ref = makePeers(members, make(5, 0), problem.dim);
+    new Network(ref, problem, { seed: 1 }).runLockstep(10);
+    for (let i = 0; i < members.length; i++) expect(peers[i].model()).toEqual(ref[i].model());
+  });
+
+  it('restarts on a membership change without deadlock and keeps converging', () => {
+    const members = [0, 1, 2, 3, 4, 5];
+    const problem = leastSquares({ n: 6, dim: 12, rows: 36, seed: 67, iid: true });
+    const peers = makePeers(members, make(5, 0), problem.dim);
+    const net = new Network(peers, problem, { seed: 6, speeds: [1, 2, 0.5, 1, 3, 1] });
+    net.run(20, true);
+    net.changeEpoch(1, [4], neighbourhood([0, 1, 2, 3, 5]));
+    net.run(300);
+    expect(worstError(net.peers, problem.xStar!)).toBeLessThan(1e-3);
+    for (const p of net.peers as PushSum[]) for (const w of p.weights()) expect(w).toBeGreaterThan(0.1);
+  });
+
+  it('is plain SGD with one member', () => {
+    const problem = leastSquares({ n: 1, dim: 6, rows: 18, seed: 4, iid: false });
+    const [p] = makePeers([0], make(4, 0), problem.dim);
+    const expected = new Float32Array(problem.dim);
+    const g = new Float32Array(problem.dim);
+    for (let t = 0; t < 5; t++) {
+      expect(p.ready()).toBe(true);
+      problem.grad(0, p.params(), g);
+      expect(p.applyGradient(g)).toEqual([]);
+      problem.grad(0, expected, g);
+      for (let c = 0; c < g.length; c++) expected[c] -= LR * g[c];
+    }
+    expect(p.model()).toEqual(expected);
+  });
+});

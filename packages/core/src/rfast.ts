@@ -1,0 +1,309 @@
+/**
+ * R-FAST, robust fully-asynchronous gradient tracking (docs/algorithms.md section 1).
+ *
+ * Contract mapping: the first `applyGradient` is the initialisation g_i(x0) (z = g = grad, then the
+ * push of steps 5-6). After that `beginStep` runs steps 1-3 synchronously, `params` is x_new, and
+ * `applyGradient` runs steps 4-6 and returns one V message per block per G_R out-neighbour and one
+ * RHO message per block per G_C out-neighbour, all unreliable: a later running sum contains every
+ * earlier one, so loss, duplication and reordering only delay mass.
+ *
+ * Two storage choices differ from the spec's table without changing the arithmetic:
+ * - z is float64 (the table says float32): z exchanges mass with the float64 running sums every
+ *   step, and float32 rounding there would break the conservation law of section 1.4 at the 1e-7
+ *   level. Everything sent along G_R (v) stays float32.
+ * - one running sum serves every G_C out-neighbour: with uniform C_ki = C_ii all rho_ki are equal.
+ *
+ * Step size: beginStep consumes arrived mass (step 3) before the descent (step 1), so the descent
+ * uses the whole tracker and, on a regular graph, alpha is an ordinary single-worker rate (the
+ * spec's order would scale it by C_ii = 1/(d+1)).
+ */
+import {
+  MsgKind,
+  type AlgoStats,
+  type Algorithm,
+  type AlgorithmName,
+  type CommonOptions,
+  type Envelope,
+  type Message,
+  type PeerId,
+  type PeerNeighbours,
+} from './contract';
+import { allFinite, blockLayout, blockStart, isValidBlock, type BlockLayout } from './blocks';
+import { ConfigError } from './errors';
+import { consumeMass, descendAndMix, trackAndPush } from './rfast-kernels';
+import {
+  blockViews,
+  indexById,
+  makeMassInLinks,
+  makePullLinks,
+  validateNeighbours,
+  type MassInLink,
+  type PullLink,
+} from './rfast-links';
+
+export interface RFastOptions extends CommonOptions {
+  /**
+   * Send increments C_ki * z_i instead of running sums (kind NaiveDelta); the receiver adds them
+   * up. Loses mass whenever a message is lost: exists to show why R-FAST sends running sums.
+   */
+  naive?: boolean;
+}
+
+/** Read-only views into a peer's state, for invariant checks in tests. Do not write through them. */
+export interface RFastInspection {
+  readonly x: Float32Array;
+  readonly v: Float32Array;
+  readonly z: Float64Array;
+  readonly g: Float32Array;
+  /** Out-neighbour k on G_C -> rho_ki, everything pushed to k in this epoch (one shared buffer). */
+  readonly rho: ReadonlyMap<PeerId, Float64Array>;
+  /** In-neighbour j on G_C -> newest running sum received from j. */
+  readonly rhoNew: ReadonlyMap<PeerId, Float64Array>;
+  /** In-neighbour j on G_C -> the part of rhoNew already added to z. */
+  readonly rhoTilde: ReadonlyMap<PeerId, Float64Array>;
+  readonly seq: number;
+  readonly epoch: number;
+  /** False until the first gradient has initialised z and g. */
+  readonly initialised: boolean;
+}
+
+type Verdict = 'ok' | 'rejected' | 'stale';
+
+export class RFast implements Algorithm {
+  readonly name: AlgorithmName;
+  readonly id: PeerId;
+  readonly dim: number;
+
+  private readonly naive: boolean;
+  private readonly lr: number;
+  private readonly layout: BlockLayout;
+  /** x and x_new swap roles each step; model() and params() are views of whichever is current. */
+  private x: Float32Array;
+  private readonly v: Float32Array;
+  private xNew: Float32Array;
+  private readonly g: Float32Array;
+  private readonly z: Float64Array;
+  private readonly vBlocks: Float32Array[];
+  /** Naive variant: after step 5 z equals each pushed increment, so it is sent straight from z. */
+  private readonly zBlocks: Float64Array[];
+
+  private epoch: number;
+  private seq = 0;
+  private initialised = false;
+  private begun = false;
+  private rOut: PeerId[] = [];
+  private pull: PullLink[] = [];
+  private pullIndex = new Map<PeerId, number>();
+  private massIn: MassInLink[] = [];
+  private massInIndex = new Map<PeerId, number>();
+  private cOut: PeerId[] = [];
+  /**
+   * rho_ki for every G_C out-neighbour k at once: with uniform C_ki = C_ii each k receives the same
+   * share every step, so within an epoch all rho_ki are equal and one buffer holds them.
+   */
+  private rho: Float64Array;
+  private rhoBlocks: Float64Array[];
+  /** The pulled copies the mixing kernel loops over, gathered once per epoch rather than per step. */
+  private vhats: Float32Array[] = [];
+  /** R_ij = 1/(|rIn|+1), the receiver's own row. */
+  private rWeight = 1;
+  /** C_ki = 1/(|cOut|+1), the sender's own column. */
+  private cWeight = 1;
+  private readonly counters: AlgoStats = { steps: 0, messagesIn: 0, rejected: 0, stale: 0 };
+
+  constructor(opts: RFastOptions) {
+    if (!(opts.lr > 0) || !Number.isFinite(opts.lr)) throw new ConfigError(`lr must be a positive number, got ${opts.lr}`);
+    if (!Number.isInteger(opts.blockSize) || opts.blockSize <= 0) {
+      throw new ConfigError(`blockSize must be a positive integer, got ${opts.blockSize}`);
+    }
+    if (!(opts.x0 instanceof Float32Array) || opts.x0.length === 0 || !allFinite(opts.x0)) {
+      throw new ConfigError('x0 must be a non-empty Float32Array of finite values');
+    }
+    if (!Number.isSafeInteger(opts.epoch) || opts.epoch < 0) {
+      throw new ConfigError(`epoch must be a non-negative integer, got ${opts.epoch}`);
+    }
+    this.naive = opts.naive === true;
+    this.name = this.naive ? 'rfast-naive' : 'rfast';
+    this.id = opts.id;
+    this.dim = opts.x0.length;
+    this.lr = opts.lr;
+    this.layout = blockLayout(this.dim, opts.blockSize);
+    this.x = opts.x0.slice();
+    this.v = opts.x0.slice();
+    this.xNew = opts.x0.slice();
+    this.g = new Float32Array(this.dim);
+    this.z = new Float64Array(this.dim);
+    this.rho = new Float64Array(this.dim);
+    this.vBlocks = blockViews(this.layout, this.v);
+    this.zBlocks = blockViews(this.layout, this.z);
+    this.rhoBlocks = blockViews(this.layout, this.rho);
+    this.epoch = opts.epoch;
+    this.useNeighbours(opts.neighbours);
+  }
+
+  ready(): boolean {
+    return true;
+  }
+
+  /** Steps 1-3: descend along the tracker, pull-mix the newest v's, consume new tracker mass. */
+  beginStep(): Envelope[] {
+    if (!this.initialised) return []; // the first gradient is taken at x0 and only initialises
+    // Step 3 before step 1: descend along the tracker *with* the mass that has arrived. In the
+    // spec's order step 1 sees only the share C_ii kept at step 5, which scales the step by
+    // 1/(d+1); this way lr is an ordinary single-worker rate on a regular graph. The invariant
+    // (section 1.4) does not involve x, so it is unaffected.
+    consumeMass(this.z, this.massIn, this.layout);
+    descendAndMix(this.x, this.z, this.v, this.xNew, this.lr, this.rWeight, this.vhats);
+    this.begun = true;
+    return [];
+  }
+
+  params(): Float32Array {
+    return this.begun ? this.xNew : this.x;
+  }
+
+  /** Steps 4-6: tracking correction, push of the tracker share, and the sends. */
+  applyGradient(grad: Float32Array): Envelope[] {
+    if (grad.length !== this.dim) {
+      throw new ConfigError(`gradient has ${grad.length} entries, the model has ${this.dim}`);
+    }
+    if (!allFinite(grad)) throw new ConfigError(`peer ${this.id}: gradient holds NaN or Infinity (diverging? lower lr)`);
+    if (this.initialised) {
+      if (!this.begun) throw new ConfigError(`peer ${this.id}: applyGradient without beginStep; call beginStep, params, applyGradient`);
+      const x = this.x; // x = x_new by swapping buffers: no copy
+      this.x = this.xNew;
+      this.xNew = x;
+    }
+    // Before the first gradient z = g = 0, so the same update gives z = g = grad (then the push).
+    trackAndPush(this.z, this.g, grad, this.cWeight, this.cOut.length > 0 ? this.rho : null);
+    this.initialised = true;
+    this.begun = false;
+    this.seq += 1;
+    this.counters.steps += 1;
+    return this.envelopes();
+  }
+
+  receive(msg: Message): Envelope[] {
+    this.counters.messagesIn += 1;
+    const verdict = this.accept(msg);
+    if (verdict === 'rejected') this.counters.rejected += 1;
+    else if (verdict === 'stale') this.counters.stale += 1;
+    return [];
+  }
+
+  model(): Float32Array {
+    return this.x;
+  }
+
+  /**
+   * Section 1.6: z = g and all running sums restart at zero, so once every live peer has switched,
+   * sum z = sum g holds exactly again. x and g are kept. An announcement for an epoch not newer
+   * than the current one (a duplicate) is ignored.
+   */
+  setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
+    if (!Number.isSafeInteger(epoch)) throw new ConfigError(`epoch must be an integer, got ${epoch}`);
+    if (epoch <= this.epoch) return [];
+    this.useNeighbours(neighbours);
+    this.epoch = epoch;
+    const { z, g } = this;
+    for (let t = 0; t < this.dim; t++) z[t] = g[t];
+    return [];
+  }
+
+  /** Replaces x (and v, and the pulled copies, so a joiner does not mix back toward its x0). */
+  loadModel(x: Float32Array): void {
+    if (x.length !== this.dim) throw new ConfigError(`model has ${x.length} entries, expected ${this.dim}`);
+    if (!allFinite(x)) throw new ConfigError('model to load holds NaN or Infinity');
+    this.x.set(x);
+    this.v.set(x);
+    this.xNew.set(x);
+    for (const link of this.pull) link.vhat.set(x);
+  }
+
+  stats(): AlgoStats {
+    return { ...this.counters };
+  }
+
+  inspect(): RFastInspection {
+    return {
+      x: this.x,
+      v: this.v,
+      z: this.z,
+      g: this.g,
+      rho: new Map(this.cOut.map((k) => [k, this.rho] as const)),
+      rhoNew: new Map(this.massIn.map((l) => [l.id, l.rhoNew] as const)),
+      rhoTilde: new Map(this.massIn.map((l) => [l.id, l.rhoTilde] as const)),
+      seq: this.seq,
+      epoch: this.epoch,
+      initialised: this.initialised,
+    };
+  }
+
+  /** (Re)builds every per-neighbour buffer; rho, rhoNew and rhoTilde restart at zero. */
+  private useNeighbours(nb: PeerNeighbours): void {
+    validateNeighbours(this.id, nb);
+    this.rOut = nb.rOut.slice();
+    this.pull = makePullLinks(nb.rIn, this.layout, this.pull, this.x);
+    this.pullIndex = indexById(this.pull);
+    this.massIn = makeMassInLinks(nb.cIn, this.layout);
+    this.massInIndex = indexById(this.massIn);
+    this.cOut = nb.cOut.slice();
+    this.rho.fill(0);
+    this.vhats = this.pull.map((l) => l.vhat);
+    this.rWeight = 1 / (nb.rIn.length + 1);
+    this.cWeight = 1 / (nb.cOut.length + 1);
+  }
+
+  private envelopes(): Envelope[] {
+    const out: Envelope[] = [];
+    const { id: from, epoch, seq, layout } = this;
+    const rhoKind = this.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho;
+    for (let block = 0; block < layout.count; block++) {
+      const offset = blockStart(layout, block);
+      for (const to of this.rOut) {
+        const msg: Message = { kind: MsgKind.RfastV, from, epoch, seq, block, offset, aux: 0, data: this.vBlocks[block] };
+        out.push({ to, reliable: false, msg });
+      }
+      const data = this.naive ? this.zBlocks[block] : this.rhoBlocks[block];
+      for (const to of this.cOut) {
+        out.push({ to, reliable: false, msg: { kind: rhoKind, from, epoch, seq, block, offset, aux: 0, data } });
+      }
+    }
+    return out;
+  }
+
+  /** Validates everything a malicious or stale sender could get wrong; only then overwrites. */
+  private accept(msg: Message): Verdict {
+    if (typeof msg !== 'object' || msg === null) return 'rejected';
+    const { kind, from, epoch, seq, block, offset, data } = msg;
+    if (epoch !== this.epoch) return 'rejected'; // older epochs are void; newer ones resend everything later
+    if (!Number.isSafeInteger(seq) || seq < 0) return 'rejected';
+    let seqs: Float64Array;
+    if (kind === MsgKind.RfastV) {
+      const i = this.pullIndex.get(from);
+      if (i === undefined || !(data instanceof Float32Array)) return 'rejected';
+      if (!isValidBlock(this.layout, block, offset, data.length) || !allFinite(data)) return 'rejected';
+      seqs = this.pull[i].seq;
+      if (seq <= seqs[block]) return 'stale';
+      this.pull[i].vhat.set(data, offset);
+    } else if (kind === (this.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho)) {
+      const i = this.massInIndex.get(from);
+      if (i === undefined || !(data instanceof Float64Array)) return 'rejected';
+      if (!isValidBlock(this.layout, block, offset, data.length) || !allFinite(data)) return 'rejected';
+      const link = this.massIn[i];
+      seqs = link.seq;
+      if (seq <= seqs[block]) return 'stale';
+      if (this.naive) {
+        const acc = link.rhoNew; // the naive receiver rebuilds the running sum from what arrives
+        for (let t = 0; t < data.length; t++) acc[offset + t] += data[t];
+      } else {
+        link.rhoNew.set(data, offset);
+      }
+      link.fresh[block] = 1;
+    } else {
+      return 'rejected';
+    }
+    seqs[block] = seq;
+    return 'ok';
+  }
+}

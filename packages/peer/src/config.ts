@@ -1,0 +1,38 @@
+/**
+ * Tunables of the peer runtime, in one place. Values the run owner sets for every peer (learning
+ * rate, block size, heartbeat and timeouts, injected loss, ICE servers, the unreliable channel's
+ * high-water mark) come from the run config of @starling/protocol; these are the runtime's own
+ * mechanics.
+ */
+export interface PeerRuntimeTuning {
+  /**
+   * Above this many buffered bytes, reliable frames wait in our own queue instead of the
+   * channel's (Chromium's send queue throws OperationError at about 16 MiB).
+   */
+  reliableHighWaterBytes: number;
+  /** A link whose own reliable queue grows past this is declared failed rather than eat memory. */
+  reliableQueueMaxBytes: number;
+  /** A link that has not opened within this time is torn down and retried on the next epoch. */
+  connectTimeoutMs: number;
+  /** How long to wait for the server's welcome after connecting. */
+  welcomeTimeoutMs: number;
+  /** Longest the step loop sleeps when the algorithm is not ready and nothing arrives. */
+  idleWaitMs: number;
+  /** Fresh minibatches tried at one point before a non-finite gradient stops the peer. */
+  maxGradientRetries: number;
+  /** Largest control (JSON) message accepted on the reliable channel, in characters. */
+  maxControlChars: number;
+}
+
+export const DEFAULT_TUNING: PeerRuntimeTuning = {
+  reliableHighWaterBytes: 8 << 20,
+  reliableQueueMaxBytes: 256 << 20,
+  connectTimeoutMs: 20_000,
+  welcomeTimeoutMs: 15_000,
+  idleWaitMs: 25,
+  maxGradientRetries: 3,
+  maxControlChars: 4096,
+};
+
+/** SCTP stream id of the negotiated reliable channel (simple-peer's own channel is auto-numbered). */
+export const RELIABLE_CHANNEL_ID = 100;

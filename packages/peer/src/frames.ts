@@ -1,0 +1,78 @@
+import type { Algorithm, Envelope, Message, PeerId, Rng } from '@starling/core';
+import { decodeFrame, encodeFrame, FrameError } from '@starling/wire';
+import type { Mesh } from './mesh';
+
+export interface FrameCounters {
+  /** Frames that failed the wire checks or claimed another sender. */
+  framesRejected: number;
+  /** Frames that arrived before this peer had an algorithm (still downloading data). */
+  framesEarly: number;
+  /** Envelopes for a peer we have no open link to (it left, or is still connecting). */
+  undeliverable: number;
+}
+
+/**
+ * Moves algorithm envelopes onto links and incoming frames into the algorithm. This is the
+ * trust boundary for peer data: every frame is decoded by the hand-checked wire format, and a
+ * frame must name the sender of the link it arrived on.
+ */
+export class FrameRouter {
+  readonly counters: FrameCounters = { framesRejected: 0, framesEarly: 0, undeliverable: 0 };
+  lossRate = 0;
+  private lastMsg: Message | null = null;
+  private lastBytes: Uint8Array | null = null;
+
+  constructor(
+    private readonly mesh: Mesh,
+    private readonly algorithm: () => Algorithm | null,
+    private readonly lossRng: Rng,
+    private readonly onRejected?: (from: PeerId, reason: string) => void,
+  ) {}
+
+  send(out: Envelope[]): void {
+    for (const env of out) {
+      const link = this.mesh.link(env.to);
+      if (!link || (!env.reliable && !link.isOpen)) {
+        this.counters.undeliverable++;
+        continue;
+      }
+      const bytes = this.encode(env.msg);
+      if (env.reliable) link.sendReliable(bytes);
+      else link.sendUnreliable(bytes, this.lossRate > 0 && this.lossRng.next() < this.lossRate);
+    }
+    // Payloads are views into algorithm state: never keep an encoding across calls.
+    this.lastMsg = null;
+    this.lastBytes = null;
+  }
+
+  receive(from: PeerId, bytes: Uint8Array): void {
+    const algo = this.algorithm();
+    if (!algo) {
+      this.counters.framesEarly++;
+      return;
+    }
+    let msg: Message;
+    try {
+      msg = decodeFrame(bytes);
+    } catch (e) {
+      this.counters.framesRejected++;
+      this.onRejected?.(from, e instanceof FrameError ? e.message : String(e));
+      return;
+    }
+    if (msg.from !== from) {
+      this.counters.framesRejected++;
+      this.onRejected?.(from, `frame claims sender ${msg.from} but arrived from ${from}`);
+      return;
+    }
+    this.send(algo.receive(msg));
+  }
+
+  /** The same block often goes to several neighbours in a row: encode it once. */
+  private encode(msg: Message): Uint8Array {
+    if (msg !== this.lastMsg || !this.lastBytes) {
+      this.lastBytes = encodeFrame(msg);
+      this.lastMsg = msg;
+    }
+    return this.lastBytes;
+  }
+}

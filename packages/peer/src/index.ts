@@ -1,0 +1,11 @@
+/** @starling/peer: the volunteer peer runtime, shared by the browser page and headless Node peers. */
+export { PeerRuntime, type PeerRuntimeOptions } from './runtime';
+export { initialStatus, type PeerPhase, type PeerStatus } from './status';
+export { PeerError, type PeerErrorCode } from './errors';
+export { DEFAULT_TUNING, RELIABLE_CHANNEL_ID, type PeerRuntimeTuning } from './config';
+export type { CreatePeer, RtcPeer, RtcPeerOptions, LinkCounters } from './link';
+export { Mesh, type MeshEvents, type MeshTotals } from './mesh';
+export { FrameRouter, type FrameCounters } from './frames';
+export { StepLoop, type GradientFn, type StepCounters } from './step-loop';
+export { linkTargets } from './link-targets';
+export { downloadSet } from './data-loader';

@@ -1,0 +1,149 @@
+import type { PeerId } from '@starling/core';
+import { parseControl, type ControlMessage } from './control';
+import { Link, type CreatePeer, type LinkCounters, type LinkTuning } from './link';
+
+export interface MeshEvents {
+  /** Hand a signaling message to the server for `to`. */
+  signal(to: PeerId, data: unknown): void;
+  /** A binary frame arrived from `from` (not yet decoded or validated). */
+  frame(from: PeerId, bytes: Uint8Array, reliable: boolean): void;
+  /** A link opened or closed (the runtime shows the count). */
+  linksChanged(): void;
+  /** A neighbour went silent past the timeout, or its connection failed. */
+  neighbourLost(id: PeerId, reason: string): void;
+}
+
+export interface MeshTotals extends LinkCounters {
+  openLinks: number;
+  /** Control messages that failed validation, and frames from peers we have no link to. */
+  controlRejected: number;
+}
+
+/**
+ * All WebRTC links of one peer. The lower id initiates, so two peers never both offer.
+ * Links follow the neighbour set of the current epoch; a link that drops is re-created on the
+ * next epoch if the peer is still a neighbour.
+ */
+export class Mesh {
+  private readonly links = new Map<PeerId, Link>();
+  private wanted = new Set<PeerId>();
+  /** Peers the server says are in the run: the only ones whose offers we accept. */
+  private members = new Set<PeerId>();
+  private controlRejected = 0;
+  /** Counters of links already closed, so totals never go backwards. */
+  private readonly retired: LinkCounters = emptyCounters();
+  private epoch = 0;
+
+  constructor(
+    private readonly self: PeerId,
+    private readonly createPeer: CreatePeer,
+    private readonly tuning: LinkTuning,
+    private readonly events: MeshEvents,
+    private readonly now: () => number,
+  ) {}
+
+  /** Follow a new epoch: open links to new neighbours, close links to peers no longer needed. */
+  setNeighbours(epoch: number, neighbours: Iterable<PeerId>, members: Iterable<PeerId>): void {
+    this.epoch = epoch;
+    this.members = new Set(members);
+    this.wanted = new Set([...neighbours].filter((id) => id !== this.self));
+    for (const [id, link] of this.links) if (!this.wanted.has(id)) link.destroy('no longer a neighbour');
+    for (const id of this.wanted) if (!this.links.has(id) && this.self < id) this.open(id, true);
+  }
+
+  /** A signaling message from the server. */
+  onSignal(from: PeerId, data: unknown): void {
+    let link = this.links.get(from);
+    if (!link) {
+      // Only the lower id offers; accept only from run members (epoch news may lag the offer).
+      if (from > this.self || !this.members.has(from)) return;
+      link = this.open(from, false);
+    }
+    link.signal(data);
+  }
+
+  link(id: PeerId): Link | undefined {
+    return this.links.get(id);
+  }
+
+  isOpen(id: PeerId): boolean {
+    return this.links.get(id)?.isOpen ?? false;
+  }
+
+  /** Send heartbeats and drop links that went silent or never opened. */
+  heartbeat(timeoutMs: number): void {
+    const t = this.now();
+    // Re-offer to wanted neighbours whose link failed; epochs alone would leave them cut off.
+    for (const id of this.wanted) if (!this.links.has(id) && this.self < id) this.open(id, true);
+    for (const [id, link] of this.links) {
+      if (link.isOpen) {
+        const hb: ControlMessage = { t: 'hb', epoch: this.epoch, sent: link.unreliableAttempts };
+        link.sendReliable(JSON.stringify(hb));
+        if (t - link.lastHeard > timeoutMs) {
+          link.destroy(`no heartbeat for ${Math.round(t - link.lastHeard)} ms`);
+          this.events.neighbourLost(id, 'timed out');
+        }
+      } else if (t - link.openedAt > this.tuning.connectTimeoutMs) {
+        link.destroy('did not connect in time');
+        this.events.neighbourLost(id, 'connection failed');
+      }
+    }
+  }
+
+  totals(): MeshTotals {
+    const s: LinkCounters = { ...this.retired };
+    let open = 0;
+    for (const l of this.links.values()) {
+      addCounters(s, l.counters);
+      if (l.isOpen) open++;
+    }
+    return { ...s, openLinks: open, controlRejected: this.controlRejected };
+  }
+
+  openIds(): PeerId[] {
+    return [...this.links.values()].filter((l) => l.isOpen).map((l) => l.remote);
+  }
+
+  close(): void {
+    for (const link of [...this.links.values()]) link.destroy('peer stopped');
+  }
+
+  private open(id: PeerId, initiator: boolean): Link {
+    const link: Link = new Link(id, initiator, this.createPeer, this.tuning, {
+      signal: (d) => this.events.signal(id, d),
+      open: () => this.events.linksChanged(),
+      close: () => {
+        if (this.links.get(id) === link) this.links.delete(id);
+        addCounters(this.retired, link.counters);
+        this.events.linksChanged();
+      },
+      frame: (bytes, reliable) => this.events.frame(id, bytes, reliable),
+      control: (text) => this.onControl(link, text),
+    }, this.now);
+    this.links.set(id, link);
+    return link;
+  }
+
+  private onControl(link: Link, text: string): void {
+    const msg = parseControl(text, this.tuning.maxControlChars);
+    if (!msg) {
+      this.controlRejected++;
+      return;
+    }
+    if (msg.t === 'hb') link.noteRemoteSent(msg.sent);
+  }
+}
+
+function emptyCounters(): LinkCounters {
+  return { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, injectedDrops: 0, backpressureSkips: 0, framesLost: 0 };
+}
+
+function addCounters(into: LinkCounters, c: LinkCounters): void {
+  into.framesSent += c.framesSent;
+  into.framesReceived += c.framesReceived;
+  into.bytesSent += c.bytesSent;
+  into.bytesReceived += c.bytesReceived;
+  into.injectedDrops += c.injectedDrops;
+  into.backpressureSkips += c.backpressureSkips;
+  into.framesLost += c.framesLost;
+}

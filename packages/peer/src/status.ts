@@ -1,0 +1,63 @@
+import type { PeerId } from '@starling/core';
+import type { BackendAttempt } from '@starling/training';
+import type { PeerErrorCode } from './errors';
+
+export type PeerPhase =
+  | 'idle'
+  | 'selecting-backend'
+  | 'connecting'
+  | 'downloading'
+  | 'training'
+  | 'paused'
+  | 'reconnecting'
+  | 'stopped'
+  | 'error';
+
+/** Everything the contribute page shows; a plain object so it can cross to a test harness. */
+export interface PeerStatus {
+  phase: PeerPhase;
+  backend: string | null;
+  /** Why better backends were not used, e.g. "webgpu: navigator.gpu is missing". */
+  backendAttempts: BackendAttempt[];
+  device: string | null;
+  peerId: PeerId | null;
+  runId: string | null;
+  algorithm: string | null;
+  epoch: number;
+  members: number;
+  neighboursWanted: number;
+  neighboursOpen: number;
+  steps: number;
+  samples: number;
+  loss: number | null;
+  /** Accuracy on the test subset, measured in this tab (the dashboard's figure is the server's). */
+  accuracy: number | null;
+  stepsPerSec: number;
+  startedAt: number | null;
+  download: { loaded: number; total: number | null } | null;
+  paused: boolean;
+  lossRate: number;
+  computeMs: number;
+  commMs: number;
+  blockedMs: number;
+  framesSent: number;
+  framesReceived: number;
+  framesLost: number;
+  framesRejected: number;
+  bytesSent: number;
+  bytesReceived: number;
+  injectedDrops: number;
+  backpressureSkips: number;
+  error: { code: PeerErrorCode; message: string; advice: string } | null;
+}
+
+export function initialStatus(): PeerStatus {
+  return {
+    phase: 'idle', backend: null, backendAttempts: [], device: null, peerId: null, runId: null,
+    algorithm: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
+    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, startedAt: null, download: null,
+    paused: false, lossRate: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
+    framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,
+    injectedDrops: 0, backpressureSkips: 0, error: null,
+  };
+}

@@ -1,0 +1,118 @@
+import { allFinite, type Algorithm, type Envelope } from '@starling/core';
+
+/** Computes the minibatch gradient at x into out and returns the minibatch loss. */
+export type GradientFn = (x: Float32Array, out: Float32Array) => Promise<number>;
+
+export interface StepCounters {
+  steps: number;
+  /** Gradients with NaN/Inf, discarded so they never reach the model or the neighbours. */
+  discardedSteps: number;
+  lastLoss: number | null;
+  /** Time inside the gradient computation. */
+  computeMs: number;
+  /** Time in the algorithm's own work plus encoding and handing frames to the channels. */
+  commMs: number;
+  /** Time the algorithm was not ready (synchronous baselines waiting for their round). */
+  blockedMs: number;
+}
+
+export interface StepLoopDeps {
+  algorithm: () => Algorithm;
+  gradient: GradientFn;
+  send: (out: Envelope[]) => void;
+  now: () => number;
+  /** Resolves when a message arrives or after `ms`, whichever is first. */
+  waitForWork: (ms: number) => Promise<void>;
+  idleWaitMs: number;
+  onStep?: (loss: number) => void;
+  /** Give the event loop a turn between steps (see yield.ts). */
+  yieldNow: () => Promise<void>;
+  /** Fresh minibatches tried at one point before giving up on a non-finite gradient. */
+  maxGradientRetries: number;
+  /** Gradients stayed non-finite: the loop has stopped. */
+  onDiverged: (tries: number) => void;
+}
+
+/**
+ * Drives any core algorithm with real gradients. It never waits on the network for R-FAST
+ * (always ready); for synchronous baselines "waiting" is `ready() === false` until messages
+ * arrive, and the loop sleeps on `waitForWork` rather than spinning.
+ */
+export class StepLoop {
+  readonly counters: StepCounters = {
+    steps: 0, discardedSteps: 0, lastLoss: null, computeMs: 0, commMs: 0, blockedMs: 0,
+  };
+  private running = false;
+  private paused = false;
+  private grad: Float32Array;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: StepLoopDeps) {
+    this.grad = new Float32Array(deps.algorithm().dim);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.done = this.run();
+  }
+
+  /** Stop after the step in progress; resolves once the loop has exited. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+
+  setPaused(p: boolean): void {
+    this.paused = p;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private async run(): Promise<void> {
+    const { deps } = this;
+    while (this.running) {
+      const algo = deps.algorithm();
+      if (this.paused || !algo.ready()) {
+        const t = deps.now();
+        await deps.waitForWork(deps.idleWaitMs);
+        if (!this.paused) this.counters.blockedMs += deps.now() - t;
+        continue;
+      }
+      if (this.grad.length !== algo.dim) this.grad = new Float32Array(algo.dim);
+      let t = deps.now();
+      deps.send(algo.beginStep());
+      const x = algo.params();
+      this.counters.commMs += deps.now() - t;
+      t = deps.now();
+      // A non-finite gradient (bad batch, flaky GPU) must never reach the model or the
+      // neighbours. Skipping applyGradient would break the step protocol of the algorithm
+      // (tracker, handshakes), so draw fresh minibatches at the same point instead.
+      let loss = await deps.gradient(x, this.grad);
+      let tries = 1;
+      while ((!Number.isFinite(loss) || !allFinite(this.grad)) && tries < deps.maxGradientRetries && this.running) {
+        this.counters.discardedSteps++;
+        loss = await deps.gradient(x, this.grad);
+        tries++;
+      }
+      this.counters.computeMs += deps.now() - t;
+      // The algorithm may have been replaced (new epoch of a new run) while the gradient was computed.
+      if (!this.running || deps.algorithm() !== algo) continue;
+      if (!Number.isFinite(loss) || !allFinite(this.grad)) {
+        this.counters.discardedSteps++;
+        this.running = false;
+        deps.onDiverged(tries);
+        return;
+      }
+      t = deps.now();
+      deps.send(algo.applyGradient(this.grad));
+      this.counters.commMs += deps.now() - t;
+      this.counters.steps++;
+      this.counters.lastLoss = loss;
+      deps.onStep?.(loss);
+      await deps.yieldNow();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { PROTOCOL_LIMITS as L } from './limits';
+
+/**
+ * Schemas of every client -> server payload. The server validates each one before use: any
+ * client may be malicious, so every number is bounded and finite and every string has a length cap.
+ */
+
+const count = z.int().min(0);
+const nonNegative = z.number().min(0);
+const name = z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').min(1).max(L.maxNameChars);
+export const peerIdSchema = z.int().min(0).max(L.maxPeerId);
+
+export const helloSchema = z.strictObject({
+  /** 'peer' trains and joins the topology; 'observer' (dashboard) only watches. */
+  role: z.enum(['peer', 'observer']),
+  /** TF.js backend actually in use ('webgpu', 'webgl', 'wasm', 'cpu'); observers send 'none'. */
+  backend: name,
+  device: z.string().max(L.maxDeviceChars).optional(),
+  userAgent: z.string().max(L.maxUserAgentChars).optional(),
+});
+export type HelloPayload = z.output<typeof helloSchema>;
+
+/* simple-peer's signal objects. Loose: browsers add fields; the JSON size check bounds them. */
+const sdpSignal = z.looseObject({
+  type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
+  sdp: z.string().max(L.maxSdpChars).optional(),
+});
+const candidateSignal = z.looseObject({
+  type: z.literal('candidate'),
+  candidate: z.looseObject({
+    candidate: z.string().max(L.maxCandidateChars),
+    sdpMid: z.string().max(64).nullable().optional(),
+    sdpMLineIndex: z.int().min(0).max(1024).nullable().optional(),
+    usernameFragment: z.string().max(256).nullable().optional(),
+  }),
+});
+const renegotiateSignal = z.looseObject({ type: z.literal('renegotiate'), renegotiate: z.literal(true) });
+const transceiverSignal = z.looseObject({
+  type: z.literal('transceiverRequest'),
+  transceiverRequest: z.looseObject({ kind: z.string().max(16) }),
+});
+
+/** JSON length of a value, or Infinity when it cannot be serialised. */
+function jsonLength(v: unknown): number {
+  try {
+    return JSON.stringify(v)?.length ?? 0;
+  } catch {
+    return Infinity;
+  }
+}
+
+export const signalDataSchema = z
+  .discriminatedUnion('type', [sdpSignal, candidateSignal, renegotiateSignal, transceiverSignal])
+  .superRefine((value, ctx) => {
+    const n = jsonLength(value);
+    if (n > L.maxSignalChars) {
+      ctx.addIssue({ code: 'custom', message: `signal data is ${n} JSON characters; the limit is ${L.maxSignalChars}` });
+    }
+  });
+export type SignalData = z.output<typeof signalDataSchema>;
+
+export const signalSchema = z.strictObject({
+  /** Peer id of the recipient (must be live in the same run). */
+  to: peerIdSchema,
+  data: signalDataSchema,
+});
+export type SignalPayload = z.output<typeof signalSchema>;
+
+export const telemetrySchema = z.strictObject({
+  steps: count,
+  samples: count,
+  /** Latest training loss; null before the first step. Must be finite. */
+  loss: z.number().nullable(),
+  /** Latest test accuracy in [0, 1]; null or absent before the first evaluation. */
+  accuracy: z.number().min(0).max(1).nullable().optional(),
+  stepsPerSec: nonNegative,
+  backend: name,
+  bytesSent: count,
+  bytesReceived: count,
+  framesSent: count,
+  framesReceived: count,
+  framesLost: count,
+  /** Frames the algorithm or decoder refused (bad size, old epoch, non-finite, unknown sender). */
+  framesRejected: count,
+  /** Milliseconds spent computing gradients since the previous report. */
+  computeMs: nonNegative,
+  /** Milliseconds spent encoding/sending/mixing since the previous report. */
+  commMs: nonNegative,
+  epoch: count,
+  /** Data channels currently open to neighbours. */
+  neighbours: z.int().min(0).max(L.maxNeighbours),
+});
+export type TelemetryPayload = z.output<typeof telemetrySchema>;
+
+export const leaveSchema = z.strictObject({});
+export type LeavePayload = z.output<typeof leaveSchema>;
+
+/** Body of `POST /api/run/state` (dashboard control). At least one field. */
+export const runStateUpdateSchema = z
+  .strictObject({ paused: z.boolean().optional(), lossRate: z.number().min(0).max(1).optional() })
+  .refine((u) => u.paused !== undefined || u.lossRate !== undefined, 'give paused and/or lossRate');
+export type RunStateUpdate = z.output<typeof runStateUpdateSchema>;

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultRunConfig, parseRunConfig } from './config';
+import { ALGORITHM_NAMES, TOPOLOGY_KINDS } from './names';
+
+/** The issues of a config that must fail, or a test failure if it parses. */
+function issuesOf(input: unknown): { path: string; message: string }[] {
+  try {
+    parseRunConfig(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).issues;
+  }
+  throw new Error(`expected ${JSON.stringify(input)} to be rejected`);
+}
+
+describe('parseRunConfig', () => {
+  it('fills every default from an empty object', () => {
+    const c = defaultRunConfig();
+    expect(c.task).toBe('mnist');
+    expect(c.model).toEqual({ kind: 'mlp', hidden: [128] });
+    expect(c.algorithm).toBe('rfast');
+    expect(c.topology.kind).toBe('exponential');
+    expect(c.shards).toEqual({ mode: 'iid', classesPerShard: 2, count: 8 });
+    expect(c.batchSize).toBe(32);
+    expect(c.blockSize).toBe(4096);
+    expect(c.lossRate).toBe(0);
+    expect(c.peerTimeoutMs).toBeGreaterThanOrEqual(2 * Math.max(c.telemetryIntervalMs, c.heartbeatIntervalMs));
+    expect(c.runId).toBeUndefined();
+  });
+
+  it('keeps given values and defaults the rest of a nested object', () => {
+    const c = parseRunConfig({ runId: 'exp-1', shards: { mode: 'noniid', count: 4 }, topology: { kind: 'kout', k: 3 }, lr: 0.1 });
+    expect(c.runId).toBe('exp-1');
+    expect(c.shards).toEqual({ mode: 'noniid', classesPerShard: 2, count: 4 });
+    expect(c.topology).toEqual({ kind: 'kout', k: 3 });
+    expect(c.lr).toBe(0.1);
+    expect(c.model.hidden).toEqual([128]);
+  });
+
+  it('accepts every algorithm and topology name', () => {
+    for (const algorithm of ALGORITHM_NAMES) expect(parseRunConfig({ algorithm }).algorithm).toBe(algorithm);
+    for (const kind of TOPOLOGY_KINDS) expect(parseRunConfig({ topology: { kind } }).topology.kind).toBe(kind);
+  });
+
+  it('does not share default arrays between parses', () => {
+    const a = defaultRunConfig();
+    a.model.hidden.push(7);
+    expect(defaultRunConfig().model.hidden).toEqual([128]);
+  });
+
+  it('lists each invalid field with its path', () => {
+    const issues = issuesOf({ lr: -1, shards: { count: 0, mode: 'weird' }, model: { hidden: [128, 'x'] }, algorithm: 'sgd' });
+    const paths = issues.map((i) => i.path).sort();
+    expect(paths).toEqual(['algorithm', 'lr', 'model.hidden[1]', 'shards.count', 'shards.mode']);
+    for (const i of issues) expect(i.message.length).toBeGreaterThan(0);
+  });
+
+  it('names every issue in the error message', () => {
+    try {
+      parseRunConfig({ batchSize: 1.5, lossRate: 2 });
+      expect.unreachable();
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toContain('batchSize');
+      expect(msg).toContain('lossRate');
+    }
+  });
+
+  it('rejects unknown keys (typos) at any depth', () => {
+    expect(issuesOf({ learningRate: 0.1 }).map((i) => i.path)).toEqual(['']);
+    expect(issuesOf({ topology: { knd: 'ring' } }).map((i) => i.path)).toEqual(['topology']);
+  });
+
+  it('rejects non-finite numbers and non-object input', () => {
+    expect(issuesOf({ lr: Infinity }).map((i) => i.path)).toEqual(['lr']);
+    expect(issuesOf({ lr: NaN }).map((i) => i.path)).toEqual(['lr']);
+    expect(issuesOf(null)[0].path).toBe('');
+    expect(issuesOf('rfast')[0].path).toBe('');
+    expect(issuesOf([1, 2])[0].path).toBe('');
+  });
+
+  it('rejects a peer time-out shorter than two telemetry intervals', () => {
+    const issues = issuesOf({ telemetryIntervalMs: 3000, peerTimeoutMs: 5000 });
+    expect(issues).toHaveLength(1);
+    expect(issues[0].path).toBe('peerTimeoutMs');
+    expect(issues[0].message).toContain('6000');
+    expect(parseRunConfig({ telemetryIntervalMs: 2500, peerTimeoutMs: 5000 }).peerTimeoutMs).toBe(5000);
+  });
+
+  it('bounds the topology options', () => {
+    expect(issuesOf({ topology: { kind: 'kout', k: -1 } }).map((i) => i.path)).toEqual(['topology.k']);
+    expect(issuesOf({ topology: { kind: 'tree', branching: 0 } }).map((i) => i.path)).toEqual(['topology.branching']);
+  });
+
+  it('bounds the block size to what one WebRTC message can carry as float64', () => {
+    expect(issuesOf({ blockSize: 16_385 }).map((i) => i.path)).toEqual(['blockSize']);
+    expect(parseRunConfig({ blockSize: 16_384 }).blockSize * 8).toBeLessThan(256 * 1024);
+  });
+
+  it('validates run ids and ICE servers', () => {
+    expect(issuesOf({ runId: '../etc' }).map((i) => i.path)).toEqual(['runId']);
+    expect(parseRunConfig({ iceServers: [{ urls: 'stun:localhost:3478' }] }).iceServers).toHaveLength(1);
+    expect(issuesOf({ iceServers: [{ urls: [] }] }).map((i) => i.path)).toEqual(['iceServers[0].urls']);
+  });
+});

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { describeIssues, issuesFromZod, type ValidationIssue } from './issues';
+import { ALGORITHM_NAMES, SHARD_MODES, TOPOLOGY_KINDS } from './names';
+
+/**
+ * The run config: everything the server decides for a run and hands to every peer in `welcome`.
+ * Every field has a default, so `parseRunConfig({})` is a working run. Unknown keys are rejected
+ * (a typo in a config file must not be silently ignored).
+ */
+
+const int = (min: number, max: number) => z.int().min(min).max(max);
+const ms = (min: number, max: number) => int(min, max);
+
+const modelSchema = z.strictObject({
+  kind: z.literal('mlp').default('mlp'),
+  /** Hidden layer widths of the MLP 784 -> hidden... -> 10. */
+  hidden: z.array(int(1, 4096)).max(8).default([128]),
+});
+
+const algorithmOptionsSchema = z.strictObject({
+  /** OSGP: steps it may run without receiving before it blocks. */
+  tau: int(0, 1000).optional(),
+  /** Gossip local SGD: local steps per version (H). */
+  localSteps: int(1, 10_000).optional(),
+  /** Gossip local SGD: peers pushed to per version. */
+  fanout: int(1, 1024).optional(),
+  /** Gossip local SGD: c in ceil(c ln n) when `fanout` is absent. */
+  fanoutC: z.number().positive().max(100).optional(),
+});
+
+const topologySchema = z.strictObject({
+  kind: z.enum(TOPOLOGY_KINDS).default('exponential'),
+  /** k-out: random out-edges per peer on top of the ring (core's default when absent). */
+  k: int(0, 64).optional(),
+  /** Root peer of star / tree; ignored while that peer is not live (the topology picks one). */
+  root: int(0, 2 ** 31 - 1).optional(),
+  /** Children per node of the tree (1 makes a chain). */
+  branching: int(1, 64).optional(),
+});
+
+const shardsSchema = z.strictObject({
+  mode: z.enum(SHARD_MODES).default('iid'),
+  /** Non-IID only: distinct labels per shard. */
+  classesPerShard: int(1, 10).default(2),
+  /** Number of shards the training set is cut into; peer i trains on one of them. */
+  count: int(1, 1024).default(8),
+});
+
+const iceServerSchema = z.strictObject({
+  urls: z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(8)]),
+  username: z.string().max(256).optional(),
+  credential: z.string().max(256).optional(),
+});
+
+export const runConfigSchema = z
+  .strictObject({
+    /** Names the run in logs and telemetry; the server makes one up when absent. */
+    runId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 characters from A-Z a-z 0-9 . _ -').optional(),
+    task: z.literal('mnist').default('mnist'),
+    model: modelSchema.prefault({}),
+    algorithm: z.enum(ALGORITHM_NAMES).default('rfast'),
+    algorithmOptions: algorithmOptionsSchema.prefault({}),
+    topology: topologySchema.prefault({}),
+    /**
+     * Step size. 0.05 is a starting point for R-FAST on the MNIST MLP with batch 32 on a regular
+     * graph (z tracks the average gradient, so this is a single-worker SGD rate); not tuned.
+     * Divide by n on a star (see algorithms.md 1.1).
+     */
+    lr: z.number().positive().max(10).default(0.05),
+    batchSize: int(1, 4096).default(32),
+    /**
+     * f32 elements per frame. 4096 keeps a float64 RHO block at 32 KiB; at most 16384 (128 KiB),
+     * well below the 256 KiB WebRTC message cap. Smaller blocks survive loss better.
+     */
+    blockSize: int(16, 16_384).default(4096),
+    shards: shardsSchema.prefault({}),
+    /** Probability that a peer drops an outgoing unreliable frame on purpose (loss injection). */
+    lossRate: z.number().min(0).max(1).default(0),
+    /** Seeds the shard split, topology randomness, model init and loss injection. */
+    seed: int(0, 2 ** 32 - 1).default(1),
+    telemetryIntervalMs: ms(100, 60_000).default(1000),
+    /** Peer-to-peer heartbeat on the data channels (channels report a closed tab only after 40 s+). */
+    heartbeatIntervalMs: ms(100, 60_000).default(1000),
+    /** A peer silent this long (server: no telemetry; peers: no heartbeat) is treated as gone. */
+    peerTimeoutMs: ms(500, 600_000).default(5000),
+    maxPeers: int(1, 1024).default(64),
+    /** Evaluate on the test subset every this many steps; 0 = never. */
+    evalEverySteps: int(0, 1_000_000).default(200),
+    /** Test images used per evaluation (first N of the 10k test set). */
+    evalSamples: int(1, 10_000).default(1000),
+    /** Steps after which a peer stops training; 0 = no limit. */
+    maxSteps: int(0, 1e9).default(0),
+    /** ICE servers for RTCPeerConnection; empty works on one host / LAN. */
+    iceServers: z.array(iceServerSchema).max(8).default([]),
+    /** Skip (not queue) an unreliable send while the channel's bufferedAmount exceeds this. */
+    maxBufferedBytes: int(64 * 1024, 16 * 1024 * 1024).default(1024 * 1024),
+  })
+  .superRefine((c, ctx) => {
+    const beat = Math.max(c.telemetryIntervalMs, c.heartbeatIntervalMs);
+    if (c.peerTimeoutMs < 2 * beat) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['peerTimeoutMs'],
+        message: `must be at least twice max(telemetryIntervalMs, heartbeatIntervalMs) = ${2 * beat} ms, or live peers are timed out`,
+      });
+    }
+  });
+
+export type RunConfig = z.output<typeof runConfigSchema>;
+/** What a config file may contain: every field optional. */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** The run config was invalid; `issues` names each bad field by its path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: ValidationIssue[]) {
+    super(`invalid run config: ${describeIssues(issues)}`);
+  }
+}
+
+/** Validate a run config (parsed JSON, or `{}` for all defaults) and fill in defaults. */
+export function parseRunConfig(input: unknown): RunConfig {
+  const r = runConfigSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(issuesFromZod(r.error));
+  return r.data;
+}
+
+export function defaultRunConfig(): RunConfig {
+  return parseRunConfig({});
+}

@@ -1,0 +1,109 @@
+import type { PeerId, PeerNeighbours } from '@starling/core';
+import type { RunConfig } from './config';
+import type { SignalData } from './client-payloads';
+
+/** Server -> client payloads. The server is trusted by its clients, so these are types only. */
+
+/** Sent once to a peer after a valid `hello`; `run-state` follows immediately. */
+export interface WelcomePayload {
+  peerId: PeerId;
+  runId: string;
+  config: RunConfig;
+  /** Epoch the peer starts in; its neighbours' lists already include it. */
+  epoch: number;
+  neighbours: PeerNeighbours;
+  /** The training shard to download: `url` is relative to the server origin. */
+  shard: { index: number; count: number; url: string };
+  /** URL of the 10k test set, same payload format as a shard. */
+  testUrl: string;
+}
+
+/** Sent to an observer (dashboard) after `hello` with role 'observer'; `peers` follows. */
+export interface ObservingPayload {
+  runId: string;
+  config: RunConfig;
+  epoch: number;
+  members: PeerId[];
+}
+
+/**
+ * A new topology epoch (join, leave, time-out). Every live peer gets it: the epoch number tags
+ * every data frame and all peers must reset their trackers together (algorithms.md 1.6).
+ */
+export interface EpochPayload {
+  epoch: number;
+  neighbours: PeerNeighbours;
+  members: PeerId[];
+}
+
+/** A WebRTC signal relayed from another peer of the run. */
+export interface SignalRelayPayload {
+  from: PeerId;
+  data: SignalData;
+}
+
+export const REJECT_CODES = [
+  /** The payload failed its schema (wrong types, missing fields, too large, not an object). */
+  'invalid-payload',
+  /** The event is not part of the protocol. */
+  'unknown-event',
+  /** `signal` / `telemetry` / `leave` before a valid `hello`. */
+  'hello-required',
+  /** A second `hello` on the same connection. */
+  'already-joined',
+  /** An observer sent a peer-only event. */
+  'not-a-peer',
+  /** `signal` to a peer that is not live in this run (or to oneself). */
+  'unknown-peer',
+  /** The run already has `maxPeers` live peers. */
+  'run-full',
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
+/** The server refused one client event; the connection stays open. */
+export interface RejectedPayload {
+  /** The event name that was refused (truncated when absurdly long). */
+  event: string;
+  code: RejectCode;
+  message: string;
+}
+
+/** Run-wide switches the dashboard can change while peers run. */
+export interface RunStatePayload {
+  paused: boolean;
+  lossRate: number;
+}
+
+export type PeerState = 'live' | 'left' | 'timed-out';
+
+/** One row of the dashboard's peer table. */
+export interface PeerSummary {
+  id: PeerId;
+  state: PeerState;
+  backend: string;
+  device?: string;
+  shard: number;
+  /** Epoch the peer last reported. */
+  epoch: number;
+  steps: number;
+  samples: number;
+  loss: number | null;
+  accuracy: number | null;
+  stepsPerSec: number;
+  /** Connected data channels the peer last reported. */
+  neighbours: number;
+  framesLost: number;
+  framesRejected: number;
+  /** Unix time (ms) of the last event from the peer. */
+  lastSeen: number;
+  /** Unix time (ms) of its `hello`. */
+  joinedAt: number;
+}
+
+/** Broadcast to observers about once a second. */
+export interface PeersPayload {
+  /** Unix time (ms) the summary was made. */
+  at: number;
+  epoch: number;
+  peers: PeerSummary[];
+}

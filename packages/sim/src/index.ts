@@ -1,0 +1,24 @@
+/** @starling/sim: a deterministic discrete-event simulator that drives core algorithms in virtual time. */
+export { runSimulation } from './simulator';
+export type {
+  SimConfig,
+  SimResult,
+  SimRecord,
+  PeerSummary,
+  PeerSeries,
+  AgeSummary,
+  EndReason,
+  TopologySpec,
+  MembershipChange,
+  AlgorithmSettings,
+  StopCondition,
+  RecordOptions,
+} from './types';
+export { createProblem, type Problem, type ProblemSpec, type MemberObjective } from './problems';
+export { Network, type LinkModel, type NetworkConfig, type SendOutcome } from './network';
+export { ComputeTimes, type ComputeModel, type Straggler } from './compute';
+export { EventQueue } from './events';
+export type { TrafficCounters } from './peers';
+export { SIM_DEFAULTS } from './config';
+export { SimConfigError, SimNetworkError } from './errors';
+export { deriveSeed } from './seeds';

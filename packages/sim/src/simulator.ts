@@ -1,0 +1,321 @@
+/**
+ * Deterministic discrete-event simulator: n peers, each driving a core `Algorithm` through the
+ * contract loop in virtual time, over a lossy, delaying, reordering network.
+ *
+ * A ready peer calls beginStep, reads params() and computes its gradient at once (like a runtime
+ * that copies the parameters into its ML framework), then stays busy for the compute model's step
+ * time; messages keep arriving meanwhile. At the end of that time it calls applyGradient. A peer
+ * that is not ready waits (blocked time is recorded) and is woken by the next arrival or epoch.
+ * Same config and seed => the same result, bit for bit.
+ */
+import { createAlgorithm, neighboursOf, type Algorithm, type Envelope, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
+import { ComputeTimes } from './compute';
+import { DeliveryPool, type DeliverEvent } from './deliveries';
+import { SIM_DEFAULTS } from './config';
+import { SimConfigError } from './errors';
+import { EventQueue } from './events';
+import { checkSchedule, modelSource, topologyFor } from './membership';
+import { measure, stepTotals } from './metrics';
+import { Network } from './network';
+import { PeerRuntime, PeerTable } from './peers';
+import { createProblem, type Problem, type ProblemSpec } from './problems';
+import { RecordLog } from './record-log';
+import { Stream, deriveSeed, streamRng } from './seeds';
+import { summarisePeers } from './summary';
+import type { EndReason, MembershipChange, SimConfig, SimRecord, SimResult } from './types';
+
+const DELIVER = 0;
+const STEP_DONE = 1;
+const MEMBERSHIP = 2;
+const RECORD = 3;
+
+interface StepDoneEvent {
+  type: typeof STEP_DONE;
+  peer: PeerId;
+  /** The peer's life counter when the step started; a leave in between voids the event. */
+  life: number;
+}
+interface MembershipEvent {
+  type: typeof MEMBERSHIP;
+  change: MembershipChange;
+}
+interface RecordEvent {
+  type: typeof RECORD;
+}
+type SimEvent = DeliverEvent | StepDoneEvent | MembershipEvent | RecordEvent;
+
+const RECORD_EVENT: RecordEvent = { type: RECORD };
+
+/** Runs one simulation to its stop condition. */
+export function runSimulation(config: SimConfig): SimResult {
+  return new Simulation(config).run();
+}
+
+function isProblem(p: ProblemSpec | Problem): p is Problem {
+  return typeof (p as Problem).gradient === 'function';
+}
+
+class Simulation {
+  private readonly queue = new EventQueue<SimEvent>();
+  /** Pending events other than records; 0 means nothing can ever change again. */
+  private pending = 0;
+  private now = 0;
+  private epoch = 0;
+  private events = 0;
+  private readonly peers: (PeerRuntime | undefined)[];
+  private readonly table: PeerTable;
+  /** Live peers, ascending id. */
+  private live: PeerRuntime[] = [];
+  private readonly problem: Problem;
+  private readonly net: Network;
+  private readonly compute: ComputeTimes;
+  private readonly log: RecordLog;
+  private readonly perPeer: boolean;
+  private readonly stopTime: number;
+  private readonly budget: number;
+  private readonly idSpace: number;
+  private readonly schedule: MembershipChange[];
+  private readonly times: number[] = [0, 0];
+  private readonly deliveries = new DeliveryPool();
+  private readonly xbar: Float64Array;
+
+  constructor(private readonly config: SimConfig) {
+    const { n, stop } = config;
+    if (!Number.isInteger(n) || n < 1) throw new SimConfigError(`n must be a positive integer, got ${n}`);
+    if (stop.time === undefined && stop.stepsPerPeer === undefined) {
+      throw new SimConfigError('stop needs a virtual time (stop.time) or a step budget (stop.stepsPerPeer)');
+    }
+    if (stop.time !== undefined && !(stop.time >= 0)) throw new SimConfigError(`stop.time must be >= 0, got ${stop.time}`);
+    if (stop.stepsPerPeer !== undefined && !(Number.isInteger(stop.stepsPerPeer) && stop.stepsPerPeer > 0)) {
+      throw new SimConfigError(`stop.stepsPerPeer must be a positive integer, got ${stop.stepsPerPeer}`);
+    }
+    this.stopTime = stop.time ?? SIM_DEFAULTS.maxVirtualTime;
+    this.budget = stop.stepsPerPeer ?? Infinity;
+    const { schedule, idSpace } = checkSchedule(n, config.membership ?? []);
+    this.schedule = schedule;
+    this.idSpace = idSpace;
+    this.peers = new Array<PeerRuntime | undefined>(idSpace).fill(undefined);
+    this.table = new PeerTable(idSpace);
+    this.problem = isProblem(config.problem) ? config.problem : createProblem(config.problem, idSpace, config.seed);
+    if (this.problem.peers < idSpace) {
+      throw new SimConfigError(`problem has shards for ${this.problem.peers} peers but the run uses ids up to ${idSpace - 1}`);
+    }
+    this.xbar = new Float64Array(this.problem.dim);
+    this.net = new Network(config.network ?? {}, streamRng(config.seed, Stream.network));
+    this.compute = new ComputeTimes(config.compute ?? {}, config.seed);
+    const rec = config.record ?? {};
+    this.log = new RecordLog(rec.interval ?? SIM_DEFAULTS.recordInterval, rec.maxRecords ?? SIM_DEFAULTS.maxRecords);
+    this.perPeer = rec.perPeer ?? true;
+  }
+
+  run(): SimResult {
+    const members = Array.from({ length: this.config.n }, (_, i) => i);
+    const topo = topologyFor(this.config.topology, members);
+    for (const id of members) this.spawn(id, neighboursOf(topo, id));
+    this.live = members.map((id) => this.peers[id] as PeerRuntime);
+    for (const c of this.schedule) this.schedule1(c.time, { type: MEMBERSHIP, change: c });
+    this.log.push(this.snapshot());
+    this.queue.push(this.log.interval, RECORD_EVENT);
+    for (const p of this.live) this.tryStart(p);
+
+    const endReason = this.loop();
+    for (const p of this.live) p.unblock(this.now);
+    const final = this.snapshot();
+    return this.result(endReason, final);
+  }
+
+  private loop(): EndReason {
+    for (;;) {
+      if (this.pending === 0) return this.allDone() ? 'steps' : 'idle';
+      const t = this.queue.peekTime();
+      if (t > this.stopTime) {
+        this.now = this.stopTime;
+        return 'time';
+      }
+      const ev = this.queue.pop() as SimEvent;
+      this.now = t;
+      this.events++;
+      switch (ev.type) {
+        case DELIVER:
+          this.pending--;
+          this.deliver(ev);
+          break;
+        case STEP_DONE:
+          this.pending--;
+          if (this.stepDone(ev) && this.allDone()) return 'steps';
+          break;
+        case MEMBERSHIP:
+          this.pending--;
+          this.changeMembership(ev.change);
+          if (this.allDone()) return 'steps';
+          break;
+        case RECORD:
+          this.log.push(this.snapshot());
+          this.queue.push(t + this.log.interval, RECORD_EVENT);
+          break;
+      }
+    }
+  }
+
+  private schedule1(time: number, ev: SimEvent): void {
+    this.pending++;
+    this.queue.push(time, ev);
+  }
+
+  private spawn(id: PeerId, nb: PeerNeighbours): Algorithm {
+    const s = this.config.settings;
+    const existing = this.peers[id];
+    const create = this.config.createAlgorithm ?? createAlgorithm;
+    const algo = create(this.config.algorithm, {
+      id,
+      x0: this.problem.x0,
+      lr: s.lr,
+      blockSize: s.blockSize ?? this.problem.dim,
+      epoch: this.epoch,
+      neighbours: nb,
+      seed: deriveSeed(this.config.seed, Stream.algorithm, id + this.table.life[id] * this.idSpace),
+      tau: s.tau,
+      localSteps: s.localSteps,
+      fanout: s.fanout,
+      fanoutC: s.fanoutC,
+    });
+    if (algo.dim !== this.problem.dim) {
+      throw new SimConfigError(`algorithm dim ${algo.dim} does not match problem dim ${this.problem.dim}`);
+    }
+    if (existing) {
+      existing.rejoin(algo, this.now);
+      existing.finished = existing.steps >= this.budget;
+    } else {
+      const rng = streamRng(this.config.seed, Stream.minibatch, id);
+      this.peers[id] = new PeerRuntime(id, this.table, algo, new Float32Array(this.problem.dim), rng, this.now);
+    }
+    return algo;
+  }
+
+  private tryStart(p: PeerRuntime): void {
+    if (!p.alive || p.computing || p.finished) return;
+    if (!p.algo.ready()) {
+      p.block(this.now);
+      return;
+    }
+    p.unblock(this.now);
+    this.send(p, p.algo.beginStep());
+    this.problem.gradient(p.id, p.algo.params(), p.grad, p.rng);
+    p.computing = true;
+    const ev: StepDoneEvent = { type: STEP_DONE, peer: p.id, life: p.life };
+    this.schedule1(this.now + this.compute.next(p.id), ev);
+  }
+
+  /** Returns true when this step used up the peer's step budget. */
+  private stepDone(ev: StepDoneEvent): boolean {
+    const p = this.peers[ev.peer] as PeerRuntime;
+    if (p.life !== ev.life) return false; // the peer left (and maybe rejoined) meanwhile
+    p.computing = false;
+    this.send(p, p.algo.applyGradient(p.grad));
+    p.steps++;
+    if (p.steps >= this.budget) {
+      p.finished = true;
+      return true;
+    }
+    this.tryStart(p);
+    return false;
+  }
+
+  private allDone(): boolean {
+    if (this.budget === Infinity) return false;
+    for (const p of this.live) if (!p.finished) return false;
+    return true;
+  }
+
+  private deliver(ev: DeliverEvent): void {
+    const t = this.table;
+    // Dropped if either end left since the send: its life counter moved on.
+    if (t.life[ev.to] !== ev.toLife || t.life[ev.sender] !== ev.fromLife) {
+      t.discarded[ev.sender]++;
+    } else {
+      t.delivered[ev.to]++;
+      t.bytesDelivered[ev.to] += ev.bytes;
+      const to = this.peers[ev.to] as PeerRuntime;
+      const reply = to.algo.receive(ev);
+      if (reply.length > 0) this.send(to, reply);
+      this.tryStart(to);
+    }
+    // The receiver owned the message only for the call above (contract): recycle it.
+    this.deliveries.give(ev);
+  }
+
+  private send(from: PeerRuntime, envs: readonly Envelope[]): void {
+    const t = this.table;
+    const id = from.id;
+    for (let e = 0; e < envs.length; e++) {
+      const env = envs[e];
+      const bytes = this.net.messageBytes(env.msg.data.byteLength);
+      t.sent[id]++;
+      t.bytesSent[id] += bytes;
+      const to = Number.isSafeInteger(env.to) ? this.peers[env.to] : undefined;
+      if (to === undefined || !t.isAlive(to.id)) {
+        t.discarded[id]++;
+        continue;
+      }
+      const out = this.net.send(id, to.id, bytes, env.reliable, this.now, this.times);
+      t.retransmits[id] += out.retransmits;
+      if (out.deliveries === 0) {
+        t.dropped[id]++;
+        continue;
+      }
+      const toLife = t.life[to.id];
+      for (let k = 0; k < out.deliveries; k++) {
+        this.schedule1(this.times[k], this.deliveries.take(id, t.life[id], to.id, toLife, bytes, env.msg));
+      }
+    }
+  }
+
+  /** Plays coordinator: applies leaves and joins, builds the next epoch's topology, announces it. */
+  private changeMembership(c: MembershipChange): void {
+    for (const id of c.leave ?? []) (this.peers[id] as PeerRuntime).leave(this.now);
+    const established = new Set<PeerId>();
+    for (const p of this.live) if (p.alive) established.add(p.id);
+    const joiners = c.join ?? [];
+    const members = [...established, ...joiners].sort((a, b) => a - b);
+    const topo: Topology = topologyFor(this.config.topology, members);
+    this.epoch++;
+    for (const id of joiners) {
+      const nb = neighboursOf(topo, id);
+      const algo = this.spawn(id, nb);
+      const src = modelSource(nb, established);
+      if (src !== undefined) algo.loadModel((this.peers[src] as PeerRuntime).algo.model().slice());
+    }
+    this.live = members.map((id) => this.peers[id] as PeerRuntime);
+    for (const p of this.live) {
+      if (established.has(p.id)) this.send(p, p.algo.setEpoch(this.epoch, neighboursOf(topo, p.id)));
+    }
+    for (const p of this.live) this.tryStart(p);
+  }
+
+  private snapshot(): SimRecord {
+    const members = this.live.map((p) => p.id);
+    const obj = this.problem.objective(members);
+    const all = this.peers.filter((p): p is PeerRuntime => p !== undefined);
+    return measure(this.now, this.epoch, all, this.live, this.table, obj, this.perPeer, this.xbar);
+  }
+
+  private result(endReason: EndReason, final: SimRecord): SimResult {
+    const obj = this.problem.objective(this.live.map((p) => p.id));
+    const all = this.peers.filter((p): p is PeerRuntime => p !== undefined);
+    const peers = summarisePeers(all, this.live, this.table, obj);
+    return {
+      algorithm: this.config.algorithm,
+      seed: this.config.seed,
+      endTime: this.now,
+      endReason,
+      epoch: this.epoch,
+      events: this.events,
+      records: this.log.records,
+      final,
+      peers,
+      totals: { ...this.table.totals(), ...stepTotals(all, this.now) },
+      optimum: obj.optimum,
+      optimalValue: obj.optimalValue,
+    };
+  }
+}

@@ -1,0 +1,176 @@
+/** Configuration and result types of `runSimulation`. Plain data, so results can be saved as JSON. */
+import type {
+  AlgoStats,
+  Algorithm,
+  AlgorithmName,
+  AlgorithmOptions,
+  PeerId,
+  Topology,
+  TopologyKind,
+  TopologyOptions,
+} from '@starling/core';
+import type { ComputeModel } from './compute';
+import type { NetworkConfig } from './network';
+import type { TrafficCounters } from './peers';
+import type { Problem, ProblemSpec } from './problems';
+
+export type TopologySpec =
+  | { kind: TopologyKind; options?: TopologyOptions }
+  /** Any graph pair; rebuilt over the live members at every membership change, then validated. */
+  | { kind: 'custom'; build: (members: readonly PeerId[]) => Topology };
+
+/** One membership change at a virtual time: the simulator plays coordinator and starts a new epoch. */
+export interface MembershipChange {
+  time: number;
+  /** Peers that leave (their in-flight messages, both ways, are discarded). */
+  leave?: PeerId[];
+  /** Peers that join: ids not alive at that time (new ids, or ids that left earlier). */
+  join?: PeerId[];
+}
+
+/** Algorithm settings beyond the ones the simulator fills in (id, x0, epoch, neighbours, seed). */
+export interface AlgorithmSettings {
+  lr: number;
+  /** Coordinates per message block; default: the whole vector in one block. */
+  blockSize?: number;
+  tau?: number;
+  localSteps?: number;
+  fanout?: number;
+  fanoutC?: number;
+}
+
+export interface StopCondition {
+  /** Stop at this virtual time (seconds). */
+  time?: number;
+  /** Each peer stops stepping after this many steps; the run ends when every live peer is done. */
+  stepsPerPeer?: number;
+}
+
+export interface RecordOptions {
+  /** Virtual seconds between records (default SIM_DEFAULTS.recordInterval). */
+  interval?: number;
+  /** Bound on kept records; when reached, every other record is dropped and the interval doubles. */
+  maxRecords?: number;
+  /**
+   * Also record per-peer series at each record (default true). Costs one objective evaluation per
+   * peer per record: turn it off for large runs on the logistic problem.
+   */
+  perPeer?: boolean;
+}
+
+export interface SimConfig {
+  /** Initial peers: ids 0..n-1. */
+  n: number;
+  algorithm: AlgorithmName;
+  settings: AlgorithmSettings;
+  topology: TopologySpec;
+  /** A built-in problem spec, or a ready Problem with shards for every peer id that ever exists. */
+  problem: ProblemSpec | Problem;
+  network?: NetworkConfig;
+  compute?: Partial<ComputeModel>;
+  membership?: MembershipChange[];
+  stop: StopCondition;
+  record?: RecordOptions;
+  seed: number;
+  /**
+   * Builds each peer's algorithm; default: core's createAlgorithm. Lets tests and experiments run
+   * an algorithm of their own through the same engine.
+   */
+  createAlgorithm?: (name: AlgorithmName, opts: AlgorithmOptions) => Algorithm;
+}
+
+/** Mean / 95th percentile / max of a set of version ages. */
+export interface AgeSummary {
+  mean: number;
+  p95: number;
+  max: number;
+}
+
+/** Per-peer values at one record, indexed by peer id; NaN for ids not alive at that time. */
+export interface PeerSeries {
+  /** ||x_i - x*|| / ||x*||. */
+  relError: Float64Array;
+  /** F(x_i) over the live members. */
+  objective: Float64Array;
+  /** ||x_i - xbar||. */
+  consensus: Float64Array;
+  /** Completed steps (all ids that ever existed, so not NaN after a leave). */
+  steps: Float64Array;
+  /** Virtual seconds spent blocked so far, including a wait still in progress. */
+  blockedTime: Float64Array;
+  messagesSent: Float64Array;
+  bytesSent: Float64Array;
+  messagesDelivered: Float64Array;
+  messagesDropped: Float64Array;
+  /** Mean version age of the other peers at this peer (versioned algorithms only). */
+  versionAge?: Float64Array;
+}
+
+export interface SimRecord {
+  time: number;
+  epoch: number;
+  live: number;
+  /** F(xbar) over the live members, xbar the mean of their models. */
+  objective: number;
+  /** F(xbar) - F*. */
+  gap: number;
+  /** ||xbar - x*|| / ||x*||. */
+  relError: number;
+  /** Mean and max over live peers of ||x_i - x*|| / ||x*||. */
+  relErrorMean: number;
+  relErrorMax: number;
+  /** Mean over live peers of ||x_i - xbar||. */
+  consensus: number;
+  steps: number;
+  /** Virtual seconds peers spent blocked so far, summed, including waits still in progress. */
+  blockedTime: number;
+  messagesSent: number;
+  messagesDelivered: number;
+  messagesDropped: number;
+  messagesDiscarded: number;
+  bytesSent: number;
+  bytesDelivered: number;
+  /** Present only for algorithms that track versions (gossip). */
+  versionAge?: AgeSummary;
+  peers?: PeerSeries;
+}
+
+export interface PeerSummary extends TrafficCounters {
+  id: PeerId;
+  alive: boolean;
+  joinedAt: number;
+  /** NaN while alive. */
+  leftAt: number;
+  steps: number;
+  /** Virtual seconds spent waiting for `ready()` (not computing, not finished). */
+  blockedTime: number;
+  /** Final ||x_i - x*|| / ||x*|| (NaN if the peer left). */
+  relError: number;
+  /** Final F(x_i) (NaN if the peer left). */
+  objective: number;
+  algo: AlgoStats;
+  versionAge?: AgeSummary;
+}
+
+export type EndReason = 'time' | 'steps' | 'idle';
+
+export interface SimResult {
+  algorithm: AlgorithmName;
+  seed: number;
+  /** Virtual time the run ended. */
+  endTime: number;
+  /** 'idle': no event left before the stop condition (every peer blocked: a deadlock or a stall). */
+  endReason: EndReason;
+  epoch: number;
+  /** Events processed (deliveries, step completions, membership changes, records). */
+  events: number;
+  records: SimRecord[];
+  /** A record taken at the end of the run. */
+  final: SimRecord;
+  /** One entry per peer id that ever existed, by id. */
+  peers: PeerSummary[];
+  totals: TrafficCounters & { steps: number; blockedTime: number };
+  /** Optimum of the final member set (float64). */
+  optimum: Float64Array;
+  optimalValue: number;
+}

@@ -1,0 +1,48 @@
+/**
+ * Tunables of the training package, in one place. Every entry says why it has the value it has.
+ */
+import type { BackendName } from './backend';
+
+export interface TrainingConfig {
+  /**
+   * Preferred backends, fastest first. webgpu and webgl only exist in a browser; wasm works in both
+   * Node and the browser; cpu is the always-available fallback.
+   */
+  backendOrder: readonly BackendName[];
+  /**
+   * Relative tolerance of the backend self-check (`|got - want| <= tol * max(1, |want|)`). The check
+   * sums a few dozen float32 products; a float32 backend lands within 1e-6, a WebGL device limited to
+   * half-float textures within about 1e-3 (slow to train but correct, so it passes), while a broken
+   * backend (a no-op kernel, garbage read-back) is off by O(1).
+   */
+  verifyTolerance: number;
+  /**
+   * How long one backend may take to initialise and pass its self-check before we give up on it.
+   * Chromium's `requestAdapter()` can hang forever without the right flags; a hung backend must
+   * become a reported fallback, not a hung peer.
+   */
+  backendTimeoutMs: number;
+  /** Images per forward pass in `evaluate`: large enough to amortise dispatch, small enough for GPU memory. */
+  evalBatchSize: number;
+  /** Multiplier that maps Uint8Array pixel bytes (0..255) to the float inputs the model is trained on. */
+  pixelScale: number;
+  /**
+   * Refuse to hand out a gradient (or accept parameters) containing NaN/Inf. One NaN pushed into an
+   * R-FAST running sum poisons every peer downstream for good, so failing loudly is the safe default.
+   */
+  rejectNonFinite: boolean;
+}
+
+export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
+  backendOrder: Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu'] as const),
+  verifyTolerance: 5e-3,
+  backendTimeoutMs: 15_000,
+  evalBatchSize: 500,
+  pixelScale: 1 / 255,
+  rejectNonFinite: true,
+});
+
+/** Fixed by the data set, not tunable: MNIST-like 28x28 grey images and 10 classes. */
+export const IMAGE_SIDE = 28;
+export const INPUT_SIZE = IMAGE_SIDE * IMAGE_SIDE;
+export const NUM_CLASSES = 10;

@@ -1,0 +1,93 @@
+/**
+ * Best-effort description of the hardware behind the active backend, for logs and the UI. Every
+ * probe is optional: browsers hide or drop these APIs, so failures yield `undefined`, never throw.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The few WebGPU members we read; the DOM lib that TypeScript ships does not declare WebGPU. */
+interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+}
+interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  requestAdapterInfo?: () => Promise<GpuAdapterInfoLike>;
+}
+interface GpuLike {
+  requestAdapter(): Promise<GpuAdapterLike | null>;
+}
+
+/** `navigator.gpu` when this context has WebGPU (browser, secure context, feature enabled). */
+export function webGpu(): GpuLike | undefined {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return nav?.gpu ?? undefined;
+}
+
+/**
+ * Why WebGPU initialisation probably failed, for the attempt's reason; TF.js itself only logs it.
+ * Undefined when an adapter is available (the failure lies elsewhere).
+ */
+export async function diagnoseWebGpu(): Promise<string | undefined> {
+  try {
+    const adapter = await webGpu()?.requestAdapter();
+    return adapter
+      ? undefined
+      : 'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (headless Chromium needs --enable-unsafe-webgpu; a blocklisted GPU or driver has none)';
+  } catch (err) {
+    return `navigator.gpu.requestAdapter() threw: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+function joinInfo(info: GpuAdapterInfoLike): string | undefined {
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
+  return parts.length ? parts.join(' / ') : undefined;
+}
+
+async function webGpuDevice(): Promise<string | undefined> {
+  const adapter = await webGpu()?.requestAdapter();
+  if (!adapter) return undefined;
+  // Chromium >= 121 exposes `adapter.info`; older versions only the async `requestAdapterInfo()`.
+  const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : undefined);
+  return info ? joinInfo(info) : undefined;
+}
+
+function webGlDevice(): string | undefined {
+  // MathBackendWebGL keeps its context at backend.gpgpu.gl; not part of the typed public API.
+  const gl = (tf.backend() as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  if (!gl) return undefined;
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer: unknown = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+  if (typeof renderer !== 'string' || renderer.length === 0) return undefined;
+  // Half-float textures train with about 3 significant digits; worth knowing when results look off.
+  const f32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  return f32 ? renderer : `${renderer} (float16 textures)`;
+}
+
+async function wasmDevice(): Promise<string> {
+  const flag = async (name: string): Promise<boolean> => {
+    try {
+      return Boolean(await tf.env().getAsync(name));
+    } catch {
+      return false;
+    }
+  };
+  const simd = await flag('WASM_HAS_SIMD_SUPPORT');
+  const threads = await flag('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `WebAssembly${simd ? ' SIMD' : ''}${threads ? ' multi-threaded' : ' single-threaded'}`;
+}
+
+/** Describes the active backend's hardware, or undefined when the platform does not say. */
+export async function describeDevice(name: string): Promise<string | undefined> {
+  try {
+    if (name === 'webgpu') return await webGpuDevice();
+    if (name === 'webgl') return webGlDevice();
+    if (name === 'wasm') return await wasmDevice();
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * @starling/training: the TF.js side of a peer. Backend choice with a self-check, the model for a
+ * spec, the flat parameter vector every algorithm works on, gradients and evaluation.
+ */
+export {
+  selectBackend,
+  type BackendName,
+  type BackendAttempt,
+  type BackendReport,
+  type SelectBackendOptions,
+  type WasmBinaryName,
+} from './backend';
+export { TRAINING_DEFAULTS, IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES, type TrainingConfig } from './config';
+export { BackendError, ModelSpecError, TrainingError } from './errors';
+export { FlatParams, bindVariables } from './flat';
+export { kernelsFor, missingKernels } from './kernels';
+export { buildModel, initialParams } from './model';
+export {
+  layoutOf,
+  specName,
+  validateSpec,
+  type CnnSpec,
+  type MlpSpec,
+  type ModelSpec,
+  type WeightEntry,
+  type WeightLayout,
+} from './spec';
+export { Trainer, type Evaluation, type TrainerOptions } from './trainer';
+export type { Images, Labels } from './batch';
+export { compareWithReference, verifyActiveBackend, type Comparison } from './verify';

@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it, vi } from 'vitest';
+import { selectBackend } from './backend';
+import { kernelsFor, missingKernels } from './kernels';
+import { initialParams } from './model';
+import type { ModelSpec } from './spec';
+import { syntheticDigits } from './testing';
+import { Trainer } from './trainer';
+
+const MLP: ModelSpec = { kind: 'mlp', hidden: [4, 3] };
+const CNN: ModelSpec = { kind: 'cnn', filters: [2, 3], kernelSize: 3, dense: [4] };
+
+describe('kernelsFor', () => {
+  it.each([MLP, CNN])('lists every kernel a gradient step and an evaluation of %j run', async (spec) => {
+    await selectBackend(['cpu']);
+    const trainer = await Trainer.create(spec);
+    const spy = vi.spyOn(tf.engine(), 'runKernel');
+    try {
+      const { images, labels } = syntheticDigits(6, 1);
+      const x = initialParams(spec, 1);
+      await trainer.gradient(x, images, labels, 6, new Float32Array(trainer.dim));
+      await trainer.evaluate(x, images, labels, 6);
+      const used = new Set(spy.mock.calls.map((call) => call[0]));
+      expect(used.size).toBeGreaterThan(10);
+      expect([...used].filter((k) => !kernelsFor(spec).includes(k))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      await trainer.dispose();
+    }
+  });
+
+  it('finds the wasm backend unable to train CNNs, and everything else complete', async () => {
+    await selectBackend(['wasm']);
+    expect(missingKernels(CNN, 'wasm')).toContain('Conv2DBackpropFilter');
+    expect(missingKernels(MLP, 'wasm')).toEqual([]);
+    expect(missingKernels(CNN, 'cpu')).toEqual([]);
+  });
+});

@@ -1,0 +1,38 @@
+/** Why a frame was refused. Stable strings: a runtime may count rejections per code. */
+export type FrameErrorCode =
+  /** The input is not an ArrayBuffer or a typed-array view. */
+  | 'not-binary'
+  /** Shorter than the header. */
+  | 'truncated'
+  | 'bad-magic'
+  | 'bad-version'
+  /** The kind byte is not a MsgKind. */
+  | 'unknown-kind'
+  /** The dtype byte is not 1 (f32) or 2 (f64), or the payload is not a Float32Array/Float64Array. */
+  | 'bad-dtype'
+  /** Reserved flags or padding bytes are not zero. */
+  | 'bad-flags'
+  /** More elements or bytes than the configured limit. */
+  | 'oversize'
+  /** The byte length is not exactly header + count * element size. */
+  | 'length-mismatch'
+  /** aux is NaN or infinite. */
+  | 'bad-aux'
+  /** A payload value is NaN or infinite. */
+  | 'non-finite'
+  /** Encoding only: a header field is not an integer in [0, 2^32). */
+  | 'bad-field'
+  /** Encoding only: the caller's buffer is too small for the frame. */
+  | 'target-too-small'
+  /** The host is big-endian; payloads are little-endian typed-array views. */
+  | 'unsupported-host';
+
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+  constructor(
+    readonly code: FrameErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
