@@ -19,7 +19,7 @@ const RUN: RunConfigInput = {
   model: { kind: 'mlp', hidden: [64] },
   algorithm: 'rfast',
   topology: { kind: 'exponential' },
-  lr: 0.1,
+  lr: 0.3,
   batchSize: 32,
   evalEverySteps: 0,
 };
@@ -54,24 +54,30 @@ async function openTabs(n: number, query = '?backends=wasm,cpu'): Promise<Volunt
 }
 
 /** Every tab's model scored independently; resolves when all reach the target. */
-async function waitForAccuracy(vs: Volunteer[], target: number, timeoutMs: number): Promise<{ ms: number; acc: number[] }> {
+async function waitForAccuracy(vs: Volunteer[], target: number, timeoutMs: number): Promise<{ ms: number; acc: number[]; steps0: number[] }> {
   const t0 = Date.now();
+  const steps0 = (await Promise.all(vs.map(status))).map((s) => s.steps);
   const acc = await waitFor(`all tabs >= ${target * 100}% test accuracy`, timeoutMs, async () => {
     const scores: number[] = [];
     for (const v of vs) scores.push(await evaluator.accuracy(await modelOf(v)));
-    console.log(`t=${((Date.now() - t0) / 1000).toFixed(0)}s accuracy ${scores.map((a) => a.toFixed(3)).join(' ')}`);
+    const ss = await Promise.all(vs.map(status));
+    console.log(
+      `t=${((Date.now() - t0) / 1000).toFixed(0)}s accuracy ${scores.map((a) => a.toFixed(3)).join(' ')} ` +
+        `steps ${ss.map((s) => s.steps).join(' ')} compute/comm/blocked s ${ss.map((s) => `${(s.computeMs / 1000).toFixed(0)}/${(s.commMs / 1000).toFixed(0)}/${(s.blockedMs / 1000).toFixed(0)}`).join(' ')}`,
+    );
     return scores.every((a) => a >= target) ? scores : null;
   }, 3000);
-  return { ms: Date.now() - t0, acc };
+  return { ms: Date.now() - t0, acc, steps0 };
 }
 
-async function report(vs: Volunteer[], label: string, elapsedMs: number): Promise<void> {
-  for (const v of vs) {
+/** Prints the figures the closing note needs: rates over the measured window, traffic, time split. */
+async function report(vs: Volunteer[], label: string, elapsedMs: number, steps0: number[]): Promise<void> {
+  for (const [i, v] of vs.entries()) {
     const s = await status(v);
     const bytesPerStep = s.steps > 0 ? Math.round(s.bytesSent / s.steps) : 0;
     const computeShare = s.computeMs / Math.max(1, s.computeMs + s.commMs + s.blockedMs);
     console.log(
-      `[${label}] ${v.label} backend=${s.backend} steps=${s.steps} steps/s=${((s.steps * 1000) / elapsedMs).toFixed(2)} ` +
+      `[${label}] ${v.label} backend=${s.backend} steps=${s.steps} steps/s=${(((s.steps - steps0[i]) * 1000) / elapsedMs).toFixed(2)} ` +
         `bytes/step=${bytesPerStep} compute-share=${computeShare.toFixed(2)} framesLost=${s.framesLost} ` +
         `injectedDrops=${s.injectedDrops} skipped=${s.backpressureSkips} rejected=${s.framesRejected}`,
     );
@@ -85,9 +91,9 @@ test('four tabs train MNIST with R-FAST to 90% test accuracy', async () => {
     const ss = await Promise.all(tabs.map(status));
     return ss.every((s) => s.phase === 'training' && s.steps > 0 && s.neighboursOpen >= 1) ? ss : null;
   });
-  const { ms, acc } = await waitForAccuracy(tabs, TARGET, TIME_TO_90_MS);
+  const { ms, acc, steps0 } = await waitForAccuracy(tabs, TARGET, TIME_TO_90_MS);
   console.log(`time to 90% without loss: ${(ms / 1000).toFixed(1)} s, accuracies ${acc.join(', ')}`);
-  await report(tabs, 'clean', ms);
+  await report(tabs, 'clean', ms, steps0);
   for (const s of await Promise.all(tabs.map(status))) {
     expect(s.framesRejected).toBe(0);
     expect(s.framesReceived).toBeGreaterThan(0);
@@ -97,9 +103,9 @@ test('four tabs train MNIST with R-FAST to 90% test accuracy', async () => {
 test('with 30% injected loss on the unreliable channel every tab still reaches 90%', async () => {
   server = await startServer({ ...RUN, runId: 'e2e-lossy', lossRate: 0.3 });
   tabs = await openTabs(4);
-  const { ms } = await waitForAccuracy(tabs, TARGET, TIME_TO_90_MS);
+  const { ms, steps0 } = await waitForAccuracy(tabs, TARGET, TIME_TO_90_MS);
   console.log(`time to 90% with 30% loss: ${(ms / 1000).toFixed(1)} s`);
-  await report(tabs, 'lossy', ms);
+  await report(tabs, 'lossy', ms, steps0);
   const ss = await Promise.all(tabs.map(status));
   // The loss really happened: about 30% of unreliable frames were dropped on purpose...
   const dropped = ss.reduce((a, s) => a + s.injectedDrops, 0);
@@ -157,8 +163,14 @@ test('a tab on the WebGPU backend trains and its steps count', async () => {
     return p && p.steps > 0 ? p : null;
   }, 500);
   expect(row.backend).toBe('webgpu');
-  // Its model moves with the swarm: better than chance, so its gradients and mixing are real.
-  const acc = await evaluator.accuracy(await modelOf(gpu));
-  console.log(`WebGPU tab: ${s.steps} steps, device '${s.device}', accuracy ${acc.toFixed(3)}`);
-  expect(acc).toBeGreaterThan(0.2);
+  // It is a full member of the swarm: it mixes the others' models into its own (software WebGPU
+  // is about 10x slower than wasm here, so its own steps alone would take minutes).
+  const acc = await waitFor('the WebGPU tab to reach 80% with the swarm', 120_000, async () => {
+    const a = await evaluator.accuracy(await modelOf(gpu));
+    return a >= 0.8 ? a : null;
+  }, 2000);
+  const end = await status(gpu);
+  console.log(`WebGPU tab: ${end.steps} steps, device '${end.device}', accuracy ${acc.toFixed(3)}, frames received ${end.framesReceived}`);
+  expect(end.steps).toBeGreaterThan(s.steps);
+  expect(end.framesReceived).toBeGreaterThan(0);
 });

@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 // the page, the socket and the data. `npm run dev:web` proxies to a running server instead.
 export default defineConfig({
   root: import.meta.dirname,
+  // Static assets live at the repository root (public/), shared by every app.
+  publicDir: '../../public',
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 4096, minify: false },
   server: {

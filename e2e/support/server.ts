@@ -6,6 +6,7 @@ import type { RunConfigInput } from '@starling/protocol';
 
 export interface TestServer {
   url: string;
+  dataDir: string;
   /** Everything the server printed, for failure messages. */
   log: () => string;
   stop: () => Promise<void>;
@@ -14,17 +15,20 @@ export interface TestServer {
 const START_TIMEOUT_MS = 120_000;
 
 /**
- * Starts the real server (tsx apps/server/src/main.ts) on a free port with the given run config,
- * sharing the packed-MNIST data dir between tests so MNIST is packed once.
+ * Starts the real server (tsx apps/server/src/main.ts) on a free port with the given run config and
+ * a data dir of its own (its own SQLite database; packing MNIST takes well under a second). Pass
+ * `dataDir` to restart a server on the data of an earlier one.
  */
-export async function startServer(config: RunConfigInput): Promise<TestServer> {
+export async function startServer(config: RunConfigInput, opts: { dataDir?: string; adminToken?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'starling-e2e-'));
+  const dataDir = opts.dataDir ?? join(dir, 'data');
   const configFile = join(dir, 'run.json');
   writeFileSync(configFile, JSON.stringify(config));
   const child: ChildProcess = spawn(
     'npx',
-    ['tsx', 'apps/server/src/main.ts', '--port', '0', '--config', configFile, '--data-dir', '.data/e2e'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STARLING_DATA_ROOT: dir } },
+    ['tsx', 'apps/server/src/main.ts', '--port', '0', '--config', configFile, '--data-dir', dataDir,
+      ...(opts.adminToken ? ['--admin-token', opts.adminToken] : [])],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -46,6 +50,7 @@ export async function startServer(config: RunConfigInput): Promise<TestServer> {
   });
   return {
     url,
+    dataDir,
     log: () => out,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -5,15 +5,18 @@ export const USAGE = `usage: npx tsx apps/server/src/main.ts [options]
   --config FILE     run config JSON (defaults for every missing field)
   --port N          HTTP/socket.io port (default 8080; 0 picks a free one)
   --host ADDR       interface to bind (default 127.0.0.1; 0.0.0.0 for the LAN)
-  --data-dir DIR    where packed MNIST is kept (default .data)
+  --data-dir DIR    packed MNIST and the run database (default .data)
+  --db FILE         SQLite database (default DATA-DIR/starling.db)
+  --admin-token T   admin token for run control (default: env STARLING_ADMIN_TOKEN, else random)
+  --new-run         start a fresh run even if the last one is unfinished (it becomes 'interrupted')
   --web-dist DIR    built web app to serve (default apps/web/dist)
   --wasm-dir DIR    TF.js wasm binaries (default: from @tensorflow/tfjs-backend-wasm)
   --help            print this`;
 
 export type CliResult = { help: true } | { help: false; options: ServerOptions };
 
-/** Parse argv (without node and script); throws ServerConfigError naming the bad flag. */
-export function parseCliArgs(argv: readonly string[]): CliResult {
+/** Parse argv (without node and script) and the environment; throws ServerConfigError naming the bad flag. */
+export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliResult {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -27,6 +30,9 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
         'data-dir': { type: 'string' },
         'web-dist': { type: 'string' },
         'wasm-dir': { type: 'string' },
+        db: { type: 'string' },
+        'admin-token': { type: 'string' },
+        'new-run': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }));
@@ -47,6 +53,9 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
       webDist: values['web-dist'],
       wasmDir: values['wasm-dir'],
       configFile: values.config,
+      dbFile: values.db,
+      adminToken: (values['admin-token'] as string | undefined) ?? (env.STARLING_ADMIN_TOKEN || undefined),
+      newRun: values['new-run'] === true,
     }),
   };
 }

@@ -36,6 +36,22 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--help']).help).toBe(true);
   });
 
+  it('reads the database, admin token and new-run flags, and the token from the environment', () => {
+    const r = parseCliArgs(['--db', '/tmp/x.db', '--admin-token', 'a'.repeat(20), '--new-run']);
+    expect(r.help === false && r.options).toMatchObject({ dbFile: '/tmp/x.db', adminToken: 'a'.repeat(20), newRun: true });
+    const env = parseCliArgs([], { STARLING_ADMIN_TOKEN: 'e'.repeat(16) });
+    expect(env.help === false && env.options).toMatchObject({ adminToken: 'e'.repeat(16), newRun: false });
+    const flagWins = parseCliArgs(['--admin-token', 'f'.repeat(16)], { STARLING_ADMIN_TOKEN: 'e'.repeat(16) });
+    expect(flagWins.help === false && flagWins.options.adminToken).toBe('f'.repeat(16));
+    const none = parseCliArgs([], { STARLING_ADMIN_TOKEN: '' });
+    expect(none.help === false && none.options.adminToken).toBeUndefined();
+  });
+
+  it('refuses a short or spaced admin token', async () => {
+    expect((await failureSync(() => parseCliArgs(['--admin-token', 'short']))).message).toContain('adminToken');
+    await failureSync(() => parseCliArgs(['--admin-token', 'has a space in it, sadly']));
+  });
+
   it('rejects bad ports, unknown flags and stray arguments with a clear message', async () => {
     expect((await failureSync(() => parseCliArgs(['--port', 'http']))).message).toContain('--port');
     expect((await failureSync(() => parseCliArgs(['--port', '70000']))).message).toContain('port');

@@ -15,13 +15,76 @@ export const SERVER_TUNING = {
   peersBroadcastMs: 1000,
   /** Largest socket.io packet. Above the signal limit, so an oversized signal is *rejected* (and counted). */
   maxHttpBufferSize: 4 * PROTOCOL_LIMITS.maxSignalChars,
-  /** Largest HTTP request body (the run-state control endpoint). */
-  maxBodyBytes: 4096,
+  /** Largest JSON request body (run control, new run). A run config is well under 4 KiB. */
+  maxBodyBytes: 16 * 1024,
   /** Check for silent peers this many times per peerTimeoutMs. */
   sweepsPerTimeout: 4,
   /** Event names longer than this are truncated in `rejected` replies and logs. */
   maxEventNameChars: 64,
-} as const;
+
+  /** One metric point (and one loss point per live peer) per run every this many ms. */
+  metricIntervalMs: 1000,
+  /**
+   * Downsampling tiers, finest first: points older than `olderThanMs` are merged into one per
+   * `bucketMs`. Full resolution for the last hour, one a minute after that and one per 10 minutes
+   * after a day, so a run of d days keeps at most about 3600 + 1380 + 144 d points (and as many per
+   * peer in peer_losses).
+   */
+  downsampleTiers: [
+    { olderThanMs: 60 * 60_000, bucketMs: 60_000 },
+    { olderThanMs: 24 * 60 * 60_000, bucketMs: 10 * 60_000 },
+  ] as readonly DownsampleTier[],
+  /** How often the downsampling pass runs (it touches only points that crossed a tier since the last pass). */
+  downsampleEveryMs: 60_000,
+
+  /** Checkpoints kept per run (the newest); older ones are deleted when a new one is stored. */
+  checkpointsKept: 3,
+  /** At most one checkpoint per run per this many ms: evaluations can be far more frequent. */
+  checkpointMinIntervalMs: 30_000,
+  /**
+   * A snapshot only becomes a checkpoint if its server-measured accuracy is at most this far below
+   * the run's latest checkpoint: joiners start from the checkpoint, so one bad (or malicious)
+   * upload must not become everyone's starting point.
+   */
+  checkpointMaxAccuracyDrop: 0.05,
+
+  /** Largest snapshot upload; a model above this cannot be uploaded (101,770 f32 = 398 KiB by default). */
+  maxSnapshotBytes: 64 * 1024 * 1024,
+  /** A peer may upload at most once per `snapshotIntervalMs * snapshotRateFactor` (faster: 429). */
+  snapshotRateFactor: 0.5,
+  /** Test images per server evaluation (the first N of the 10k test set). */
+  evalTestCount: 10_000,
+  /** Images per forward pass of a server evaluation: the event loop gets a turn between batches. */
+  evalBatchSize: 500,
+  /** At least this long between the starts of two evaluations, bounding their CPU share (newest snapshot wins). */
+  minEvalIntervalMs: 2000,
+  /** TF.js backends for server evaluation, in order of preference. */
+  evalBackends: ['wasm', 'cpu'] as readonly ('wasm' | 'cpu')[],
+};
+export type ServerTuning = typeof SERVER_TUNING;
+
+export interface DownsampleTier {
+  olderThanMs: number;
+  bucketMs: number;
+}
+
+/** SERVER_TUNING with overrides (tests shorten intervals); throws ServerConfigError on nonsense. */
+export function resolveTuning(overrides: Partial<ServerTuning> = {}): ServerTuning {
+  const t = { ...SERVER_TUNING, ...overrides };
+  const positive: (keyof ServerTuning)[] = ['metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'maxSnapshotBytes', 'evalTestCount', 'evalBatchSize'];
+  for (const k of positive) {
+    const v = t[k];
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ServerConfigError(`tuning.${k} must be a positive number, got ${String(v)}`);
+  }
+  for (let i = 0; i < t.downsampleTiers.length; i++) {
+    const tier = t.downsampleTiers[i];
+    const prev = i > 0 ? t.downsampleTiers[i - 1] : undefined;
+    if (!(tier.bucketMs > 0) || !(tier.olderThanMs > 0) || (prev && (tier.olderThanMs < prev.olderThanMs || tier.bucketMs % prev.bucketMs !== 0))) {
+      throw new ServerConfigError(`tuning.downsampleTiers[${i}] must have positive sizes, older tiers later, and a bucket that is a multiple of the previous one`);
+    }
+  }
+  return t;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -47,6 +110,12 @@ export const serverOptionsSchema = z.strictObject({
   wasmDir: z.string().min(1).optional(),
   /** JSON file with the run config; all defaults when absent. */
   configFile: z.string().min(1).optional(),
+  /** SQLite database; `<dataDir>/starling.db` when absent. */
+  dbFile: z.string().min(1).optional(),
+  /** Admin token for run control; STARLING_ADMIN_TOKEN or a random one when absent. */
+  adminToken: z.string().regex(/^[\x21-\x7e]{16,256}$/, 'use 16-256 printable ASCII characters without spaces').optional(),
+  /** Start a fresh run even if the newest run in the database is unfinished (that one becomes 'interrupted'). */
+  newRun: z.boolean().default(false),
 });
 export type ServerOptions = z.output<typeof serverOptionsSchema>;
 export type ServerOptionsInput = z.input<typeof serverOptionsSchema>;
@@ -104,5 +173,6 @@ export function summariseRunConfig(runId: string, c: RunConfig): string {
     `  lr ${c.lr}, batch ${c.batchSize}, block ${c.blockSize} f32, shards ${c.shards.count} ${c.shards.mode}` +
       (c.shards.mode === 'noniid' ? ` (${c.shards.classesPerShard} classes each)` : ''),
     `  loss injection ${c.lossRate}, seed ${c.seed}, max peers ${c.maxPeers}, peer timeout ${c.peerTimeoutMs} ms`,
+    `  snapshots ${c.snapshotIntervalMs === 0 ? 'off' : `every ${c.snapshotIntervalMs} ms`}`,
   ].join('\n');
 }

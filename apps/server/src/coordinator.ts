@@ -26,16 +26,27 @@ export interface LeaveResult {
 export type CoordinatorConfig = Pick<RunConfig, 'topology' | 'shards' | 'maxPeers' | 'seed'>;
 
 export class Coordinator {
-  private nextId: PeerId = 0;
+  private nextId: PeerId;
   private currentEpoch = 0;
   /** Live peers and their shard, in join order. */
   private readonly shardOfPeer = new Map<PeerId, number>();
   private neighbourLists = new Map<PeerId, PeerNeighbours>();
 
-  constructor(private readonly config: CoordinatorConfig) {}
+  /** `firstPeerId`: a resumed run continues after the ids it handed out before a restart. */
+  constructor(
+    private readonly config: CoordinatorConfig,
+    firstPeerId: PeerId = 0,
+  ) {
+    this.nextId = firstPeerId;
+  }
 
   get epoch(): number {
     return this.currentEpoch;
+  }
+
+  /** The id the next joiner gets; every id below it has been used. */
+  get nextPeerId(): PeerId {
+    return this.nextId;
   }
 
   /** Live peers, ascending. */

@@ -27,6 +27,21 @@ export function packedMnistLoader(dataDir: string, log: (line: string) => void):
   };
 }
 
+/**
+ * One load shared by every caller (each run's DatasetService, the evaluator); a failed load is
+ * retried by the next call.
+ */
+export function sharedLoader(loader: SplitsLoader): SplitsLoader {
+  let loading: Promise<Splits> | undefined;
+  return () => {
+    loading ??= loader().catch((e: unknown) => {
+      loading = undefined;
+      throw e;
+    });
+    return loading;
+  };
+}
+
 export class DatasetService {
   private loading: Promise<Splits> | undefined;
   private shardIndices: Uint32Array[] | undefined;
@@ -60,6 +75,11 @@ export class DatasetService {
     const payload = encodeSet(subset(train, this.shardIndices[index]), { index, of: this.shards.count });
     this.shardPayloads.set(index, payload);
     return payload;
+  }
+
+  /** The decoded test set (what the server evaluates snapshots on). */
+  async testSet(): Promise<MnistSet> {
+    return (await this.splits()).test;
   }
 
   /** The encoded test set (shard 0 of 1). */

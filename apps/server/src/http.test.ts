@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSet, makeShards, subset } from '@starling/mnist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpErrorBody } from '@starling/protocol';
+import { SERVER_TUNING } from './config';
 import type { RunningServer } from './server';
-import { startTestServer, syntheticSplits } from './test-support';
+import { adminHeaders, startTestServer, syntheticSplits } from './test-support';
 
 const SHARDS = 5;
 let server: RunningServer;
@@ -72,9 +74,9 @@ describe('data endpoints', () => {
     for (const bad of ['abc', '-1', '1.5', String(SHARDS), '99999999999', '']) {
       const res = await fetch(`${server.url}/data/mnist/train/shard/${bad}`);
       expect(res.status, bad).toBe(400);
-      const body = (await res.json()) as { error: string; message: string };
-      expect(body.error).toBe('bad-request');
-      expect(body.message).toContain('shard');
+      const body = (await res.json()) as HttpErrorBody;
+      expect(body.error.code).toBe('bad-request');
+      expect(body.error.message).toContain('shard');
     }
     expect((await fetch(`${server.url}/data/mnist/train/shard/0?x=1`)).status).toBe(400);
     expect((await fetch(`${server.url}/data/mnist/train/shard/0/1`)).status).toBe(404);
@@ -97,11 +99,11 @@ describe('API', () => {
   });
 
   it('validates run-state updates', async () => {
-    const post = (body: string) => fetch(`${server.url}/api/run/state`, { method: 'POST', body });
+    const post = (body: string) => fetch(`${server.url}/api/run/state`, { method: 'POST', body, headers: adminHeaders() });
     expect((await post('{"lossRate": 2}')).status).toBe(400);
     expect((await post('not json')).status).toBe(400);
     expect((await post('{}')).status).toBe(400);
-    expect((await post('x'.repeat(10_000))).status).toBe(413);
+    expect((await post('x'.repeat(SERVER_TUNING.maxBodyBytes + 1))).status).toBe(413);
     expect(server.run.state.lossRate).toBe(0);
     expect((await fetch(`${server.url}/api/run`, { method: 'PUT' })).status).toBe(405);
   });
@@ -109,7 +111,7 @@ describe('API', () => {
   it('answers 404 JSON for unknown API paths', async () => {
     const res = await fetch(`${server.url}/api/nope`);
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: string }).error).toBe('not-found');
+    expect(((await res.json()) as HttpErrorBody).error.code).toBe('not-found');
   });
 });
 

@@ -2,15 +2,23 @@ export { startServer, type RunningServer, type StartOptions } from './server';
 export { parseCliArgs, USAGE, type CliResult } from './cli-args';
 export {
   SERVER_TUNING,
+  resolveTuning,
   parseServerOptions,
   loadRunConfig,
   summariseRunConfig,
   ServerConfigError,
   type ServerOptions,
   type ServerOptionsInput,
+  type ServerTuning,
+  type DownsampleTier,
 } from './config';
 export { Coordinator, type EpochUpdate, type JoinResult, type LeaveResult } from './coordinator';
 export { PeerTable, RingBuffer, type TelemetrySample } from './peer-table';
-export { Run, type RunSnapshot, type ServerCounters } from './run';
+export { Run, flattenCounters, type ServerCounters } from './run';
+export { RunLifecycle, RunIdTakenError, sameConfig } from './lifecycle';
 export { SignalingHub } from './signaling';
-export { DatasetService, packedMnistLoader, type Splits, type SplitsLoader } from './datasets';
+export { DatasetService, packedMnistLoader, sharedLoader, type Splits, type SplitsLoader } from './datasets';
+export { Store, StoreError, SCHEMA_VERSION, type RunRecord, type Checkpoint, type CheckpointMeta } from './store';
+export { SnapshotEvaluator, type Snapshot } from './evaluator';
+export { ModelExporter, type ModelJson } from './model-export';
+export { MetricsRecorder, swarmPoint } from './metrics-recorder';

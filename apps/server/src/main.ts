@@ -1,20 +1,23 @@
 /**
  * Entry point: npx tsx apps/server/src/main.ts [--config file.json] [--port 8080] [--data-dir .data]
+ * [--db file] [--admin-token T] [--new-run]
  */
 import { parseCliArgs, USAGE } from './cli-args';
 import { loadRunConfig, ServerConfigError, summariseRunConfig } from './config';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
-  const cli = parseCliArgs(process.argv.slice(2));
+  const cli = parseCliArgs(process.argv.slice(2), process.env);
   if (cli.help) {
     console.log(USAGE);
     return;
   }
   const { options } = cli;
   const runConfig = await loadRunConfig(options.configFile);
-  const server = await startServer({ options, runConfig });
-  console.log(summariseRunConfig(server.run.runId, runConfig));
+  const server = await startServer({ options, runConfig, explicitConfig: options.configFile !== undefined });
+  console.log(summariseRunConfig(server.run.runId, server.run.config));
+  console.log(`run database: ${server.dbFile}`);
+  console.log(`dashboard (admin): ${server.url}/dashboard#token=${server.adminToken}`);
   console.log(`starling server listening on ${server.url} (data dir ${options.dataDir})`);
   // Pack/load MNIST now, so the first peer does not wait for it.
   server.data.warm().then(

@@ -41,6 +41,19 @@ describe('PeerTable', () => {
     ]);
   });
 
+  it('sums compute and communication time over every report and lists live peers', () => {
+    const t = new PeerTable({ history: 2, departedKept: 2 });
+    t.add(0, { backend: 'wasm', shard: 0 }, 0);
+    t.add(1, { backend: 'wasm', shard: 0 }, 0);
+    for (let s = 1; s <= 5; s++) t.record(0, { ...report(s), computeMs: s, commMs: 10 * s, framesSent: s, framesReceived: 2 * s }, s);
+    const row = t.summaries()[0];
+    // Sums over all 5 reports, though only 2 are kept in the history.
+    expect(row).toMatchObject({ computeMs: 15, commMs: 150, framesSent: 5, framesReceived: 10 });
+    expect(t.summaries()[1].computeMs).toBeUndefined();
+    t.markGone(1, 'left', 9);
+    expect(t.live().map((p) => [p.id, p.latest?.steps])).toEqual([[0, 5]]);
+  });
+
   it('finds peers silent for longer than the time-out', () => {
     const t = new PeerTable({ history: 4, departedKept: 2 });
     t.add(0, { backend: 'wasm', shard: 0 }, 0);

@@ -51,6 +51,9 @@ interface PeerRecord {
   lastSeen: number;
   latest?: TelemetrySample;
   history: RingBuffer<TelemetrySample>;
+  /** Sums of the per-report computeMs / commMs since the peer joined. */
+  computeMs: number;
+  commMs: number;
 }
 
 export interface PeerTableLimits {
@@ -77,6 +80,8 @@ export class PeerTable {
       joinedAt: now,
       lastSeen: now,
       history: new RingBuffer<TelemetrySample>(this.limits.history),
+      computeMs: 0,
+      commMs: 0,
     });
   }
 
@@ -92,6 +97,8 @@ export class PeerTable {
     const sample: TelemetrySample = { ...t, at: now };
     r.latest = sample;
     r.backend = t.backend;
+    r.computeMs += t.computeMs;
+    r.commMs += t.commMs;
     r.history.push(sample);
     r.lastSeen = Math.max(r.lastSeen, now);
   }
@@ -111,6 +118,20 @@ export class PeerTable {
     const out: PeerId[] = [];
     for (const r of this.records.values()) if (r.state === 'live' && now - r.lastSeen > timeoutMs) out.push(r.id);
     return out;
+  }
+
+  /** What the peer said about itself in `hello` (backend updated by telemetry). */
+  identity(id: PeerId): { backend: string; device?: string } | undefined {
+    const r = this.records.get(id);
+    if (r === undefined) return undefined;
+    return r.device === undefined ? { backend: r.backend } : { backend: r.backend, device: r.device };
+  }
+
+  /** Live peers with their latest report (undefined before the first), ascending id. */
+  live(): { id: PeerId; latest: TelemetrySample | undefined }[] {
+    const out: { id: PeerId; latest: TelemetrySample | undefined }[] = [];
+    for (const r of this.records.values()) if (r.state === 'live') out.push({ id: r.id, latest: r.latest });
+    return out.sort((a, b) => a.id - b.id);
   }
 
   history(id: PeerId): TelemetrySample[] {
@@ -145,5 +166,11 @@ function summarise(r: PeerRecord): PeerSummary {
     joinedAt: r.joinedAt,
   };
   if (r.device !== undefined) row.device = r.device;
+  if (t !== undefined) {
+    row.framesSent = t.framesSent;
+    row.framesReceived = t.framesReceived;
+    row.computeMs = r.computeMs;
+    row.commMs = r.commMs;
+  }
   return row;
 }

@@ -3,6 +3,7 @@ export const ROUTES = {
   run: '/api/run',
   runState: '/api/run/state',
   peers: '/api/peers',
+  runs: '/api/runs',
   shardPrefix: '/data/mnist/train/shard/',
   test: '/data/mnist/test',
   wasmPrefix: '/tfjs-wasm/',

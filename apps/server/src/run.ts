@@ -1,10 +1,24 @@
 import type { PeerId } from '@starling/core';
-import { REJECT_CODES, type RejectCode, type RunConfig, type RunStatePayload, type RunStateUpdate } from '@starling/protocol';
+import {
+  HTTP_ERROR_CODES,
+  REJECT_CODES,
+  type HttpErrorCode,
+  type RejectCode,
+  type RunConfig,
+  type RunInfo,
+  type RunStatePayload,
+  type RunStatus,
+  type RunStateUpdate,
+  type TelemetryPayload,
+  type TopologyEdges,
+} from '@starling/protocol';
+import { newSecret } from './admin';
 import { SERVER_TUNING } from './config';
 import { Coordinator } from './coordinator';
+import type { DatasetService } from './datasets';
 import { PeerTable } from './peer-table';
 
-/** Everything the server counts; exposed at GET /api/run. */
+/** Everything the server counts, over the life of the process; exposed (flattened) at GET /api/run. */
 export interface ServerCounters {
   connections: number;
   disconnections: number;
@@ -19,6 +33,25 @@ export interface ServerCounters {
   /** Client events refused, in total and by reason. */
   rejected: number;
   rejectedByCode: Record<RejectCode, number>;
+  /** HTTP requests answered with a 4xx, in total and by error code. */
+  httpErrors: number;
+  httpErrorsByCode: Record<HttpErrorCode, number>;
+  snapshotsAccepted: number;
+  /** Uploads refused (bad token, rate, length, NaN/Inf, ...); also counted in httpErrors. */
+  snapshotsRefused: number;
+  /** Accepted snapshots replaced by a newer one before their evaluation started. */
+  snapshotsSuperseded: number;
+  evaluations: number;
+  evaluationErrors: number;
+  checkpointsSaved: number;
+  /** Evaluated snapshots not kept as a checkpoint because their accuracy fell too far (or too soon after the last). */
+  checkpointsSkipped: number;
+  runsStarted: number;
+  metricPoints: number;
+  /** One-second points merged away by downsampling. */
+  pointsDownsampled: number;
+  /** Database writes that failed (logged); the server keeps serving. */
+  storeErrors: number;
   /** Exceptions caught inside a handler (a bug, never a client's fault); the server kept running. */
   internalErrors: number;
 }
@@ -26,6 +59,8 @@ export interface ServerCounters {
 export function createCounters(): ServerCounters {
   const byCode = {} as Record<RejectCode, number>;
   for (const c of REJECT_CODES) byCode[c] = 0;
+  const httpByCode = {} as Record<HttpErrorCode, number>;
+  for (const c of HTTP_ERROR_CODES) httpByCode[c] = 0;
   return {
     connections: 0,
     disconnections: 0,
@@ -37,33 +72,72 @@ export function createCounters(): ServerCounters {
     telemetryReports: 0,
     rejected: 0,
     rejectedByCode: byCode,
+    httpErrors: 0,
+    httpErrorsByCode: httpByCode,
+    snapshotsAccepted: 0,
+    snapshotsRefused: 0,
+    snapshotsSuperseded: 0,
+    evaluations: 0,
+    evaluationErrors: 0,
+    checkpointsSaved: 0,
+    checkpointsSkipped: 0,
+    runsStarted: 0,
+    metricPoints: 0,
+    pointsDownsampled: 0,
+    storeErrors: 0,
     internalErrors: 0,
   };
 }
 
-/** Body of GET /api/run. */
-export interface RunSnapshot {
-  runId: string;
-  config: RunConfig;
-  epoch: number;
-  members: PeerId[];
-  state: RunStatePayload;
-  counters: ServerCounters;
+/** `{ rejected: 1, rejectedByCode: { 'run-full': 1 } }` -> `{ rejected: 1, 'rejectedByCode.run-full': 1 }`. */
+export function flattenCounters(c: ServerCounters): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (typeof v === 'number') out[k] = v;
+    else for (const [sub, n] of Object.entries(v as Record<string, number>)) out[`${k}.${sub}`] = n;
+  }
+  return out;
 }
 
-/** The state of the one run this server hosts. */
+export interface RunOptions {
+  runId: string;
+  config: RunConfig;
+  startedAt: number;
+  /** Shared by every run of the process. */
+  counters: ServerCounters;
+  data: DatasetService;
+  /** A resumed run continues after the peer ids and samples it had before the restart. */
+  firstPeerId?: PeerId;
+  samplesBefore?: number;
+}
+
+/** The state of one run while this process hosts it: membership, peers, switches, secrets. */
 export class Run {
+  readonly runId: string;
+  readonly config: RunConfig;
+  readonly startedAt: number;
+  readonly counters: ServerCounters;
+  /** The run's MNIST split (shards depend on the run config). */
+  readonly data: DatasetService;
   readonly coordinator: Coordinator;
   readonly peers = new PeerTable({ history: SERVER_TUNING.telemetryHistory, departedKept: SERVER_TUNING.departedKept });
-  readonly counters = createCounters();
+  status: RunStatus = 'running';
   private runState: RunStatePayload;
+  private readonly uploadTokens = new Map<PeerId, string>();
+  private readonly lastUpload = new Map<PeerId, number>();
+  /** Latest `samples` each peer of this process reported, so departed peers keep counting. */
+  private readonly samplesByPeer = new Map<PeerId, number>();
+  private readonly samplesBefore: number;
 
-  constructor(
-    readonly runId: string,
-    readonly config: RunConfig,
-  ) {
-    this.coordinator = new Coordinator(config);
-    this.runState = { paused: false, lossRate: config.lossRate };
+  constructor(o: RunOptions) {
+    this.runId = o.runId;
+    this.config = o.config;
+    this.startedAt = o.startedAt;
+    this.counters = o.counters;
+    this.data = o.data;
+    this.coordinator = new Coordinator(o.config, o.firstPeerId ?? 0);
+    this.samplesBefore = o.samplesBefore ?? 0;
+    this.runState = { paused: false, lossRate: o.config.lossRate };
   }
 
   get state(): RunStatePayload {
@@ -77,14 +151,72 @@ export class Run {
     return this.state;
   }
 
-  snapshot(): RunSnapshot {
+  /** A fresh upload token for a peer that just joined. */
+  issueUploadToken(id: PeerId): string {
+    const token = newSecret(24);
+    this.uploadTokens.set(id, token);
+    return token;
+  }
+
+  /** The token of a live peer; undefined once it left. */
+  uploadToken(id: PeerId): string | undefined {
+    return this.coordinator.has(id) ? this.uploadTokens.get(id) : undefined;
+  }
+
+  /** Forget a departed peer's secrets. */
+  forgetPeer(id: PeerId): void {
+    this.uploadTokens.delete(id);
+    this.lastUpload.delete(id);
+  }
+
+  /** Time of the peer's last accepted upload (for the rate limit). */
+  lastUploadAt(id: PeerId): number | undefined {
+    return this.lastUpload.get(id);
+  }
+
+  /** Sets (or, with undefined, clears) the time of the peer's last accepted upload. */
+  noteUpload(id: PeerId, at: number | undefined): void {
+    if (at === undefined) this.lastUpload.delete(id);
+    else this.lastUpload.set(id, at);
+  }
+
+  recordTelemetry(id: PeerId, t: TelemetryPayload, now: number): void {
+    this.peers.record(id, t, now);
+    if (this.coordinator.has(id)) this.samplesByPeer.set(id, t.samples);
+  }
+
+  /** Training samples over every peer of the run, including those before a restart. */
+  totalSamples(): number {
+    let sum = this.samplesBefore;
+    for (const s of this.samplesByPeer.values()) sum += s;
+    return sum;
+  }
+
+  topology(): TopologyEdges {
+    const rOut: Record<string, PeerId[]> = {};
+    const cOut: Record<string, PeerId[]> = {};
+    for (const id of this.coordinator.members()) {
+      const n = this.coordinator.neighboursOf(id);
+      if (n === undefined) continue;
+      rOut[id] = [...n.rOut];
+      cOut[id] = [...n.cOut];
+    }
+    return { rOut, cOut };
+  }
+
+  /** Body of GET /api/run. */
+  info(): RunInfo {
     return {
       runId: this.runId,
       config: this.config,
+      status: this.status,
+      startedAt: this.startedAt,
       epoch: this.coordinator.epoch,
       members: this.coordinator.members(),
-      state: this.state,
-      counters: structuredClone(this.counters),
+      topology: this.topology(),
+      paused: this.runState.paused,
+      lossRate: this.runState.lossRate,
+      counters: flattenCounters(this.counters),
     };
   }
 }

@@ -1,57 +1,166 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { RunConfig } from '@starling/protocol';
 import { Server } from 'socket.io';
-import { defaultWasmDir, SERVER_TUNING, ServerConfigError, type ServerOptions } from './config';
-import { DatasetService, packedMnistLoader, type SplitsLoader } from './datasets';
+import { newSecret } from './admin';
+import { defaultWasmDir, resolveTuning, ServerConfigError, type ServerOptions, type ServerTuning } from './config';
+import { packedMnistLoader, sharedLoader, type DatasetService, type SplitsLoader } from './datasets';
 import { createRequestHandler } from './http';
-import { makeRunId, Run } from './run';
+import { RunLifecycle } from './lifecycle';
+import { MetricsRecorder } from './metrics-recorder';
+import { ModelExporter } from './model-export';
+import { ModelRuntime } from './model-runtime';
+import { createCounters, type Run } from './run';
 import { SignalingHub, type IoServer } from './signaling';
+import { SnapshotPipeline } from './snapshots';
+import { Store } from './store';
 
 export interface StartOptions {
   options: ServerOptions;
+  /** Config of a new run (a resumed run keeps its stored config). */
   runConfig: RunConfig;
+  /**
+   * True (default) when `runConfig` was chosen by the operator: an unfinished run with another
+   * config is then not resumed. main.ts passes false when no --config file was given.
+   */
+  explicitConfig?: boolean;
   /** Where the MNIST splits come from (default: the packed files in options.dataDir). */
   loader?: SplitsLoader;
   /** Unix time in ms (default Date.now); tests inject one to age peers. */
   clock?: () => number;
   log?: (line: string) => void;
+  /** Overrides of SERVER_TUNING (tests shorten intervals and test sets). */
+  tuning?: Partial<ServerTuning>;
 }
 
 export interface RunningServer {
   /** http://host:port, with the port actually bound (port 0 picks a free one). */
   url: string;
   port: number;
-  run: Run;
+  /** The run hosted now (changes when the admin starts a new run). */
+  readonly run: Run;
+  /** The current run's dataset service. */
+  readonly data: DatasetService;
+  runs: RunLifecycle;
   hub: SignalingHub;
-  data: DatasetService;
+  store: Store;
+  /** Recording one metric tick / downsampling by hand (tests); the server also does it on timers. */
+  recorder: MetricsRecorder;
+  /** Guards run control; `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
+  /** Path of the SQLite database. */
+  dbFile: string;
   close(): Promise<void>;
 }
 
-/** HTTP + socket.io for one run, listening when the promise resolves. */
+/** HTTP + socket.io + the run database, listening when the promise resolves. */
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const log = o.log ?? ((line: string) => console.log(line));
-  const { options, runConfig } = o;
-  const run = new Run(runConfig.runId ?? makeRunId(new Date()), runConfig);
-  const data = new DatasetService(o.loader ?? packedMnistLoader(options.dataDir, log), runConfig.shards, runConfig.seed);
+  const clock = o.clock ?? Date.now;
+  const tuning = resolveTuning(o.tuning);
+  const { options } = o;
+  const dbFile = options.dbFile ?? join(options.dataDir, 'starling.db');
+  const adminToken = options.adminToken ?? newSecret();
+  const counters = createCounters();
+  const loader = sharedLoader(o.loader ?? packedMnistLoader(options.dataDir, log));
 
+  const store = Store.open(dbFile);
+  let runs: RunLifecycle;
+  try {
+    runs = RunLifecycle.open(
+      { store, counters, loader, clock, log },
+      { config: o.runConfig, explicitConfig: o.explicitConfig ?? true, newRun: options.newRun },
+    );
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  const runtime = new ModelRuntime({ backends: tuning.evalBackends, evalBatchSize: tuning.evalBatchSize, log });
   let hub: SignalingHub | undefined;
+  const snapshots = new SnapshotPipeline({
+    store,
+    runtime,
+    testSet: async () => (await loader()).test,
+    counters,
+    tuning,
+    clock,
+    samplesOf: (runId) => (runs.current.runId === runId ? runs.current.totalSamples() : (store.runs.get(runId)?.totalSamples ?? 0)),
+    broadcast: (e) => hub?.broadcastEvaluation(e),
+    log,
+  });
+
   const http = createServer(
     createRequestHandler({
-      run,
-      data,
+      runs,
+      store,
+      snapshots,
+      exporter: new ModelExporter(runtime),
       setRunState: (u) => hub!.setRunState(u),
+      adminToken,
+      tuning,
+      clock,
       webDist: options.webDist,
       wasmDir: options.wasmDir ?? defaultWasmDir(),
       log,
     }),
   );
-  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: SERVER_TUNING.maxHttpBufferSize });
-  hub = new SignalingHub(io, run, { clock: o.clock, log });
+  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: tuning.maxHttpBufferSize });
+  hub = new SignalingHub(io, runs, { clock, log });
+  const recorder = new MetricsRecorder({ runs, store, tuning, clock, log });
 
-  await new Promise<void>((ready, fail) => {
-    const onError = (e: NodeJS.ErrnoException) => {
+  try {
+    await listen(http, options);
+  } catch (e) {
+    hub.close();
+    await snapshots.close();
+    await runtime.close();
+    store.close();
+    throw e;
+  }
+  recorder.start();
+  const port = (http.address() as AddressInfo).port;
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      recorder.close();
       hub!.close();
+      // Closes every socket.io connection and the HTTP server.
+      const ioClosed = new Promise<void>((done) => void io.close(() => done()));
+      http.closeAllConnections();
+      await ioClosed;
+      // An evaluation in progress is stored before the database closes.
+      await snapshots.close();
+      await runtime.close();
+      store.close();
+    })();
+    return closing;
+  };
+  return {
+    url,
+    port,
+    get run() {
+      return runs.current;
+    },
+    get data() {
+      return runs.current.data;
+    },
+    runs,
+    hub,
+    store,
+    recorder,
+    adminToken,
+    dbFile,
+    close,
+  };
+}
+
+function listen(http: ReturnType<typeof createServer>, options: ServerOptions): Promise<void> {
+  return new Promise<void>((ready, fail) => {
+    const onError = (e: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;
       if (e.code === 'EADDRINUSE') fail(new ServerConfigError(`${where} is already in use; stop the other server or pick another --port`));
       else if (e.code === 'EACCES') fail(new ServerConfigError(`no permission to listen on ${where}; use a port above 1023`));
@@ -63,19 +172,4 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       ready();
     });
   });
-  const port = (http.address() as AddressInfo).port;
-  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= new Promise<void>((done) => {
-      hub!.close();
-      // Closes every socket.io connection and the HTTP server.
-      void io.close(() => done());
-      http.closeAllConnections();
-    });
-    return closing;
-  };
-  return { url, port, run, hub, data, close };
 }

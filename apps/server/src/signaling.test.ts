@@ -11,7 +11,7 @@ import type {
 import { afterEach, describe, expect, it } from 'vitest';
 import { SERVER_TUNING } from './config';
 import type { RunningServer } from './server';
-import { emitRaw, joinPeer, nextEvent, openClient, startTestServer, type Client } from './test-support';
+import { adminHeaders, emitRaw, joinPeer, nextEvent, openClient, startTestServer, type Client } from './test-support';
 
 const offer = { type: 'offer', sdp: 'v=0\r\n' } as const;
 const telemetry: TelemetryPayload = {
@@ -309,7 +309,7 @@ describe('telemetry and observers', () => {
     c.emit('hello', { role: 'peer', backend: 'wasm' });
     expect(await first).toEqual({ paused: false, lossRate: 0.1 });
     const next = nextEvent<RunStatePayload>(c, 'run-state');
-    const res = await fetch(`${s.url}/api/run/state`, { method: 'POST', body: JSON.stringify({ paused: true, lossRate: 0.3 }) });
+    const res = await fetch(`${s.url}/api/run/state`, { method: 'POST', body: JSON.stringify({ paused: true, lossRate: 0.3 }), headers: adminHeaders() });
     expect(res.status).toBe(200);
     expect(await next).toEqual({ paused: true, lossRate: 0.3 });
   });

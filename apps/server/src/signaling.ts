@@ -7,6 +7,8 @@ import {
   validateSignal,
   validateTelemetry,
   type ClientToServer,
+  type Evaluation,
+  type ObservingPayload,
   type PeersPayload,
   type RejectCode,
   type RunStatePayload,
@@ -17,14 +19,16 @@ import {
 import type { DefaultEventsMap, Server, Socket } from 'socket.io';
 import { SERVER_TUNING } from './config';
 import type { EpochUpdate } from './coordinator';
+import type { RunLifecycle } from './lifecycle';
 import { ROUTES, shardUrl } from './routes';
 import type { Run } from './run';
 
 /**
- * socket.io side of the run: hello/welcome, WebRTC signal relay, telemetry, departures and epochs.
- * Every client payload is validated before use; a bad one gets a `rejected` reply and a counter,
- * and no handler can throw out into socket.io. The server never sees model data: peers exchange
- * it over their own data channels.
+ * socket.io side of the run: hello/welcome, WebRTC signal relay, telemetry, departures and epochs,
+ * and moving every connected client to a new run. Every client payload is validated before use; a
+ * bad one gets a `rejected` reply and a counter, and no handler can throw out into socket.io. Model
+ * data never comes this way: peers exchange it over their own data channels and upload snapshots
+ * over HTTP.
  */
 
 /** Per-connection state; absent role = no valid `hello` yet. */
@@ -47,22 +51,35 @@ export interface SignalingOptions {
 export class SignalingHub {
   /** Socket of each live peer, for relaying and epoch announcements. */
   private readonly sockets = new Map<PeerId, IoSocket>();
-  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  private peersTimer: ReturnType<typeof setInterval> | undefined;
   private readonly clock: () => number;
   private readonly log: (line: string) => void;
 
   constructor(
     private readonly io: IoServer,
-    private readonly run: Run,
+    private readonly runs: RunLifecycle,
     opts: SignalingOptions = {},
   ) {
     this.clock = opts.clock ?? Date.now;
     this.log = opts.log ?? (() => {});
     io.on('connection', (socket) => this.onConnection(socket));
-    const sweepMs = Math.max(100, Math.floor(run.config.peerTimeoutMs / SERVER_TUNING.sweepsPerTimeout));
-    this.timers.push(setInterval(() => this.guarded('sweep', () => this.sweep()), sweepMs));
-    this.timers.push(setInterval(() => this.guarded('peers', () => this.broadcastPeers()), SERVER_TUNING.peersBroadcastMs));
-    for (const t of this.timers) t.unref();
+    this.startSweeping();
+    this.peersTimer = setInterval(() => this.guarded('peers', () => this.broadcastPeers()), SERVER_TUNING.peersBroadcastMs);
+    this.peersTimer.unref();
+    runs.onChange((next, previous) => this.guarded('run change', () => this.switchRun(next, previous)));
+  }
+
+  /** The run clients join now. */
+  private get run(): Run {
+    return this.runs.current;
+  }
+
+  private startSweeping(): void {
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    const sweepMs = Math.max(100, Math.floor(this.run.config.peerTimeoutMs / SERVER_TUNING.sweepsPerTimeout));
+    this.sweepTimer = setInterval(() => this.guarded('sweep', () => this.sweep()), sweepMs);
+    this.sweepTimer.unref();
   }
 
   /** Change paused / lossRate and tell every client. */
@@ -93,9 +110,72 @@ export class SignalingHub {
     this.io.to(OBSERVERS).emit('peers', this.peersPayload());
   }
 
+  /** A server evaluation of a snapshot, to every observer. */
+  broadcastEvaluation(e: Evaluation): void {
+    this.io.to(OBSERVERS).emit('evaluation', e);
+  }
+
   close(): void {
-    for (const t of this.timers) clearInterval(t);
-    this.timers.length = 0;
+    clearInterval(this.sweepTimer);
+    clearInterval(this.peersTimer);
+    this.sweepTimer = this.peersTimer = undefined;
+  }
+
+  /**
+   * A new run started: every live peer joins it (all first, so each welcome already has the final
+   * neighbour lists and no epoch chatter follows) and gets a fresh `welcome`; everyone gets
+   * `run-changed`, observers also `observing`, `run-state`, `peers` for the new run.
+   */
+  private switchRun(next: Run, previous: Run): void {
+    const movers = [...this.sockets.entries()].sort((a, b) => a[0] - b[0]);
+    this.sockets.clear();
+    this.io.emit('run-changed', { runId: next.runId });
+    const joined: { socket: IoSocket; peerId: PeerId; shard: number }[] = [];
+    for (const [oldId, socket] of movers) {
+      const identity = previous.peers.identity(oldId) ?? { backend: 'unknown' };
+      previous.peers.markGone(oldId, 'left', this.clock());
+      previous.forgetPeer(oldId);
+      const j = next.coordinator.join();
+      if (!j.ok) {
+        socket.data = {}; // may hello again later
+        this.reject(socket, 'hello', j.code, `${j.message}; the new run ${next.runId} has no room`);
+        continue;
+      }
+      socket.data.peerId = j.peerId;
+      this.sockets.set(j.peerId, socket);
+      next.peers.add(j.peerId, { ...identity, shard: j.shard }, this.clock());
+      joined.push({ socket, peerId: j.peerId, shard: j.shard });
+    }
+    for (const { socket, peerId, shard } of joined) this.welcome(socket, peerId, shard);
+    if (joined.length > 0) this.runs.peerJoined(next);
+    this.startSweeping();
+    const observers = this.io.to(OBSERVERS);
+    observers.emit('observing', this.observingPayload());
+    observers.emit('run-state', next.state);
+    observers.emit('peers', this.peersPayload());
+    this.log(`moved ${joined.length} peer(s) from run ${previous.runId} to run ${next.runId}`);
+  }
+
+  private observingPayload(): ObservingPayload {
+    const { run } = this;
+    return { runId: run.runId, config: run.config, epoch: run.coordinator.epoch, members: run.coordinator.members(), topology: run.topology() };
+  }
+
+  /** `welcome` (with a fresh upload token) and `run-state` to a peer that joined the current run. */
+  private welcome(socket: IoSocket, peerId: PeerId, shard: number): void {
+    const { run } = this;
+    socket.emit('welcome', {
+      peerId,
+      runId: run.runId,
+      config: run.config,
+      epoch: run.coordinator.epoch,
+      neighbours: run.coordinator.neighboursOf(peerId)!,
+      shard: { index: shard, count: run.config.shards.count, url: shardUrl(shard) },
+      testUrl: ROUTES.test,
+      uploadToken: run.issueUploadToken(peerId),
+      checkpointUrl: this.runs.checkpointUrl(run),
+    });
+    socket.emit('run-state', run.state);
   }
 
   private peersPayload(): PeersPayload {
@@ -135,7 +215,7 @@ export class SignalingHub {
       socket.data.role = 'observer';
       void socket.join(OBSERVERS);
       run.counters.observersJoined++;
-      socket.emit('observing', { runId: run.runId, config: run.config, epoch: run.coordinator.epoch, members: run.coordinator.members() });
+      socket.emit('observing', this.observingPayload());
       socket.emit('run-state', run.state);
       socket.emit('peers', this.peersPayload());
       return;
@@ -148,16 +228,8 @@ export class SignalingHub {
     this.sockets.set(peerId, socket);
     run.peers.add(peerId, { backend: hello.backend, device: hello.device, shard }, this.clock());
     run.counters.peersJoined++;
-    socket.emit('welcome', {
-      peerId,
-      runId: run.runId,
-      config: run.config,
-      epoch,
-      neighbours,
-      shard: { index: shard, count: run.config.shards.count, url: shardUrl(shard) },
-      testUrl: ROUTES.test,
-    });
-    socket.emit('run-state', run.state);
+    this.runs.peerJoined(run);
+    this.welcome(socket, peerId, shard);
     this.announce(joined.updates);
     this.log(`peer ${peerId} joined (${hello.backend}), shard ${shard}, epoch ${epoch}, members [${neighbours.members.join(', ')}]`);
   }
@@ -183,7 +255,7 @@ export class SignalingHub {
     if (id === undefined) return;
     const v = validateTelemetry(payload);
     if (!v.ok) return this.rejectInvalid(socket, 'telemetry', v.issues);
-    this.run.peers.record(id, v.value, this.clock());
+    this.run.recordTelemetry(id, v.value, this.clock());
     this.run.counters.telemetryReports++;
   }
 
@@ -201,6 +273,7 @@ export class SignalingHub {
     const result = this.run.coordinator.leave(id);
     if (result === null) return;
     this.sockets.delete(id);
+    this.run.forgetPeer(id);
     this.run.peers.markGone(id, how, this.clock());
     if (how === 'left') this.run.counters.leaves++;
     else this.run.counters.timeouts++;
@@ -208,10 +281,13 @@ export class SignalingHub {
     this.log(`peer ${id} ${how}, epoch ${result.epoch}, members [${this.run.coordinator.members().join(', ')}]`);
   }
 
+  /** `epoch` to the peers whose lists changed; `topology` to observers. */
   private announce(updates: readonly EpochUpdate[]): void {
     for (const u of updates) {
       this.sockets.get(u.peerId)?.emit('epoch', { epoch: u.epoch, neighbours: u.neighbours, members: u.neighbours.members });
     }
+    const { coordinator } = this.run;
+    this.io.to(OBSERVERS).emit('topology', { epoch: coordinator.epoch, members: coordinator.members(), topology: this.run.topology() });
   }
 
   /** The sender's peer id, or undefined after replying `rejected` (no hello yet, or an observer). */

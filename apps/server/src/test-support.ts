@@ -1,9 +1,20 @@
 /** Helpers for the server's tests: a server on a free port, clients, and awaiting events. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MnistSet } from '@starling/mnist';
-import { parseRunConfig, type ClientToServer, type RunConfigInput, type ServerToClient, type WelcomePayload } from '@starling/protocol';
+import {
+  parseRunConfig,
+  type ClientToServer,
+  type ObservingPayload,
+  type RunConfigInput,
+  type ServerToClient,
+  type TelemetryPayload,
+  type WelcomePayload,
+} from '@starling/protocol';
 import { io as connect, type Socket } from 'socket.io-client';
-import { parseServerOptions, type ServerOptionsInput } from './config';
-import type { Splits } from './datasets';
+import { parseServerOptions, type ServerOptionsInput, type ServerTuning } from './config';
+import type { Splits, SplitsLoader } from './datasets';
 import { startServer, type RunningServer } from './server';
 
 export type Client = Socket<ServerToClient, ClientToServer>;
@@ -25,18 +36,45 @@ export function syntheticSplits(): Splits {
   return { train: syntheticSet(400, 1), test: syntheticSet(50, 2) };
 }
 
-export async function startTestServer(
-  config: RunConfigInput = {},
-  opts: { options?: ServerOptionsInput; clock?: () => number } = {},
-): Promise<RunningServer> {
-  const splits = syntheticSplits();
-  return startServer({
-    options: parseServerOptions({ port: 0, host: '127.0.0.1', ...opts.options }),
+export interface TestServerOptions {
+  options?: ServerOptionsInput;
+  clock?: () => number;
+  tuning?: Partial<ServerTuning>;
+  splits?: Splits;
+  /** Instead of `splits`, e.g. to hold the data back until a test is ready. */
+  loader?: SplitsLoader;
+  log?: (line: string) => void;
+}
+
+/** A known admin token, so tests can call the control endpoints. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/**
+ * A server on a free port with a small synthetic dataset. Unless `options.dataDir` is given, its
+ * database lives in a fresh temporary directory that `close()` removes.
+ */
+export async function startTestServer(config: RunConfigInput = {}, opts: TestServerOptions = {}): Promise<RunningServer> {
+  const splits = opts.splits ?? syntheticSplits();
+  const ownDir = opts.options?.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'starling-server-')) : undefined;
+  const server = await startServer({
+    options: parseServerOptions({ port: 0, host: '127.0.0.1', adminToken: TEST_ADMIN_TOKEN, dataDir: ownDir, ...opts.options }),
     runConfig: parseRunConfig(config),
-    loader: async () => splits,
+    loader: opts.loader ?? (async () => splits),
     clock: opts.clock,
-    log: () => {},
+    log: opts.log ?? (() => {}),
+    // Tests drive metric ticks and downsampling by hand (server.recorder), so timers never race them.
+    tuning: { metricIntervalMs: 3_600_000, downsampleEveryMs: 3_600_000, ...opts.tuning },
   });
+  if (ownDir === undefined) return server;
+  const close = server.close;
+  let closing: Promise<void> | undefined;
+  server.close = () => (closing ??= close().then(() => rm(ownDir, { recursive: true, force: true })));
+  return server;
+}
+
+/** Headers of an admin request. */
+export function adminHeaders(token = TEST_ADMIN_TOKEN): Record<string, string> {
+  return { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
 }
 
 /** Resolves with the next `event` that satisfies `match`; rejects after a timeout naming the event. */
@@ -75,4 +113,72 @@ export async function joinPeer(url: string, backend = 'wasm'): Promise<{ socket:
 /** Emit a raw event, bypassing the typed event map (malformed payloads, unknown events). */
 export function emitRaw(socket: Client, event: string, ...args: unknown[]): void {
   (socket as unknown as Socket).emit(event, ...args);
+}
+
+/** Connect and join as an observer (dashboard); returns the socket and its `observing`. */
+export async function joinObserver(url: string): Promise<{ socket: Client; observing: ObservingPayload }> {
+  const socket = await openClient(url);
+  const observing = nextEvent<ObservingPayload>(socket, 'observing');
+  socket.emit('hello', { role: 'observer', backend: 'none' });
+  return { socket, observing: await observing };
+}
+
+/** A valid telemetry report; override what a test needs. */
+export function telemetryReport(over: Partial<TelemetryPayload> = {}): TelemetryPayload {
+  return {
+    steps: 10,
+    samples: 320,
+    loss: 1.5,
+    stepsPerSec: 20,
+    backend: 'wasm',
+    bytesSent: 1,
+    bytesReceived: 2,
+    framesSent: 3,
+    framesReceived: 4,
+    framesLost: 0,
+    framesRejected: 0,
+    computeMs: 5,
+    commMs: 6,
+    epoch: 1,
+    neighbours: 0,
+    ...over,
+  };
+}
+
+/** Servers and clients a test opened, closed together by `cleanup()` (call it in afterEach). */
+export class TestSession {
+  private readonly servers: RunningServer[] = [];
+  private readonly clients: Client[] = [];
+
+  async start(config: RunConfigInput = {}, opts: TestServerOptions = {}): Promise<RunningServer> {
+    const s = await startTestServer(config, opts);
+    this.servers.push(s);
+    return s;
+  }
+
+  async peer(url: string): Promise<{ socket: Client; welcome: WelcomePayload }> {
+    const p = await joinPeer(url);
+    this.clients.push(p.socket);
+    return p;
+  }
+
+  async observer(url: string): Promise<{ socket: Client; observing: ObservingPayload }> {
+    const o = await joinObserver(url);
+    this.clients.push(o.socket);
+    return o;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const c of this.clients.splice(0)) c.disconnect();
+    for (const s of this.servers.splice(0)) await s.close();
+  }
+}
+
+/** Resolves once `cond()` holds, checking after every event-loop turn; rejects after `timeoutMs`. */
+export async function until(cond: () => boolean, what: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
 }

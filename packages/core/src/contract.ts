@@ -46,6 +46,12 @@ export const MsgKind = {
   GossipModel: 50,
   /** Gossip local SGD: the sender's version vector (float64, one entry per peer). */
   GossipVersions: 51,
+  /**
+   * Not an algorithm message: a block of a peer's model x (float32) handed to a joiner over the
+   * reliable channel, so the joiner starts where the run is instead of dragging it back to x0
+   * (algorithms.md 1.6). `seq` is the joiner's request id.
+   */
+  ModelHandoff: 60,
 } as const;
 export type MsgKind = (typeof MsgKind)[keyof typeof MsgKind];
 

@@ -38,8 +38,7 @@ const bad: [string, Message][] = [
   ['RHO from a G_R-only neighbour', { ...goodRho, from: 1 }],
   ['RHO from an out-neighbour', { ...goodRho, from: 3 }],
   ['V from itself', { ...goodV, from: 5 }],
-  ['older epoch', { ...goodV, epoch: EPOCH - 1 }],
-  ['newer epoch', { ...goodRho, epoch: EPOCH + 1 }],
+  ['fractional epoch', { ...goodV, epoch: EPOCH + 0.5 }],
   ['V as float64', { ...goodV, data: Float64Array.from([1, 2]) }],
   ['RHO as float32', { ...goodRho, data: Float32Array.from([1, 2]) }],
   ['unknown kind', { ...goodV, kind: 99 as MsgKind }],
@@ -59,6 +58,20 @@ describe('R-FAST receive', () => {
     const before = snapshot(p);
     expect(p.receive(msg)).toEqual([]);
     expect(p.stats()).toMatchObject({ messagesIn: 1, rejected: 1, stale: 0 });
+    expect(snapshot(p)).toEqual(before);
+    expect(sameAfterStep(p, twin)).toBe(true);
+  });
+
+  it.each([
+    ['older', EPOCH - 1],
+    ['newer', EPOCH + 1],
+  ])('drops a frame of an %s epoch as stale (frames cross every membership change), state untouched', (_, epoch) => {
+    const p = started();
+    const twin = started();
+    const before = snapshot(p);
+    p.receive({ ...goodV, epoch });
+    p.receive({ ...goodRho, epoch });
+    expect(p.stats()).toMatchObject({ messagesIn: 2, rejected: 0, stale: 2 });
     expect(snapshot(p)).toEqual(before);
     expect(sameAfterStep(p, twin)).toBe(true);
   });

@@ -276,7 +276,10 @@ export class RFast implements Algorithm {
   private accept(msg: Message): Verdict {
     if (typeof msg !== 'object' || msg === null) return 'rejected';
     const { kind, from, epoch, seq, block, offset, data } = msg;
-    if (epoch !== this.epoch) return 'rejected'; // older epochs are void; newer ones resend everything later
+    if (!Number.isSafeInteger(epoch)) return 'rejected';
+    // Another epoch is not an attack: frames cross every membership change. Older epochs are void,
+    // newer ones resend everything once we switch, so both are dropped as stale, not counted as bad.
+    if (epoch !== this.epoch) return 'stale';
     if (!Number.isSafeInteger(seq) || seq < 0) return 'rejected';
     let seqs: Float64Array;
     if (kind === MsgKind.RfastV) {

@@ -14,6 +14,10 @@ export interface PeerRuntimeTuning {
   reliableQueueMaxBytes: number;
   /** A link that has not opened within this time is torn down and retried on the next epoch. */
   connectTimeoutMs: number;
+  /** How long a joiner waits for a neighbour's model before starting from x0 (or the checkpoint). */
+  handoffTimeoutMs: number;
+  /** Wait before knocking again after the server closed our socket (it timed us out). */
+  reconnectDelayMs: number;
   /** How long to wait for the server's welcome after connecting. */
   welcomeTimeoutMs: number;
   /** Longest the step loop sleeps when the algorithm is not ready and nothing arrives. */
@@ -28,6 +32,8 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   reliableHighWaterBytes: 8 << 20,
   reliableQueueMaxBytes: 256 << 20,
   connectTimeoutMs: 20_000,
+  handoffTimeoutMs: 10_000,
+  reconnectDelayMs: 1_000,
   welcomeTimeoutMs: 15_000,
   idleWaitMs: 25,
   maxGradientRetries: 3,

@@ -11,7 +11,13 @@ const heartbeat = z.object({
   sent: z.number().int().nonnegative(),
 });
 
-export const controlSchema = z.discriminatedUnion('t', [heartbeat]);
+/** A joiner asks for the sender's current model (answered with ModelHandoff frames). */
+const modelRequest = z.object({
+  t: z.literal('model-req'),
+  id: z.number().int().nonnegative().max(2 ** 32 - 1),
+});
+
+export const controlSchema = z.discriminatedUnion('t', [heartbeat, modelRequest]);
 export type ControlMessage = z.infer<typeof controlSchema>;
 
 /** Parse a control string; returns null (never throws) so a bad peer is only counted. */

@@ -1,11 +1,11 @@
-import type { Algorithm, Envelope, Message, PeerId, Rng } from '@starling/core';
+import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type Rng } from '@starling/core';
 import { decodeFrame, encodeFrame, FrameError } from '@starling/wire';
 import type { Mesh } from './mesh';
 
 export interface FrameCounters {
   /** Frames that failed the wire checks or claimed another sender. */
   framesRejected: number;
-  /** Frames that arrived before this peer had an algorithm (still downloading data). */
+  /** Frames that arrived before this peer had an algorithm, or hand-off frames no longer awaited. */
   framesEarly: number;
   /** Envelopes for a peer we have no open link to (it left, or is still connecting). */
   undeliverable: number;
@@ -21,6 +21,9 @@ export class FrameRouter {
   lossRate = 0;
   private lastMsg: Message | null = null;
   private lastBytes: Uint8Array | null = null;
+
+  /** Receives ModelHandoff frames (runtime traffic, not the algorithm's). */
+  onHandoff: ((msg: Message) => void) | null = null;
 
   constructor(
     private readonly mesh: Mesh,
@@ -46,11 +49,6 @@ export class FrameRouter {
   }
 
   receive(from: PeerId, bytes: Uint8Array): void {
-    const algo = this.algorithm();
-    if (!algo) {
-      this.counters.framesEarly++;
-      return;
-    }
     let msg: Message;
     try {
       msg = decodeFrame(bytes);
@@ -64,15 +62,30 @@ export class FrameRouter {
       this.onRejected?.(from, `frame claims sender ${msg.from} but arrived from ${from}`);
       return;
     }
+    if (msg.kind === MsgKind.ModelHandoff) {
+      if (this.onHandoff) this.onHandoff(msg);
+      else this.counters.framesEarly++; // a copy we no longer wait for
+      return;
+    }
+    const algo = this.algorithm();
+    if (!algo) {
+      this.counters.framesEarly++;
+      return;
+    }
     this.send(algo.receive(msg));
   }
 
-  /** The same block often goes to several neighbours in a row: encode it once. */
+  /** The same block often goes to several neighbours in a row (as separate messages): encode it once. */
   private encode(msg: Message): Uint8Array {
-    if (msg !== this.lastMsg || !this.lastBytes) {
+    if (!this.lastBytes || !sameFrame(msg, this.lastMsg!)) {
       this.lastBytes = encodeFrame(msg);
       this.lastMsg = msg;
     }
     return this.lastBytes;
   }
+}
+
+function sameFrame(a: Message, b: Message): boolean {
+  return a === b || (a.data === b.data && a.kind === b.kind && a.from === b.from && a.epoch === b.epoch &&
+    a.seq === b.seq && a.block === b.block && a.offset === b.offset && a.aux === b.aux);
 }

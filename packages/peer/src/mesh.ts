@@ -11,6 +11,8 @@ export interface MeshEvents {
   linksChanged(): void;
   /** A neighbour went silent past the timeout, or its connection failed. */
   neighbourLost(id: PeerId, reason: string): void;
+  /** A validated control message other than a heartbeat (heartbeats are handled here). */
+  control(from: PeerId, msg: ControlMessage): void;
 }
 
 export interface MeshTotals extends LinkCounters {
@@ -131,6 +133,15 @@ export class Mesh {
       return;
     }
     if (msg.t === 'hb') link.noteRemoteSent(msg.sent);
+    else this.events.control(link.remote, msg);
+  }
+
+  /** Send a control message to one neighbour on the reliable channel. */
+  sendControl(to: PeerId, msg: ControlMessage): boolean {
+    const link = this.links.get(to);
+    if (!link?.isOpen) return false;
+    link.sendReliable(JSON.stringify(msg));
+    return true;
   }
 }
 

@@ -12,8 +12,11 @@ import { BackendError, initialParams, Trainer, type BackendName, type SelectBack
 import { io, type Socket } from 'socket.io-client';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { downloadSet } from './data-loader';
+import { downloadCheckpoint, uploadSnapshot } from './server-uploads';
 import { PeerError } from './errors';
+import type { ControlMessage } from './control';
 import { FrameRouter } from './frames';
+import { handoffEnvelopes, HandoffReceiver } from './handoff';
 import type { CreatePeer } from './link';
 import { linkTargets } from './link-targets';
 import { Mesh } from './mesh';
@@ -60,6 +63,10 @@ export class PeerRuntime {
   private wake: (() => void) | null = null;
   private meter: TelemetryMeter;
   private evaluating = false;
+  /** While a joiner waits for a model: called when links open, and to give up on stop. */
+  private onLinksOpen: (() => void) | null = null;
+  private cancelSync: (() => void) | null = null;
+  private uploadToken: string | null = null;
 
   constructor(private readonly opts: PeerRuntimeOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
@@ -100,6 +107,7 @@ export class PeerRuntime {
   }
 
   async stop(): Promise<void> {
+    this.cancelSync?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.socket?.emit('leave', {});
@@ -130,14 +138,20 @@ export class PeerRuntime {
           userAgent: globalThis.navigator?.userAgent?.slice(0, PROTOCOL_LIMITS.maxUserAgentChars),
         });
       });
-      socket.on('disconnect', () => {
-        if (this.st.phase !== 'stopped') this.setPhase('reconnecting');
+      socket.on('disconnect', (reason) => {
+        if (this.socket !== socket || this.st.phase === 'stopped' || this.st.phase === 'error') return;
+        this.setPhase('reconnecting');
+        // socket.io retries by itself except when the server closed us (e.g. it timed us out
+        // while we were busy); then we knock again, and the new welcome rejoins with our model.
+        if (reason === 'io server disconnect') setTimeout(() => this.socket === socket && socket.connect(), this.tuning.reconnectDelayMs);
       });
+      let first = true;
       socket.on('welcome', (w) => {
         clearTimeout(timer);
-        this.onWelcome(w).then(resolve, (e) => {
-          reject(e);
-        });
+        const done = this.onWelcome(w);
+        if (first) done.then(resolve, reject);
+        else done.catch((e) => this.fail(e));
+        first = false;
       });
       socket.on('rejected', (r) => {
         if (r.event === 'hello') {
@@ -157,34 +171,28 @@ export class PeerRuntime {
     });
   }
 
-  /** First welcome: set everything up. A later one (server restarted): rejoin with our model. */
+  /**
+   * First welcome: set everything up. A later welcome of the same run (we were reconnected):
+   * rejoin with our current model. A welcome of another run (the owner started a new one): start
+   * over with that run's model, data and algorithm.
+   */
   private async onWelcome(w: WelcomePayload): Promise<void> {
-    const previous = this.algo?.model().slice() ?? null;
+    const sameRun = this.trainer !== null && this.st.runId === w.runId;
+    if (this.trainer && !sameRun) await this.resetForNewRun();
+    const previous = sameRun ? this.algo!.model().slice() : null;
     this.config = w.config;
+    this.uploadToken = w.uploadToken;
     this.st.peerId = w.peerId;
     this.st.runId = w.runId;
     this.st.algorithm = w.config.algorithm;
     const cfg = w.config;
-    if (!this.trainer) {
-      this.setPhase('downloading');
-      const progress = (loaded: number, total: number | null) => {
-        this.st.download = { loaded, total };
-      };
-      const shard = await downloadSet(new URL(w.shard.url, this.opts.serverUrl).href, {}, progress);
-      this.sampler = new ShardSampler(shard, { batchSize: cfg.batchSize, seed: cfg.seed + w.peerId });
-      this.batchX = new Float32Array(cfg.batchSize * shard.rows * shard.cols);
-      this.batchY = new Int32Array(cfg.batchSize);
-      this.trainer = await Trainer.create({ kind: 'mlp', hidden: cfg.model.hidden });
-      if (cfg.evalEverySteps > 0) {
-        // The tab's own accuracy is informative only; the test set downloads in the background.
-        downloadSet(new URL(w.testUrl, this.opts.serverUrl).href, {}).then((t) => (this.testSet = t), () => {});
-      }
-    }
-    const x0 = previous ?? initialParams({ kind: 'mlp', hidden: cfg.model.hidden }, cfg.seed);
+    this.startTimers(cfg);
+    if (!this.trainer) await this.prepareData(w);
+    const spec = { kind: 'mlp' as const, hidden: cfg.model.hidden };
     this.algo = createAlgorithm(cfg.algorithm, {
       ...cfg.algorithmOptions,
       id: w.peerId,
-      x0,
+      x0: previous ?? initialParams(spec, cfg.seed),
       lr: cfg.lr,
       blockSize: cfg.blockSize,
       epoch: w.epoch,
@@ -193,7 +201,125 @@ export class PeerRuntime {
     });
     this.setupNetwork(cfg);
     this.applyNeighbours(w.epoch, w.neighbours, w.neighbours.members);
+    if (previous) this.st.startedFrom = 'own model (rejoined)';
+    else await this.chooseStartingModel(w, cfg);
     this.startLoop(cfg);
+  }
+
+  private async prepareData(w: WelcomePayload): Promise<void> {
+    const cfg = w.config;
+    this.setPhase('downloading');
+    const progress = (loaded: number, total: number | null) => {
+      this.st.download = { loaded, total };
+    };
+    const shard = await downloadSet(new URL(w.shard.url, this.opts.serverUrl).href, {}, progress);
+    this.sampler = new ShardSampler(shard, { batchSize: cfg.batchSize, seed: cfg.seed + w.peerId });
+    this.batchX = new Float32Array(cfg.batchSize * shard.rows * shard.cols);
+    this.batchY = new Int32Array(cfg.batchSize);
+    this.trainer = await Trainer.create({ kind: 'mlp', hidden: cfg.model.hidden });
+    if (cfg.evalEverySteps > 0) {
+      // The tab's own accuracy is informative only; the test set downloads in the background.
+      downloadSet(new URL(w.testUrl, this.opts.serverUrl).href, {}).then((t) => (this.testSet = t), () => {});
+    }
+  }
+
+  /**
+   * algorithms.md 1.6: a joiner copies x from a neighbour (freshest), else from the run's latest
+   * checkpoint, so it does not drag the others back to x0.
+   */
+  private async chooseStartingModel(w: WelcomePayload, cfg: RunConfig): Promise<void> {
+    const algo = this.algo!;
+    if (w.neighbours.members.some((id) => id !== w.peerId)) {
+      this.setPhase('syncing');
+      const got = await this.syncModel(cfg);
+      if (got) {
+        algo.loadModel(got.model);
+        this.st.startedFrom = `peer ${got.from}`;
+        return;
+      }
+    }
+    if (w.checkpointUrl) {
+      const x = await downloadCheckpoint(new URL(w.checkpointUrl, this.opts.serverUrl).href, algo.dim).catch(() => null);
+      if (x) {
+        algo.loadModel(x);
+        this.st.startedFrom = 'the run checkpoint';
+        return;
+      }
+    }
+    this.st.startedFrom = w.neighbours.members.length > 1 ? 'x0 (no neighbour answered)' : 'x0 (first peer)';
+  }
+
+  private async resetForNewRun(): Promise<void> {
+    this.cancelSync?.();
+    await this.loop?.stop();
+    this.loop = null;
+    this.mesh?.close();
+    this.mesh = null;
+    this.router = null;
+    this.algo = null;
+    await this.trainer?.dispose();
+    this.trainer = null;
+    this.sampler = null;
+    this.testSet = null;
+    const { backend, backendAttempts, device, paused, lossRate } = this.st;
+    Object.assign(this.st, initialStatus(), { backend, backendAttempts, device, paused, lossRate });
+  }
+
+  /** Telemetry, heartbeats and snapshots run from the welcome on, so a peer that is still
+   * downloading or syncing is not taken for dead. */
+  private startTimers(cfg: RunConfig): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [
+      setInterval(() => this.mesh?.heartbeat(cfg.peerTimeoutMs), cfg.heartbeatIntervalMs),
+      setInterval(() => this.sendTelemetry(), cfg.telemetryIntervalMs),
+    ];
+    if (cfg.snapshotIntervalMs > 0) this.timers.push(setInterval(() => void this.uploadSnapshot(), cfg.snapshotIntervalMs));
+  }
+
+  /** The server evaluates uploaded snapshots itself, so its accuracy never rests on our word. */
+  private async uploadSnapshot(): Promise<void> {
+    if (!this.algo || !this.st.runId || !this.uploadToken || this.st.steps === 0) return;
+    const url = new URL(`/api/runs/${encodeURIComponent(this.st.runId)}/snapshots`, this.opts.serverUrl).href;
+    try {
+      await uploadSnapshot(url, this.st.peerId!, this.uploadToken, this.st.steps, this.algo.model().slice());
+      this.st.snapshotsUploaded++;
+    } catch {
+      this.st.snapshotsFailed++; // the server may be restarting; the next interval tries again
+    }
+  }
+
+  /** Ask every neighbour whose link opens for its model; take the first complete copy. */
+  private syncModel(cfg: RunConfig): Promise<{ model: Float32Array; from: number } | null> {
+    const requestId = crypto.getRandomValues(new Uint32Array(1))[0];
+    const rx = new HandoffReceiver(requestId, this.algo!.dim, cfg.blockSize);
+    const asked = new Set<number>();
+    return new Promise((resolve) => {
+      const finish = (r: { model: Float32Array; from: number } | null) => {
+        clearTimeout(timer);
+        this.onLinksOpen = null;
+        this.cancelSync = null;
+        if (this.router) this.router.onHandoff = null;
+        resolve(r);
+      };
+      const ask = () => {
+        for (const id of this.mesh?.openIds() ?? []) {
+          if (!asked.has(id) && this.mesh!.sendControl(id, { t: 'model-req', id: requestId })) asked.add(id);
+        }
+      };
+      const timer = setTimeout(() => finish(null), this.tuning.handoffTimeoutMs);
+      this.cancelSync = () => finish(null);
+      this.onLinksOpen = ask;
+      this.router!.onHandoff = (msg) => {
+        if (rx.accept(msg)) finish({ model: rx.model(), from: rx.from! });
+      };
+      ask();
+    });
+  }
+
+  /** A joiner asked for our model: hand it over if we are training (not syncing ourselves). */
+  private onControl(from: number, msg: ControlMessage): void {
+    if (msg.t !== 'model-req' || !this.loop || !this.algo || !this.router || this.st.steps === 0) return;
+    this.router.send(handoffEnvelopes(this.st.peerId!, from, msg.id, this.st.epoch, this.algo.model(), this.config!.blockSize));
   }
 
   private setupNetwork(cfg: RunConfig): void {
@@ -208,8 +334,12 @@ export class PeerRuntime {
         this.router?.receive(from, bytes);
         this.wake?.();
       },
-      linksChanged: () => this.refreshCounters(),
+      linksChanged: () => {
+        this.refreshCounters();
+        this.onLinksOpen?.();
+      },
       neighbourLost: () => this.refreshCounters(),
+      control: (from, msg) => this.onControl(from, msg),
     }, this.now);
     this.mesh = mesh;
     this.router = new FrameRouter(mesh, () => this.algo, new Rng(cfg.seed * 7919 + this.st.peerId!));
@@ -264,8 +394,6 @@ export class PeerRuntime {
     this.st.startedAt = Date.now();
     this.setPhase(this.st.paused ? 'paused' : 'training');
     this.loop.start();
-    this.timers.push(setInterval(() => this.mesh?.heartbeat(cfg.peerTimeoutMs), cfg.heartbeatIntervalMs));
-    this.timers.push(setInterval(() => this.sendTelemetry(), cfg.telemetryIntervalMs));
   }
 
   private afterStep(cfg: RunConfig): void {

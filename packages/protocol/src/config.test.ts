@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultRunConfig, parseRunConfig } from './config';
+import { ConfigError, defaultRunConfig, MIN_SNAPSHOT_INTERVAL_MS, parseRunConfig } from './config';
 import { ALGORITHM_NAMES, TOPOLOGY_KINDS } from './names';
 
 /** The issues of a config that must fail, or a test failure if it parses. */
@@ -101,5 +101,13 @@ describe('parseRunConfig', () => {
     expect(issuesOf({ runId: '../etc' }).map((i) => i.path)).toEqual(['runId']);
     expect(parseRunConfig({ iceServers: [{ urls: 'stun:localhost:3478' }] }).iceServers).toHaveLength(1);
     expect(issuesOf({ iceServers: [{ urls: [] }] }).map((i) => i.path)).toEqual(['iceServers[0].urls']);
+  });
+
+  it('takes snapshots every 10 s by default; 0 turns them off, anything under a second is refused', () => {
+    expect(defaultRunConfig().snapshotIntervalMs).toBe(10_000);
+    expect(parseRunConfig({ snapshotIntervalMs: 0 }).snapshotIntervalMs).toBe(0);
+    expect(parseRunConfig({ snapshotIntervalMs: MIN_SNAPSHOT_INTERVAL_MS }).snapshotIntervalMs).toBe(MIN_SNAPSHOT_INTERVAL_MS);
+    expect(issuesOf({ snapshotIntervalMs: 500 }).map((i) => i.path)).toEqual(['snapshotIntervalMs']);
+    expect(issuesOf({ snapshotIntervalMs: -1 }).map((i) => i.path)).toEqual(['snapshotIntervalMs']);
   });
 });

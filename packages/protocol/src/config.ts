@@ -8,6 +8,9 @@ import { ALGORITHM_NAMES, SHARD_MODES, TOPOLOGY_KINDS } from './names';
  * (a typo in a config file must not be silently ignored).
  */
 
+/** Shortest non-zero snapshot period: each upload is the whole model and a server evaluation. */
+export const MIN_SNAPSHOT_INTERVAL_MS = 1000;
+
 const int = (min: number, max: number) => z.int().min(min).max(max);
 const ms = (min: number, max: number) => int(min, max);
 
@@ -94,6 +97,11 @@ export const runConfigSchema = z
     iceServers: z.array(iceServerSchema).max(8).default([]),
     /** Skip (not queue) an unreliable send while the channel's bufferedAmount exceeds this. */
     maxBufferedBytes: int(64 * 1024, 16 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * How often each peer uploads a model snapshot for the server to evaluate on the full test set
+     * (and keep as a checkpoint); 0 = never. The server refuses uploads faster than half this.
+     */
+    snapshotIntervalMs: ms(0, 3_600_000).default(10_000),
   })
   .superRefine((c, ctx) => {
     const beat = Math.max(c.telemetryIntervalMs, c.heartbeatIntervalMs);
@@ -102,6 +110,13 @@ export const runConfigSchema = z
         code: 'custom',
         path: ['peerTimeoutMs'],
         message: `must be at least twice max(telemetryIntervalMs, heartbeatIntervalMs) = ${2 * beat} ms, or live peers are timed out`,
+      });
+    }
+    if (c.snapshotIntervalMs > 0 && c.snapshotIntervalMs < MIN_SNAPSHOT_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['snapshotIntervalMs'],
+        message: `must be 0 (never) or at least ${MIN_SNAPSHOT_INTERVAL_MS} ms: each upload is a whole model`,
       });
     }
   });

@@ -12,6 +12,9 @@ import {
 import { validateWith, type Validation } from './issues';
 import type {
   EpochPayload,
+  Evaluation,
+  RunChangedPayload,
+  TopologyPayload,
   ObservingPayload,
   PeersPayload,
   RejectedPayload,
@@ -40,6 +43,11 @@ export interface ServerToClient {
   rejected: (payload: RejectedPayload) => void;
   'run-state': (payload: RunStatePayload) => void;
   peers: (payload: PeersPayload) => void;
+  /** Observers only. */
+  topology: (payload: TopologyPayload) => void;
+  /** Observers only, after each server evaluation of a snapshot. */
+  evaluation: (payload: Evaluation) => void;
+  'run-changed': (payload: RunChangedPayload) => void;
 }
 
 export type ClientEvent = keyof ClientToServer;

@@ -16,14 +16,68 @@ export interface WelcomePayload {
   shard: { index: number; count: number; url: string };
   /** URL of the 10k test set, same payload format as a shard. */
   testUrl: string;
+  /**
+   * Secret for this peer's snapshot uploads (`POST /api/runs/:runId/snapshots`, header
+   * `x-starling-token`); valid while the peer is live in this run.
+   */
+  uploadToken: string;
+  /**
+   * `/api/runs/:runId/checkpoint` when the run has a checkpoint, else null. A joiner starts from
+   * it instead of x0 (algorithms.md 1.6). Relative to the server origin.
+   */
+  checkpointUrl: string | null;
 }
 
-/** Sent to an observer (dashboard) after `hello` with role 'observer'; `peers` follows. */
+/** Directed out-neighbour lists of every live peer; JSON object keys are peer ids as strings. */
+export interface TopologyEdges {
+  rOut: Record<string, PeerId[]>;
+  cOut: Record<string, PeerId[]>;
+}
+
+/** Sent to an observer (dashboard) after `hello` with role 'observer'; `run-state` and `peers` follow. */
 export interface ObservingPayload {
   runId: string;
   config: RunConfig;
   epoch: number;
   members: PeerId[];
+  topology: TopologyEdges;
+}
+
+/** To observers on every join / leave / time-out: the new epoch's members and edges. */
+export interface TopologyPayload {
+  epoch: number;
+  members: PeerId[];
+  topology: TopologyEdges;
+}
+
+/** To every client when the admin starts a new run; peers also get a fresh `welcome`. */
+export interface RunChangedPayload {
+  runId: string;
+}
+
+/**
+ * A server-side evaluation of one peer's uploaded snapshot on the MNIST test set (computed by the
+ * server, so it does not depend on what a volunteer claims). Broadcast as `evaluation`.
+ */
+export interface Evaluation {
+  /** Unix time (ms) the evaluation finished. */
+  t: number;
+  runId: string;
+  /** Whose snapshot it was. */
+  peerId: PeerId;
+  /** The peer's step count when it sent the snapshot (as the peer reported it). */
+  snapshotSteps: number;
+  /** How old the snapshot was when its evaluation finished (upload arrival -> t). */
+  snapshotAgeMs: number;
+  /** Run total of training samples (all peers) at time t. */
+  samples: number;
+  accuracy: number;
+  /** Mean softmax cross-entropy over the test images. */
+  loss: number;
+  /** Test images evaluated. */
+  testCount: number;
+  /** Server time the evaluation took (ms). */
+  evalMs: number;
 }
 
 /**
@@ -94,6 +148,12 @@ export interface PeerSummary {
   neighbours: number;
   framesLost: number;
   framesRejected: number;
+  /** Frames sent / received, as last reported (absent before the first report). */
+  framesSent?: number;
+  framesReceived?: number;
+  /** Milliseconds computing gradients / communicating, summed over every report since the peer joined. */
+  computeMs?: number;
+  commMs?: number;
   /** Unix time (ms) of the last event from the peer. */
   lastSeen: number;
   /** Unix time (ms) of its `hello`. */

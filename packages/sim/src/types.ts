@@ -1,4 +1,4 @@
-/** Configuration and result types of `runSimulation`. Plain data, so results can be saved as JSON. */
+/** Configuration and result types of `runSimulation`. Results are plain data: numbers, strings and typed arrays. */
 import type {
   AlgoStats,
   Algorithm,
@@ -33,8 +33,11 @@ export interface AlgorithmSettings {
   lr: number;
   /** Coordinates per message block; default: the whole vector in one block. */
   blockSize?: number;
+  /** OSGP: steps it may run without receiving before it blocks. */
   tau?: number;
+  /** Gossip: local steps per version (H). */
   localSteps?: number;
+  /** Gossip: peers pushed to after each version (default ceil(fanoutC * ln n)). */
   fanout?: number;
   fanoutC?: number;
 }

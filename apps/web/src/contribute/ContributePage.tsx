@@ -12,6 +12,7 @@ const PHASE_TEXT: Record<PeerStatus['phase'], string> = {
   'selecting-backend': 'Checking your GPU…',
   connecting: 'Joining the run…',
   downloading: 'Downloading your share of the data…',
+  syncing: 'Copying the current model from a neighbour…',
   training: 'Training',
   paused: 'Paused by the run owner',
   reconnecting: 'Lost the server; reconnecting…',
@@ -95,7 +96,7 @@ function StatusPanel({ s, losses, onStop, active }: { s: PeerStatus; losses: num
         <dt>Peers connected</dt>
         <dd data-testid="peers">{s.neighboursOpen} of {s.neighboursWanted} neighbours · {s.members} in the run</dd>
         <dt>Run</dt>
-        <dd>{s.runId ?? '—'} · {s.algorithm ?? '—'} · epoch {s.epoch}</dd>
+        <dd>{s.runId ?? '—'} · {s.algorithm ?? '—'} · epoch {s.epoch}{s.startedFrom ? ` · started from ${s.startedFrom}` : ''}</dd>
         <dt>Network</dt>
         <dd>sent {formatBytes(s.bytesSent)}, received {formatBytes(s.bytesReceived)}, frames lost {s.framesLost}, rejected {s.framesRejected}</dd>
       </dl>

@@ -1,0 +1,134 @@
+import type { PeerId } from '@starling/core';
+import type { MnistSet } from '@starling/mnist';
+import type { Evaluation } from '@starling/protocol';
+import { INPUT_SIZE, type Trainer, type ModelSpec } from '@starling/training';
+
+/**
+ * Evaluates uploaded snapshots on the test set, one at a time. Only the newest waiting snapshot
+ * matters (a newer one replaces it), so a burst of uploads costs one evaluation, and evaluations
+ * start at most every `minIntervalMs`. The test set is evaluated in chunks with a macrotask turn
+ * between them: wasm read-backs resolve as microtasks, so without that the event loop (sockets,
+ * HTTP) would stall for the whole evaluation.
+ */
+
+export interface Snapshot {
+  runId: string;
+  peerId: PeerId;
+  /** The peer's step count when it took the snapshot. */
+  steps: number;
+  spec: ModelSpec;
+  /** Private copy; length = the spec's parameter count, all finite (checked on upload). */
+  params: Float32Array;
+  /** Server time the upload completed. */
+  receivedAt: number;
+}
+
+/** What the evaluator needs of the model runtime (a stub in unit tests). */
+export interface EvalRuntime {
+  trainerFor(spec: ModelSpec): Promise<Pick<Trainer, 'evaluate'>>;
+}
+
+export interface EvaluatorOptions {
+  runtime: EvalRuntime;
+  testSet: () => Promise<MnistSet>;
+  /** Test images per evaluation (capped by the set's size). */
+  testCount: number;
+  /** Images per chunk between event-loop turns. */
+  chunkSize: number;
+  minIntervalMs: number;
+  clock: () => number;
+  /** Run total of training samples now (for `Evaluation.samples`). */
+  samplesOf: (runId: string) => number;
+  onResult: (e: Evaluation, s: Snapshot) => void;
+  onError: (error: unknown, s: Snapshot) => void;
+  /** A waiting snapshot was replaced by a newer one. */
+  onSuperseded: (dropped: Snapshot) => void;
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class SnapshotEvaluator {
+  private pending: Snapshot | undefined;
+  private running: Promise<void> | undefined;
+  private lastStart = -Infinity;
+  private closed = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly o: EvaluatorOptions) {}
+
+  /** Queue a snapshot; it replaces one still waiting. */
+  submit(s: Snapshot): void {
+    if (this.closed) return;
+    if (this.pending !== undefined) this.o.onSuperseded(this.pending);
+    this.pending = s;
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Stops taking work; resolves when an evaluation in progress has finished (and been reported). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.pending = undefined;
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wake?.();
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending !== undefined && !this.closed) {
+      const wait = this.lastStart + this.o.minIntervalMs - this.o.clock();
+      if (wait > 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.wakeTimer = setTimeout(resolve, wait);
+          this.wakeTimer.unref();
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const s = this.pending;
+      this.pending = undefined;
+      this.lastStart = this.o.clock();
+      try {
+        const e = await this.evaluate(s);
+        this.o.onResult(e, s);
+      } catch (err) {
+        this.o.onError(err, s);
+      }
+    }
+  }
+
+  private async evaluate(s: Snapshot): Promise<Evaluation> {
+    const [trainer, test] = await Promise.all([this.o.runtime.trainerFor(s.spec), this.o.testSet()]);
+    const count = Math.min(this.o.testCount, test.count);
+    if (count === 0) throw new Error('the test set is empty');
+    // Timed from here: the first call also waits for the TF.js backend to start.
+    const started = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < count; start += this.o.chunkSize) {
+      const n = Math.min(this.o.chunkSize, count - start);
+      const images = test.images.subarray(start * INPUT_SIZE, (start + n) * INPUT_SIZE);
+      const labels = test.labels.subarray(start, start + n);
+      const r = await trainer.evaluate(s.params, images, labels, n);
+      lossSum += r.loss * n;
+      correct += Math.round(r.accuracy * n);
+      await turn();
+    }
+    const t = this.o.clock();
+    return {
+      t,
+      runId: s.runId,
+      peerId: s.peerId,
+      snapshotSteps: s.steps,
+      snapshotAgeMs: Math.max(0, t - s.receivedAt),
+      samples: this.o.samplesOf(s.runId),
+      accuracy: correct / count,
+      loss: lossSum / count,
+      testCount: count,
+      evalMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+}

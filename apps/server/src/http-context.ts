@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RunStatePayload, RunStateUpdate } from '@starling/protocol';
+import type { ServerTuning } from './config';
+import type { RunLifecycle } from './lifecycle';
+import type { ModelExporter } from './model-export';
+import type { SnapshotPipeline } from './snapshots';
+import type { Store } from './store';
+
+/** What the HTTP routes need from the rest of the server. */
+export interface HttpDeps {
+  runs: RunLifecycle;
+  store: Store;
+  snapshots: SnapshotPipeline;
+  exporter: ModelExporter;
+  /** Changes paused / lossRate and tells every client. */
+  setRunState: (u: RunStateUpdate) => RunStatePayload;
+  adminToken: string;
+  tuning: ServerTuning;
+  clock: () => number;
+  /** Built web app; missing directory = only the API is served. */
+  webDist: string;
+  /** TF.js wasm binaries; undefined = /tfjs-wasm/ answers 404. */
+  wasmDir: string | undefined;
+  log: (line: string) => void;
+}
+
+/** One request, parsed once. */
+export interface RequestContext {
+  deps: HttpDeps;
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** HEAD: headers only. */
+  head: boolean;
+}
+
+/** An API route; `GET` routes also answer HEAD. `params` are the pattern's groups, percent-decoded. */
+export interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  handle: (ctx: RequestContext, params: string[]) => Promise<void> | void;
+}

@@ -1,0 +1,239 @@
+import * as tf from '@tensorflow/tfjs';
+import { readIdxSplit } from '@starling/mnist/node';
+import type { MnistSet } from '@starling/mnist';
+import { CHECKPOINT_HEADERS, runPaths, type Evaluation, type EvaluationsResponse, type HttpErrorBody, type RunsResponse } from '@starling/protocol';
+import { initialParams, INPUT_SIZE, Trainer, type ModelSpec } from '@starling/training';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Splits } from './datasets';
+import { TEST_ADMIN_TOKEN, nextEvent, TestSession, until } from './test-support';
+
+/**
+ * Server-side evaluation on real MNIST: uploads from a peer, the evaluation broadcast to
+ * observers, the checkpoint and the TF.js model download. The model is small (784-32-10) and the
+ * test set cut to 2000 images, so the whole file takes a few seconds.
+ */
+
+const SPEC: ModelSpec = { kind: 'mlp', hidden: [32] };
+const CONFIG = { model: { hidden: [32] }, seed: 3, snapshotIntervalMs: 1000 };
+const TEST_COUNT = 2000;
+const TUNING = { minEvalIntervalMs: 0, checkpointMinIntervalMs: 0, evalTestCount: TEST_COUNT };
+
+let splits: Splits;
+let trainer: Trainer;
+/** x0 of the run, and the same model after 200 SGD steps. */
+let x0: Float32Array;
+let trained: Float32Array;
+let trainedTruth: { loss: number; accuracy: number };
+
+/** Plain minibatch SGD over the first `steps * 32` examples of the training set, each once. */
+async function train(x: Float32Array, set: MnistSet, steps: number, lr: number): Promise<void> {
+  const batch = 32;
+  const xs = new Float32Array(steps * batch * INPUT_SIZE);
+  for (let i = 0; i < xs.length; i++) xs[i] = set.images[i] / 255;
+  const g = new Float32Array(x.length);
+  for (let step = 0; step < steps; step++) {
+    const from = step * batch;
+    await trainer.gradient(x, xs.subarray(from * INPUT_SIZE, (from + batch) * INPUT_SIZE), set.labels.subarray(from, from + batch), batch, g);
+    for (let i = 0; i < x.length; i++) x[i] -= lr * g[i];
+  }
+}
+
+beforeAll(async () => {
+  const [trainSet, test] = await Promise.all([readIdxSplit('train'), readIdxSplit('test')]);
+  splits = { train: trainSet, test };
+  trainer = await Trainer.create(SPEC, { backends: ['wasm', 'cpu'] });
+  x0 = initialParams(SPEC, CONFIG.seed);
+  trained = x0.slice();
+  await train(trained, trainSet, 200, 0.2);
+  trainedTruth = await trainer.evaluate(trained, test.images, test.labels, TEST_COUNT);
+}, 60_000);
+afterAll(() => trainer?.dispose());
+
+const session = new TestSession();
+afterEach(() => session.cleanup());
+
+function upload(url: string, runId: string, peer: { peerId: number; uploadToken: string }, steps: number, body: Uint8Array | Float32Array) {
+  const bytes = body instanceof Float32Array ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : body;
+  return fetch(`${url}${runPaths.snapshots(runId)}`, {
+    method: 'POST',
+    headers: { 'x-starling-peer': String(peer.peerId), 'x-starling-token': peer.uploadToken, 'x-starling-steps': String(steps) },
+    body: bytes,
+  });
+}
+
+describe('snapshot evaluation', () => {
+  it('evaluates uploads on the server and tells observers whose snapshot it was and how old', async () => {
+    let now = 1_000_000;
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    // The data arrives only when released, so the first snapshot waits a known time.
+    const s = await session.start(CONFIG, { clock: () => now, tuning: TUNING, loader: async () => (await gate, splits) });
+    const obs = await session.observer(s.url);
+    const { socket, welcome } = await session.peer(s.url);
+    expect(welcome.checkpointUrl).toBeNull();
+    expect(welcome.uploadToken.length).toBeGreaterThanOrEqual(20);
+    socket.emit('telemetry', {
+      steps: 0, samples: 640, loss: 2.3, stepsPerSec: 0, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
+      framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 0, commMs: 0, epoch: welcome.epoch, neighbours: 0,
+    });
+    const runId = welcome.runId;
+
+    // x0: chance level.
+    const first = nextEvent<Evaluation>(obs.socket, 'evaluation', undefined, 20_000);
+    const res = await upload(s.url, runId, welcome, 0, x0);
+    expect(res.status).toBe(202);
+    now += 1234;
+    release();
+    const e0 = await first;
+    expect(e0).toMatchObject({ runId, peerId: welcome.peerId, snapshotSteps: 0, snapshotAgeMs: 1234, samples: 640, testCount: TEST_COUNT });
+    expect(e0.accuracy).toBeGreaterThan(0.03);
+    expect(e0.accuracy).toBeLessThan(0.2);
+    expect(e0.evalMs).toBeGreaterThan(0);
+
+    // The trained model: what the Trainer measures on the same images, > 80%.
+    now += 600; // past the rate limit (snapshotIntervalMs / 2)
+    const second = nextEvent<Evaluation>(obs.socket, 'evaluation', undefined, 20_000);
+    expect((await upload(s.url, runId, welcome, 400, trained)).status).toBe(202);
+    const e1 = await second;
+    expect(e1.snapshotSteps).toBe(400);
+    expect(e1.accuracy).toBeGreaterThan(0.8);
+    expect(e1.accuracy).toBe(trainedTruth.accuracy);
+    expect(e1.loss).toBeCloseTo(trainedTruth.loss, 4);
+
+    // Stored, listed, and the run summary shows them.
+    const { evaluations } = (await (await fetch(`${s.url}${runPaths.evaluations(runId)}`)).json()) as EvaluationsResponse;
+    expect(evaluations).toEqual([e0, e1]);
+    const { runs } = (await (await fetch(`${s.url}/api/runs`)).json()) as RunsResponse;
+    expect(runs[0]).toMatchObject({ runId, finalAccuracy: e1.accuracy, bestAccuracy: e1.accuracy, finalLoss: e1.loss });
+
+    // The latest checkpoint is the trained snapshot, byte for byte, for the next joiner.
+    const next = await session.peer(s.url);
+    expect(next.welcome.checkpointUrl).toBe(runPaths.checkpoint(runId));
+    const cp = await fetch(`${s.url}${next.welcome.checkpointUrl}`);
+    expect(cp.headers.get(CHECKPOINT_HEADERS.steps)).toBe('400');
+    expect(cp.headers.get(CHECKPOINT_HEADERS.peer)).toBe(String(welcome.peerId));
+    expect(cp.headers.get(CHECKPOINT_HEADERS.time)).toBe(String(now));
+    expect(new Uint8Array(await cp.arrayBuffer())).toEqual(new Uint8Array(trained.buffer));
+  });
+
+  it('does not let a much worse snapshot replace the checkpoint', async () => {
+    let now = 2_000_000;
+    const s = await session.start(CONFIG, { clock: () => now, tuning: TUNING, splits });
+    const obs = await session.observer(s.url);
+    const { welcome } = await session.peer(s.url);
+    for (const [params, steps] of [[trained, 400], [x0, 401]] as const) {
+      const e = nextEvent<Evaluation>(obs.socket, 'evaluation', undefined, 20_000);
+      expect((await upload(s.url, welcome.runId, welcome, steps, params)).status).toBe(202);
+      await e;
+      now += 1000;
+    }
+    expect(s.store.checkpoints.latestMeta(welcome.runId)?.steps).toBe(400);
+    expect(s.run.counters).toMatchObject({ evaluations: 2, checkpointsSaved: 1, checkpointsSkipped: 1 });
+  });
+
+  it('exports the checkpoint as a TF.js model that predicts exactly like the flat vector', async () => {
+    const now = 3_000_000;
+    const s = await session.start(CONFIG, { clock: () => now, tuning: TUNING, splits });
+    const obs = await session.observer(s.url);
+    const { welcome } = await session.peer(s.url);
+    const runId = welcome.runId;
+    const modelUrl = `${s.url}${runPaths.modelJson(runId)}`;
+    expect((await fetch(`${modelUrl}?token=${TEST_ADMIN_TOKEN}`)).status).toBe(404); // no checkpoint yet
+    const e = nextEvent<Evaluation>(obs.socket, 'evaluation', undefined, 20_000);
+    await upload(s.url, runId, welcome, 400, trained);
+    await e;
+
+    expect((await fetch(modelUrl)).status).toBe(401);
+    expect((await fetch(`${modelUrl}?token=wrong-wrong-wrong-wrong`)).status).toBe(403);
+    expect((await fetch(`${s.url}${runPaths.modelWeights(runId)}`)).status).toBe(401);
+    const viaHeader = await fetch(`${s.url}${runPaths.modelWeights(runId)}`, { headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(new Uint8Array(await viaHeader.arrayBuffer())).toEqual(new Uint8Array(trained.buffer));
+
+    // What a user does: tf.loadLayersModel(url); TF.js carries ?token= over to weights.bin.
+    const loaded = await tf.loadLayersModel(`${modelUrl}?token=${TEST_ADMIN_TOKEN}`);
+    const n = 256;
+    const pixels = (count: number) => tf.tensor2d(splits.test.images.subarray(0, count * INPUT_SIZE), [count, INPUT_SIZE], 'float32').div(255);
+    try {
+      await trainer.setParams(trained);
+      const [got, want] = tf.tidy(() => {
+        const input = pixels(n);
+        return [(loaded.predict(input) as tf.Tensor).dataSync(), (trainer.model.predict(input) as tf.Tensor).dataSync()];
+      });
+      expect(got.length).toBe(n * 10);
+      let maxDiff = 0;
+      for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+      expect(maxDiff).toBeLessThan(1e-4);
+      // And the loaded model's accuracy is the server's figure.
+      const predicted = tf.tidy(() => (loaded.predict(pixels(TEST_COUNT)) as tf.Tensor).argMax(1).dataSync());
+      let hits = 0;
+      for (let i = 0; i < TEST_COUNT; i++) if (predicted[i] === splits.test.labels[i]) hits++;
+      expect(hits / TEST_COUNT).toBe(trainedTruth.accuracy);
+    } finally {
+      loaded.dispose();
+    }
+  });
+});
+
+describe('bad uploads', () => {
+  it('refuses and counts every kind of bad snapshot, and keeps serving', async () => {
+    let now = 4_000_000;
+    const s = await session.start(CONFIG, { clock: () => now, tuning: { ...TUNING, maxSnapshotBytes: 200_000 }, splits });
+    const { welcome } = await session.peer(s.url);
+    const other = await session.peer(s.url);
+    const runId = welcome.runId;
+    const dim = x0.length;
+    const post = (headers: Record<string, string>, body: Uint8Array, path = runPaths.snapshots(runId)) =>
+      fetch(`${s.url}${path}`, { method: 'POST', headers, body });
+    const h = (over: Record<string, string> = {}) => ({
+      'x-starling-peer': String(welcome.peerId),
+      'x-starling-token': welcome.uploadToken,
+      'x-starling-steps': '5',
+      ...over,
+    });
+    const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const withValue = (i: number, v: number) => {
+      const a = x0.slice();
+      a[i] = v;
+      return bytes(a);
+    };
+    const cases: [string, () => Promise<Response>, number, HttpErrorBody['error']['code']][] = [
+      ['too short', () => post(h(), bytes(x0.subarray(1))), 400, 'bad-snapshot'],
+      ['too long', () => post(h(), new Uint8Array(dim * 4 + 4)), 400, 'bad-snapshot'],
+      ['odd length', () => post(h(), new Uint8Array(7)), 400, 'bad-snapshot'],
+      ['NaN', () => post(h(), withValue(dim - 1, NaN)), 400, 'bad-snapshot'],
+      ['Infinity', () => post(h(), withValue(3, -Infinity)), 400, 'bad-snapshot'],
+      ['over the size cap', () => post(h(), new Uint8Array(300_000)), 413, 'payload-too-large'],
+      ['no token', () => post(h({ 'x-starling-token': '' }), bytes(x0)), 401, 'unauthorized'],
+      ['wrong token', () => post(h({ 'x-starling-token': other.welcome.uploadToken }), bytes(x0)), 403, 'forbidden'],
+      ['unknown peer', () => post(h({ 'x-starling-peer': '999' }), bytes(x0)), 403, 'forbidden'],
+      ['bad peer header', () => post(h({ 'x-starling-peer': 'me' }), bytes(x0)), 400, 'bad-request'],
+      ['bad steps header', () => post(h({ 'x-starling-steps': '-1' }), bytes(x0)), 400, 'bad-request'],
+      ['unknown run', () => post(h(), bytes(x0), runPaths.snapshots('no-such-run')), 404, 'unknown-run'],
+    ];
+    for (const [what, send, status, code] of cases) {
+      const res = await send();
+      expect(res.status, what).toBe(status);
+      expect((await res.json()) as HttpErrorBody, what).toMatchObject({ error: { code, message: expect.any(String) } });
+    }
+    expect(s.run.counters.snapshotsRefused).toBe(cases.length);
+    expect(s.run.counters.httpErrorsByCode['bad-snapshot']).toBe(5);
+    expect(s.run.counters.snapshotsAccepted).toBe(0);
+
+    // Refused uploads did not count against the rate limit; a good one does.
+    expect((await post(h(), bytes(x0))).status).toBe(202);
+    now += 100;
+    const fast = await post(h(), bytes(x0));
+    expect(fast.status).toBe(429);
+    expect(Number(fast.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await post(h({ 'x-starling-peer': String(other.welcome.peerId), 'x-starling-token': other.welcome.uploadToken }), bytes(x0))).status).toBe(202);
+    now += 500;
+    expect((await post(h(), bytes(x0))).status).toBe(202);
+    expect(s.run.counters).toMatchObject({ snapshotsAccepted: 3, snapshotsRefused: cases.length + 1 });
+    // A departed peer's token stops working.
+    other.socket.emit('leave', {});
+    await until(() => !s.run.coordinator.has(other.welcome.peerId), 'the leave');
+    now += 1000;
+    const gone = await post(h({ 'x-starling-peer': String(other.welcome.peerId), 'x-starling-token': other.welcome.uploadToken }), bytes(x0));
+    expect(gone.status).toBe(403);
+  });
+});

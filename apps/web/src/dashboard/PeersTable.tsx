@@ -1,0 +1,70 @@
+import { DASH, formatCount, formatFixed, formatPercent, formatRelative } from './format';
+import { computeShare, isDeparted, type PeerDisplayState, type PeersTableState } from './peers-table';
+import type { DashPeer } from './types';
+
+/** The live peers table; departed peers stay listed, greyed, below the live ones. */
+
+const STATE_TEXT: Record<PeerDisplayState, string> = { live: 'live', slow: 'slow', left: 'left', 'timed-out': 'timed out' };
+
+function frames(p: DashPeer): string {
+  const sent = p.framesSent === undefined ? DASH : formatCount(p.framesSent);
+  return `${sent} / ${formatCount(p.framesLost)} / ${formatCount(p.framesRejected)}`;
+}
+
+function staleness(p: DashPeer): string {
+  return typeof p.staleness === 'number' ? formatFixed(p.staleness, 1) : DASH;
+}
+
+export function PeersTable({ table, now }: { table: PeersTableState; now: number }) {
+  return (
+    <section className="card dash-peers" aria-labelledby="peers-title">
+      <h2 id="peers-title">Peers</h2>
+      <div className="table-scroll">
+        <table className="dash-table" data-testid="dash-peers-table">
+          <caption className="visually-hidden">Peers of the current run, live first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Peer</th>
+              <th scope="col">State</th>
+              <th scope="col">Backend</th>
+              <th scope="col">Device</th>
+              <th scope="col" className="num">Steps/s</th>
+              <th scope="col" className="num">Samples</th>
+              <th scope="col" className="num">Local loss</th>
+              <th scope="col">Last seen</th>
+              <th scope="col" className="num" title="frames sent / lost / rejected">Frames sent / lost / rej.</th>
+              <th scope="col" className="num" title="version age / staleness, when the algorithm reports it">Staleness</th>
+              <th scope="col" className="num" title="share of time computing gradients vs communicating">Compute share</th>
+            </tr>
+          </thead>
+          <tbody>
+            {table.rows.length === 0 && (
+              <tr>
+                <td colSpan={11} className="muted">
+                  No peers yet. Volunteers join from the <a href="/">contribute page</a>.
+                </td>
+              </tr>
+            )}
+            {table.rows.map(({ peer: p, status }) => (
+              <tr key={p.id} data-testid="peer-row" data-state={status} className={isDeparted(status) ? 'departed' : undefined}>
+                <th scope="row">{p.id}</th>
+                <td>
+                  <span className={`dot dot-${status}`} aria-hidden="true" /> {STATE_TEXT[status]}
+                </td>
+                <td>{p.backend}</td>
+                <td className="device" title={p.device}>{p.device ?? DASH}</td>
+                <td className="num">{formatFixed(p.stepsPerSec, 1)}</td>
+                <td className="num">{formatCount(p.samples)}</td>
+                <td className="num">{formatFixed(p.loss, 4)}</td>
+                <td>{formatRelative(now - p.lastSeen)}</td>
+                <td className="num">{frames(p)}</td>
+                <td className="num">{staleness(p)}</td>
+                <td className="num">{formatPercent(computeShare(p), 0)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+import type { ReactNode } from 'react';
+import type { RunConfig } from '@starling/protocol';
+import { formatDuration } from '../contribute/format';
+import { DASH, formatAge, formatCount, formatPercent, formatRelative } from './format';
+import { isDeparted, type PeersTableState } from './peers-table';
+import type { Evaluation, RunInfo, RunStatePayload } from './types';
+
+/** The run at a glance: what is being trained, how, how far it got and how well it does. */
+
+export interface RunHeaderProps {
+  run: RunInfo | null;
+  runState: RunStatePayload | null;
+  table: PeersTableState;
+  /** Topology epoch (from the latest `topology` / `observing` event). */
+  epoch: number;
+  totalSamples: number;
+  latest: Evaluation | null;
+  now: number;
+}
+
+function describeModel(c: RunConfig): string {
+  return `MLP 784 → ${c.model.hidden.join(' → ')} → 10`;
+}
+
+function describeTopology(c: RunConfig): string {
+  const t = c.topology;
+  const extra = t.kind === 'kout' && t.k !== undefined ? ` (k=${t.k})` : t.kind === 'tree' && t.branching !== undefined ? ` (branching ${t.branching})` : '';
+  return `${t.kind}${extra}`;
+}
+
+export function RunHeader({ run, runState, table, epoch, totalSamples, latest, now }: RunHeaderProps) {
+  if (!run) return <section className="card dash-header" aria-busy="true">Loading the run…</section>;
+  const c = run.config;
+  const live = table.rows.filter((r) => !isDeparted(r.status));
+  const stepsPerSec = live.reduce((a, r) => a + (Number.isFinite(r.peer.stepsPerSec) ? r.peer.stepsPerSec : 0), 0);
+  const paused = runState?.paused ?? run.paused;
+  const lossRate = runState?.lossRate ?? run.lossRate;
+  return (
+    <section className="card dash-header" aria-label="run summary">
+      <div className="row">
+        <h2 className="dash-run-title">
+          Run <code>{run.runId}</code>
+        </h2>
+        <span className={`badge badge-${paused ? 'paused' : run.status}`} data-testid="dash-run-status">
+          {paused ? 'paused' : run.status}
+        </span>
+      </div>
+      <dl className="dash-facts">
+        <Fact label="Task">{c.task.toUpperCase()} · {describeModel(c)}</Fact>
+        <Fact label="Algorithm">{c.algorithm}</Fact>
+        <Fact label="Hyper-parameters">
+          lr {c.lr} · batch {c.batchSize} · block {formatCount(c.blockSize)} f32
+        </Fact>
+        <Fact label="Topology">{describeTopology(c)} · epoch {epoch}</Fact>
+        <Fact label="Shards">
+          {c.shards.count} × {c.shards.mode === 'iid' ? 'IID' : `non-IID (${c.shards.classesPerShard} classes each)`}
+        </Fact>
+        <Fact label="Loss rate">{formatPercent(lossRate, 0)} of frames dropped on purpose</Fact>
+        <Fact label="Elapsed">{Number.isFinite(run.startedAt) ? formatDuration(now - run.startedAt) : DASH}</Fact>
+        <Fact label="Peers">
+          {live.length} live · {table.rows.length - live.length} departed
+        </Fact>
+        <Fact label="Samples">{formatCount(totalSamples)}</Fact>
+        <Fact label="Throughput">{formatCount(stepsPerSec * c.batchSize)} samples/s · {stepsPerSec.toFixed(1)} steps/s</Fact>
+        <Fact label="Test accuracy">
+          <LatestAccuracy latest={latest} now={now} />
+        </Fact>
+      </dl>
+    </section>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="dash-fact">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function LatestAccuracy({ latest, now }: { latest: Evaluation | null; now: number }) {
+  if (!latest) {
+    return (
+      <span>
+        <strong data-testid="dash-accuracy-latest">{DASH}</strong> <span className="muted">no server evaluation yet</span>
+      </span>
+    );
+  }
+  return (
+    <span>
+      <strong data-testid="dash-accuracy-latest">{formatPercent(latest.accuracy, 2)}</strong>{' '}
+      <span className="muted">
+        peer {latest.peerId}'s snapshot at {formatCount(latest.snapshotSteps)} steps, {formatAge(latest.snapshotAgeMs)} old when evaluated
+        on {formatCount(latest.testCount)} test images · {formatRelative(now - latest.t)}
+      </span>
+    </span>
+  );
+}

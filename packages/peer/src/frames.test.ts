@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { MsgKind, Rng, type Algorithm, type Envelope, type Message } from '@starling/core';
+import { encodeFrame } from '@starling/wire';
+import { FrameRouter } from './frames';
+import type { Mesh } from './mesh';
+
+/** A stand-in for the mesh that records what each link was asked to send. */
+function fakeMesh(open: number[]) {
+  const sent: { to: number; reliable: boolean; bytes: Uint8Array; dropped: boolean }[] = [];
+  const link = (to: number) => ({
+    isOpen: true,
+    sendReliable: (bytes: Uint8Array) => sent.push({ to, reliable: true, bytes, dropped: false }),
+    sendUnreliable: (bytes: Uint8Array, drop: boolean) => {
+      sent.push({ to, reliable: false, bytes, dropped: drop });
+      return !drop;
+    },
+  });
+  const mesh = { link: (id: number) => (open.includes(id) ? link(id) : undefined) } as unknown as Mesh;
+  return { mesh, sent };
+}
+
+function fakeAlgo(received: Message[]): Algorithm {
+  return { receive: (m: Message) => (received.push(m), []) } as unknown as Algorithm;
+}
+
+const msg = (over: Partial<Message> = {}): Message => ({
+  kind: MsgKind.RfastV, from: 3, epoch: 1, seq: 5, block: 0, offset: 0, aux: 0, data: Float32Array.from([1, 2, 3]), ...over,
+});
+
+describe('frame router', () => {
+  it('delivers a valid frame from the link it claims to come from', () => {
+    const got: Message[] = [];
+    const r = new FrameRouter(fakeMesh([]).mesh, () => fakeAlgo(got), new Rng(1));
+    r.receive(3, encodeFrame(msg()));
+    expect(got).toHaveLength(1);
+    expect(Array.from(got[0].data)).toEqual([1, 2, 3]);
+  });
+
+  it('rejects and counts a spoofed sender, garbage and non-finite payloads', () => {
+    const got: Message[] = [];
+    const reasons: string[] = [];
+    const r = new FrameRouter(fakeMesh([]).mesh, () => fakeAlgo(got), new Rng(1), (_from, why) => reasons.push(why));
+    r.receive(4, encodeFrame(msg())); // claims 3, arrived from 4
+    r.receive(3, new Uint8Array([1, 2, 3]));
+    const nan = encodeFrame(msg());
+    new Float32Array(nan.buffer, nan.byteLength - 12, 3)[1] = NaN;
+    r.receive(3, nan);
+    expect(got).toHaveLength(0);
+    expect(r.counters.framesRejected).toBe(3);
+    expect(reasons[0]).toMatch(/claims sender 3 but arrived from 4/);
+  });
+
+  it('routes hand-off frames to the hand-off handler, never to the algorithm', () => {
+    const got: Message[] = [];
+    const handoffs: Message[] = [];
+    const r = new FrameRouter(fakeMesh([]).mesh, () => fakeAlgo(got), new Rng(1));
+    r.onHandoff = (m) => handoffs.push(m);
+    r.receive(3, encodeFrame(msg({ kind: MsgKind.ModelHandoff })));
+    expect(handoffs).toHaveLength(1);
+    expect(got).toHaveLength(0);
+  });
+
+  it('encodes a block once for several neighbours and counts envelopes it cannot deliver', () => {
+    const { mesh, sent } = fakeMesh([1, 2]);
+    const r = new FrameRouter(mesh, () => null, new Rng(1));
+    const data = Float32Array.from([4, 5]);
+    const out: Envelope[] = [1, 2, 7].map((to) => ({ to, reliable: false, msg: msg({ data }) }));
+    r.send(out);
+    expect(sent.map((s) => s.to)).toEqual([1, 2]);
+    expect(sent[0].bytes).toBe(sent[1].bytes);
+    expect(r.counters.undeliverable).toBe(1);
+  });
+
+  it('injects loss on unreliable frames only, at about the configured rate', () => {
+    const { mesh, sent } = fakeMesh([1]);
+    const r = new FrameRouter(mesh, () => null, new Rng(42));
+    r.lossRate = 0.3;
+    for (let i = 0; i < 2000; i++) r.send([{ to: 1, reliable: false, msg: msg({ seq: i }) }]);
+    r.send([{ to: 1, reliable: true, msg: msg() }]);
+    const dropped = sent.filter((s) => s.dropped).length;
+    expect(dropped / 2000).toBeGreaterThan(0.26);
+    expect(dropped / 2000).toBeLessThan(0.34);
+    expect(sent.at(-1)).toMatchObject({ reliable: true, dropped: false });
+  });
+});

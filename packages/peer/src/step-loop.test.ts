@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { AlgoStats, Algorithm, Envelope, Message, PeerNeighbours } from '@starling/core';
+import { StepLoop, type StepLoopDeps } from './step-loop';
+
+/** A minimal algorithm that records the calls the loop makes. */
+class Recorder implements Algorithm {
+  readonly name = 'rfast' as const;
+  readonly id = 0;
+  readonly dim = 3;
+  calls: string[] = [];
+  readyNow = true;
+  x = new Float32Array(3);
+  applied: number[][] = [];
+  ready(): boolean {
+    return this.readyNow;
+  }
+  beginStep(): Envelope[] {
+    this.calls.push('begin');
+    return [];
+  }
+  params(): Float32Array {
+    return this.x;
+  }
+  applyGradient(g: Float32Array): Envelope[] {
+    this.calls.push('apply');
+    this.applied.push(Array.from(g));
+    return [];
+  }
+  receive(_m: Message): Envelope[] {
+    return [];
+  }
+  model(): Float32Array {
+    return this.x;
+  }
+  setEpoch(_e: number, _n: PeerNeighbours): Envelope[] {
+    return [];
+  }
+  loadModel(x: Float32Array): void {
+    this.x.set(x);
+  }
+  stats(): AlgoStats {
+    return { steps: this.applied.length, messagesIn: 0, rejected: 0, stale: 0 };
+  }
+}
+
+function deps(algo: Recorder, over: Partial<StepLoopDeps>): StepLoopDeps {
+  return {
+    algorithm: () => algo,
+    gradient: async (_x, out) => {
+      out.fill(1);
+      return 0.5;
+    },
+    send: () => {},
+    now: () => 0,
+    waitForWork: () => new Promise((r) => setTimeout(r, 1)),
+    idleWaitMs: 1,
+    yieldNow: () => new Promise((r) => setImmediate(r)),
+    maxGradientRetries: 3,
+    onDiverged: () => {},
+    ...over,
+  };
+}
+
+/** A loop whose onStep resolves `stepped` after `n` steps. */
+function loopWith(algo: Recorder, over: Partial<StepLoopDeps>, n = 1): { loop: StepLoop; stepped: Promise<void> } {
+  let resolve!: () => void;
+  const stepped = new Promise<void>((r) => (resolve = r));
+  let count = 0;
+  const loop = new StepLoop(deps(algo, { ...over, onStep: () => ++count === n && resolve() }));
+  return { loop, stepped };
+}
+
+describe('step loop', () => {
+  it('drives beginStep, params, gradient, applyGradient in that order', async () => {
+    const algo = new Recorder();
+    const { loop, stepped } = loopWith(algo, {}, 3);
+    loop.start();
+    await stepped;
+    await loop.stop();
+    expect(algo.calls.slice(0, 6)).toEqual(['begin', 'apply', 'begin', 'apply', 'begin', 'apply']);
+    expect(algo.applied[0]).toEqual([1, 1, 1]);
+    expect(loop.counters.lastLoss).toBe(0.5);
+  });
+
+  it('does not step while the algorithm is not ready, and counts the wait as blocked', async () => {
+    const algo = new Recorder();
+    algo.readyNow = false;
+    let t = 0;
+    let waits = 0;
+    const { loop, stepped } = loopWith(algo, {
+      now: () => t,
+      waitForWork: async () => {
+        t += 10;
+        if (++waits === 5) algo.readyNow = true;
+      },
+    });
+    loop.start();
+    await stepped;
+    await loop.stop();
+    expect(waits).toBe(5);
+    expect(loop.counters.blockedMs).toBe(50);
+    expect(algo.calls[0]).toBe('begin');
+  });
+
+  it('never applies a non-finite gradient: it retries with fresh minibatches', async () => {
+    const algo = new Recorder();
+    let calls = 0;
+    const { loop, stepped } = loopWith(algo, {
+      gradient: async (_x, out) => {
+        calls++;
+        out.fill(calls < 3 ? NaN : 2);
+        return 1;
+      },
+    });
+    loop.start();
+    await stepped;
+    await loop.stop();
+    expect(algo.applied[0]).toEqual([2, 2, 2]);
+    expect(loop.counters.discardedSteps).toBe(2);
+  });
+
+  it('stops as diverged when every retry stays non-finite, having applied nothing', async () => {
+    const algo = new Recorder();
+    let tries = 0;
+    const diverged = new Promise<void>((resolve) => {
+      const loop = new StepLoop(deps(algo, {
+        gradient: async (_x, out) => {
+          out.fill(Infinity);
+          return 1;
+        },
+        onDiverged: (n) => {
+          tries = n;
+          resolve();
+        },
+      }));
+      loop.start();
+    });
+    await diverged;
+    expect(tries).toBe(3);
+    expect(algo.applied).toEqual([]);
+    expect(algo.calls).toEqual(['begin']);
+  });
+
+  it('pausing stops stepping until resumed', async () => {
+    const algo = new Recorder();
+    let waits = 0;
+    let loopRef!: StepLoop;
+    const { loop, stepped } = loopWith(algo, {
+      waitForWork: async () => {
+        if (++waits === 20) loopRef.setPaused(false);
+      },
+    });
+    loopRef = loop;
+    loop.setPaused(true);
+    loop.start();
+    await stepped;
+    await loop.stop();
+    expect(waits).toBe(20);
+    expect(algo.applied.length).toBeGreaterThan(0);
+  });
+});

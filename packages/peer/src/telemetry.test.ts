@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { initialStatus } from './status';
+import { TelemetryMeter } from './telemetry';
+
+describe('telemetry meter', () => {
+  it('reports totals as totals and time splits and rates per interval', () => {
+    let t = 0;
+    const meter = new TelemetryMeter(() => t);
+    const s = { ...initialStatus(), backend: 'wasm', steps: 10, computeMs: 800, commMs: 100, loss: 0.7, neighboursOpen: 2 };
+    t = 1000;
+    const a = meter.report(s, 1024);
+    expect(a).toMatchObject({ steps: 10, stepsPerSec: 10, computeMs: 800, commMs: 100, loss: 0.7, backend: 'wasm', neighbours: 2 });
+    t = 2000;
+    const b = meter.report({ ...s, steps: 30, computeMs: 1500, commMs: 300 }, 1024);
+    expect(b.computeMs).toBe(700);
+    expect(b.commMs).toBe(200);
+    expect(b.stepsPerSec).toBe(15); // smoothed: (10 + 20) / 2
+  });
+
+  it('never reports a non-finite loss', () => {
+    const meter = new TelemetryMeter(() => 1);
+    expect(meter.report({ ...initialStatus(), loss: NaN }, 8).loss).toBeNull();
+    expect(meter.report({ ...initialStatus(), loss: Infinity }, 8).loss).toBeNull();
+  });
+});
