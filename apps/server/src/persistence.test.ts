@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CHECKPOINT_HEADERS, runPaths, type Evaluation, type EvaluationsResponse, type MetricsResponse, type RunsResponse } from '@starling/protocol';
 import { initialParams } from '@starling/training';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adminHeaders, nextEvent, telemetryReport, TestSession, until, type TestServerOptions } from './test-support';
+import { adminHeaders, bodyOf, nextEvent, telemetryReport, TestSession, until, type TestServerOptions } from './test-support';
 
 /**
  * Restarts: a server closed and started again on the same data directory shows every run's
@@ -48,7 +48,7 @@ async function firstLife() {
   const res = await fetch(`${s.url}${runPaths.snapshots(welcome.runId)}`, {
     method: 'POST',
     headers: { 'x-starling-peer': String(welcome.peerId), 'x-starling-token': welcome.uploadToken, 'x-starling-steps': '77' },
-    body: new Uint8Array(params.buffer),
+    body: bodyOf(params),
   });
   expect(res.status).toBe(202);
   const evaluation = await evaluated;

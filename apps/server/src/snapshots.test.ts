@@ -5,7 +5,7 @@ import { CHECKPOINT_HEADERS, runPaths, type Evaluation, type EvaluationsResponse
 import { initialParams, INPUT_SIZE, Trainer, type ModelSpec } from '@starling/training';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Splits } from './datasets';
-import { TEST_ADMIN_TOKEN, nextEvent, TestSession, until } from './test-support';
+import { bodyOf, nextEvent, TEST_ADMIN_TOKEN, TestSession, until } from './test-support';
 
 /**
  * Server-side evaluation on real MNIST: uploads from a peer, the evaluation broadcast to
@@ -52,12 +52,11 @@ afterAll(() => trainer?.dispose());
 const session = new TestSession();
 afterEach(() => session.cleanup());
 
-function upload(url: string, runId: string, peer: { peerId: number; uploadToken: string }, steps: number, body: Uint8Array | Float32Array) {
-  const bytes = body instanceof Float32Array ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : body;
+function upload(url: string, runId: string, peer: { peerId: number; uploadToken: string }, steps: number, params: Float32Array) {
   return fetch(`${url}${runPaths.snapshots(runId)}`, {
     method: 'POST',
     headers: { 'x-starling-peer': String(peer.peerId), 'x-starling-token': peer.uploadToken, 'x-starling-steps': String(steps) },
-    body: bytes,
+    body: bodyOf(params),
   });
 }
 
@@ -183,7 +182,7 @@ describe('bad uploads', () => {
     const runId = welcome.runId;
     const dim = x0.length;
     const post = (headers: Record<string, string>, body: Uint8Array, path = runPaths.snapshots(runId)) =>
-      fetch(`${s.url}${path}`, { method: 'POST', headers, body });
+      fetch(`${s.url}${path}`, { method: 'POST', headers, body: bodyOf(body) });
     const h = (over: Record<string, string> = {}) => ({
       'x-starling-peer': String(welcome.peerId),
       'x-starling-token': welcome.uploadToken,

@@ -182,3 +182,8 @@ export async function until(cond: () => boolean, what: string, timeoutMs = EVENT
     await new Promise((r) => setImmediate(r));
   }
 }
+
+/** The bytes of a typed array as a fetch body (a copy: fetch's types want a plain ArrayBuffer). */
+export function bodyOf(a: ArrayBufferView): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+}

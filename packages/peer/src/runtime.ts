@@ -1,22 +1,15 @@
 import { createAlgorithm, Rng, type Algorithm, type PeerNeighbours } from '@starling/core';
-import { ShardSampler, type DecodedSet } from '@starling/mnist';
-import {
-  PROTOCOL_LIMITS,
-  type ClientToServer,
-  type EpochPayload,
-  type RunConfig,
-  type ServerToClient,
-  type WelcomePayload,
-} from '@starling/protocol';
+import { PROTOCOL_LIMITS, type EpochPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
 import { BackendError, initialParams, Trainer, type BackendName, type SelectBackendOptions } from '@starling/training';
-import { io, type Socket } from 'socket.io-client';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
-import { downloadSet } from './data-loader';
+import { LocalTraining } from './local-training';
 import { downloadCheckpoint, uploadSnapshot } from './server-uploads';
 import { PeerError } from './errors';
 import type { ControlMessage } from './control';
 import { FrameRouter } from './frames';
-import { handoffEnvelopes, HandoffReceiver } from './handoff';
+import { handoffEnvelopes } from './handoff';
+import { ModelSync } from './model-sync';
+import { ServerSession } from './server-session';
 import type { CreatePeer } from './link';
 import { linkTargets } from './link-targets';
 import { Mesh } from './mesh';
@@ -38,8 +31,6 @@ export interface PeerRuntimeOptions {
   now?: () => number;
 }
 
-type ClientSocket = Socket<ServerToClient, ClientToServer>;
-
 /**
  * One volunteer peer: picks a TF.js backend, joins the run over socket.io, downloads its shard,
  * connects to its neighbours over WebRTC and trains with the run's algorithm until stopped.
@@ -48,24 +39,18 @@ export class PeerRuntime {
   private readonly st: PeerStatus = initialStatus();
   private readonly tuning: PeerRuntimeTuning;
   private readonly now: () => number;
-  private socket: ClientSocket | null = null;
-  private trainer: Trainer | null = null;
+  private session: ServerSession | null = null;
+  private local: LocalTraining | null = null;
   private algo: Algorithm | null = null;
   private config: RunConfig | null = null;
   private mesh: Mesh | null = null;
   private router: FrameRouter | null = null;
   private loop: StepLoop | null = null;
-  private sampler: ShardSampler | null = null;
-  private testSet: DecodedSet | null = null;
-  private batchX = new Float32Array(0);
-  private batchY = new Int32Array(0);
   private timers: ReturnType<typeof setInterval>[] = [];
   private wake: (() => void) | null = null;
   private meter: TelemetryMeter;
-  private evaluating = false;
-  /** While a joiner waits for a model: called when links open, and to give up on stop. */
-  private onLinksOpen: (() => void) | null = null;
-  private cancelSync: (() => void) | null = null;
+  /** While a joiner waits for a neighbour's model. */
+  private sync: ModelSync | null = null;
   private uploadToken: string | null = null;
 
   constructor(private readonly opts: PeerRuntimeOptions) {
@@ -107,68 +92,49 @@ export class PeerRuntime {
   }
 
   async stop(): Promise<void> {
-    this.cancelSync?.();
+    this.sync?.cancel();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.socket?.emit('leave', {});
-    this.socket?.disconnect();
-    this.socket = null;
+    this.session?.close();
+    this.session = null;
     await this.loop?.stop();
     this.loop = null;
     this.mesh?.close();
     this.mesh = null;
-    await this.trainer?.dispose();
-    this.trainer = null;
+    await this.local?.dispose();
+    this.local = null;
     if (this.st.phase !== 'error') this.setPhase('stopped');
   }
 
   private connect(): Promise<void> {
-    const socket: ClientSocket = io(this.opts.serverUrl, { transports: ['websocket'] });
-    this.socket = socket;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new PeerError('server-unreachable', `no answer from ${this.opts.serverUrl} within ${this.tuning.welcomeTimeoutMs} ms`)),
-        this.tuning.welcomeTimeoutMs,
-      );
-      socket.on('connect', () => {
-        socket.emit('hello', {
-          role: 'peer',
-          backend: this.st.backend ?? 'cpu',
-          device: this.st.device?.slice(0, PROTOCOL_LIMITS.maxDeviceChars),
-          userAgent: globalThis.navigator?.userAgent?.slice(0, PROTOCOL_LIMITS.maxUserAgentChars),
-        });
-      });
-      socket.on('disconnect', (reason) => {
-        if (this.socket !== socket || this.st.phase === 'stopped' || this.st.phase === 'error') return;
-        this.setPhase('reconnecting');
-        // socket.io retries by itself except when the server closed us (e.g. it timed us out
-        // while we were busy); then we knock again, and the new welcome rejoins with our model.
-        if (reason === 'io server disconnect') setTimeout(() => this.socket === socket && socket.connect(), this.tuning.reconnectDelayMs);
-      });
-      let first = true;
-      socket.on('welcome', (w) => {
-        clearTimeout(timer);
-        const done = this.onWelcome(w);
-        if (first) done.then(resolve, reject);
-        else done.catch((e) => this.fail(e));
-        first = false;
-      });
-      socket.on('rejected', (r) => {
-        if (r.event === 'hello') {
-          clearTimeout(timer);
-          reject(new PeerError('server-rejected', `${r.code}: ${r.message}`));
-        }
-      });
-      socket.on('epoch', (e) => this.onEpoch(e));
-      socket.on('signal', (s) => this.mesh?.onSignal(s.from, s.data));
-      socket.on('run-state', (r) => {
-        this.st.paused = r.paused;
-        this.st.lossRate = r.lossRate;
-        this.loop?.setPaused(r.paused);
-        if (this.router) this.router.lossRate = r.lossRate;
-        if (this.st.phase === 'training' || this.st.phase === 'paused') this.setPhase(r.paused ? 'paused' : 'training');
-      });
+    this.session = new ServerSession({
+      serverUrl: this.opts.serverUrl,
+      welcomeTimeoutMs: this.tuning.welcomeTimeoutMs,
+      reconnectDelayMs: this.tuning.reconnectDelayMs,
+      hello: () => ({
+        role: 'peer',
+        backend: this.st.backend ?? 'cpu',
+        device: this.st.device?.slice(0, PROTOCOL_LIMITS.maxDeviceChars),
+        userAgent: globalThis.navigator?.userAgent?.slice(0, PROTOCOL_LIMITS.maxUserAgentChars),
+      }),
+      handlers: {
+        welcome: (w) => this.onWelcome(w),
+        epoch: (e) => this.onEpoch(e),
+        signal: (sig) => this.mesh?.onSignal(sig.from, sig.data),
+        runState: (r) => {
+          this.st.paused = r.paused;
+          this.st.lossRate = r.lossRate;
+          this.loop?.setPaused(r.paused);
+          if (this.router) this.router.lossRate = r.lossRate;
+          if (this.st.phase === 'training' || this.st.phase === 'paused') this.setPhase(r.paused ? 'paused' : 'training');
+        },
+        disconnected: () => {
+          if (this.st.phase !== 'stopped' && this.st.phase !== 'error') this.setPhase('reconnecting');
+        },
+        failed: (e) => this.fail(e),
+      },
     });
+    return this.session.ready;
   }
 
   /**
@@ -177,8 +143,8 @@ export class PeerRuntime {
    * over with that run's model, data and algorithm.
    */
   private async onWelcome(w: WelcomePayload): Promise<void> {
-    const sameRun = this.trainer !== null && this.st.runId === w.runId;
-    if (this.trainer && !sameRun) await this.resetForNewRun();
+    const sameRun = this.local !== null && this.st.runId === w.runId;
+    if (this.local && !sameRun) await this.resetForNewRun();
     const previous = sameRun ? this.algo!.model().slice() : null;
     this.config = w.config;
     this.uploadToken = w.uploadToken;
@@ -187,7 +153,13 @@ export class PeerRuntime {
     this.st.algorithm = w.config.algorithm;
     const cfg = w.config;
     this.startTimers(cfg);
-    if (!this.trainer) await this.prepareData(w);
+    if (!this.local) {
+      this.setPhase('downloading');
+      const url = (path: string) => new URL(path, this.opts.serverUrl).href;
+      this.local = await LocalTraining.create(cfg, w.peerId, url(w.shard.url), url(w.testUrl), (loaded, total) => {
+        this.st.download = { loaded, total };
+      });
+    }
     const spec = { kind: 'mlp' as const, hidden: cfg.model.hidden };
     this.algo = createAlgorithm(cfg.algorithm, {
       ...cfg.algorithmOptions,
@@ -206,23 +178,6 @@ export class PeerRuntime {
     this.startLoop(cfg);
   }
 
-  private async prepareData(w: WelcomePayload): Promise<void> {
-    const cfg = w.config;
-    this.setPhase('downloading');
-    const progress = (loaded: number, total: number | null) => {
-      this.st.download = { loaded, total };
-    };
-    const shard = await downloadSet(new URL(w.shard.url, this.opts.serverUrl).href, {}, progress);
-    this.sampler = new ShardSampler(shard, { batchSize: cfg.batchSize, seed: cfg.seed + w.peerId });
-    this.batchX = new Float32Array(cfg.batchSize * shard.rows * shard.cols);
-    this.batchY = new Int32Array(cfg.batchSize);
-    this.trainer = await Trainer.create({ kind: 'mlp', hidden: cfg.model.hidden });
-    if (cfg.evalEverySteps > 0) {
-      // The tab's own accuracy is informative only; the test set downloads in the background.
-      downloadSet(new URL(w.testUrl, this.opts.serverUrl).href, {}).then((t) => (this.testSet = t), () => {});
-    }
-  }
-
   /**
    * algorithms.md 1.6: a joiner copies x from a neighbour (freshest), else from the run's latest
    * checkpoint, so it does not drag the others back to x0.
@@ -231,7 +186,9 @@ export class PeerRuntime {
     const algo = this.algo!;
     if (w.neighbours.members.some((id) => id !== w.peerId)) {
       this.setPhase('syncing');
-      const got = await this.syncModel(cfg);
+      this.sync = new ModelSync(this.mesh!, this.router!, algo.dim, cfg.blockSize, this.tuning.handoffTimeoutMs);
+      const got = await this.sync.result;
+      this.sync = null;
       if (got) {
         algo.loadModel(got.model);
         this.st.startedFrom = `peer ${got.from}`;
@@ -250,17 +207,15 @@ export class PeerRuntime {
   }
 
   private async resetForNewRun(): Promise<void> {
-    this.cancelSync?.();
+    this.sync?.cancel();
     await this.loop?.stop();
     this.loop = null;
     this.mesh?.close();
     this.mesh = null;
     this.router = null;
     this.algo = null;
-    await this.trainer?.dispose();
-    this.trainer = null;
-    this.sampler = null;
-    this.testSet = null;
+    await this.local?.dispose();
+    this.local = null;
     const { backend, backendAttempts, device, paused, lossRate } = this.st;
     Object.assign(this.st, initialStatus(), { backend, backendAttempts, device, paused, lossRate });
   }
@@ -288,34 +243,6 @@ export class PeerRuntime {
     }
   }
 
-  /** Ask every neighbour whose link opens for its model; take the first complete copy. */
-  private syncModel(cfg: RunConfig): Promise<{ model: Float32Array; from: number } | null> {
-    const requestId = crypto.getRandomValues(new Uint32Array(1))[0];
-    const rx = new HandoffReceiver(requestId, this.algo!.dim, cfg.blockSize);
-    const asked = new Set<number>();
-    return new Promise((resolve) => {
-      const finish = (r: { model: Float32Array; from: number } | null) => {
-        clearTimeout(timer);
-        this.onLinksOpen = null;
-        this.cancelSync = null;
-        if (this.router) this.router.onHandoff = null;
-        resolve(r);
-      };
-      const ask = () => {
-        for (const id of this.mesh?.openIds() ?? []) {
-          if (!asked.has(id) && this.mesh!.sendControl(id, { t: 'model-req', id: requestId })) asked.add(id);
-        }
-      };
-      const timer = setTimeout(() => finish(null), this.tuning.handoffTimeoutMs);
-      this.cancelSync = () => finish(null);
-      this.onLinksOpen = ask;
-      this.router!.onHandoff = (msg) => {
-        if (rx.accept(msg)) finish({ model: rx.model(), from: rx.from! });
-      };
-      ask();
-    });
-  }
-
   /** A joiner asked for our model: hand it over if we are training (not syncing ourselves). */
   private onControl(from: number, msg: ControlMessage): void {
     if (msg.t !== 'model-req' || !this.loop || !this.algo || !this.router || this.st.steps === 0) return;
@@ -329,14 +256,14 @@ export class PeerRuntime {
       unreliableHighWaterBytes: cfg.maxBufferedBytes,
       iceServers: cfg.iceServers,
     }, {
-      signal: (to, data) => this.socket?.emit('signal', { to, data: data as never }),
+      signal: (to, data) => this.session?.emit('signal', { to, data: data as never }),
       frame: (from, bytes) => {
         this.router?.receive(from, bytes);
         this.wake?.();
       },
       linksChanged: () => {
         this.refreshCounters();
-        this.onLinksOpen?.();
+        this.sync?.askOpenLinks();
       },
       neighbourLost: () => this.refreshCounters(),
       control: (from, msg) => this.onControl(from, msg),
@@ -362,18 +289,10 @@ export class PeerRuntime {
 
   private startLoop(cfg: RunConfig): void {
     if (this.loop) return; // a rejoin keeps the running loop; it reads the new algorithm
-    const trainer = this.trainer!;
-    const sampler = this.sampler!;
+    const local = this.local!;
     this.loop = new StepLoop({
       algorithm: () => this.algo!,
-      gradient: async (x, out) => {
-        sampler.next(this.batchX, this.batchY);
-        try {
-          return await trainer.gradient(x, this.batchX, this.batchY, cfg.batchSize, out);
-        } catch {
-          return NaN; // a non-finite gradient: the loop retries with fresh data
-        }
-      },
+      gradient: (x, out) => local.gradient(x, out),
       send: (out) => this.router!.send(out),
       now: this.now,
       waitForWork: (ms) => new Promise<void>((resolve) => {
@@ -406,23 +325,15 @@ export class PeerRuntime {
   }
 
   private async evaluate(cfg: RunConfig): Promise<void> {
-    if (!this.testSet || !this.trainer || !this.algo || this.evaluating) return;
-    this.evaluating = true;
-    try {
-      const n = Math.min(cfg.evalSamples, this.testSet.count);
-      const r = await this.trainer.evaluate(this.algo.model().slice(), this.testSet.images, this.testSet.labels, n);
-      this.st.accuracy = r.accuracy;
-    } catch {
-      /* evaluation is informative only; the server measures the real accuracy */
-    } finally {
-      this.evaluating = false;
-    }
+    if (!this.local || !this.algo) return;
+    const acc = await this.local.accuracy(this.algo.model().slice(), cfg.evalSamples);
+    if (acc !== null) this.st.accuracy = acc;
   }
 
   private sendTelemetry(): void {
-    if (!this.socket?.connected) return;
+    if (!this.session?.connected) return;
     const s = this.status();
-    this.socket.emit('telemetry', this.meter.report(s, PROTOCOL_LIMITS.maxNeighbours));
+    this.session.emit('telemetry', this.meter.report(s, PROTOCOL_LIMITS.maxNeighbours));
     this.st.stepsPerSec = this.meter.stepsPerSec;
   }
 

@@ -57,7 +57,9 @@ export function RunHistory({ runs, api, currentRunId, onError }: RunHistoryProps
         <table className="dash-table" data-testid="dash-runs-list">
           <thead>
             <tr>
-              <th scope="col">Compare</th>
+              <th scope="col">
+                <span className="visually-hidden">Compare</span>
+              </th>
               <th scope="col">Run</th>
               <th scope="col">Algorithm · topology · lr / batch</th>
               <th scope="col">Status</th>

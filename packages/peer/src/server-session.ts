@@ -1,0 +1,89 @@
+import type {
+  ClientToServer, EpochPayload, HelloPayload, RunStatePayload, ServerToClient, SignalRelayPayload, WelcomePayload,
+} from '@starling/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { PeerError } from './errors';
+
+type ClientSocket = Socket<ServerToClient, ClientToServer>;
+
+export interface SessionHandlers {
+  /** Every welcome: the first joins, later ones rejoin (reconnect) or switch to a new run. */
+  welcome(w: WelcomePayload): Promise<void>;
+  epoch(e: EpochPayload): void;
+  signal(s: SignalRelayPayload): void;
+  runState(r: RunStatePayload): void;
+  /** The socket dropped; socket.io (or this session) is reconnecting. */
+  disconnected(): void;
+  /** A later welcome failed to set up. */
+  failed(e: unknown): void;
+}
+
+export interface SessionOptions {
+  serverUrl: string;
+  hello: () => HelloPayload;
+  welcomeTimeoutMs: number;
+  reconnectDelayMs: number;
+  handlers: SessionHandlers;
+}
+
+/**
+ * The peer's socket.io session with the server: hello on every (re)connect, typed events in,
+ * typed events out. `ready` settles with the first welcome's set-up, or rejects with a PeerError
+ * if the server cannot be reached or refuses us.
+ */
+export class ServerSession {
+  readonly ready: Promise<void>;
+  private readonly socket: ClientSocket;
+  private closed = false;
+
+  constructor(opts: SessionOptions) {
+    const socket: ClientSocket = io(opts.serverUrl, { transports: ['websocket'] });
+    this.socket = socket;
+    const h = opts.handlers;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new PeerError('server-unreachable', `no answer from ${opts.serverUrl} within ${opts.welcomeTimeoutMs} ms`)),
+        opts.welcomeTimeoutMs,
+      );
+      let first = true;
+      socket.on('connect', () => socket.emit('hello', opts.hello()));
+      socket.on('welcome', (w) => {
+        clearTimeout(timer);
+        const done = h.welcome(w);
+        if (first) done.then(resolve, reject);
+        else done.catch(h.failed);
+        first = false;
+      });
+      socket.on('rejected', (r) => {
+        if (r.event !== 'hello') return;
+        clearTimeout(timer);
+        reject(new PeerError('server-rejected', `${r.code}: ${r.message}`));
+      });
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.closed) return;
+      h.disconnected();
+      // socket.io retries by itself except when the server closed us (e.g. it timed us out
+      // while we were busy); then we knock again, and the new welcome rejoins with our model.
+      if (reason === 'io server disconnect') setTimeout(() => !this.closed && socket.connect(), opts.reconnectDelayMs);
+    });
+    socket.on('epoch', h.epoch);
+    socket.on('signal', h.signal);
+    socket.on('run-state', h.runState);
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  emit<E extends keyof ClientToServer>(event: E, ...args: Parameters<ClientToServer[E]>): void {
+    this.socket.emit(event, ...args);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.emit('leave', {});
+    this.socket.disconnect();
+  }
+}
