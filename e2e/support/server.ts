@@ -19,7 +19,7 @@ const START_TIMEOUT_MS = 120_000;
  * a data dir of its own (its own SQLite database; packing MNIST takes well under a second). Pass
  * `dataDir` to restart a server on the data of an earlier one.
  */
-export async function startServer(config: RunConfigInput, opts: { dataDir?: string; adminToken?: string } = {}): Promise<TestServer> {
+export async function startServer(config: RunConfigInput, opts: { dataDir?: string; adminToken?: string; newRun?: boolean } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'starling-e2e-'));
   const dataDir = opts.dataDir ?? join(dir, 'data');
   const configFile = join(dir, 'run.json');
@@ -27,7 +27,8 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
   const child: ChildProcess = spawn(
     'npx',
     ['tsx', 'apps/server/src/main.ts', '--port', '0', '--config', configFile, '--data-dir', dataDir,
-      ...(opts.adminToken ? ['--admin-token', opts.adminToken] : [])],
+      ...(opts.adminToken ? ['--admin-token', opts.adminToken] : []),
+      ...(opts.newRun ? ['--new-run'] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

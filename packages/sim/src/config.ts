@@ -18,13 +18,14 @@ export const SIM_DEFAULTS = {
   rtoLatencyFactor: 2,
   /** A reliable message is retried at most this many times; the link model then gives up and says so. */
   maxRetransmits: 1000,
-  /** Default link: 5 ms one way, up to 2 ms jitter, 100 MB/s, no loss, no duplication. */
+  /** Default link: 5 ms one way, up to 2 ms jitter, 100 MB/s, no loss, no duplication, unbounded send queue. */
   link: {
     latency: 0.005,
     jitter: 0.002,
     bandwidth: 100e6,
     loss: 0,
     duplicate: 0,
+    sendBuffer: Infinity,
   } satisfies LinkModel,
   /** Default compute: 50 ms per gradient, +-10% jitter, no stragglers, no pauses. */
   compute: {

@@ -1,7 +1,11 @@
 /** @starling/sim: a deterministic discrete-event simulator that drives core algorithms in virtual time. */
 export { runSimulation } from './simulator';
+export { runSimulationAsync } from './simulator-async';
 export type {
   SimConfig,
+  AsyncSimConfig,
+  SimObservation,
+  SimObserver,
   SimResult,
   SimRecord,
   PeerSummary,
@@ -14,7 +18,7 @@ export type {
   StopCondition,
   RecordOptions,
 } from './types';
-export { createProblem, type Problem, type ProblemSpec, type MemberObjective } from './problems';
+export { createProblem, type AsyncProblem, type Problem, type ProblemSpec, type MemberObjective } from './problems';
 export { Network, type LinkModel, type NetworkConfig, type SendOutcome } from './network';
 export { ComputeTimes, type ComputeModel, type Straggler } from './compute';
 export { EventQueue } from './events';

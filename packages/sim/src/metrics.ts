@@ -147,6 +147,7 @@ export function measure(
     messagesSent: tr.messagesSent,
     messagesDelivered: tr.messagesDelivered,
     messagesDropped: tr.messagesDropped,
+    messagesSkipped: tr.messagesSkipped,
     messagesDiscarded: tr.messagesDiscarded,
     bytesSent: tr.bytesSent,
     bytesDelivered: tr.bytesDelivered,

@@ -95,3 +95,28 @@ describe('Network', () => {
     expect(() => new Network({ latency: -1 }, new Rng(1))).toThrow(SimConfigError);
   });
 });
+
+describe('Network send buffer', () => {
+  it('skips unreliable messages while the backlog exceeds sendBuffer, never reliable ones', () => {
+    // 1000-byte messages at 1 MB/s: each adds 1 ms of backlog; the buffer holds 2500 bytes.
+    const net = new Network({ latency: 0, jitter: 0, bandwidth: 1e6, sendBuffer: 2500 }, new Rng(3));
+    const outcomes: boolean[] = [];
+    for (let i = 0; i < 6; i++) outcomes.push(net.send(0, 1, 1000, false, 0, times).skipped);
+    // Backlogs seen: 0, 1000, 2000, 3000 (skip), 3000 (skip), ...
+    expect(outcomes).toEqual([false, false, false, true, true, true]);
+    const rel = net.send(0, 1, 1000, true, 0, times);
+    expect(rel.skipped).toBe(false);
+    expect(times[0]).toBeCloseTo(4e-3, 12); // queued behind the three transmitted ones
+    // Once the link drains below the bound, unreliable messages go out again.
+    const later = net.send(0, 1, 1000, false, 2e-3, times);
+    expect(later.skipped).toBe(false);
+    expect(later.deliveries).toBe(1);
+  });
+
+  it('is unbounded by default and refuses a negative bound', () => {
+    const net = new Network({ latency: 0, jitter: 0, bandwidth: 1e3 }, new Rng(4));
+    for (let i = 0; i < 100; i++) expect(net.send(0, 1, 1000, false, 0, times).skipped).toBe(false);
+    expect(times[0]).toBeCloseTo(100, 9);
+    expect(() => new Network({ sendBuffer: -1 }, new Rng(1))).toThrow(SimConfigError);
+  });
+});

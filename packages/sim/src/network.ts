@@ -6,6 +6,10 @@
  * Unreliable messages are dropped with probability `loss` and duplicated with probability
  * `duplicate` (the copy gets its own jitter, so it may overtake the original).
  *
+ * Unreliable messages are skipped at the sender (never transmitted) while the link's unsent backlog
+ * exceeds `sendBuffer` bytes, as the peer runtime skips a send while the data channel's
+ * bufferedAmount is above its high-water mark; reliable messages always queue.
+ *
  * Reliable messages are never lost and arrive exactly once, in send order per link. Loss shows up as
  * retransmission delay instead: each lost attempt adds one RTO = rtoLatencyFactor * latency + jitter
  * (a round trip for the missing acknowledgement plus the worst-case jitter). FIFO is enforced by never
@@ -27,6 +31,11 @@ export interface LinkModel {
   loss: number;
   /** Probability an unreliable message is delivered twice, in [0, 1]. */
   duplicate: number;
+  /**
+   * Unsent bytes a link may hold before unreliable messages are skipped at the sender (the peer
+   * runtime's maxBufferedBytes); Infinity = queue without bound.
+   */
+  sendBuffer: number;
 }
 
 export interface NetworkConfig extends Partial<LinkModel> {
@@ -55,8 +64,10 @@ const LINEAR_LINKS = 16;
 
 /** What happened to one sent message; delivery times are written into the caller's array. */
 export interface SendOutcome {
-  /** Number of deliveries written to `times` (0 = lost, 2 = duplicated). */
+  /** Number of deliveries written to `times` (0 = lost or skipped, 2 = duplicated). */
   deliveries: number;
+  /** The message was skipped at the sender because the link's backlog exceeded `sendBuffer`. */
+  skipped: boolean;
   /** Lost attempts a reliable message needed to retransmit. */
   retransmits: number;
 }
@@ -67,6 +78,7 @@ export function validateLinkModel(m: LinkModel, where: string): void {
   if (!(m.bandwidth > 0)) throw new SimConfigError(`${where}.bandwidth must be > 0 bytes/s (Infinity for none), got ${m.bandwidth}`);
   if (!(m.loss >= 0 && m.loss < 1)) throw new SimConfigError(`${where}.loss must be in [0, 1), got ${m.loss}`);
   requireFinite(`${where}.duplicate`, m.duplicate, 0, 1);
+  if (!(m.sendBuffer >= 0)) throw new SimConfigError(`${where}.sendBuffer must be >= 0 bytes (Infinity for no bound), got ${m.sendBuffer}`);
 }
 
 export class Network {
@@ -79,7 +91,7 @@ export class Network {
    * peers) switches to its own map.
    */
   private readonly links: SenderLinks[] = [];
-  private readonly outcome: SendOutcome = { deliveries: 0, retransmits: 0 };
+  private readonly outcome: SendOutcome = { deliveries: 0, retransmits: 0, skipped: false };
 
   constructor(
     config: NetworkConfig,
@@ -91,6 +103,7 @@ export class Network {
       bandwidth: config.bandwidth ?? SIM_DEFAULTS.link.bandwidth,
       loss: config.loss ?? SIM_DEFAULTS.link.loss,
       duplicate: config.duplicate ?? SIM_DEFAULTS.link.duplicate,
+      sendBuffer: config.sendBuffer ?? SIM_DEFAULTS.link.sendBuffer,
     };
     validateLinkModel(this.base, 'network');
     this.headerBytes = config.headerBytes ?? SIM_DEFAULTS.headerBytes;
@@ -105,11 +118,17 @@ export class Network {
   send(from: PeerId, to: PeerId, bytes: number, reliable: boolean, now: number, times: number[]): SendOutcome {
     const link = this.linkState(from, to);
     const m = link.model;
-    const start = link.busyUntil > now ? link.busyUntil : now;
-    const departed = start + bytes / m.bandwidth;
-    link.busyUntil = departed;
     const out = this.outcome;
     out.retransmits = 0;
+    out.skipped = false;
+    const start = link.busyUntil > now ? link.busyUntil : now;
+    if (!reliable && (start - now) * m.bandwidth > m.sendBuffer) {
+      out.skipped = true;
+      out.deliveries = 0;
+      return out;
+    }
+    const departed = start + bytes / m.bandwidth;
+    link.busyUntil = departed;
 
     if (reliable) {
       let t = departed + m.latency + this.rng.next() * m.jitter;

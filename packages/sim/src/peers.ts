@@ -14,6 +14,8 @@ export interface TrafficCounters {
   bytesDelivered: number;
   /** Lost by the network (unreliable envelopes only; reliable ones are retransmitted). */
   messagesDropped: number;
+  /** Unreliable envelopes never transmitted because the link's send buffer was full. */
+  messagesSkipped: number;
   /** Discarded because the sender or the receiver left before delivery (or was never alive). */
   messagesDiscarded: number;
   /** Extra attempts reliable messages needed under loss. */
@@ -32,6 +34,7 @@ export class PeerTable {
   readonly delivered: Float64Array;
   readonly bytesDelivered: Float64Array;
   readonly dropped: Float64Array;
+  readonly skipped: Float64Array;
   readonly discarded: Float64Array;
   readonly retransmits: Float64Array;
 
@@ -42,6 +45,7 @@ export class PeerTable {
     this.delivered = new Float64Array(size);
     this.bytesDelivered = new Float64Array(size);
     this.dropped = new Float64Array(size);
+    this.skipped = new Float64Array(size);
     this.discarded = new Float64Array(size);
     this.retransmits = new Float64Array(size);
   }
@@ -57,6 +61,7 @@ export class PeerTable {
       messagesDelivered: this.delivered[id],
       bytesDelivered: this.bytesDelivered[id],
       messagesDropped: this.dropped[id],
+      messagesSkipped: this.skipped[id],
       messagesDiscarded: this.discarded[id],
       retransmits: this.retransmits[id],
     };
@@ -70,6 +75,7 @@ export class PeerTable {
       t.messagesDelivered += this.delivered[id];
       t.bytesDelivered += this.bytesDelivered[id];
       t.messagesDropped += this.dropped[id];
+      t.messagesSkipped += this.skipped[id];
       t.messagesDiscarded += this.discarded[id];
       t.retransmits += this.retransmits[id];
     }

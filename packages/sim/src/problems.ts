@@ -50,6 +50,16 @@ export interface Problem {
   objective(members: readonly PeerId[]): MemberObjective;
 }
 
+/**
+ * A problem whose gradient may be asynchronous (a real ML framework, e.g. TF.js); runs with
+ * `runSimulationAsync`. Every `Problem` is one. A problem without a known optimum may report NaN
+ * for the optimum and the objective: records then carry NaN errors and gaps, the rest stays exact.
+ */
+export interface AsyncProblem extends Omit<Problem, 'gradient'> {
+  /** Writes g_i(x) into `out`; when it returns a Promise, the simulator awaits it before the next event. */
+  gradient(peer: PeerId, x: Float32Array, out: Float32Array, rng: Rng): void | Promise<void>;
+}
+
 export function createProblem(spec: ProblemSpec, peers: number, seed: number): Problem {
   if (!Number.isInteger(spec.dim) || spec.dim <= 0) throw new SimConfigError(`problem.dim must be a positive integer, got ${spec.dim}`);
   if (!Number.isInteger(spec.samplesPerPeer) || spec.samplesPerPeer <= 0) {

@@ -7,6 +7,11 @@
  * time; messages keep arriving meanwhile. At the end of that time it calls applyGradient. A peer
  * that is not ready waits (blocked time is recorded) and is woken by the next arrival or epoch.
  * Same config and seed => the same result, bit for bit.
+ *
+ * Gradients may also be deferred (`runSimulationAsync`): the step is started the same way, but the
+ * gradient is computed, possibly asynchronously, after the current event and before the next one.
+ * No algorithm is called in between, so params() is unchanged and the run is the same as if the
+ * gradient had been computed at once.
  */
 import { createAlgorithm, neighboursOf, type Algorithm, type Envelope, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
 import { ComputeTimes } from './compute';
@@ -18,11 +23,11 @@ import { checkSchedule, modelSource, topologyFor } from './membership';
 import { measure, stepTotals } from './metrics';
 import { Network } from './network';
 import { PeerRuntime, PeerTable } from './peers';
-import { createProblem, type Problem, type ProblemSpec } from './problems';
+import { createProblem, type AsyncProblem, type Problem, type ProblemSpec } from './problems';
 import { RecordLog } from './record-log';
 import { Stream, deriveSeed, streamRng } from './seeds';
 import { summarisePeers } from './summary';
-import type { EndReason, MembershipChange, SimConfig, SimRecord, SimResult } from './types';
+import type { AsyncSimConfig, EndReason, MembershipChange, SimConfig, SimRecord, SimResult } from './types';
 
 const DELIVER = 0;
 const STEP_DONE = 1;
@@ -48,14 +53,19 @@ const RECORD_EVENT: RecordEvent = { type: RECORD };
 
 /** Runs one simulation to its stop condition. */
 export function runSimulation(config: SimConfig): SimResult {
-  return new Simulation(config).run();
+  const sim = new Simulation(config, false);
+  sim.start();
+  let end: EndReason | null = null;
+  while (end === null) end = sim.next();
+  return sim.finish(end);
 }
 
-function isProblem(p: ProblemSpec | Problem): p is Problem {
-  return typeof (p as Problem).gradient === 'function';
+function isProblem(p: ProblemSpec | Problem | AsyncProblem): p is AsyncProblem {
+  return typeof (p as AsyncProblem).gradient === 'function';
 }
 
-class Simulation {
+/** The engine; driven by `runSimulation` (gradients at once) or `runSimulationAsync` (deferred). */
+export class Simulation {
   private readonly queue = new EventQueue<SimEvent>();
   /** Pending events other than records; 0 means nothing can ever change again. */
   private pending = 0;
@@ -66,7 +76,11 @@ class Simulation {
   private readonly table: PeerTable;
   /** Live peers, ascending id. */
   private live: PeerRuntime[] = [];
-  private readonly problem: Problem;
+  private readonly problem: AsyncProblem;
+  /** Deferred mode: peers whose step started during the current event, waiting for their gradient. */
+  private readonly deferred: PeerRuntime[] | null;
+  /** The record taken by the last record event, until `takeRecord` hands it out. */
+  private fresh: SimRecord | null = null;
   private readonly net: Network;
   private readonly compute: ComputeTimes;
   private readonly log: RecordLog;
@@ -79,7 +93,11 @@ class Simulation {
   private readonly deliveries = new DeliveryPool();
   private readonly xbar: Float64Array;
 
-  constructor(private readonly config: SimConfig) {
+  constructor(
+    private readonly config: SimConfig | AsyncSimConfig,
+    deferGradients: boolean,
+  ) {
+    this.deferred = deferGradients ? [] : null;
     const { n, stop } = config;
     if (!Number.isInteger(n) || n < 1) throw new SimConfigError(`n must be a positive integer, got ${n}`);
     if (stop.time === undefined && stop.stepsPerPeer === undefined) {
@@ -108,53 +126,91 @@ class Simulation {
     this.perPeer = rec.perPeer ?? true;
   }
 
-  run(): SimResult {
+  /** Spawns the initial peers, takes the first record and starts every peer's first step. */
+  start(): void {
     const members = Array.from({ length: this.config.n }, (_, i) => i);
     const topo = topologyFor(this.config.topology, members);
     for (const id of members) this.spawn(id, neighboursOf(topo, id));
     this.live = members.map((id) => this.peers[id] as PeerRuntime);
     for (const c of this.schedule) this.schedule1(c.time, { type: MEMBERSHIP, change: c });
-    this.log.push(this.snapshot());
+    this.fresh = this.snapshot();
+    this.log.push(this.fresh);
     this.queue.push(this.log.interval, RECORD_EVENT);
     for (const p of this.live) this.tryStart(p);
-
-    const endReason = this.loop();
-    for (const p of this.live) p.unblock(this.now);
-    const final = this.snapshot();
-    return this.result(endReason, final);
   }
 
-  private loop(): EndReason {
-    for (;;) {
-      if (this.pending === 0) return this.allDone() ? 'steps' : 'idle';
-      const t = this.queue.peekTime();
-      if (t > this.stopTime) {
-        this.now = this.stopTime;
-        return 'time';
-      }
-      const ev = this.queue.pop() as SimEvent;
-      this.now = t;
-      this.events++;
-      switch (ev.type) {
-        case DELIVER:
-          this.pending--;
-          this.deliver(ev);
-          break;
-        case STEP_DONE:
-          this.pending--;
-          if (this.stepDone(ev) && this.allDone()) return 'steps';
-          break;
-        case MEMBERSHIP:
-          this.pending--;
-          this.changeMembership(ev.change);
-          if (this.allDone()) return 'steps';
-          break;
-        case RECORD:
-          this.log.push(this.snapshot());
-          this.queue.push(t + this.log.interval, RECORD_EVENT);
-          break;
-      }
+  /** Processes one event; returns why the run ends, or null to go on. */
+  next(): EndReason | null {
+    if (this.pending === 0) return this.allDone() ? 'steps' : 'idle';
+    const t = this.queue.peekTime();
+    if (t > this.stopTime) {
+      this.now = this.stopTime;
+      return 'time';
     }
+    const ev = this.queue.pop() as SimEvent;
+    this.now = t;
+    this.events++;
+    switch (ev.type) {
+      case DELIVER:
+        this.pending--;
+        this.deliver(ev);
+        break;
+      case STEP_DONE:
+        this.pending--;
+        if (this.stepDone(ev) && this.allDone()) return 'steps';
+        break;
+      case MEMBERSHIP:
+        this.pending--;
+        this.changeMembership(ev.change);
+        if (this.allDone()) return 'steps';
+        break;
+      case RECORD:
+        this.fresh = this.snapshot();
+        this.log.push(this.fresh);
+        this.queue.push(t + this.log.interval, RECORD_EVENT);
+        break;
+    }
+    return null;
+  }
+
+  /** Ends the run at the current time: closes open waits, takes the final record, builds the result. */
+  finish(endReason: EndReason): SimResult {
+    for (const p of this.live) p.unblock(this.now);
+    this.fresh = this.snapshot();
+    return this.result(endReason, this.fresh);
+  }
+
+  /** The record taken since the last call (start, a record event or finish), else null. */
+  takeRecord(): SimRecord | null {
+    const r = this.fresh;
+    this.fresh = null;
+    return r;
+  }
+
+  /** Live peer ids, ascending. */
+  liveIds(): PeerId[] {
+    return this.live.map((p) => p.id);
+  }
+
+  /** Peer `id`'s current model (a view; valid until the next event). */
+  modelOf(id: PeerId): Float32Array {
+    const p = this.peers[id];
+    if (p === undefined || !p.alive) throw new SimConfigError(`peer ${id} is not alive at t=${this.now}`);
+    return p.algo.model();
+  }
+
+  /**
+   * Deferred mode: computes, in start order, the gradients of the steps started by the last event.
+   * Call between events; no algorithm runs meanwhile, so params() is what the step started with.
+   */
+  async computeDeferred(): Promise<void> {
+    const list = this.deferred;
+    if (list === null) throw new SimConfigError('computeDeferred needs a simulation with deferred gradients');
+    for (let k = 0; k < list.length; k++) {
+      const p = list[k];
+      await this.problem.gradient(p.id, p.algo.params(), p.grad, p.rng);
+    }
+    list.length = 0;
   }
 
   private schedule1(time: number, ev: SimEvent): void {
@@ -200,7 +256,15 @@ class Simulation {
     }
     p.unblock(this.now);
     this.send(p, p.algo.beginStep());
-    this.problem.gradient(p.id, p.algo.params(), p.grad, p.rng);
+    if (this.deferred !== null) {
+      this.deferred.push(p);
+    } else {
+      const pending = this.problem.gradient(p.id, p.algo.params(), p.grad, p.rng);
+      if (pending !== undefined) {
+        pending.catch(() => undefined); // refused below; its outcome no longer matters
+        throw new SimConfigError('problem.gradient returned a Promise: run asynchronous problems with runSimulationAsync');
+      }
+    }
     p.computing = true;
     const ev: StepDoneEvent = { type: STEP_DONE, peer: p.id, life: p.life };
     this.schedule1(this.now + this.compute.next(p.id), ev);
@@ -260,7 +324,8 @@ class Simulation {
       const out = this.net.send(id, to.id, bytes, env.reliable, this.now, this.times);
       t.retransmits[id] += out.retransmits;
       if (out.deliveries === 0) {
-        t.dropped[id]++;
+        if (out.skipped) t.skipped[id]++;
+        else t.dropped[id]++;
         continue;
       }
       const toLife = t.life[to.id];

@@ -12,7 +12,7 @@ import type {
 import type { ComputeModel } from './compute';
 import type { NetworkConfig } from './network';
 import type { TrafficCounters } from './peers';
-import type { Problem, ProblemSpec } from './problems';
+import type { AsyncProblem, Problem, ProblemSpec } from './problems';
 
 export type TopologySpec =
   | { kind: TopologyKind; options?: TopologyOptions }
@@ -82,6 +82,27 @@ export interface SimConfig {
   createAlgorithm?: (name: AlgorithmName, opts: AlgorithmOptions) => Algorithm;
 }
 
+/** What an observer of `runSimulationAsync` sees at each record. */
+export interface SimObservation {
+  /** The record just taken (virtual time, traffic, consensus, version ages...). */
+  record: SimRecord;
+  /** True for the record taken at the end of the run. */
+  final: boolean;
+  /** Live peer ids, ascending. */
+  live: readonly PeerId[];
+  /** A live peer's current model: a view, valid until the observer returns (or its Promise settles). */
+  model(id: PeerId): Float32Array;
+}
+
+/** Called at every record, the run waiting for it; returning 'stop' ends the run (endReason 'stopped'). */
+export type SimObserver = (o: SimObservation) => void | 'stop' | Promise<void | 'stop'>;
+
+/** `SimConfig` for `runSimulationAsync`: the problem's gradient may be asynchronous, and records can be observed. */
+export interface AsyncSimConfig extends Omit<SimConfig, 'problem'> {
+  problem: ProblemSpec | Problem | AsyncProblem;
+  observe?: SimObserver;
+}
+
 /** Mean / 95th percentile / max of a set of version ages. */
 export interface AgeSummary {
   mean: number;
@@ -130,6 +151,8 @@ export interface SimRecord {
   messagesSent: number;
   messagesDelivered: number;
   messagesDropped: number;
+  /** Unreliable messages skipped at the sender because the link's send buffer was full. */
+  messagesSkipped: number;
   messagesDiscarded: number;
   bytesSent: number;
   bytesDelivered: number;
@@ -155,7 +178,8 @@ export interface PeerSummary extends TrafficCounters {
   versionAge?: AgeSummary;
 }
 
-export type EndReason = 'time' | 'steps' | 'idle';
+/** 'stopped': an observer of `runSimulationAsync` asked to stop. */
+export type EndReason = 'time' | 'steps' | 'idle' | 'stopped';
 
 export interface SimResult {
   algorithm: AlgorithmName;

@@ -52,7 +52,10 @@ export function UPlotChart({ options, data, shapeKey, height, label, testId, cla
     u.setData(toAligned(data), !isZoomed(u));
   }, [data]);
 
-  return <div ref={box} className={`uplot-box ${className ?? ''}`} role="img" aria-label={label} data-testid={testId} />;
+  // data-points: how many x values the chart holds (what a test or an assistive tool can read).
+  return (
+    <div ref={box} className={`uplot-box ${className ?? ''}`} role="img" aria-label={label} data-testid={testId} data-points={data.x.length} />
+  );
 }
 
 /** True when the x scale shows less than the whole of the current data (the user zoomed in). */

@@ -33,11 +33,24 @@ function clockTicks(u: uPlot, splits: number[]): string[] {
   return splits.map((v) => new Date(v * 1000).toLocaleTimeString([], opts));
 }
 
+/** A single point (one evaluation so far) gives uPlot an empty x range: widen it around the point. */
+function widenSingle(half: number): uPlot.Range.Function {
+  return (_u, min, max) => (min === max ? [min - half, max + half] : [min, max]);
+}
+
+/** Accuracy lives in [0, 1]: pad the data's range a little but never show 150%. */
+const accuracyRange: uPlot.Range.Function = (_u, min, max) => {
+  if (min == null || max == null) return [0, 1];
+  return [Math.max(0, Math.min(min, max - 0.05) - 0.02), Math.min(1, max + 0.02)];
+};
+
 function xAxis(mode: XMode): { scale: uPlot.Scale; axis: uPlot.Axis; series: uPlot.Series } {
   const axisBase: uPlot.Axis = { stroke: '#555', grid: { stroke: COLOURS.grid, width: 1 }, ticks: { stroke: COLOURS.grid } };
-  if (mode === 'time') return { scale: { time: true }, axis: { ...axisBase, values: clockTicks, space: 70 }, series: { label: 'time' } };
+  if (mode === 'time') {
+    return { scale: { time: true, range: widenSingle(30) }, axis: { ...axisBase, values: clockTicks, space: 70 }, series: { label: 'time' } };
+  }
   return {
-    scale: { time: false },
+    scale: { time: false, range: widenSingle(1000) },
     axis: { ...axisBase, label: 'samples (run total)', values: samplesTick },
     series: { label: 'samples', value: (_u, v) => (v == null ? '—' : Math.round(v).toLocaleString('en-US')) },
   };
@@ -79,7 +92,7 @@ export function lossChartOptions(mode: XMode, peerIds: readonly PeerId[], logSca
 export function accuracyChartOptions(mode: XMode): Omit<uPlot.Options, 'width' | 'height'> {
   const x = xAxis(mode);
   return {
-    scales: { x: x.scale, acc: { auto: true }, loss: { auto: true } },
+    scales: { x: x.scale, acc: { range: accuracyRange }, loss: { auto: true } },
     axes: [
       x.axis,
       yAxis('test accuracy', { scale: 'acc', values: (_u, s) => s.map((v) => `${Math.round(v * 1000) / 10}%`) }),
