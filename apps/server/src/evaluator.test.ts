@@ -2,7 +2,7 @@ import type { Evaluation } from '@starling/protocol';
 import { INPUT_SIZE } from '@starling/training';
 import { describe, expect, it } from 'vitest';
 import { SnapshotEvaluator, type EvaluatorOptions, type Snapshot } from './evaluator';
-import { syntheticSet } from './test-support';
+import { syntheticSet, until as waitUntil } from './test-support';
 
 /**
  * The queue alone, with a stub model: "accuracy" is the fraction of test labels equal to
@@ -56,9 +56,7 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
       r();
     }));
   };
-  const until = async (cond: () => boolean) => {
-    while (!cond()) await new Promise((r) => setImmediate(r));
-  };
+  const until = (cond: () => boolean) => waitUntil(cond, 'the evaluator');
   return { evaluator, test, calls, results, superseded, errors, snap, holdNext, release: () => release(), until, advance: (ms: number) => (now += ms) };
 }
 
@@ -91,6 +89,19 @@ describe('SnapshotEvaluator', () => {
     expect(h.superseded.map((s) => s.peerId)).toEqual([2, 3]);
     // The age runs from arrival to the end of the evaluation, waiting included.
     expect(h.results.map((r) => r.snapshotAgeMs)).toEqual([250, 50]);
+  });
+
+  it('takes a snapshot submitted from the result callback of the previous one', async () => {
+    const h = setup({
+      onResult: (e) => {
+        h.results.push(e);
+        // What a fast uploader can do: the next snapshot arrives as the last result goes out.
+        if (e.peerId === 1) queueMicrotask(() => h.evaluator.submit(h.snap(2)));
+      },
+    });
+    h.evaluator.submit(h.snap(1));
+    await h.until(() => h.results.length === 2);
+    expect(h.results.map((r) => r.peerId)).toEqual([1, 2]);
   });
 
   it('reports a failed evaluation and carries on with the next snapshot', async () => {

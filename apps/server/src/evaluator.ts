@@ -62,8 +62,15 @@ export class SnapshotEvaluator {
     if (this.closed) return;
     if (this.pending !== undefined) this.o.onSuperseded(this.pending);
     this.pending = s;
-    this.running ??= this.drain().finally(() => {
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running !== undefined || this.closed) return;
+    this.running = this.drain().finally(() => {
       this.running = undefined;
+      // A snapshot submitted after the loop's last check but before this ran must not be stranded.
+      if (this.pending !== undefined) this.kick();
     });
   }
 

@@ -179,12 +179,16 @@ export class EpochInbox {
 
 /**
  * The receive-side epoch gate every reliable baseline runs first: true when `msg` is of the current
- * epoch and should be handled now; otherwise it was held for a newer epoch or counted as rejected.
+ * epoch and should be handled now; otherwise it was held for a newer epoch, or dropped. Frames of
+ * an older epoch cross every membership change and count as stale; a malformed epoch or one too
+ * far ahead to hold counts as rejected.
  */
 export function passEpochGate(msg: Message, epoch: number, inbox: EpochInbox, stats: AlgoStats): boolean {
   stats.messagesIn++;
   if (msg.epoch === epoch) return true;
-  if (!inbox.hold(msg, epoch)) stats.rejected++;
+  if (inbox.hold(msg, epoch)) return false;
+  if (Number.isInteger(msg.epoch) && msg.epoch >= 0 && msg.epoch < epoch) stats.stale++;
+  else stats.rejected++;
   return false;
 }
 

@@ -128,12 +128,17 @@ describe('GossipSgd', () => {
       ['NaN in the vector', { ...vv, data: nan }],
       ['vector with a block index', { ...vv, block: 1 }],
       ['vector from a non-member', { ...vv, from: 9 }],
-      ['vector of an older epoch', { ...vv, epoch: -1 }],
+      ['vector with a negative epoch', { ...vv, epoch: -1 }],
     ]);
     expect(res.notRejected).toEqual([]);
     expect(res.modelChanged).toBe(false);
     expect(peers[1].versionAges()).toEqual({ mean: 0, p95: 0, max: 0 });
     expect(peers[1].receive(model)).toEqual([]);
+    expect(peers[1].stats().rejected).toBe(malformed(model).length + 10);
+    // Another (valid) epoch is not malformed: frames cross membership changes. Dropped as stale.
+    const stale = peers[1].stats().stale;
+    expect(peers[1].receive({ ...model, epoch: 1 })).toEqual([]);
+    expect(peers[1].stats().stale).toBe(stale + 1);
     expect(peers[1].stats().rejected).toBe(malformed(model).length + 10);
   });
 

@@ -160,8 +160,13 @@ export class GossipSgd implements Algorithm {
 
   receive(msg: Message): Envelope[] {
     this.st.messagesIn++;
-    // Unreliable traffic: a message of another epoch is just a lost one.
-    if (msg.epoch !== this.epoch) return this.reject();
+    // Unreliable traffic: a message of another epoch is just a lost one (stale, not malformed:
+    // frames cross every membership change).
+    if (!Number.isInteger(msg.epoch) || msg.epoch < 0 || msg.epoch > this.epoch + BASELINE_DEFAULTS.maxEpochLead) return this.reject();
+    if (msg.epoch !== this.epoch) {
+      this.st.stale++;
+      return [];
+    }
     if (msg.kind === MsgKind.GossipModel) return this.onModel(msg);
     if (msg.kind === MsgKind.GossipVersions) return this.onVersions(msg);
     return this.reject();

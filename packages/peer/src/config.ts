@@ -24,6 +24,8 @@ export interface PeerRuntimeTuning {
   idleWaitMs: number;
   /** Fresh minibatches tried at one point before a non-finite gradient stops the peer. */
   maxGradientRetries: number;
+  /** Reliable frames held for an algorithm that does not exist yet (still downloading), in bytes. */
+  maxHeldBytes: number;
   /** Largest control (JSON) message accepted on the reliable channel, in characters. */
   maxControlChars: number;
 }
@@ -37,6 +39,7 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   welcomeTimeoutMs: 15_000,
   idleWaitMs: 25,
   maxGradientRetries: 3,
+  maxHeldBytes: 64 << 20,
   maxControlChars: 4096,
 };
 

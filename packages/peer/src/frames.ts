@@ -5,8 +5,13 @@ import type { Mesh } from './mesh';
 export interface FrameCounters {
   /** Frames that failed the wire checks or claimed another sender. */
   framesRejected: number;
-  /** Frames that arrived before this peer had an algorithm, or hand-off frames no longer awaited. */
+  /**
+   * Unreliable frames that arrived before this peer had an algorithm (still downloading: a later
+   * running sum carries the same), or hand-off frames no longer awaited.
+   */
   framesEarly: number;
+  /** Reliable frames that arrived before the algorithm existed and were held for it. */
+  framesHeld: number;
   /** Envelopes for a peer we have no open link to (it left, or is still connecting). */
   undeliverable: number;
 }
@@ -17,7 +22,7 @@ export interface FrameCounters {
  * frame must name the sender of the link it arrived on.
  */
 export class FrameRouter {
-  readonly counters: FrameCounters = { framesRejected: 0, framesEarly: 0, undeliverable: 0 };
+  readonly counters: FrameCounters = { framesRejected: 0, framesEarly: 0, framesHeld: 0, undeliverable: 0 };
   lossRate = 0;
   private lastMsg: Message | null = null;
   private lastBytes: Uint8Array | null = null;
@@ -25,12 +30,30 @@ export class FrameRouter {
   /** Receives ModelHandoff frames (runtime traffic, not the algorithm's). */
   onHandoff: ((msg: Message) => void) | null = null;
 
+  /**
+   * Reliable frames that came before the algorithm: synchronous baselines count on every one of
+   * them (a lost reliable frame is a deadlock), so they wait here, bounded, and replay in order.
+   */
+  private held: Message[] = [];
+  private heldBytes = 0;
+
   constructor(
     private readonly mesh: Mesh,
     private readonly algorithm: () => Algorithm | null,
     private readonly lossRng: Rng,
     private readonly onRejected?: (from: PeerId, reason: string) => void,
+    private readonly maxHeldBytes = 64 << 20,
   ) {}
+
+  /** Hand the held reliable frames to the algorithm, now that it exists. */
+  replayHeld(): void {
+    const algo = this.algorithm();
+    if (!algo) return;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const msg of held) this.send(algo.receive(msg));
+  }
 
   send(out: Envelope[]): void {
     for (const env of out) {
@@ -48,7 +71,7 @@ export class FrameRouter {
     this.lastBytes = null;
   }
 
-  receive(from: PeerId, bytes: Uint8Array): void {
+  receive(from: PeerId, bytes: Uint8Array, reliable = false): void {
     let msg: Message;
     try {
       msg = decodeFrame(bytes);
@@ -68,11 +91,16 @@ export class FrameRouter {
       return;
     }
     const algo = this.algorithm();
-    if (!algo) {
+    if (algo) {
+      this.send(algo.receive(msg));
+    } else if (reliable && this.heldBytes + msg.data.byteLength <= this.maxHeldBytes) {
+      // decodeFrame's payload may be a view into `bytes`, which is ours alone: no copy needed.
+      this.held.push(msg);
+      this.heldBytes += msg.data.byteLength;
+      this.counters.framesHeld++;
+    } else {
       this.counters.framesEarly++;
-      return;
     }
-    this.send(algo.receive(msg));
   }
 
   /** The same block often goes to several neighbours in a row (as separate messages): encode it once. */

@@ -77,6 +77,7 @@ export class Link {
   private queuedBytes = 0;
   private closed = false;
   private unreliableOpen = false;
+  private gotOffer = false;
 
   constructor(
     readonly remote: PeerId,
@@ -128,9 +129,15 @@ export class Link {
     return this.unreliableOpen && this.reliable.readyState === 'open' && !this.closed;
   }
 
+  /** A second offer on a link that already took one: the remote gave up and started over. */
+  isStale(data: unknown): boolean {
+    return this.gotOffer && isOffer(data);
+  }
+
   /** Feed a signaling message (offer, answer, candidate) relayed by the server. */
   signal(data: unknown): void {
     if (this.closed) return;
+    if (isOffer(data)) this.gotOffer = true;
     try {
       this.peer.signal(data);
     } catch (e) {
@@ -239,4 +246,8 @@ export class Link {
   private fail(reason: string): void {
     this.destroy(reason);
   }
+}
+
+function isOffer(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'offer';
 }

@@ -22,9 +22,10 @@ export interface MeshTotals extends LinkCounters {
 }
 
 /**
- * All WebRTC links of one peer. The lower id initiates, so two peers never both offer.
- * Links follow the neighbour set of the current epoch; a link that drops is re-created on the
- * next epoch if the peer is still a neighbour.
+ * All WebRTC links of one peer. The lower id initiates, so two peers never both offer; the other
+ * side creates its link at once too (waiting for the offer), so reliable frames for a neighbour
+ * queue on its link instead of being lost before it connects. Links follow the neighbour set of
+ * the current epoch; a link that drops or never connects is re-created at the next heartbeat.
  */
 export class Mesh {
   private readonly links = new Map<PeerId, Link>();
@@ -50,7 +51,7 @@ export class Mesh {
     this.members = new Set(members);
     this.wanted = new Set([...neighbours].filter((id) => id !== this.self));
     for (const [id, link] of this.links) if (!this.wanted.has(id)) link.destroy('no longer a neighbour');
-    for (const id of this.wanted) if (!this.links.has(id) && this.self < id) this.open(id, true);
+    for (const id of this.wanted) if (!this.links.has(id)) this.open(id, this.self < id);
   }
 
   /** A signaling message from the server. */
@@ -59,6 +60,10 @@ export class Mesh {
     if (!link) {
       // Only the lower id offers; accept only from run members (epoch news may lag the offer).
       if (from > this.self || !this.members.has(from)) return;
+      link = this.open(from, false);
+    } else if (link.initiator === false && link.isStale(data)) {
+      // The remote re-offers after its connect timeout: start over instead of answering twice.
+      link.destroy('remote restarted the connection');
       link = this.open(from, false);
     }
     link.signal(data);
@@ -75,8 +80,8 @@ export class Mesh {
   /** Send heartbeats and drop links that went silent or never opened. */
   heartbeat(timeoutMs: number): void {
     const t = this.now();
-    // Re-offer to wanted neighbours whose link failed; epochs alone would leave them cut off.
-    for (const id of this.wanted) if (!this.links.has(id) && this.self < id) this.open(id, true);
+    // Re-create links to wanted neighbours whose link failed; epochs alone would leave them cut off.
+    for (const id of this.wanted) if (!this.links.has(id)) this.open(id, this.self < id);
     for (const [id, link] of this.links) {
       if (link.isOpen) {
         const hb: ControlMessage = { t: 'hb', epoch: this.epoch, sent: link.unreliableAttempts };

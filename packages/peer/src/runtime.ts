@@ -52,6 +52,8 @@ export class PeerRuntime {
   /** While a joiner waits for a neighbour's model. */
   private sync: ModelSync | null = null;
   private uploadToken: string | null = null;
+  /** The newest topology the server announced (welcome or epoch event). */
+  private latest: EpochPayload = { epoch: 0, neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [] }, members: [] };
 
   constructor(private readonly opts: PeerRuntimeOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
@@ -146,6 +148,7 @@ export class PeerRuntime {
     const sameRun = this.local !== null && this.st.runId === w.runId;
     if (this.local && !sameRun) await this.resetForNewRun();
     const previous = sameRun ? this.algo!.model().slice() : null;
+    this.algo = null; // frames of the new membership must not reach the old algorithm
     this.config = w.config;
     this.uploadToken = w.uploadToken;
     this.st.peerId = w.peerId;
@@ -153,6 +156,11 @@ export class PeerRuntime {
     this.st.algorithm = w.config.algorithm;
     const cfg = w.config;
     this.startTimers(cfg);
+    // The mesh comes first: neighbours offer connections as soon as the server announces us, and
+    // an offer that arrives while we download would be lost.
+    this.latest = { epoch: w.epoch, neighbours: w.neighbours, members: w.neighbours.members };
+    this.setupNetwork(cfg);
+    this.applyNeighbours(w.epoch, w.neighbours, w.neighbours.members);
     if (!this.local) {
       this.setPhase('downloading');
       const url = (path: string) => new URL(path, this.opts.serverUrl).href;
@@ -161,18 +169,19 @@ export class PeerRuntime {
       });
     }
     const spec = { kind: 'mlp' as const, hidden: cfg.model.hidden };
+    // Epoch news may have come in while we downloaded: the algorithm starts in the newest one.
+    const { epoch, neighbours } = this.latest;
     this.algo = createAlgorithm(cfg.algorithm, {
       ...cfg.algorithmOptions,
       id: w.peerId,
       x0: previous ?? initialParams(spec, cfg.seed),
       lr: cfg.lr,
       blockSize: cfg.blockSize,
-      epoch: w.epoch,
-      neighbours: w.neighbours,
+      epoch,
+      neighbours,
       seed: cfg.seed + w.peerId,
     });
-    this.setupNetwork(cfg);
-    this.applyNeighbours(w.epoch, w.neighbours, w.neighbours.members);
+    this.router!.replayHeld();
     if (previous) this.st.startedFrom = 'own model (rejoined)';
     else await this.chooseStartingModel(w, cfg);
     this.startLoop(cfg);
@@ -184,7 +193,7 @@ export class PeerRuntime {
    */
   private async chooseStartingModel(w: WelcomePayload, cfg: RunConfig): Promise<void> {
     const algo = this.algo!;
-    if (w.neighbours.members.some((id) => id !== w.peerId)) {
+    if (this.latest.members.some((id) => id !== w.peerId)) {
       this.setPhase('syncing');
       this.sync = new ModelSync(this.mesh!, this.router!, algo.dim, cfg.blockSize, this.tuning.handoffTimeoutMs);
       const got = await this.sync.result;
@@ -203,7 +212,7 @@ export class PeerRuntime {
         return;
       }
     }
-    this.st.startedFrom = w.neighbours.members.length > 1 ? 'x0 (no neighbour answered)' : 'x0 (first peer)';
+    this.st.startedFrom = this.latest.members.length > 1 ? 'x0 (no neighbour answered)' : 'x0 (first peer)';
   }
 
   private async resetForNewRun(): Promise<void> {
@@ -257,8 +266,8 @@ export class PeerRuntime {
       iceServers: cfg.iceServers,
     }, {
       signal: (to, data) => this.session?.emit('signal', { to, data: data as never }),
-      frame: (from, bytes) => {
-        this.router?.receive(from, bytes);
+      frame: (from, bytes, reliable) => {
+        this.router?.receive(from, bytes, reliable);
         this.wake?.();
       },
       linksChanged: () => {
@@ -269,13 +278,14 @@ export class PeerRuntime {
       control: (from, msg) => this.onControl(from, msg),
     }, this.now);
     this.mesh = mesh;
-    this.router = new FrameRouter(mesh, () => this.algo, new Rng(cfg.seed * 7919 + this.st.peerId!));
+    this.router = new FrameRouter(mesh, () => this.algo, new Rng(cfg.seed * 7919 + this.st.peerId!), undefined, this.tuning.maxHeldBytes);
     this.router.lossRate = this.st.lossRate;
   }
 
   private onEpoch(e: EpochPayload): void {
-    if (!this.algo || !this.router) return;
-    this.router.send(this.algo.setEpoch(e.epoch, e.neighbours));
+    if (!this.config || !this.mesh) return; // before our welcome: the welcome carries the epoch
+    this.latest = e;
+    if (this.algo && this.router) this.router.send(this.algo.setEpoch(e.epoch, e.neighbours));
     this.applyNeighbours(e.epoch, e.neighbours, e.members);
   }
 

@@ -55,7 +55,7 @@ export interface Problem {
  * `runSimulationAsync`. Every `Problem` is one. A problem without a known optimum may report NaN
  * for the optimum and the objective: records then carry NaN errors and gaps, the rest stays exact.
  */
-export interface AsyncProblem extends Omit<Problem, 'gradient'> {
+export interface AsyncProblem extends Omit<Problem, 'gradient' | 'spec'> {
   /** Writes g_i(x) into `out`; when it returns a Promise, the simulator awaits it before the next event. */
   gradient(peer: PeerId, x: Float32Array, out: Float32Array, rng: Rng): void | Promise<void>;
 }

@@ -12,7 +12,6 @@ const SPEC: ProblemSpec = { kind: 'least-squares', dim: 10, samplesPerPeer: 20, 
 /** Computes the inner problem's gradient only after a macrotask: it reads x late, as TF.js would. */
 function later(inner: Problem): AsyncProblem {
   return {
-    spec: inner.spec,
     dim: inner.dim,
     peers: inner.peers,
     x0: inner.x0,

@@ -1,0 +1,12 @@
+import { MnistTask } from '../src/mnist-task';
+import { runOne } from '../src/run-one';
+import { BENCH_CONFIG } from '../src/config';
+import type { BenchAlgorithm } from '../src/algorithms';
+const task = await MnistTask.load({ log: () => {} });
+const net = BENCH_CONFIG.network as { sendBuffer: number; bandwidth: number };
+const a = (process.argv[2] ?? 'rfast') as BenchAlgorithm;
+net.sendBuffer = Number(process.argv[3] ?? Infinity); net.bandwidth = Number(process.argv[4] ?? 40e6);
+const lr = Number(process.argv[5] ?? 0.1);
+const r = await runOne(task, { scenario: { n: 8, split: 'iid', straggle: 'none', loss: 0 }, algorithm: a, lr, seed: 1, stepTime: 0.003, budget: 2, targets: [0.9, 0.95], evalCount: 2000, finalEvalCount: 2000, extend: false });
+console.log(a, net, 'wall', r.wallSeconds.toFixed(1), 'steps/peer', r.stepsPerPeer, 'timeTo', r.timeTo, 'acc', r.atBudget?.accuracy, 'blocked', r.blockedFraction.toFixed(2), 'skip', r.skipRate.toFixed(2), 'MB/peer', r.mbSentPerPeer.toFixed(1), r.diverged);
+console.log(r.curve.time.filter((_, i) => i % 4 === 0).map((t, i) => `${t.toFixed(2)}:${r.curve.accuracy[i * 4].toFixed(3)}`).join(' '));

@@ -1,0 +1,71 @@
+/**
+ * Reading the figures off a measured curve: time to reach a target, value at a time budget, and
+ * ratios to a reference algorithm. Pure functions over plain arrays.
+ */
+import { BenchError } from './errors';
+
+/** Test accuracy of the average model against virtual time, one point per record. */
+export interface Curve {
+  /** Virtual seconds, ascending. */
+  time: number[];
+  accuracy: number[];
+  /** Test loss (cross-entropy) at the same points. */
+  loss: number[];
+}
+
+function checkCurve(time: readonly number[], value: readonly number[]): void {
+  if (time.length !== value.length) throw new BenchError(`curve has ${time.length} times but ${value.length} values`);
+  for (let i = 1; i < time.length; i++) {
+    if (!(time[i] >= time[i - 1])) throw new BenchError(`curve times must be ascending; time[${i}] = ${time[i]} after ${time[i - 1]}`);
+  }
+}
+
+/**
+ * First time the value reaches `target`, interpolated linearly between the last point below it and
+ * the first point at or above it; null if it never does. A curve that starts at or above the
+ * target reaches it at its first time.
+ */
+export function timeToTarget(time: readonly number[], value: readonly number[], target: number): number | null {
+  checkCurve(time, value);
+  for (let i = 0; i < time.length; i++) {
+    if (!(value[i] >= target)) continue;
+    if (i === 0) return time[0];
+    const v0 = value[i - 1];
+    const v1 = value[i];
+    // v0 is below the target (or NaN, if evaluation failed there): no interpolation then.
+    if (!(v0 < target) || v1 === v0) return time[i];
+    return time[i - 1] + ((target - v0) / (v1 - v0)) * (time[i] - time[i - 1]);
+  }
+  return null;
+}
+
+/** Value of the last point at or before `t` (records are samples, not a continuous signal); NaN before the first point. */
+export function valueAt(time: readonly number[], value: readonly number[], t: number): number {
+  checkCurve(time, value);
+  // Record times are sums of an interval: allow round-off below t.
+  const limit = t + 1e-9 * Math.max(1, Math.abs(t));
+  let out = Number.NaN;
+  for (let i = 0; i < time.length && time[i] <= limit; i++) out = value[i];
+  return out;
+}
+
+/**
+ * A ratio to the reference. When the algorithm missed the target but ran `horizon` seconds, the
+ * ratio is at least horizon / ref (`atLeast`); when the reference missed it, there is no ratio.
+ */
+export interface Ratio {
+  value: number;
+  atLeast: boolean;
+}
+
+export function timeRatio(t: number | null, horizon: number, ref: number | null): Ratio | null {
+  if (ref === null || !(ref > 0)) return null;
+  if (t === null) return { value: horizon / ref, atLeast: true };
+  return { value: t / ref, atLeast: false };
+}
+
+/** Ratio formatted for a table: "1.73x", ">= 3.1x", or "-" without one. */
+export function formatRatio(r: Ratio | null, digits = 2): string {
+  if (r === null) return '-';
+  return `${r.atLeast ? '>= ' : ''}${r.value.toFixed(digits)}x`;
+}

@@ -1,0 +1,137 @@
+/**
+ * MNIST as a simulator problem with real TF.js gradients: each peer owns a shard of the training
+ * set (IID or non-IID, as the platform's server cuts them) and every gradient the simulator asks
+ * for is one `Trainer.gradient` call on that peer's next minibatch, at the parameters the algorithm
+ * gives. One Trainer serves every peer: the simulator computes gradients one at a time.
+ */
+import { deriveSeed, type AsyncProblem, type MemberObjective } from '@starling/sim';
+import { makeShards, ShardSampler, subset, type MnistSet } from '@starling/mnist';
+import { ensurePacked, loadPacked } from '@starling/mnist/node';
+import { initialParams, INPUT_SIZE, Trainer, type BackendName, type Evaluation, type ModelSpec } from '@starling/training';
+import { BENCH_CONFIG } from './config';
+import { BenchError } from './errors';
+import type { Split } from './scenarios';
+
+/** Seed streams of the task (the simulator's own streams are 1-5). */
+const SHARD_STREAM = 101;
+const SAMPLER_STREAM = 102;
+
+export interface MnistTaskOptions {
+  spec?: ModelSpec;
+  batchSize?: number;
+  dataDir?: string;
+  backends?: readonly BackendName[];
+  log?: (line: string) => void;
+}
+
+export class MnistTask {
+  readonly batchSize: number;
+  private readonly xs: Float32Array;
+  private readonly ys: Uint8Array;
+
+  private constructor(
+    readonly spec: ModelSpec,
+    readonly trainer: Trainer,
+    readonly train: MnistSet,
+    readonly test: MnistSet,
+    batchSize: number,
+  ) {
+    this.batchSize = batchSize;
+    this.xs = new Float32Array(batchSize * INPUT_SIZE);
+    this.ys = new Uint8Array(batchSize);
+  }
+
+  static async load(opts: MnistTaskOptions = {}): Promise<MnistTask> {
+    const spec = opts.spec ?? BENCH_CONFIG.model;
+    const batch = opts.batchSize ?? BENCH_CONFIG.batchSize;
+    if (!Number.isInteger(batch) || batch < 1) throw new BenchError(`batchSize must be a positive integer, got ${batch}`);
+    const paths = await ensurePacked(opts.dataDir ?? BENCH_CONFIG.dataDir, { log: opts.log });
+    const [train, test] = await Promise.all([loadPacked(paths.train), loadPacked(paths.test)]);
+    const trainer = await Trainer.create(spec, { backends: opts.backends ?? BENCH_CONFIG.backends });
+    return new MnistTask(spec, trainer, train, test, batch);
+  }
+
+  /** The backend TF.js computes on ('wasm' in Node unless it failed its checks). */
+  get backend(): string {
+    return this.trainer.backendReport?.backend ?? 'unknown';
+  }
+
+  /**
+   * The simulator problem for n peers: shards cut with `seed`, x0 = initialParams(spec, seed) for
+   * every algorithm, and per-peer epoch-wise minibatch samplers seeded from `seed`. The simulator's
+   * minibatch stream is not used: samplers draw without replacement, as the platform's peers do.
+   */
+  problem(n: number, split: Split, seed: number): AsyncProblem {
+    const shardSeed = deriveSeed(seed, SHARD_STREAM);
+    const shards = makeShards(this.train.labels, n, {
+      mode: split,
+      classesPerShard: split === 'noniid' ? BENCH_CONFIG.classesPerShard : undefined,
+      seed: shardSeed,
+    });
+    const samplers = shards.map(
+      (idx, i) => new ShardSampler(subset(this.train, idx), { batchSize: this.batchSize, seed: deriveSeed(seed, SAMPLER_STREAM, i) }),
+    );
+    const x0 = initialParams(this.spec, seed);
+    const dim = this.trainer.dim;
+    const unknown = unknownOptimum(dim);
+    const { xs, ys, trainer, batchSize } = this;
+    return {
+      dim,
+      peers: n,
+      x0,
+      objective: () => unknown,
+      gradient: async (peer, x, out) => {
+        const sampler = samplers[peer];
+        if (sampler === undefined) throw new BenchError(`no MNIST shard for peer ${peer} (the run has ${n})`);
+        sampler.next(xs, ys);
+        await trainer.gradient(x, xs, ys, batchSize, out);
+      },
+    };
+  }
+
+  /** Loss and accuracy of `x` on the first `count` test images. */
+  evaluate(x: Float32Array, count: number): Promise<Evaluation> {
+    if (!Number.isInteger(count) || count < 1 || count > this.test.count) {
+      throw new BenchError(`evaluation count must be an integer in 1..${this.test.count}, got ${count}`);
+    }
+    return this.trainer.evaluate(x, this.test.images, this.test.labels, count);
+  }
+
+  /**
+   * Wall time of one step as a peer runs it (draw a minibatch, one `Trainer.gradient` call), in
+   * seconds: median and spread over `steps` timed steps after `warmup` untimed ones.
+   */
+  async calibrate(warmup: number, steps: number): Promise<StepTiming> {
+    if (!Number.isInteger(steps) || steps < 1) throw new BenchError(`calibration steps must be a positive integer, got ${steps}`);
+    const sampler = new ShardSampler(this.train, { batchSize: this.batchSize, seed: 1 });
+    const x = initialParams(this.spec, 1);
+    const g = new Float32Array(this.trainer.dim);
+    const times: number[] = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = performance.now();
+      sampler.next(this.xs, this.ys);
+      await this.trainer.gradient(x, this.xs, this.ys, this.batchSize, g);
+      if (i >= warmup) times.push((performance.now() - t0) / 1000);
+      for (let j = 0; j < x.length; j++) x[j] -= 0.05 * g[j]; // move on, as training would
+    }
+    times.sort((a, b) => a - b);
+    const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    return { median: q(0.5), p10: q(0.1), p90: q(0.9), steps };
+  }
+
+  dispose(): Promise<void> {
+    return this.trainer.dispose();
+  }
+}
+
+export interface StepTiming {
+  median: number;
+  p10: number;
+  p90: number;
+  steps: number;
+}
+
+/** MNIST has no known optimum: records carry NaN errors; accuracy comes from evaluation instead. */
+function unknownOptimum(dim: number): MemberObjective {
+  return { optimum: new Float64Array(dim).fill(Number.NaN), optimalValue: Number.NaN, value: () => Number.NaN };
+}

@@ -1,0 +1,169 @@
+/**
+ * One simulated training run: an algorithm on a scenario, driven by the simulator in virtual time
+ * with real TF.js gradients; the average model is evaluated on the test set at every record.
+ */
+import { runSimulationAsync, type EndReason, type SimObservation } from '@starling/sim';
+import { algorithmFactory, algorithmSettings, coreName, type BenchAlgorithm } from './algorithms';
+import { BENCH_CONFIG } from './config';
+import { timeToTarget, type Curve } from './curves';
+import type { MnistTask } from './mnist-task';
+import { computeModel, networkModel, scenarioId, type Scenario } from './scenarios';
+
+export interface RunPlan {
+  scenario: Scenario;
+  algorithm: BenchAlgorithm;
+  lr: number;
+  seed: number;
+  /** Calibrated base step time, seconds. */
+  stepTime: number;
+  /** The fixed time budget, virtual seconds. */
+  budget: number;
+  targets: readonly number[];
+  /** Test images per evaluation during the run (the first ones of the test set). */
+  evalCount: number;
+  /** Test images for the figures at the budget (average model and every peer). */
+  finalEvalCount: number;
+  /** Go on past the budget (see BENCH_CONFIG.extendFactor) until the highest target is reached. */
+  extend: boolean;
+}
+
+/** Figures at the time budget. */
+export interface AtBudget {
+  /** Average model on `evalCount` test images (the curve's value at the budget). */
+  accuracy: number;
+  /** Average model on `finalEvalCount` test images. */
+  accuracyFinal: number;
+  /** Mean and worst single peer on `finalEvalCount` test images. */
+  peerMean: number;
+  peerMin: number;
+  /** Mean distance of the peers' models to their average. */
+  consensus: number;
+}
+
+export interface RunOutcome {
+  scenario: string;
+  algorithm: BenchAlgorithm;
+  lr: number;
+  seed: number;
+  curve: Curve;
+  /** Per target (same order as plan.targets): virtual seconds to reach it, null if not reached. */
+  timeTo: (number | null)[];
+  atBudget: AtBudget | null;
+  /** Virtual seconds the run covered. */
+  horizon: number;
+  endReason: EndReason | 'diverged';
+  /** Why the run failed (non-finite values), else null. */
+  diverged: string | null;
+  stepsPerPeer: number;
+  /** Fraction of peer-time spent blocked (waiting for messages). */
+  blockedFraction: number;
+  mbSentPerPeer: number;
+  /** Of the messages sent: lost, skipped at a full send buffer; and retransmissions per message. */
+  lossRate: number;
+  skipRate: number;
+  retransmitsPerMessage: number;
+  wallSeconds: number;
+}
+
+const EPS = 1e-9;
+
+export async function runOne(task: MnistTask, plan: RunPlan): Promise<RunOutcome> {
+  const { scenario: s, budget, stepTime } = plan;
+  const wall0 = performance.now();
+  const problem = task.problem(s.n, s.split, plan.seed);
+  const xbar = new Float32Array(problem.dim);
+  const sum = new Float64Array(problem.dim);
+  const curve: Curve = { time: [], accuracy: [], loss: [] };
+  const top = Math.max(...plan.targets);
+  const horizonMax = plan.extend ? budget * BENCH_CONFIG.extendFactor : budget;
+  const stepCap = BENCH_CONFIG.extendStepFactor * s.n * (budget / stepTime);
+  let atBudget: AtBudget | null = null;
+
+  const average = (o: SimObservation): void => {
+    sum.fill(0);
+    for (const id of o.live) {
+      const x = o.model(id);
+      for (let j = 0; j < sum.length; j++) sum[j] += x[j];
+    }
+    const inv = 1 / o.live.length;
+    for (let j = 0; j < sum.length; j++) xbar[j] = sum[j] * inv;
+  };
+
+  const observe = async (o: SimObservation): Promise<void | 'stop'> => {
+    const t = o.record.time;
+    const last = curve.time.length > 0 ? curve.time[curve.time.length - 1] : -1;
+    if (t > last + EPS) {
+      average(o);
+      const e = await task.evaluate(xbar, plan.evalCount);
+      curve.time.push(t);
+      curve.accuracy.push(e.accuracy);
+      curve.loss.push(e.loss);
+    }
+    const pastBudget = t >= budget - EPS * budget;
+    if (atBudget === null && (pastBudget || o.final)) {
+      average(o);
+      atBudget = await figuresAtBudget(task, o, xbar, plan, curve.accuracy[curve.accuracy.length - 1]);
+    }
+    if (o.final || !pastBudget) return undefined;
+    const reached = curve.accuracy[curve.accuracy.length - 1] >= top;
+    if (!plan.extend || reached || t >= horizonMax - EPS * horizonMax || o.record.steps >= stepCap) return 'stop';
+    return undefined;
+  };
+
+  let diverged: string | null = null;
+  let endReason: EndReason | 'diverged' = 'diverged';
+  let result: Awaited<ReturnType<typeof runSimulationAsync>> | null = null;
+  try {
+    result = await runSimulationAsync({
+      n: s.n,
+      algorithm: coreName(plan.algorithm),
+      createAlgorithm: algorithmFactory(plan.algorithm),
+      settings: algorithmSettings(plan.algorithm, plan.lr),
+      topology: { kind: BENCH_CONFIG.topology },
+      problem,
+      network: networkModel(s),
+      compute: computeModel(s, stepTime),
+      stop: { time: horizonMax },
+      record: { interval: budget / BENCH_CONFIG.recordsPerBudget, maxRecords: 4 * BENCH_CONFIG.recordsPerBudget * BENCH_CONFIG.extendFactor, perPeer: false },
+      seed: plan.seed,
+      observe,
+    });
+    endReason = result.endReason;
+  } catch (err) {
+    // Too large a step: TF.js or the algorithm refuses non-finite values. The curve so far stands.
+    diverged = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+  const t = result?.totals;
+  const sent = t?.messagesSent ?? 0;
+  return {
+    scenario: scenarioId(s),
+    algorithm: plan.algorithm,
+    lr: plan.lr,
+    seed: plan.seed,
+    curve,
+    timeTo: plan.targets.map((target) => timeToTarget(curve.time, curve.accuracy, target)),
+    atBudget,
+    horizon: curve.time.length > 0 ? curve.time[curve.time.length - 1] : 0,
+    endReason,
+    diverged,
+    stepsPerPeer: t ? t.steps / s.n : Number.NaN,
+    blockedFraction: t && result ? t.blockedTime / (s.n * result.endTime) : Number.NaN,
+    mbSentPerPeer: t ? t.bytesSent / s.n / 1e6 : Number.NaN,
+    lossRate: t && sent > 0 ? t.messagesDropped / sent : Number.NaN,
+    skipRate: t && sent > 0 ? t.messagesSkipped / sent : Number.NaN,
+    retransmitsPerMessage: t && sent > 0 ? t.retransmits / sent : Number.NaN,
+    wallSeconds: (performance.now() - wall0) / 1000,
+  };
+}
+
+async function figuresAtBudget(task: MnistTask, o: SimObservation, xbar: Float32Array, plan: RunPlan, accuracy: number): Promise<AtBudget> {
+  const final = plan.finalEvalCount === plan.evalCount ? accuracy : (await task.evaluate(xbar, plan.finalEvalCount)).accuracy;
+  let mean = 0;
+  let min = Infinity;
+  for (const id of o.live) {
+    const a = (await task.evaluate(o.model(id), plan.finalEvalCount)).accuracy;
+    mean += a / o.live.length;
+    min = Math.min(min, a);
+  }
+  return { accuracy, accuracyFinal: final, peerMean: mean, peerMin: min, consensus: o.record.consensus };
+}
