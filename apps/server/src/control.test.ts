@@ -70,6 +70,9 @@ describe('new runs', () => {
     const first = s.run.runId;
     const a = await session.peer(s.url);
     const b = await session.peer(s.url);
+    a.socket.emit('telemetry', telemetryReport({ samples: 320 }));
+    b.socket.emit('telemetry', telemetryReport({ samples: 640 }));
+    await until(() => s.run.totalSamples() === 960, 'telemetry');
     const obs = await session.observer(s.url);
     const welcomes = [a, b].map((p) => nextEvent<WelcomePayload>(p.socket, 'welcome'));
     const changed = nextEvent<RunChangedPayload>(obs.socket, 'run-changed');
@@ -102,6 +105,12 @@ describe('new runs', () => {
     expect(runs[1].endedAt).toEqual(expect.any(Number));
     expect(runs[1].peakPeers).toBe(2);
     expect(runs[0].config.algorithm).toBe('dpsgd');
+
+    // The new run counts only its own samples: a keeps its running count, b restarts its.
+    a.socket.emit('telemetry', telemetryReport({ samples: 500 }));
+    b.socket.emit('telemetry', telemetryReport({ samples: 50 }));
+    await until(() => s.run.counters.telemetryReports === 4, 'telemetry');
+    expect(s.run.totalSamples()).toBe(180 + 50);
 
     // The old run takes no more snapshots.
     const upload = await fetch(`${s.url}/api/runs/${first}/snapshots`, {

@@ -87,9 +87,14 @@ export class RunLifecycle {
     return this.run;
   }
 
-  /** Persist what a join changed: the next free peer id and the peak peer count. */
+  /** Persist what a join changed: the next free peer id and the peak peer count. A failed write is logged, not fatal. */
   peerJoined(run: Run): void {
-    this.o.store.runs.notePeers(run.runId, run.coordinator.nextPeerId, run.coordinator.members().length);
+    try {
+      this.o.store.runs.notePeers(run.runId, run.coordinator.nextPeerId, run.coordinator.members().length);
+    } catch (e) {
+      this.o.counters.storeErrors++;
+      this.o.log(`recording a join of run ${run.runId} failed: ${(e as Error).message}`);
+    }
   }
 
   /** The welcome's `checkpointUrl`: set when the run has a checkpoint. */

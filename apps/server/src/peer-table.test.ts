@@ -50,8 +50,11 @@ describe('PeerTable', () => {
     // Sums over all 5 reports, though only 2 are kept in the history.
     expect(row).toMatchObject({ computeMs: 15, commMs: 150, framesSent: 5, framesReceived: 10 });
     expect(t.summaries()[1].computeMs).toBeUndefined();
+    expect(row.staleness).toBeUndefined();
     t.markGone(1, 'left', 9);
     expect(t.live().map((p) => [p.id, p.latest?.steps])).toEqual([[0, 5]]);
+    t.record(0, { ...report(6), staleness: 3 }, 6);
+    expect(t.summaries()[0].staleness).toBe(3);
   });
 
   it('finds peers silent for longer than the time-out', () => {

@@ -171,6 +171,7 @@ function summarise(r: PeerRecord): PeerSummary {
     row.framesReceived = t.framesReceived;
     row.computeMs = r.computeMs;
     row.commMs = r.commMs;
+    if (t.staleness !== undefined) row.staleness = t.staleness;
   }
   return row;
 }

@@ -9,35 +9,18 @@ import {
   type PeersPayload,
   type RunsResponse,
 } from '@starling/protocol';
-import { checkAdmin } from './admin';
-import type { RequestContext, Route } from './http-context';
+import type { Route } from './http-context';
 import { HttpError, readJson, readQuery, sendJson } from './http-util';
 import { RunIdTakenError } from './lifecycle';
-import { ROUTES } from './routes';
+import { knownRun, requireAdmin, RUN_ID } from './route-guards';
 
 /**
  * The run's JSON API: the current run, its switches and peers, the list of runs, each run's
  * series and evaluations, and starting a new run. Control (POST) is admin only; reading is open.
  */
 
-/** Path group of a run id: any segment, checked against the database by `knownRun`. */
-export const RUN_ID = '([^/]+)';
 /** Evaluations returned per request (the newest); a run evaluates a few times a minute at most. */
 const MAX_EVALUATIONS = 10_000;
-
-/** Throws 401/403 unless the request carries the admin token. */
-export function requireAdmin(ctx: RequestContext, allowQuery = false): void {
-  const auth = checkAdmin(ctx.deps.adminToken, ctx.req.headers, ctx.query, allowQuery);
-  if (!auth.ok) {
-    throw new HttpError(auth.status, auth.code, auth.message, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="starling"' } : {});
-  }
-}
-
-/** The run id if the database knows it, else 404. */
-export function knownRun(ctx: RequestContext, runId: string): string {
-  if (!ctx.deps.store.runs.has(runId)) throw new HttpError(404, 'unknown-run', `no run '${runId.slice(0, 80)}'; GET ${ROUTES.runs} lists them`);
-  return runId;
-}
 
 export const apiRoutes: Route[] = [
   {

@@ -6,7 +6,7 @@ import type { RequestContext, Route } from './http-context';
 import { HttpError, sendBytes, sendJson } from './http-util';
 import { ModelExporter, WEIGHTS_FILE } from './model-export';
 import { specOf } from './model-runtime';
-import { knownRun, requireAdmin, RUN_ID } from './routes-api';
+import { knownRun, requireAdmin, RUN_ID } from './route-guards';
 
 /**
  * Model data over HTTP: peers upload snapshots of their model (evaluated by the server), joiners

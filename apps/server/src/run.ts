@@ -127,6 +127,8 @@ export class Run {
   private readonly lastUpload = new Map<PeerId, number>();
   /** Latest `samples` each peer of this process reported, so departed peers keep counting. */
   private readonly samplesByPeer = new Map<PeerId, number>();
+  /** Samples a peer moved in from the previous run had already reported (not this run's work). */
+  private readonly samplesBase = new Map<PeerId, number>();
   private readonly samplesBefore: number;
 
   constructor(o: RunOptions) {
@@ -182,13 +184,27 @@ export class Run {
 
   recordTelemetry(id: PeerId, t: TelemetryPayload, now: number): void {
     this.peers.record(id, t, now);
-    if (this.coordinator.has(id)) this.samplesByPeer.set(id, t.samples);
+    if (!this.coordinator.has(id)) return;
+    const base = this.samplesBase.get(id);
+    // A count below the base means the peer restarted its count for this run: all of it is ours.
+    if (base !== undefined && t.samples < base) this.samplesBase.delete(id);
+    this.samplesByPeer.set(id, t.samples);
+  }
+
+  /** The peer's latest reported `samples` (its own running count). */
+  reportedSamples(id: PeerId): number | undefined {
+    return this.samplesByPeer.get(id);
+  }
+
+  /** A peer moved in from the previous run: its count so far belongs to that run. */
+  countSamplesFrom(id: PeerId, base: number): void {
+    this.samplesBase.set(id, base);
   }
 
   /** Training samples over every peer of the run, including those before a restart. */
   totalSamples(): number {
     let sum = this.samplesBefore;
-    for (const s of this.samplesByPeer.values()) sum += s;
+    for (const [id, s] of this.samplesByPeer) sum += s - (this.samplesBase.get(id) ?? 0);
     return sum;
   }
 

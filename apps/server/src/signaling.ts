@@ -144,6 +144,7 @@ export class SignalingHub {
       socket.data.peerId = j.peerId;
       this.sockets.set(j.peerId, socket);
       next.peers.add(j.peerId, { ...identity, shard: j.shard }, this.clock());
+      next.countSamplesFrom(j.peerId, previous.reportedSamples(oldId) ?? 0);
       joined.push({ socket, peerId: j.peerId, shard: j.shard });
     }
     for (const { socket, peerId, shard } of joined) this.welcome(socket, peerId, shard);

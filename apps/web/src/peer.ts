@@ -17,12 +17,19 @@ function backendOrder(): ('webgpu' | 'webgl' | 'wasm' | 'cpu')[] {
   return picked.length > 0 ? picked : [...all];
 }
 
+/** `?slowdown=4` runs this tab 4x slower than it could (a straggler on purpose, or a lighter load). */
+function slowdown(): number {
+  const k = Number(new URLSearchParams(location.search).get('slowdown') ?? '1');
+  return Number.isFinite(k) && k >= 1 && k <= 100 ? k : 1;
+}
+
 export function createPeerRuntime(onChange: (s: PeerStatus) => void): PeerRuntime {
   const runtime = new PeerRuntime({
     serverUrl: location.origin,
     createPeer: (opts) => new SimplePeer(opts),
     backends: backendOrder(),
     backendOptions: { wasmPaths: '/tfjs-wasm/' },
+    slowdown: slowdown(),
     onChange,
   });
   window.starling = runtime;

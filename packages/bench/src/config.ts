@@ -15,10 +15,12 @@ export const BENCH_CONFIG = {
   topology: 'exponential' as const,
   /**
    * Links between peers. 40 MB/s per channel is what two Chromium tabs reached on this machine
-   * (docs/environment.md); latency and jitter are the simulator's defaults (not measured here);
-   * unreliable sends are skipped while 1 MiB is queued, as the peer runtime does (maxBufferedBytes).
+   * (docs/environment.md); latency and jitter are the simulator's defaults (not measured here).
+   * Unreliable sends are skipped while `sendBuffer` bytes are queued, as the peer runtime does with
+   * its maxBufferedBytes. 128 KiB rather than the runtime's 1 MiB default: at 40 MB/s a full 1 MiB
+   * queue is 26 ms (~8 steps) of delay on every R-FAST block (override with --send-buffer).
    */
-  network: { latency: 0.005, jitter: 0.002, bandwidth: 40e6, sendBuffer: 1 << 20, duplicate: 0 },
+  network: { latency: 0.005, jitter: 0.002, bandwidth: 40e6, sendBuffer: 128 * 1024, duplicate: 0 },
   /** Relative jitter of every step time around the calibrated one. */
   computeJitter: 0.1,
   /** Straggler scenarios: one peer this much slower; a quarter of the peers this much slower. */
@@ -39,9 +41,9 @@ export const BENCH_CONFIG = {
   gossipFanoutC: 1,
   /** Calibration of the compute model: warm-up and timed TF.js gradient steps. */
   calibrationWarmup: 20,
-  calibrationSteps: 100,
+  calibrationSteps: 200,
   /** Records (and evaluations of the average model) per time budget. */
-  recordsPerBudget: 40,
+  recordsPerBudget: 24,
   /**
    * A run that has not reached the highest target at the budget goes on, up to this multiple of
    * the budget and at most `extendStepFactor` x the gradient steps an unhindered run makes in the

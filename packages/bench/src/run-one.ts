@@ -21,10 +21,12 @@ export interface RunPlan {
   targets: readonly number[];
   /** Test images per evaluation during the run (the first ones of the test set). */
   evalCount: number;
-  /** Test images for the figures at the budget (average model and every peer). */
+  /** Test images for the average model's figure at the budget (peers use evalCount: n evaluations). */
   finalEvalCount: number;
   /** Go on past the budget (see BENCH_CONFIG.extendFactor) until the highest target is reached. */
   extend: boolean;
+  /** Bytes a link may queue before unreliable sends are skipped. */
+  sendBuffer: number;
 }
 
 /** Figures at the time budget. */
@@ -33,7 +35,7 @@ export interface AtBudget {
   accuracy: number;
   /** Average model on `finalEvalCount` test images. */
   accuracyFinal: number;
-  /** Mean and worst single peer on `finalEvalCount` test images. */
+  /** Mean and worst single peer on `evalCount` test images. */
   peerMean: number;
   peerMin: number;
   /** Mean distance of the peers' models to their average. */
@@ -121,7 +123,7 @@ export async function runOne(task: MnistTask, plan: RunPlan): Promise<RunOutcome
       settings: algorithmSettings(plan.algorithm, plan.lr),
       topology: { kind: BENCH_CONFIG.topology },
       problem,
-      network: networkModel(s),
+      network: networkModel(s, plan.sendBuffer),
       compute: computeModel(s, stepTime),
       stop: { time: horizonMax },
       record: { interval: budget / BENCH_CONFIG.recordsPerBudget, maxRecords: 4 * BENCH_CONFIG.recordsPerBudget * BENCH_CONFIG.extendFactor, perPeer: false },
@@ -161,7 +163,7 @@ async function figuresAtBudget(task: MnistTask, o: SimObservation, xbar: Float32
   let mean = 0;
   let min = Infinity;
   for (const id of o.live) {
-    const a = (await task.evaluate(o.model(id), plan.finalEvalCount)).accuracy;
+    const a = (await task.evaluate(o.model(id), plan.evalCount)).accuracy;
     mean += a / o.live.length;
     min = Math.min(min, a);
   }

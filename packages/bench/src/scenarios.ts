@@ -106,7 +106,7 @@ export function computeModel(s: Scenario, stepTime: number): Partial<ComputeMode
   }
 }
 
-/** Links of this scenario: the shared link model plus its injected loss. */
-export function networkModel(s: Scenario): NetworkConfig {
-  return { ...BENCH_CONFIG.network, loss: s.loss };
+/** Links of this scenario: the shared link model (optionally another send buffer) plus its injected loss. */
+export function networkModel(s: Scenario, sendBuffer: number = BENCH_CONFIG.network.sendBuffer): NetworkConfig {
+  return { ...BENCH_CONFIG.network, sendBuffer, loss: s.loss };
 }

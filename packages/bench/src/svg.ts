@@ -9,6 +9,8 @@ export interface Series {
   x: readonly number[];
   y: readonly number[];
   dashed?: boolean;
+  /** Palette entry (default: the series' position), so related series can share a colour. */
+  colorIndex?: number;
 }
 
 export interface ChartOptions {
@@ -46,6 +48,14 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
+/** [lo, hi] widened to the round ticks just outside it. */
+export function niceRange(lo: number, hi: number, count = 6): [number, number] {
+  const t = niceTicks(lo, hi, count);
+  if (t.length < 2) return [lo, hi];
+  const step = t[1] - t[0];
+  return [t[0] - step * 1e-9 > lo ? t[0] - step : t[0], t[t.length - 1] + step * 1e-9 < hi ? t[t.length - 1] + step : t[t.length - 1]];
+}
+
 function tickLabel(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
@@ -79,9 +89,9 @@ export function lineChart(o: ChartOptions): string {
   const pw = W - MARGIN.left - MARGIN.right;
   const ph = H - MARGIN.top - MARGIN.bottom;
   const [x0, x1] = finiteRange(o.series.flatMap((s) => s.x.filter((v) => !log || v > 0).map(tx)));
-  const yTicksAuto = niceTicks(...finiteRange(o.series.flatMap((s) => [...s.y])));
-  const y0 = o.yMin ?? yTicksAuto[0];
-  const y1 = o.yMax ?? yTicksAuto[yTicksAuto.length - 1];
+  const [autoLo, autoHi] = niceRange(...finiteRange(o.series.flatMap((s) => [...s.y])));
+  const y0 = o.yMin ?? autoLo;
+  const y1 = o.yMax ?? autoHi;
   const sx = (v: number) => MARGIN.left + ((tx(v) - x0) / (x1 - x0 || 1)) * pw;
   const sy = (v: number) => MARGIN.top + ph - ((Math.min(Math.max(v, y0), y1) - y0) / (y1 - y0 || 1)) * ph;
   const f = (v: number) => v.toFixed(1);
@@ -111,7 +121,7 @@ export function lineChart(o: ChartOptions): string {
   );
   // Series, then the legend.
   o.series.forEach((s, k) => {
-    const color = PALETTE[k % PALETTE.length];
+    const color = PALETTE[(s.colorIndex ?? k) % PALETTE.length];
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     let seg: string[] = [];
     const flush = () => {

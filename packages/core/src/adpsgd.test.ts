@@ -1,35 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { AdPsgd } from './adpsgd';
-import { MsgKind, type Algorithm, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind, type Algorithm } from './contract';
 import {
-  Network,
-  feedInvalid,
-  leastSquares,
-  makePeers,
-  malformed,
-  neighbourhood,
-  worstError,
+  LR, Network, baselineMaker, feedInvalid, leastSquares, makePeers, malformed, massDrift, neighbourhood, worstError,
 } from './baseline.test-driver';
 
-const LR = 0.3;
+const make = (blockSize: number, seed = 1) => baselineMaker(AdPsgd, blockSize, { seed });
 
-function make(blockSize: number, seed = 1) {
-  return (id: PeerId, neighbours: PeerNeighbours, x0: Float32Array) =>
-    new AdPsgd({ id, x0, lr: LR, blockSize, epoch: 0, neighbours, seed });
-}
-
-/** Pairwise averaging moves mass between peers and never creates it: sum x = sum x0 - lr * sum g. */
-function conservationError(peers: Algorithm[], net: Network): number {
-  let worst = 0;
-  let scale = 0;
-  for (let c = 0; c < net.gradSum.length; c++) {
-    let sum = 0;
-    for (const p of peers) sum += p.model()[c];
-    worst = Math.max(worst, Math.abs(sum + LR * net.gradSum[c]));
-    scale = Math.max(scale, Math.abs(sum));
-  }
-  return worst / scale;
-}
+/** Pairwise averaging must keep the sum of all models at sum x0 - lr * sum g. */
+const conservationError = (peers: Algorithm[], net: Network): number => massDrift(peers.map((p) => p.model()), net);
 
 describe('AdPsgd', () => {
   it('converges on an IID problem with several blocks per model', () => {

@@ -18,27 +18,14 @@
  * Epochs: setEpoch cancels an open request (a gradient waiting for it is applied) and forgets the
  * per-neighbour request state; blocks already exchanged stay averaged.
  */
-import { MsgKind, type AlgoStats, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockLayout, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
 import { Rng } from './rng';
-import { BASELINE_DEFAULTS } from './baseline-config';
-import {
-  EpochInbox,
-  PeerIndex,
-  blockViews,
-  checkCommonOptions,
-  checkLength,
-  emptyStats,
-  envelope,
-  isFloat32Block,
-  kindSet,
-  passEpochGate,
-  sortedMembers,
-  sortedNeighbours,
-} from './baseline-support';
+import { PeerIndex, blockViews, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
+import { EpochGatedBaseline } from './epoch-gated';
 
-export class AdPsgd implements Algorithm {
+export class AdPsgd extends EpochGatedBaseline implements Algorithm {
   readonly name = 'adpsgd' as const;
   readonly id: PeerId;
   readonly dim: number;
@@ -57,10 +44,7 @@ export class AdPsgd implements Algorithm {
   /** Passive side: our pre-averaging blocks being replied. */
   private readonly replyBuf: Float32Array;
   private readonly replyViews: Float32Array[];
-  private readonly st: AlgoStats = emptyStats();
-  private readonly inbox: EpochInbox;
 
-  private epoch: number;
   private nbrs: PeerId[] = [];
   private nbrIndex = new PeerIndex([]);
   private active = false;
@@ -78,7 +62,7 @@ export class AdPsgd implements Algorithm {
   private askedSeen = new Uint8Array(0);
 
   constructor(opts: AlgorithmOptions) {
-    checkCommonOptions(opts);
+    super(opts, kindSet(MsgKind.AdRequest, MsgKind.AdReply));
     this.id = opts.id;
     this.dim = opts.x0.length;
     this.lr = opts.lr;
@@ -91,12 +75,6 @@ export class AdPsgd implements Algorithm {
     this.replyBuf = new Float32Array(this.dim);
     this.replyViews = blockViews(this.replyBuf, this.layout);
     this.replySeen = new Uint8Array(this.layout.count);
-    this.inbox = new EpochInbox(
-      kindSet(MsgKind.AdRequest, MsgKind.AdReply),
-      BASELINE_DEFAULTS.heldVectorsPerSender * this.dim,
-      BASELINE_DEFAULTS.maxEpochLead,
-    );
-    this.epoch = opts.epoch;
     this.enterEpoch(opts.neighbours);
   }
 
@@ -149,30 +127,12 @@ export class AdPsgd implements Algorithm {
     return [];
   }
 
-  receive(msg: Message): Envelope[] {
-    if (!passEpochGate(msg, this.epoch, this.inbox, this.st)) return [];
-    return this.handle(msg);
-  }
-
-  setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
-    if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
-    this.epoch = epoch;
-    this.enterEpoch(neighbours);
-    const { out, dropped } = this.inbox.replay(epoch, (m) => this.handle(m));
-    this.st.rejected += dropped;
-    return out;
-  }
-
   loadModel(x: Float32Array): void {
     checkLength('loadModel(x)', x, this.dim);
     this.x.set(x);
   }
 
-  stats(): AlgoStats {
-    return { ...this.st };
-  }
-
-  private enterEpoch(nb: PeerNeighbours): void {
+  protected enterEpoch(nb: PeerNeighbours): void {
     const members = sortedMembers(nb, this.id);
     this.nbrs = sortedNeighbours(nb, this.id, members);
     this.nbrIndex = new PeerIndex(this.nbrs);
@@ -185,7 +145,7 @@ export class AdPsgd implements Algorithm {
     this.closeRequest();
   }
 
-  private handle(msg: Message): Envelope[] {
+  protected handle(msg: Message): Envelope[] {
     if (msg.kind === MsgKind.AdRequest) return this.onRequest(msg);
     if (msg.kind === MsgKind.AdReply) return this.onReply(msg);
     return this.reject();
@@ -247,10 +207,5 @@ export class AdPsgd implements Algorithm {
 
   private send(to: PeerId, kind: MsgKind, seq: number, b: number, rid: number, data: Float32Array): Envelope {
     return envelope(to, true, kind, this.id, this.epoch, seq, b, blockStart(this.layout, b), rid, data);
-  }
-
-  private reject(): Envelope[] {
-    this.st.rejected++;
-    return [];
   }
 }

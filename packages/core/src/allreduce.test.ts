@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AllReduceSgd } from './allreduce';
-import { MsgKind, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind } from './contract';
 import {
-  Network,
-  feedInvalid,
-  leastSquares,
-  makePeers,
-  malformed,
-  maxDiff,
-  neighbourhood,
-  worstError,
+  LR, Network, aloneVersusSgd, baselineMaker, leastSquares, lockstepPeers, makePeers, malformed, malformedMidRound, maxDiff,
+  neighbourhood, worstError,
 } from './baseline.test-driver';
 
-const LR = 0.3;
-
-function make(blockSize: number) {
-  return (id: PeerId, neighbours: PeerNeighbours, x0: Float32Array) =>
-    new AllReduceSgd({ id, x0, lr: LR, blockSize, epoch: 0, neighbours });
-}
+const make = (blockSize: number) => baselineMaker(AllReduceSgd, blockSize);
 
 /** x <- x - lr * mean_i grad f_i(x), in float64 (gradients evaluated at the float32-rounded x). */
 function centralizedSgd(problem: ReturnType<typeof leastSquares>, steps: number): Float64Array {
@@ -57,8 +46,7 @@ describe('AllReduceSgd', () => {
   it('does not depend on delivery order: blocks that arrive before its own gradient wait for it', () => {
     const members = [0, 1, 2, 3];
     const problem = leastSquares({ n: 4, dim: 12, rows: 36, seed: 3, iid: false });
-    const lockstep = makePeers(members, make(5), problem.dim);
-    new Network(lockstep, problem, { seed: 1 }).runLockstep(40);
+    const lockstep = lockstepPeers(members, make(5), problem, 40);
     const uneven = makePeers(members, make(5), problem.dim);
     const net = new Network(uneven, problem, { seed: 2, speeds: [5, 1, 0.2, 1] });
     net.run(40);
@@ -75,44 +63,28 @@ describe('AllReduceSgd', () => {
   });
 
   it('is plain SGD with one member', () => {
-    const problem = leastSquares({ n: 1, dim: 6, rows: 18, seed: 4, iid: false });
-    const [p] = makePeers([0], make(4), problem.dim);
-    const expected = new Float32Array(problem.dim);
-    const g = new Float32Array(problem.dim);
-    for (let t = 0; t < 5; t++) {
-      expect(p.ready()).toBe(true);
-      problem.grad(0, p.params(), g);
-      expect(p.applyGradient(g)).toEqual([]);
-      problem.grad(0, expected, g);
-      for (let c = 0; c < g.length; c++) expected[c] -= LR * g[c];
-    }
-    expect(p.model()).toEqual(expected);
+    const alone = aloneVersusSgd(make(4), 5);
+    expect(alone.quiet).toBe(true);
+    expect(alone.model).toEqual(alone.sgd);
   });
 
   it('rejects malformed messages without touching its state, then completes the round correctly', () => {
-    const members = [0, 1, 2];
     const problem = leastSquares({ n: 3, dim: 12, rows: 36, seed: 8, iid: false });
-    const peers = makePeers(members, make(5), problem.dim);
-    const net = new Network(peers, problem, { seed: 4 });
-    net.run(2);
-    const envs = net.takeStep(0);
-    const valid = envs.find((e) => e.to === 1 && e.msg.kind === MsgKind.ArReduce)!.msg;
-    const specific: [string, typeof valid][] = [
-      ['member that is not the ring predecessor', { ...valid, from: 2 }],
-      ['wrong hop', { ...valid, aux: valid.aux + 1 }],
-      ['two rounds ahead', { ...valid, seq: valid.seq + 2 }],
-      ['gather before this peer reduced', { ...valid, kind: MsgKind.ArGather, aux: 1 }],
-      ['kind of another algorithm', { ...valid, kind: MsgKind.DpsgdModel }],
-    ];
-    const res = feedInvalid(peers[1], [...malformed(valid), ...specific]);
-    expect(res.notRejected).toEqual([]);
-    expect(res.modelChanged).toBe(false);
-    net.post(0, envs);
-    net.run(10);
-    const ref = makePeers(members, make(5), problem.dim);
-    new Network(ref, problem, { seed: 1 }).runLockstep(10);
-    for (let i = 0; i < members.length; i++) expect(peers[i].model()).toEqual(ref[i].model());
-    expect(peers[1].stats().rejected).toBe(malformed(valid).length + specific.length);
+    const run = malformedMidRound([0, 1, 2], make(5), problem, 2, (held) => {
+      const valid = held.find((e) => e.to === 1 && e.msg.kind === MsgKind.ArReduce)!.msg;
+      return [
+        ...malformed(valid),
+        ['member that is not the ring predecessor', { ...valid, from: 2 }],
+        ['wrong hop', { ...valid, aux: valid.aux + 1 }],
+        ['two rounds ahead', { ...valid, seq: valid.seq + 2 }],
+        ['gather before this peer reduced', { ...valid, kind: MsgKind.ArGather, aux: 1 }],
+        ['kind of another algorithm', { ...valid, kind: MsgKind.DpsgdModel }],
+      ];
+    });
+    expect(run.notRejected).toEqual([]);
+    expect(run.modelChanged).toBe(false);
+    for (let i = 0; i < run.peers.length; i++) expect(run.peers[i].model()).toEqual(run.reference[i].model());
+    expect(run.rejected).toBe(run.variants);
   });
 
   it('restarts its rounds on a membership change without deadlock and keeps converging', () => {

@@ -20,30 +20,18 @@
  * of the old epoch and peers that had not keep models one step apart; a runtime that needs
  * identical models copies one on the epoch change (loadModel).
  */
-import { MsgKind, type AlgoStats, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockEnd, blockLayout, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
-import { BASELINE_DEFAULTS } from './baseline-config';
-import {
-  EpochInbox,
-  blockViews,
-  checkCommonOptions,
-  checkLength,
-  emptyStats,
-  envelope,
-  isFloat32Block,
-  kindSet,
-  mod,
-  passEpochGate,
-  sortedMembers,
-} from './baseline-support';
+import { blockViews, checkLength, envelope, isFloat32Block, kindSet, mod, sortedMembers } from './baseline-support';
+import { EpochGatedBaseline } from './epoch-gated';
 
 /** Per-block round state bits. */
 const REDUCE_IN = 1; // the reduce message for this block arrived
 const PENDING = 2; // ...before our gradient: our share is not added yet
 const GATHER_IN = 4; // the all-gather message (the block's full sum) arrived
 
-export class AllReduceSgd implements Algorithm {
+export class AllReduceSgd extends EpochGatedBaseline implements Algorithm {
   readonly name = 'allreduce' as const;
   readonly id: PeerId;
   readonly dim: number;
@@ -56,10 +44,7 @@ export class AllReduceSgd implements Algorithm {
   private readonly acc: Float32Array;
   private readonly accViews: Float32Array[];
   private readonly flags: Uint8Array;
-  private readonly st: AlgoStats = emptyStats();
-  private readonly inbox: EpochInbox;
 
-  private epoch: number;
   private n = 1;
   private pos = 0;
   private pred: PeerId;
@@ -73,7 +58,7 @@ export class AllReduceSgd implements Algorithm {
   private full = 0;
 
   constructor(opts: AlgorithmOptions) {
-    checkCommonOptions(opts);
+    super(opts, kindSet(MsgKind.ArReduce, MsgKind.ArGather));
     this.id = opts.id;
     this.dim = opts.x0.length;
     this.lr = opts.lr;
@@ -86,12 +71,6 @@ export class AllReduceSgd implements Algorithm {
     this.flags = new Uint8Array(this.layout.count);
     this.segOfBlock = new Int32Array(this.layout.count);
     this.segStart = new Int32Array(2);
-    this.inbox = new EpochInbox(
-      kindSet(MsgKind.ArReduce, MsgKind.ArGather),
-      BASELINE_DEFAULTS.heldVectorsPerSender * this.dim,
-      BASELINE_DEFAULTS.maxEpochLead,
-    );
-    this.epoch = opts.epoch;
     this.pred = this.succ = this.id;
     this.enterEpoch(opts.neighbours);
   }
@@ -137,30 +116,12 @@ export class AllReduceSgd implements Algorithm {
     return out;
   }
 
-  receive(msg: Message): Envelope[] {
-    if (!passEpochGate(msg, this.epoch, this.inbox, this.st)) return [];
-    return this.handle(msg);
-  }
-
-  setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
-    if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
-    this.epoch = epoch;
-    this.enterEpoch(neighbours);
-    const { out, dropped } = this.inbox.replay(epoch, (m) => this.handle(m));
-    this.st.rejected += dropped;
-    return out;
-  }
-
   loadModel(x: Float32Array): void {
     checkLength('loadModel(x)', x, this.dim);
     this.x.set(x);
   }
 
-  stats(): AlgoStats {
-    return { ...this.st };
-  }
-
-  private enterEpoch(nb: PeerNeighbours): void {
+  protected enterEpoch(nb: PeerNeighbours): void {
     const ring = sortedMembers(nb, this.id);
     this.n = ring.length;
     this.pos = ring.indexOf(this.id);
@@ -178,7 +139,7 @@ export class AllReduceSgd implements Algorithm {
     this.flags.fill(0);
   }
 
-  private handle(msg: Message): Envelope[] {
+  protected handle(msg: Message): Envelope[] {
     const isReduce = msg.kind === MsgKind.ArReduce;
     if ((!isReduce && msg.kind !== MsgKind.ArGather) || this.n === 1 || msg.from !== this.pred) return this.reject();
     if (!isFloat32Block(msg, this.layout)) return this.reject();
@@ -249,10 +210,5 @@ export class AllReduceSgd implements Algorithm {
 
   private send(kind: MsgKind, b: number, hop: number, data: Float32Array): Envelope {
     return envelope(this.succ, true, kind, this.id, this.epoch, this.round, b, blockStart(this.layout, b), hop, data);
-  }
-
-  private reject(): Envelope[] {
-    this.st.rejected++;
-    return [];
   }
 }

@@ -8,7 +8,11 @@
  * Rng, weighted by per-peer speeds, so runs interleave unevenly but reproducibly.
  */
 import type { Algorithm, Envelope, Message, MsgKind, PeerId, PeerNeighbours } from './contract';
+import type { AlgorithmOptions } from './factory';
 import { Rng } from './rng';
+
+/** Step size of every peer that baselineMaker builds. */
+export const LR = 0.3;
 
 export interface LeastSquares {
   n: number;
@@ -338,16 +342,73 @@ export class Network {
   }
 }
 
+/** Builds one peer of a test network from its id, its epoch-0 neighbours and the shared x0. */
+export type PeerMaker<T extends Algorithm> = (id: PeerId, nb: PeerNeighbours, x0: Float32Array) => T;
+
+/** A PeerMaker for a baseline class: epoch 0, step size LR, this block size, plus `extra` (seed, tau...). */
+export function baselineMaker<T extends Algorithm>(
+  Algo: new (opts: AlgorithmOptions) => T,
+  blockSize: number,
+  extra: Partial<AlgorithmOptions> = {},
+): PeerMaker<T> {
+  return (id, neighbours, x0) => new Algo({ ...extra, id, x0, lr: LR, blockSize, epoch: 0, neighbours });
+}
+
 /** Builds one algorithm per member with the same x0 and options. */
 export function makePeers<T extends Algorithm>(
   members: PeerId[],
-  make: (id: PeerId, nb: PeerNeighbours, x0: Float32Array) => T,
+  make: PeerMaker<T>,
   dim: number,
   graph: 'ring' | 'complete' = 'ring',
 ): T[] {
   const nbs = neighbourhood(members, graph);
   const x0 = new Float32Array(dim);
   return members.map((id) => make(id, nbs.get(id)!, x0));
+}
+
+/** The reference run of a synchronous baseline: fresh peers driven in lockstep for `steps` steps. */
+export function lockstepPeers<T extends Algorithm>(members: PeerId[], make: PeerMaker<T>, problem: LeastSquares, steps: number): T[] {
+  const peers = makePeers(members, make, problem.dim);
+  new Network(peers, problem, { seed: 1 }).runLockstep(steps);
+  return peers;
+}
+
+/**
+ * A lone member (built by `make`, step size LR) stepped `steps` times next to plain float32 SGD
+ * x -= LR * grad(x) from the same zero start: a baseline with one member must be exactly that, so
+ * `model` must equal `sgd`; `quiet` says the peer was ready at every step and sent nothing.
+ */
+export function aloneVersusSgd(make: PeerMaker<Algorithm>, steps: number): { model: Float32Array; sgd: Float32Array; quiet: boolean } {
+  const problem = leastSquares({ n: 1, dim: 6, rows: 18, seed: 4, iid: false });
+  const [p] = makePeers([0], make, problem.dim);
+  const sgd = new Float32Array(problem.dim);
+  const g = new Float32Array(problem.dim);
+  let quiet = true;
+  for (let t = 0; t < steps; t++) {
+    if (!p.ready()) quiet = false;
+    problem.grad(0, p.params(), g);
+    if (p.applyGradient(g).length > 0) quiet = false;
+    problem.grad(0, sgd, g);
+    for (let c = 0; c < g.length; c++) sgd[c] -= LR * g[c];
+  }
+  return { model: p.model(), sgd, quiet };
+}
+
+/**
+ * Mixing moves mass between peers and never creates it: with every peer started at x0 = 0 (as
+ * makePeers does) and stepping with LR, the sum of `vectors` (one per peer: models, or push-sum
+ * numerators) must be -LR * (every gradient fed so far). Returns the gap relative to that sum.
+ */
+export function massDrift(vectors: Float32Array[], net: Network): number {
+  let worst = 0;
+  let scale = 0;
+  for (let c = 0; c < net.gradSum.length; c++) {
+    let sum = 0;
+    for (const v of vectors) sum += v[c];
+    worst = Math.max(worst, Math.abs(sum + LR * net.gradSum[c]));
+    scale = Math.max(scale, Math.abs(sum));
+  }
+  return worst / scale;
 }
 
 /** Largest relative error over all peers' models. */
@@ -392,6 +453,32 @@ export function malformed(valid: Message): [string, Message][] {
     ['negative seq', { ...valid, seq: -1 }],
     ['NaN aux', { ...valid, aux: NaN }],
   ];
+}
+
+/**
+ * The malformed-input check of a synchronous baseline, mid-round: `members` run `warmup` steps, peer 0
+ * takes one more whose envelopes are held back, and `variants(held)` (built from one of them) are fed
+ * to peer 1 (see feedInvalid). Then the held envelopes go out and everyone runs to 10 steps; the
+ * models must match `reference`, a lockstep run nobody disturbed, and `rejected` (peer 1's count)
+ * must equal `variants`.
+ */
+export function malformedMidRound<T extends Algorithm>(
+  members: PeerId[],
+  make: PeerMaker<T>,
+  problem: LeastSquares,
+  warmup: number,
+  variants: (held: Envelope[]) => [string, Message][],
+): { notRejected: string[]; modelChanged: boolean; variants: number; rejected: number; peers: T[]; reference: T[] } {
+  const peers = makePeers(members, make, problem.dim);
+  const net = new Network(peers, problem, { seed: 4 });
+  net.run(warmup);
+  const held = net.takeStep(0);
+  const fed = variants(held);
+  const { notRejected, modelChanged } = feedInvalid(peers[1], fed);
+  net.post(0, held);
+  net.run(10);
+  const reference = lockstepPeers(members, make, problem, 10);
+  return { notRejected, modelChanged, variants: fed.length, rejected: peers[1].stats().rejected, peers, reference };
 }
 
 /**

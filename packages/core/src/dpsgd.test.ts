@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Dpsgd } from './dpsgd';
-import { MsgKind, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind } from './contract';
 import {
-  Network,
-  feedInvalid,
-  leastSquares,
-  makePeers,
-  malformed,
-  maxDiff,
-  neighbourhood,
+  LR, Network, baselineMaker, leastSquares, lockstepPeers, makePeers, malformed, malformedMidRound, maxDiff, neighbourhood,
   worstError,
 } from './baseline.test-driver';
 
-const LR = 0.3;
-
-function make(blockSize: number) {
-  return (id: PeerId, neighbours: PeerNeighbours, x0: Float32Array) =>
-    new Dpsgd({ id, x0, lr: LR, blockSize, epoch: 0, neighbours });
-}
+const make = (blockSize: number) => baselineMaker(Dpsgd, blockSize);
 
 /** D-PSGD on one machine in float64: x_i <- sum_j W_ij x_j - lr g_i(x_i), Metropolis weights. */
 function reference(problem: ReturnType<typeof leastSquares>, nbrs: number[][], steps: number): Float64Array[] {
@@ -62,8 +51,7 @@ describe('Dpsgd', () => {
   it('buffers a neighbour one round ahead: uneven interleavings give the lockstep result', () => {
     const members = [0, 1, 2, 3, 4];
     const problem = leastSquares({ n: 5, dim: 12, rows: 36, seed: 13, iid: false });
-    const lockstep = makePeers(members, make(5), problem.dim);
-    new Network(lockstep, problem, { seed: 1 }).runLockstep(40);
+    const lockstep = lockstepPeers(members, make(5), problem, 40);
     const uneven = makePeers(members, make(5), problem.dim);
     const net = new Network(uneven, problem, { seed: 8, speeds: [6, 1, 0.2, 3, 1] });
     net.run(40);
@@ -82,32 +70,26 @@ describe('Dpsgd', () => {
   });
 
   it('rejects malformed messages without touching its state, then completes the round correctly', () => {
-    const members = [0, 1, 2, 3, 4];
     const problem = leastSquares({ n: 5, dim: 12, rows: 36, seed: 19, iid: false });
-    const peers = makePeers(members, make(5), problem.dim);
-    const net = new Network(peers, problem, { seed: 4 });
-    net.run(3);
-    const envs = net.takeStep(0);
-    const valid = envs.find((e) => e.to === 1 && e.msg.kind === MsgKind.DpsgdModel)!.msg;
-    const specific: [string, typeof valid][] = [
-      ['member that is not a neighbour', { ...valid, from: 3 }],
-      ['degree 0', { ...valid, aux: 0 }],
-      ['degree larger than the epoch allows', { ...valid, aux: 5 }],
-      ['fractional degree', { ...valid, aux: 2.5 }],
-      ['two rounds ahead', { ...valid, seq: valid.seq + 2 }],
-      ['next round before this peer stepped', { ...valid, seq: valid.seq + 1 }],
-      ['kind of another algorithm', { ...valid, kind: MsgKind.PushSum }],
-    ];
-    const res = feedInvalid(peers[1], [...malformed(valid), ...specific]);
-    expect(res.notRejected).toEqual([]);
-    expect(res.modelChanged).toBe(false);
-    net.post(0, envs);
-    net.run(10);
-    const ref = makePeers(members, make(5), problem.dim);
-    new Network(ref, problem, { seed: 1 }).runLockstep(10);
-    const scale = Math.max(...[...ref[0].model()].map(Math.abs));
-    for (let i = 0; i < members.length; i++) expect(maxDiff(peers[i].model(), ref[i].model()) / scale).toBeLessThan(1e-5);
-    expect(peers[1].stats().rejected).toBe(malformed(valid).length + specific.length);
+    const run = malformedMidRound([0, 1, 2, 3, 4], make(5), problem, 3, (held) => {
+      const valid = held.find((e) => e.to === 1 && e.msg.kind === MsgKind.DpsgdModel)!.msg;
+      return [
+        ...malformed(valid),
+        ['member that is not a neighbour', { ...valid, from: 3 }],
+        ['degree 0', { ...valid, aux: 0 }],
+        ['degree larger than the epoch allows', { ...valid, aux: 5 }],
+        ['fractional degree', { ...valid, aux: 2.5 }],
+        ['two rounds ahead', { ...valid, seq: valid.seq + 2 }],
+        ['next round before this peer stepped', { ...valid, seq: valid.seq + 1 }],
+        ['kind of another algorithm', { ...valid, kind: MsgKind.PushSum }],
+      ];
+    });
+    expect(run.notRejected).toEqual([]);
+    expect(run.modelChanged).toBe(false);
+    const { peers, reference } = run;
+    const scale = Math.max(...[...reference[0].model()].map(Math.abs));
+    for (let i = 0; i < peers.length; i++) expect(maxDiff(peers[i].model(), reference[i].model()) / scale).toBeLessThan(1e-5);
+    expect(run.rejected).toBe(run.variants);
   });
 
   it('refuses a neighbour whose announced degree changes within an epoch', () => {

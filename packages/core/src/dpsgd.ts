@@ -16,26 +16,13 @@
  * Epochs: on setEpoch every live peer drops its round in progress and restarts at round 0 with the
  * new neighbours and degrees; x keeps its last completed value.
  */
-import { MsgKind, type AlgoStats, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockLayout, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
-import { BASELINE_DEFAULTS } from './baseline-config';
-import {
-  EpochInbox,
-  PeerIndex,
-  blockViews,
-  checkCommonOptions,
-  checkLength,
-  emptyStats,
-  envelope,
-  isFloat32Block,
-  kindSet,
-  passEpochGate,
-  sortedMembers,
-  sortedNeighbours,
-} from './baseline-support';
+import { PeerIndex, blockViews, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
+import { EpochGatedBaseline } from './epoch-gated';
 
-export class Dpsgd implements Algorithm {
+export class Dpsgd extends EpochGatedBaseline implements Algorithm {
   readonly name = 'dpsgd' as const;
   readonly id: PeerId;
   readonly dim: number;
@@ -55,10 +42,7 @@ export class Dpsgd implements Algorithm {
   private arrivedNext: Uint8Array;
   private countNow = 0;
   private countNext = 0;
-  private readonly st: AlgoStats = emptyStats();
-  private readonly inbox: EpochInbox;
 
-  private epoch: number;
   private memberCount = 1;
   private nbrs: PeerId[] = [];
   private nbrIndex = new PeerIndex([]);
@@ -68,7 +52,7 @@ export class Dpsgd implements Algorithm {
   private applied = false;
 
   constructor(opts: AlgorithmOptions) {
-    checkCommonOptions(opts);
+    super(opts, kindSet(MsgKind.DpsgdModel));
     this.id = opts.id;
     this.dim = opts.x0.length;
     this.lr = opts.lr;
@@ -77,12 +61,6 @@ export class Dpsgd implements Algorithm {
     this.views = this.bufs.map((buf) => blockViews(buf, this.layout));
     this.arrivedNow = new Uint8Array(0);
     this.arrivedNext = new Uint8Array(0);
-    this.inbox = new EpochInbox(
-      kindSet(MsgKind.DpsgdModel),
-      BASELINE_DEFAULTS.heldVectorsPerSender * this.dim,
-      BASELINE_DEFAULTS.maxEpochLead,
-    );
-    this.epoch = opts.epoch;
     this.enterEpoch(opts.neighbours);
   }
 
@@ -126,30 +104,12 @@ export class Dpsgd implements Algorithm {
     return out;
   }
 
-  receive(msg: Message): Envelope[] {
-    if (!passEpochGate(msg, this.epoch, this.inbox, this.st)) return [];
-    return this.handle(msg);
-  }
-
-  setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
-    if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
-    this.epoch = epoch;
-    this.enterEpoch(neighbours);
-    const { out, dropped } = this.inbox.replay(epoch, (m) => this.handle(m));
-    this.st.rejected += dropped;
-    return out;
-  }
-
   loadModel(x: Float32Array): void {
     checkLength('loadModel(x)', x, this.dim);
     this.bufs[this.cur].set(x);
   }
 
-  stats(): AlgoStats {
-    return { ...this.st };
-  }
-
-  private enterEpoch(nb: PeerNeighbours): void {
+  protected enterEpoch(nb: PeerNeighbours): void {
     const members = sortedMembers(nb, this.id);
     this.memberCount = members.length;
     this.nbrs = sortedNeighbours(nb, this.id, members);
@@ -165,7 +125,7 @@ export class Dpsgd implements Algorithm {
     this.applied = false;
   }
 
-  private handle(msg: Message): Envelope[] {
+  protected handle(msg: Message): Envelope[] {
     if (msg.kind !== MsgKind.DpsgdModel || !isFloat32Block(msg, this.layout)) return this.reject();
     const j = this.nbrIndex.of(msg.from);
     const d = msg.aux;
@@ -216,11 +176,6 @@ export class Dpsgd implements Algorithm {
     this.countNext = 0;
     this.round++;
     this.applied = false;
-  }
-
-  private reject(): Envelope[] {
-    this.st.rejected++;
-    return [];
   }
 }
 

@@ -1,40 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { PushSum } from './pushsum';
-import { MsgKind, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind } from './contract';
 import {
-  Network,
-  feedInvalid,
-  leastSquares,
-  makePeers,
-  malformed,
-  neighbourhood,
-  worstError,
+  LR, Network, aloneVersusSgd, baselineMaker, leastSquares, lockstepPeers, makePeers, malformed, malformedMidRound, massDrift,
+  neighbourhood, worstError,
 } from './baseline.test-driver';
 
-const LR = 0.3;
-
-function make(blockSize: number, tau: number) {
-  return (id: PeerId, neighbours: PeerNeighbours, x0: Float32Array) =>
-    new PushSum({ id, x0, lr: LR, blockSize, epoch: 0, neighbours, tau });
-}
+const make = (blockSize: number, tau: number) => baselineMaker(PushSum, blockSize, { tau });
 
 /** Push-sum moves numerator and weight, never creates them: sum x = sum x0 - lr sum g, sum w = n. */
 function massError(peers: PushSum[], net: Network): { numerator: number; weight: number } {
-  let worst = 0;
-  let scale = 0;
-  for (let c = 0; c < net.gradSum.length; c++) {
-    let sum = 0;
-    for (const p of peers) sum += p.numerator()[c];
-    worst = Math.max(worst, Math.abs(sum + LR * net.gradSum[c]));
-    scale = Math.max(scale, Math.abs(sum));
-  }
   let weight = 0;
   for (let b = 0; b < peers[0].weights().length; b++) {
     let w = 0;
     for (const p of peers) w += p.weights()[b];
     weight = Math.max(weight, Math.abs(w - peers.length));
   }
-  return { numerator: worst / scale, weight };
+  return { numerator: massDrift(peers.map((p) => p.numerator()), net), weight };
 }
 
 describe('PushSum', () => {
@@ -86,8 +68,7 @@ describe('PushSum', () => {
   it('SGP holds messages of rounds it has not stepped: uneven interleavings give the lockstep result', () => {
     const members = [0, 1, 2, 3, 4, 5, 6];
     const problem = leastSquares({ n: 7, dim: 12, rows: 36, seed: 57, iid: false });
-    const lockstep = makePeers(members, make(5, 0), problem.dim);
-    new Network(lockstep, problem, { seed: 1 }).runLockstep(40);
+    const lockstep = lockstepPeers(members, make(5, 0), problem, 40);
     const uneven = makePeers(members, make(5, 0), problem.dim);
     const net = new Network(uneven, problem, { seed: 5, speeds: [8, 1, 0.2, 3, 1, 5, 0.5] });
     net.run(40);
@@ -110,31 +91,36 @@ describe('PushSum', () => {
   }
 
   it('rejects malformed messages without touching its state, then steps as if nothing happened', () => {
-    const members = [0, 1, 2, 3, 4];
     const problem = leastSquares({ n: 5, dim: 12, rows: 36, seed: 61, iid: false });
-    const peers = makePeers(members, make(5, 0), problem.dim);
-    const net = new Network(peers, problem, { seed: 4 });
-    net.run(3);
-    const envs = net.takeStep(0); // round 3: to 0 + 2^(3 mod 3) = peer 1
-    const valid = envs[0].msg;
-    expect(envs[0].to).toBe(1);
-    const specific: [string, typeof valid][] = [
-      ['member that is not this round\'s in-peer', { ...valid, from: 3 }],
-      ['weight share 0', { ...valid, aux: 0 }],
-      ['negative weight share', { ...valid, aux: -0.5 }],
-      ['weight share above n', { ...valid, aux: 6 }],
-      ['a round this in-peer already sent', { ...valid, seq: 0 }],
-      ['its next round, skipping this one', { ...valid, seq: valid.seq + 3 }],
-      ['kind of another algorithm', { ...valid, kind: MsgKind.GossipModel }],
-    ];
-    const res = feedInvalid(peers[1], [...malformed(valid), ...specific]);
-    expect(res.notRejected).toEqual([]);
-    expect(res.modelChanged).toBe(false);
-    net.post(0, envs);
-    net.run(10);
-    const ref = makePeers(members, make(5, 0), problem.dim);
-    new Network(ref, problem, { seed: 1 }).runLockstep(10);
-    for (let i = 0; i < members.length; i++) expect(peers[i].model()).toEqual(ref[i].model());
+    const run = malformedMidRound([0, 1, 2, 3, 4], make(5, 0), problem, 3, (held) => {
+      const valid = held[0].msg;
+      expect(held[0].to).toBe(1); // round 3: to 0 + 2^(3 mod 3) = peer 1
+      return [
+        ...malformed(valid),
+        ['member that is not this round\'s in-peer', { ...valid, from: 3 }],
+        ['weight share 0', { ...valid, aux: 0 }],
+        ['negative weight share', { ...valid, aux: -0.5 }],
+        ['weight share above n', { ...valid, aux: 6 }],
+        ['a round this in-peer already sent', { ...valid, seq: 0 }],
+        ['its next round, skipping this one', { ...valid, seq: valid.seq + 3 }],
+        ['kind of another algorithm', { ...valid, kind: MsgKind.GossipModel }],
+      ];
+    });
+    expect(run.notRejected).toEqual([]);
+    expect(run.modelChanged).toBe(false);
+    for (let i = 0; i < run.peers.length; i++) expect(run.peers[i].model()).toEqual(run.reference[i].model());
+  });
+
+  it('re-normalises on setEpoch: the model becomes the numerator with weight 1', () => {
+    const [p] = makePeers([0, 1, 2, 3], make(5, 0), 12);
+    p.loadModel(Float32Array.from({ length: 12 }, (_, i) => i - 4));
+    p.applyGradient(Float32Array.from({ length: 12 }, (_, i) => 1 + (i % 3)));
+    expect([...p.weights()]).toEqual([0.5, 0.5, 0.5]); // half of each block's weight was pushed
+    const model = Float32Array.from(p.model());
+    expect(p.setEpoch(1, neighbourhood([0, 1, 2]).get(0)!)).toEqual([]);
+    expect([...p.weights()]).toEqual([1, 1, 1]);
+    expect(p.numerator()).toEqual(model);
+    expect(p.model()).toEqual(model);
   });
 
   it('restarts on a membership change without deadlock and keeps converging', () => {
@@ -150,17 +136,8 @@ describe('PushSum', () => {
   });
 
   it('is plain SGD with one member', () => {
-    const problem = leastSquares({ n: 1, dim: 6, rows: 18, seed: 4, iid: false });
-    const [p] = makePeers([0], make(4, 0), problem.dim);
-    const expected = new Float32Array(problem.dim);
-    const g = new Float32Array(problem.dim);
-    for (let t = 0; t < 5; t++) {
-      expect(p.ready()).toBe(true);
-      problem.grad(0, p.params(), g);
-      expect(p.applyGradient(g)).toEqual([]);
-      problem.grad(0, expected, g);
-      for (let c = 0; c < g.length; c++) expected[c] -= LR * g[c];
-    }
-    expect(p.model()).toEqual(expected);
+    const alone = aloneVersusSgd(make(4, 0), 5);
+    expect(alone.quiet).toBe(true);
+    expect(alone.model).toEqual(alone.sgd);
   });
 });

@@ -22,26 +22,15 @@
  * Epochs: setEpoch re-normalises (x <- z, w <- 1: shares in flight to or from departed peers are
  * lost, the ratio is not), and every live peer restarts at round 0 on the new members' graph.
  */
-import { MsgKind, type AlgoStats, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockEnd, blockLayout, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
 import { ConfigError } from './errors';
 import { BASELINE_DEFAULTS } from './baseline-config';
-import {
-  EpochInbox,
-  blockViews,
-  checkCommonOptions,
-  checkLength,
-  emptyStats,
-  envelope,
-  isFloat32Block,
-  kindSet,
-  mod,
-  passEpochGate,
-  sortedMembers,
-} from './baseline-support';
+import { blockViews, checkLength, envelope, isFloat32Block, kindSet, mod, sortedMembers } from './baseline-support';
+import { EpochGatedBaseline } from './epoch-gated';
 
-export class PushSum implements Algorithm {
+export class PushSum extends EpochGatedBaseline implements Algorithm {
   readonly name: 'sgp' | 'osgp';
   readonly id: PeerId;
   readonly dim: number;
@@ -57,10 +46,7 @@ export class PushSum implements Algorithm {
   private readonly z: Float32Array;
   private readonly out: Float32Array;
   private readonly outViews: Float32Array[];
-  private readonly st: AlgoStats = emptyStats();
-  private readonly inbox: EpochInbox;
 
-  private epoch: number;
   private members: PeerId[] = [];
   private n = 1;
   private pos = 0;
@@ -81,8 +67,9 @@ export class PushSum implements Algorithm {
   private heldRound = new Float64Array(0);
 
   constructor(opts: AlgorithmOptions) {
-    checkCommonOptions(opts);
     const tau = opts.tau ?? 0;
+    // An OSGP in-peer may send tau more rounds before it needs our reply.
+    super(opts, kindSet(MsgKind.PushSum), BASELINE_DEFAULTS.heldVectorsPerSender + tau);
     if (!Number.isInteger(tau) || tau < 0) throw new ConfigError(`tau must be a non-negative integer (0 = SGP), got ${tau}`);
     this.tau = tau;
     this.name = tau === 0 ? 'sgp' : 'osgp';
@@ -96,12 +83,6 @@ export class PushSum implements Algorithm {
     this.z = new Float32Array(this.dim);
     this.out = new Float32Array(this.dim);
     this.outViews = blockViews(this.out, this.layout);
-    this.inbox = new EpochInbox(
-      kindSet(MsgKind.PushSum),
-      (BASELINE_DEFAULTS.heldVectorsPerSender + tau) * this.dim,
-      BASELINE_DEFAULTS.maxEpochLead,
-    );
-    this.epoch = opts.epoch;
     this.enterEpoch(opts.neighbours);
   }
 
@@ -163,22 +144,6 @@ export class PushSum implements Algorithm {
     return envs;
   }
 
-  receive(msg: Message): Envelope[] {
-    if (!passEpochGate(msg, this.epoch, this.inbox, this.st)) return [];
-    return this.handle(msg);
-  }
-
-  setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
-    if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
-    this.epoch = epoch;
-    this.deBias(this.x);
-    this.w.fill(1);
-    this.enterEpoch(neighbours);
-    const { out, dropped } = this.inbox.replay(epoch, (m) => this.handle(m));
-    this.st.rejected += dropped;
-    return out;
-  }
-
   /** x becomes the model with weight 1 (push-sum restarts from it). */
   loadModel(x: Float32Array): void {
     checkLength('loadModel(x)', x, this.dim);
@@ -187,11 +152,13 @@ export class PushSum implements Algorithm {
     this.atFresh = false;
   }
 
-  stats(): AlgoStats {
-    return { ...this.st };
+  /** Re-normalises before the new epoch: x <- x / w, w <- 1 (shares in flight are lost, the ratio is not). */
+  protected override leaveEpoch(): void {
+    this.deBias(this.x);
+    this.w.fill(1);
   }
 
-  private enterEpoch(nb: PeerNeighbours): void {
+  protected enterEpoch(nb: PeerNeighbours): void {
     this.members = sortedMembers(nb, this.id);
     this.n = this.members.length;
     this.pos = this.members.indexOf(this.id);
@@ -219,7 +186,7 @@ export class PushSum implements Algorithm {
     this.atFresh = false;
   }
 
-  private handle(msg: Message): Envelope[] {
+  protected handle(msg: Message): Envelope[] {
     if (msg.kind !== MsgKind.PushSum || this.n === 1 || !isFloat32Block(msg, this.layout)) return this.reject();
     const r = msg.seq;
     const share = msg.aux;
@@ -276,10 +243,5 @@ export class PushSum implements Algorithm {
       const end = blockEnd(this.layout, b);
       for (let i = blockStart(this.layout, b); i < end; i++) dst[i] = x[i] * inv;
     }
-  }
-
-  private reject(): Envelope[] {
-    this.st.rejected++;
-    return [];
   }
 }

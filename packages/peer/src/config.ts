@@ -22,6 +22,14 @@ export interface PeerRuntimeTuning {
   welcomeTimeoutMs: number;
   /** Longest the step loop sleeps when the algorithm is not ready and nothing arrives. */
   idleWaitMs: number;
+  /**
+   * Pacing: before a step, wait (at most maxPaceMs) while an unreliable channel buffers more than
+   * paceFraction of the run's maxBufferedBytes. A peer that steps faster than its uplink delivers
+   * only feeds backpressure skips, and its neighbours mix staler and staler copies of its model.
+   */
+  paceFraction: number;
+  maxPaceMs: number;
+  paceCheckMs: number;
   /** Fresh minibatches tried at one point before a non-finite gradient stops the peer. */
   maxGradientRetries: number;
   /** Reliable frames held for an algorithm that does not exist yet (still downloading), in bytes. */
@@ -38,6 +46,9 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   reconnectDelayMs: 1_000,
   welcomeTimeoutMs: 15_000,
   idleWaitMs: 25,
+  paceFraction: 0.25,
+  maxPaceMs: 250,
+  paceCheckMs: 2,
   maxGradientRetries: 3,
   maxHeldBytes: 64 << 20,
   maxControlChars: 4096,

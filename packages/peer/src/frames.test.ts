@@ -82,4 +82,29 @@ describe('frame router', () => {
     expect(dropped / 2000).toBeLessThan(0.34);
     expect(sent.at(-1)).toMatchObject({ reliable: true, dropped: false });
   });
+
+  it('spreads backpressure skips over all blocks instead of starving the tail, and keeps reliable order', () => {
+    const sentBlocks = new Set<number>();
+    const reliableOrder: number[] = [];
+    let budget = 0;
+    const link = {
+      isOpen: true,
+      sendReliable: (bytes: Uint8Array) => reliableOrder.push(new DataView(bytes.buffer, bytes.byteOffset).getUint32(20, true)),
+      sendUnreliable: (bytes: Uint8Array) => {
+        if (budget-- <= 0) return false; // the channel is full: this one is skipped
+        sentBlocks.add(new DataView(bytes.buffer, bytes.byteOffset).getUint32(20, true));
+        return true;
+      },
+    };
+    const mesh = { link: () => link } as unknown as Mesh;
+    const r = new FrameRouter(mesh, () => null, new Rng(1));
+    for (let step = 0; step < 10; step++) {
+      budget = 2; // room for only 2 of the 5 blocks per step
+      const out: Envelope[] = [0, 1, 2, 3, 4].map((block) => ({ to: 1, reliable: false, msg: msg({ block, offset: block * 3, seq: step }) }));
+      out.push({ to: 1, reliable: true, msg: msg({ block: 7, seq: step }) }, { to: 1, reliable: true, msg: msg({ block: 8, seq: step }) });
+      r.send(out);
+    }
+    expect([...sentBlocks].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(reliableOrder).toEqual(Array.from({ length: 10 }, () => [7, 8]).flat());
+  });
 });

@@ -16,6 +16,9 @@ export interface FrameCounters {
   undeliverable: number;
 }
 
+/** Prime step between rotation starts, so consecutive steps begin far apart. */
+const ROTATION_STRIDE = 7919;
+
 /**
  * Moves algorithm envelopes onto links and incoming frames into the algorithm. This is the
  * trust boundary for peer data: every frame is decoded by the hand-checked wire format, and a
@@ -27,6 +30,8 @@ export class FrameRouter {
   private lastMsg: Message | null = null;
   private lastBytes: Uint8Array | null = null;
 
+  /** Told of every valid data frame handed to the algorithm (for the staleness figure). */
+  onData: ((from: PeerId) => void) | null = null;
   /** Receives ModelHandoff frames (runtime traffic, not the algorithm's). */
   onHandoff: ((msg: Message) => void) | null = null;
 
@@ -35,6 +40,7 @@ export class FrameRouter {
    * them (a lost reliable frame is a deadlock), so they wait here, bounded, and replay in order.
    */
   private held: Message[] = [];
+  private rotation = 0;
   private heldBytes = 0;
 
   constructor(
@@ -56,19 +62,30 @@ export class FrameRouter {
   }
 
   send(out: Envelope[]): void {
-    for (const env of out) {
-      const link = this.mesh.link(env.to);
-      if (!link || (!env.reliable && !link.isOpen)) {
-        this.counters.undeliverable++;
-        continue;
-      }
-      const bytes = this.encode(env.msg);
-      if (env.reliable) link.sendReliable(bytes);
-      else link.sendUnreliable(bytes, this.lossRate > 0 && this.lossRng.next() < this.lossRate);
+    // Reliable envelopes keep their order (the algorithms rely on FIFO per link). Unreliable ones
+    // start at a rotating position: when backpressure cuts a step's sends short, a fixed order
+    // would starve the same tail blocks every step, a rotating one spreads the skips evenly.
+    const n = out.length;
+    const start = n > 0 ? (this.rotation = (this.rotation + ROTATION_STRIDE) % n) : 0;
+    for (let i = 0; i < n; i++) if (out[i].reliable) this.sendOne(out[i]);
+    for (let k = 0; k < n; k++) {
+      const env = out[(start + k) % n];
+      if (!env.reliable) this.sendOne(env);
     }
     // Payloads are views into algorithm state: never keep an encoding across calls.
     this.lastMsg = null;
     this.lastBytes = null;
+  }
+
+  private sendOne(env: Envelope): void {
+    const link = this.mesh.link(env.to);
+    if (!link || (!env.reliable && !link.isOpen)) {
+      this.counters.undeliverable++;
+      return;
+    }
+    const bytes = this.encode(env.msg);
+    if (env.reliable) link.sendReliable(bytes);
+    else link.sendUnreliable(bytes, this.lossRate > 0 && this.lossRng.next() < this.lossRate);
   }
 
   receive(from: PeerId, bytes: Uint8Array, reliable = false): void {
@@ -92,6 +109,7 @@ export class FrameRouter {
     }
     const algo = this.algorithm();
     if (algo) {
+      this.onData?.(from);
       this.send(algo.receive(msg));
     } else if (reliable && this.heldBytes + msg.data.byteLength <= this.maxHeldBytes) {
       // decodeFrame's payload may be a view into `bytes`, which is ours alone: no copy needed.

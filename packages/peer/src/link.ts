@@ -125,6 +125,11 @@ export class Link {
     this.peer.on('error', (e) => this.fail(`connection error: ${e.message}`));
   }
 
+  /** Bytes waiting in the unreliable channel's send buffer. */
+  get unreliableBuffered(): number {
+    return this.peer.bufferSize;
+  }
+
   get isOpen(): boolean {
     return this.unreliableOpen && this.reliable.readyState === 'open' && !this.closed;
   }

@@ -107,6 +107,12 @@ export class Mesh {
     return { ...s, openLinks: open, controlRejected: this.controlRejected };
   }
 
+  /** Some open link still buffers more unreliable bytes than `limit`. */
+  congested(limit: number): boolean {
+    for (const l of this.links.values()) if (l.isOpen && l.unreliableBuffered > limit) return true;
+    return false;
+  }
+
   openIds(): PeerId[] {
     return [...this.links.values()].filter((l) => l.isOpen).map((l) => l.remote);
   }

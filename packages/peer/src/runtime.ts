@@ -14,6 +14,7 @@ import type { CreatePeer } from './link';
 import { linkTargets } from './link-targets';
 import { Mesh } from './mesh';
 import { initialStatus, type PeerStatus } from './status';
+import { StalenessMeter } from './staleness';
 import { StepLoop } from './step-loop';
 import { TelemetryMeter } from './telemetry';
 import { yieldToEventLoop } from './yield';
@@ -26,6 +27,12 @@ export interface PeerRuntimeOptions {
   backends?: readonly BackendName[];
   backendOptions?: SelectBackendOptions;
   tuning?: Partial<PeerRuntimeTuning>;
+  /**
+   * Use this device k times more slowly than it can (k >= 1): after each gradient the loop rests
+   * (k - 1) times as long as the gradient took, with the event loop free meanwhile. Lets a
+   * volunteer lend part of a device, and lets a benchmark make a straggler on purpose.
+   */
+  slowdown?: number;
   /** Called whenever the phase changes or an error occurs (the page also polls `status()`). */
   onChange?: (s: PeerStatus) => void;
   now?: () => number;
@@ -52,6 +59,9 @@ export class PeerRuntime {
   /** While a joiner waits for a neighbour's model. */
   private sync: ModelSync | null = null;
   private uploadToken: string | null = null;
+  private readonly staleness = new StalenessMeter();
+  /** Neighbours we expect data from (in-neighbours on the graphs, else every link target). */
+  private sources = new Set<number>();
   /** The newest topology the server announced (welcome or epoch event). */
   private latest: EpochPayload = { epoch: 0, neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [] }, members: [] };
 
@@ -252,9 +262,12 @@ export class PeerRuntime {
     }
   }
 
-  /** A joiner asked for our model: hand it over if we are training (not syncing ourselves). */
+  /**
+   * A joiner asked for our model: hand it over once our loop runs (a peer still syncing has no
+   * model worth copying; one that has not stepped yet, e.g. in a paused run, hands over x0).
+   */
   private onControl(from: number, msg: ControlMessage): void {
-    if (msg.t !== 'model-req' || !this.loop || !this.algo || !this.router || this.st.steps === 0) return;
+    if (msg.t !== 'model-req' || !this.loop || !this.algo || !this.router) return;
     this.router.send(handoffEnvelopes(this.st.peerId!, from, msg.id, this.st.epoch, this.algo.model(), this.config!.blockSize));
   }
 
@@ -280,6 +293,7 @@ export class PeerRuntime {
     this.mesh = mesh;
     this.router = new FrameRouter(mesh, () => this.algo, new Rng(cfg.seed * 7919 + this.st.peerId!), undefined, this.tuning.maxHeldBytes);
     this.router.lossRate = this.st.lossRate;
+    this.router.onData = (from) => this.staleness.heard(from, this.st.steps);
   }
 
   private onEpoch(e: EpochPayload): void {
@@ -291,6 +305,8 @@ export class PeerRuntime {
 
   private applyNeighbours(epoch: number, nb: PeerNeighbours, members: number[]): void {
     const targets = linkTargets(this.config!.algorithm, this.st.peerId!, nb);
+    this.sources = new Set(nb.rIn.length + nb.cIn.length > 0 ? [...nb.rIn, ...nb.cIn] : targets);
+    this.staleness.retain(targets);
     this.mesh!.setNeighbours(epoch, targets, members);
     this.st.epoch = epoch;
     this.st.members = members.length;
@@ -300,9 +316,15 @@ export class PeerRuntime {
   private startLoop(cfg: RunConfig): void {
     if (this.loop) return; // a rejoin keeps the running loop; it reads the new algorithm
     const local = this.local!;
+    const slowdown = Math.max(1, this.opts.slowdown ?? 1);
     this.loop = new StepLoop({
       algorithm: () => this.algo!,
-      gradient: (x, out) => local.gradient(x, out),
+      gradient: async (x, out) => {
+        const t = this.now();
+        const loss = await local.gradient(x, out);
+        if (slowdown > 1) await new Promise((r) => setTimeout(r, (slowdown - 1) * (this.now() - t)));
+        return loss;
+      },
       send: (out) => this.router!.send(out),
       now: this.now,
       waitForWork: (ms) => new Promise<void>((resolve) => {
@@ -316,6 +338,9 @@ export class PeerRuntime {
       idleWaitMs: this.tuning.idleWaitMs,
       yieldNow: yieldToEventLoop,
       maxGradientRetries: this.tuning.maxGradientRetries,
+      congested: () => this.mesh?.congested(this.tuning.paceFraction * cfg.maxBufferedBytes) ?? false,
+      maxPaceMs: this.tuning.maxPaceMs,
+      paceCheckMs: this.tuning.paceCheckMs,
       onStep: () => this.afterStep(cfg),
       onDiverged: (tries) => this.fail(new PeerError('diverged', `${tries} minibatches in a row gave a non-finite gradient`)),
     });
@@ -361,6 +386,7 @@ export class PeerRuntime {
       this.st.framesRejected = m.controlRejected + (r?.framesRejected ?? 0) + (a?.rejected ?? 0);
     }
     if (c) Object.assign(this.st, { computeMs: c.computeMs, commMs: c.commMs, blockedMs: c.blockedMs });
+    this.st.staleness = this.st.steps > 0 ? this.staleness.mean(this.sources, this.st.steps) : null;
   }
 
   private setPhase(p: PeerStatus['phase']): void {

@@ -34,6 +34,8 @@ export interface PeerStatus {
   /** Accuracy on the test subset, measured in this tab (the dashboard's figure is the server's). */
   accuracy: number | null;
   stepsPerSec: number;
+  /** Mean steps of ours since each neighbour's latest data frame arrived (see staleness.ts). */
+  staleness: number | null;
   /** Where this peer's model started: a neighbour's copy, the run's checkpoint, or x0. */
   startedFrom: string | null;
   startedAt: number | null;
@@ -61,7 +63,7 @@ export function initialStatus(): PeerStatus {
   return {
     phase: 'idle', backend: null, backendAttempts: [], device: null, peerId: null, runId: null,
     algorithm: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
-    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, startedFrom: null, startedAt: null, download: null,
+    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, startedFrom: null, startedAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,
     injectedDrops: 0, backpressureSkips: 0, error: null,

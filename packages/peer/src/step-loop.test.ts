@@ -57,6 +57,9 @@ function deps(algo: Recorder, over: Partial<StepLoopDeps>): StepLoopDeps {
     yieldNow: () => new Promise((r) => setImmediate(r)),
     maxGradientRetries: 3,
     onDiverged: () => {},
+    congested: () => false,
+    maxPaceMs: 0,
+    paceCheckMs: 1,
     ...over,
   };
 }
@@ -157,5 +160,33 @@ describe('step loop', () => {
     await loop.stop();
     expect(waits).toBe(20);
     expect(algo.applied.length).toBeGreaterThan(0);
+  });
+
+  it('paces to its own uplink: waits while congested, but never longer than maxPaceMs', async () => {
+    const algo = new Recorder();
+    let t = 0;
+    let checks = 0;
+    const { loop, stepped } = loopWith(algo, {
+      now: () => t,
+      waitForWork: async (ms) => {
+        t += ms;
+      },
+      congested: () => ++checks <= 3, // drains after three checks
+      maxPaceMs: 100,
+      paceCheckMs: 5,
+    });
+    loop.start();
+    await stepped;
+    await loop.stop();
+    expect(loop.counters.pacedMs).toBe(15);
+
+    const stuck = new Recorder();
+    let t2 = 0;
+    const l2 = loopWith(stuck, { now: () => t2, waitForWork: async (ms) => { t2 += ms; }, congested: () => true, maxPaceMs: 40, paceCheckMs: 5 });
+    l2.loop.start();
+    await l2.stepped;
+    await l2.loop.stop();
+    expect(l2.loop.counters.pacedMs).toBe(40); // a never-draining channel delays a step, never stops it
+    expect(stuck.applied.length).toBeGreaterThan(0);
   });
 });

@@ -14,6 +14,8 @@ export interface StepCounters {
   commMs: number;
   /** Time the algorithm was not ready (synchronous baselines waiting for their round). */
   blockedMs: number;
+  /** Time spent letting our own outbound channels drain before a step (see pacing). */
+  pacedMs: number;
 }
 
 export interface StepLoopDeps {
@@ -25,6 +27,11 @@ export interface StepLoopDeps {
   waitForWork: (ms: number) => Promise<void>;
   idleWaitMs: number;
   onStep?: (loss: number) => void;
+  /** True while our outbound channels hold more than they can deliver before the next step. */
+  congested: () => boolean;
+  /** Longest wait for our channels to drain before a step anyway. */
+  maxPaceMs: number;
+  paceCheckMs: number;
   /** Give the event loop a turn between steps (see yield.ts). */
   yieldNow: () => Promise<void>;
   /** Fresh minibatches tried at one point before giving up on a non-finite gradient. */
@@ -40,7 +47,7 @@ export interface StepLoopDeps {
  */
 export class StepLoop {
   readonly counters: StepCounters = {
-    steps: 0, discardedSteps: 0, lastLoss: null, computeMs: 0, commMs: 0, blockedMs: 0,
+    steps: 0, discardedSteps: 0, lastLoss: null, computeMs: 0, commMs: 0, blockedMs: 0, pacedMs: 0,
   };
   private running = false;
   private paused = false;
@@ -82,6 +89,12 @@ export class StepLoop {
         continue;
       }
       if (this.grad.length !== algo.dim) this.grad = new Float32Array(algo.dim);
+      // Pace to our own uplink: stepping while our channels are still full only produces state
+      // that backpressure skips, and neighbours then mix ever staler copies of our model. This
+      // waits on our own network capacity (bounded), never on another peer.
+      const paceStart = deps.now();
+      while (deps.congested() && deps.now() - paceStart < deps.maxPaceMs && this.running) await deps.waitForWork(deps.paceCheckMs);
+      this.counters.pacedMs += deps.now() - paceStart;
       let t = deps.now();
       deps.send(algo.beginStep());
       const x = algo.params();

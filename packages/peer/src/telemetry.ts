@@ -39,6 +39,7 @@ export class TelemetryMeter {
       commMs: Math.max(0, s.commMs - this.lastCommMs),
       epoch: s.epoch,
       neighbours: Math.min(s.neighboursOpen, maxNeighbours),
+      staleness: s.staleness,
     };
     this.lastAt = t;
     this.lastSteps = s.steps;

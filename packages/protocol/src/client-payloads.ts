@@ -90,6 +90,8 @@ export const telemetrySchema = z.strictObject({
   epoch: count,
   /** Data channels currently open to neighbours. */
   neighbours: z.int().min(0).max(L.maxNeighbours),
+  /** Version age / staleness, for algorithms that track one (gossip, OSGP); absent otherwise. */
+  staleness: z.number().min(0).max(1e9).nullable().optional(),
 });
 export type TelemetryPayload = z.output<typeof telemetrySchema>;
 

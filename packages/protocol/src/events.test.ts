@@ -88,6 +88,8 @@ describe('telemetry', () => {
     expect(validateTelemetry(telemetry).ok).toBe(true);
     expect(validateTelemetry({ ...telemetry, loss: null }).ok).toBe(true);
     expect(validateTelemetry({ ...telemetry, accuracy: 0.91 }).ok).toBe(true);
+    expect(validateTelemetry({ ...telemetry, staleness: 4 }).ok).toBe(true);
+    expect(validateTelemetry({ ...telemetry, staleness: null }).ok).toBe(true);
   });
   it('rejects non-finite, negative and fractional counters', () => {
     expect(rejectedPaths(validateTelemetry({ ...telemetry, loss: NaN }))).toEqual(['loss']);
@@ -95,6 +97,8 @@ describe('telemetry', () => {
     expect(rejectedPaths(validateTelemetry({ ...telemetry, steps: -1, framesLost: 0.5 }))).toEqual(['framesLost', 'steps']);
     expect(rejectedPaths(validateTelemetry({ ...telemetry, accuracy: 1.5 }))).toEqual(['accuracy']);
     expect(rejectedPaths(validateTelemetry({ ...telemetry, stepsPerSec: '9' }))).toEqual(['stepsPerSec']);
+    expect(rejectedPaths(validateTelemetry({ ...telemetry, staleness: -1 }))).toEqual(['staleness']);
+    expect(rejectedPaths(validateTelemetry({ ...telemetry, staleness: NaN }))).toEqual(['staleness']);
   });
   it('names every missing field', () => {
     const { bytesSent: _a, epoch: _b, ...partial } = telemetry;

@@ -154,6 +154,8 @@ export interface PeerSummary {
   /** Milliseconds computing gradients / communicating, summed over every report since the peer joined. */
   computeMs?: number;
   commMs?: number;
+  /** Staleness as last reported, when the peer's algorithm reports one. */
+  staleness?: number | null;
   /** Unix time (ms) of the last event from the peer. */
   lastSeen: number;
   /** Unix time (ms) of its `hello`. */

@@ -47,6 +47,24 @@ describe('simulator engine', () => {
     expect(made.reduce((s, a) => s + a.outOfOrder, 0)).toBeGreaterThan(0); // jitter reorders
   });
 
+  it('skips unreliable messages at a full send buffer and counts them, not their bytes', () => {
+    // 56-byte messages every ~50-80 ms (pauses included) into 3 out-links of 250 B/s: links fall behind.
+    const net = { latency: 0.01, jitter: 0.02, loss: 0, duplicate: 0, bandwidth: 250, sendBuffer: 200 };
+    const r = runSimulation(config({ network: net }));
+    const t = r.totals;
+    expect(t.messagesSkipped / t.messagesSent).toBeGreaterThan(0.5);
+    expect(t.messagesDropped).toBe(0);
+    expect(t.bytesSent).toBe((t.messagesSent - t.messagesSkipped) * (40 + 4 * 4));
+    // Everything transmitted arrives, except what is still queued or in flight at the end (a few per link).
+    expect(t.messagesDelivered).toBeLessThanOrEqual(t.messagesSent - t.messagesSkipped);
+    expect(t.messagesDelivered).toBeGreaterThan(t.messagesSent - t.messagesSkipped - 8 * 3 * 8);
+    // Each link carries at most its bandwidth for 20 s plus one buffer and one message.
+    expect(t.bytesSent).toBeLessThanOrEqual(8 * 3 * (250 * 20 + 200 + 56));
+    // The synchronous toy sends reliably: nothing is skipped, links just queue.
+    const sync = runSimulation(config({ network: net, stop: { time: 5 } }, true));
+    expect(sync.totals.messagesSkipped).toBe(0);
+  });
+
   it('keeps reliable links FIFO and blocks synchronous peers until their round is complete', () => {
     const made: ToyAlgorithm[] = [];
     const r = runSimulation(config({ compute: { stepTime: 0.05, jitter: 0.5 } }, true, made));

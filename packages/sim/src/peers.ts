@@ -8,7 +8,9 @@ import type { Algorithm, PeerId, Rng } from '@starling/core';
 
 /** Traffic counters of one peer. Sent/dropped/discarded are counted at the sender, delivered at the receiver. */
 export interface TrafficCounters {
+  /** Messages the algorithm handed to the network, skipped ones included. */
   messagesSent: number;
+  /** Bytes put on the wire (header included); skipped messages never left the peer and are not counted. */
   bytesSent: number;
   messagesDelivered: number;
   bytesDelivered: number;

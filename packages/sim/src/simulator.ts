@@ -324,8 +324,12 @@ export class Simulation {
       const out = this.net.send(id, to.id, bytes, env.reliable, this.now, this.times);
       t.retransmits[id] += out.retransmits;
       if (out.deliveries === 0) {
-        if (out.skipped) t.skipped[id]++;
-        else t.dropped[id]++;
+        if (out.skipped) {
+          t.skipped[id]++;
+          t.bytesSent[id] -= bytes; // never left the peer
+        } else {
+          t.dropped[id]++;
+        }
         continue;
       }
       const toLife = t.life[to.id];

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from './cli-support';
+import { BenchError } from './errors';
+
+const D = { preset: 'quick', outPrefix: 'results' };
+
+describe('parseBenchArgs', () => {
+  it('reads options and fills defaults', () => {
+    expect(parseBenchArgs([], D)).toEqual({ preset: 'quick', out: 'results/quick', seed: 1, stepTime: null, sendBuffer: null });
+    expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
+      preset: 'full',
+      out: 'x/y',
+      seed: 7,
+      stepTime: 0.0035,
+      sendBuffer: 1048576,
+    });
+  });
+
+  it('refuses unknown options, missing values and bad numbers', () => {
+    expect(() => parseBenchArgs(['--speed', '2'], D)).toThrow(BenchError);
+    expect(() => parseBenchArgs(['--seed'], D)).toThrow(BenchError);
+    expect(() => parseBenchArgs(['--seed', '1.5'], D)).toThrow(BenchError);
+    expect(() => parseBenchArgs(['--step-time', '-1'], D)).toThrow(BenchError);
+    expect(() => parseBenchArgs(['--send-buffer', '1.5'], D)).toThrow(BenchError);
+  });
+});

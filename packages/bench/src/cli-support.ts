@@ -1,0 +1,58 @@
+/** Command-line options of the bench entry points, and writing a report's files. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BenchError } from './errors';
+import type { ReportFile } from './report-comparison';
+
+export interface BenchArgs {
+  preset: string;
+  /** Output folder; default results/<preset>. */
+  out: string;
+  seed: number;
+  /** Base step time in seconds instead of calibrating (to repeat a run bit for bit). */
+  stepTime: number | null;
+  /** Link send buffer in bytes instead of BENCH_CONFIG's (ablation), or null. */
+  sendBuffer: number | null;
+}
+
+const USAGE = 'options: --preset quick|full  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]';
+const OPTIONS = ['preset', 'out', 'seed', 'step-time', 'send-buffer'];
+
+/** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
+export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
+  const opts = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i];
+    const value = argv[i + 1];
+    if (!key.startsWith('--') || value === undefined || value.startsWith('--')) {
+      throw new BenchError(`cannot read '${key}${value === undefined ? '' : ` ${value}`}'; ${USAGE}`);
+    }
+    opts.set(key.slice(2), value);
+    i++;
+  }
+  for (const k of opts.keys()) {
+    if (!OPTIONS.includes(k)) throw new BenchError(`unknown option --${k}; ${USAGE}`);
+  }
+  const preset = opts.get('preset') ?? defaults.preset;
+  const seed = Number(opts.get('seed') ?? '1');
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new BenchError(`--seed must be an integer in [0, 2^32), got ${opts.get('seed')}`);
+  const st = opts.get('step-time');
+  const stepTime = st === undefined ? null : Number(st);
+  if (stepTime !== null && !(stepTime > 0 && stepTime < 10)) throw new BenchError(`--step-time must be seconds in (0, 10), got ${st}`);
+  const sb = opts.get('send-buffer');
+  const sendBuffer = sb === undefined ? null : Number(sb);
+  if (sendBuffer !== null && !(Number.isInteger(sendBuffer) && sendBuffer >= 0)) throw new BenchError(`--send-buffer must be a whole number of bytes, got ${sb}`);
+  return { preset, out: opts.get('out') ?? join(defaults.outPrefix, preset), seed, stepTime, sendBuffer };
+}
+
+/** Writes every file under `out`, creating folders as needed; returns the paths written. */
+export async function writeReport(out: string, files: readonly ReportFile[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const f of files) {
+    const path = join(out, f.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, f.text);
+    written.push(path);
+  }
+  return written;
+}

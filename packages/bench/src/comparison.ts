@@ -1,0 +1,147 @@
+/**
+ * The R-FAST comparison: calibrated compute model, step-size tuning on a short IID run, then every
+ * algorithm on every scenario of a preset from the same x0 and seed.
+ */
+import { ALGORITHM_LABEL, type BenchAlgorithm } from './algorithms';
+import { valueAt } from './curves';
+import type { MnistTask, StepTiming } from './mnist-task';
+import type { ComparisonPreset, TuningPlan } from './presets';
+import { runOne, type RunOutcome, type RunPlan } from './run-one';
+import { scenarioId, scenarioLabel, type Scenario } from './scenarios';
+
+export interface TuningTrial {
+  lr: number;
+  /** Accuracy of the average model at the tuning budget (NaN if the run diverged). */
+  accuracy: number;
+  diverged: boolean;
+}
+
+export interface TuningResult {
+  algorithm: BenchAlgorithm;
+  trials: TuningTrial[];
+  pick: number;
+  /** Set when the algorithm took another one's pick. */
+  sharedFrom?: BenchAlgorithm;
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  id: string;
+  label: string;
+  runs: RunOutcome[];
+}
+
+export interface ComparisonResult {
+  preset: string;
+  seed: number;
+  backend: string;
+  /** The measured step timing and the base step time used (seconds). */
+  timing: StepTiming | null;
+  stepTime: number;
+  sendBuffer: number;
+  budget: number;
+  targets: readonly number[];
+  reference: BenchAlgorithm;
+  evalCount: number;
+  finalEvalCount: number;
+  tuning: TuningResult[] | null;
+  tuningBudget: number | null;
+  lr: Record<BenchAlgorithm, number>;
+  scenarios: ScenarioResult[];
+  wallSeconds: number;
+}
+
+export interface ComparisonOptions {
+  seed: number;
+  stepTime: number;
+  /** Bytes a link may queue before unreliable sends are skipped (BENCH_CONFIG.network.sendBuffer unless overridden). */
+  sendBuffer: number;
+  timing: StepTiming | null;
+  log: (line: string) => void;
+}
+
+/** The best accuracy at the budget wins; ties go to the smaller step. Diverged runs never win. */
+export function pickStepSize(trials: readonly TuningTrial[]): number {
+  let best: TuningTrial | null = null;
+  for (const t of trials) {
+    if (t.diverged || !Number.isFinite(t.accuracy)) continue;
+    if (best === null || t.accuracy > best.accuracy || (t.accuracy === best.accuracy && t.lr < best.lr)) best = t;
+  }
+  if (best === null) return Math.min(...trials.map((t) => t.lr));
+  return best.lr;
+}
+
+function plan(p: ComparisonPreset, scenario: Scenario, algorithm: BenchAlgorithm, lr: number, o: ComparisonOptions, budgetSteps: number, extend: boolean): RunPlan {
+  return {
+    scenario,
+    algorithm,
+    lr,
+    seed: o.seed,
+    stepTime: o.stepTime,
+    budget: budgetSteps * o.stepTime,
+    targets: p.targets,
+    evalCount: p.evalCount,
+    finalEvalCount: extend ? p.finalEvalCount : p.evalCount,
+    extend,
+    sendBuffer: o.sendBuffer,
+  };
+}
+
+async function tune(task: MnistTask, p: ComparisonPreset, t: TuningPlan, o: ComparisonOptions): Promise<TuningResult[]> {
+  const out: TuningResult[] = [];
+  for (const a of p.algorithms) {
+    const grid = t.grid[a];
+    if (grid === undefined) continue;
+    const trials: TuningTrial[] = [];
+    for (const lr of grid) {
+      const r = await runOne(task, plan(p, t.scenario, a, lr, o, t.budgetSteps, false));
+      const acc = valueAt(r.curve.time, r.curve.accuracy, t.budgetSteps * o.stepTime);
+      trials.push({ lr, accuracy: acc, diverged: r.diverged !== null });
+      o.log(`tune ${ALGORITHM_LABEL[a]} lr=${lr}: ${r.diverged ? 'diverged' : `${(100 * acc).toFixed(1)}%`} (${r.wallSeconds.toFixed(0)} s)`);
+    }
+    out.push({ algorithm: a, trials, pick: pickStepSize(trials) });
+  }
+  for (const a of p.algorithms) {
+    const from = t.shareWith[a];
+    const src = from === undefined ? undefined : out.find((r) => r.algorithm === from);
+    if (from !== undefined && src !== undefined) out.push({ algorithm: a, trials: [], pick: src.pick, sharedFrom: from });
+  }
+  return out;
+}
+
+export async function runComparison(task: MnistTask, p: ComparisonPreset, o: ComparisonOptions): Promise<ComparisonResult> {
+  const wall0 = performance.now();
+  const tuning = p.tuning === null ? null : await tune(task, p, p.tuning, o);
+  const lr = { ...p.lr };
+  for (const t of tuning ?? []) lr[t.algorithm] = t.pick;
+  const scenarios: ScenarioResult[] = [];
+  for (const [k, s] of p.scenarios.entries()) {
+    const runs: RunOutcome[] = [];
+    for (const a of p.algorithms) {
+      if (k > 0 && p.firstScenarioOnly.includes(a)) continue;
+      const r = await runOne(task, plan(p, s, a, lr[a], o, p.budgetSteps, p.extend));
+      runs.push(r);
+      const tt = r.timeTo.map((x) => (x === null ? '-' : `${x.toFixed(2)} s`)).join(' / ');
+      o.log(`${scenarioId(s)} ${ALGORITHM_LABEL[a]}: to targets ${tt}, at budget ${((r.atBudget?.accuracy ?? Number.NaN) * 100).toFixed(1)}% (${r.wallSeconds.toFixed(0)} s)`);
+    }
+    scenarios.push({ scenario: s, id: scenarioId(s), label: scenarioLabel(s), runs });
+  }
+  return {
+    preset: p.name,
+    seed: o.seed,
+    backend: task.backend,
+    timing: o.timing,
+    stepTime: o.stepTime,
+    sendBuffer: o.sendBuffer,
+    budget: p.budgetSteps * o.stepTime,
+    targets: p.targets,
+    reference: p.reference,
+    evalCount: p.evalCount,
+    finalEvalCount: p.extend ? p.finalEvalCount : p.evalCount,
+    tuning,
+    tuningBudget: p.tuning === null ? null : p.tuning.budgetSteps * o.stepTime,
+    lr,
+    scenarios,
+    wallSeconds: (performance.now() - wall0) / 1000,
+  };
+}

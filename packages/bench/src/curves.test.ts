@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { formatRatio, timeRatio, timeToTarget, valueAt } from './curves';
+import { BenchError } from './errors';
+
+describe('timeToTarget', () => {
+  it('interpolates linearly between the last point below and the first at or above the target', () => {
+    const t = [0, 1, 2, 3];
+    const v = [0.1, 0.5, 0.9, 0.95];
+    // Between (1, 0.5) and (2, 0.9): 0.8 is reached 3/4 of the way.
+    expect(timeToTarget(t, v, 0.8)).toBeCloseTo(1.75, 12);
+    expect(timeToTarget(t, v, 0.9)).toBe(2);
+    expect(timeToTarget(t, v, 0.95)).toBe(3);
+    expect(timeToTarget(t, v, 0.96)).toBeNull();
+  });
+
+  it('takes the first crossing, not a later one after a dip', () => {
+    expect(timeToTarget([0, 1, 2, 3, 4], [0, 0.92, 0.85, 0.93, 0.99], 0.9)).toBeCloseTo(0.9 / 0.92, 12);
+  });
+
+  it('returns the first time when the curve starts above the target, and refuses a bad curve', () => {
+    expect(timeToTarget([5, 6], [0.99, 0.5], 0.9)).toBe(5);
+    expect(() => timeToTarget([0, 2, 1], [0, 0, 0], 0.5)).toThrow(BenchError);
+    expect(() => timeToTarget([0, 1], [0], 0.5)).toThrow(BenchError);
+  });
+
+  it('does not interpolate from a failed (NaN) evaluation', () => {
+    expect(timeToTarget([0, 1, 2], [0.1, Number.NaN, 0.95], 0.9)).toBe(2);
+  });
+});
+
+describe('valueAt', () => {
+  it('is the value of the last point at or before t, tolerating round-off in record times', () => {
+    const t = [0, 0.1, 0.2, 0.30000000000000004];
+    const v = [1, 2, 3, 4];
+    expect(valueAt(t, v, 0.15)).toBe(2);
+    expect(valueAt(t, v, 0.3)).toBe(4);
+    expect(valueAt(t, v, 10)).toBe(4);
+    expect(valueAt(t, v, -1)).toBeNaN();
+  });
+});
+
+describe('timeRatio', () => {
+  it('divides by the reference, gives a lower bound for a miss, and nothing without a reference', () => {
+    expect(timeRatio(3, 10, 2)).toEqual({ value: 1.5, atLeast: false });
+    expect(timeRatio(null, 10, 2)).toEqual({ value: 5, atLeast: true });
+    expect(timeRatio(3, 10, null)).toBeNull();
+    expect(formatRatio(timeRatio(3, 10, 2))).toBe('1.50x');
+    expect(formatRatio(timeRatio(null, 10, 4))).toBe('>= 2.50x');
+    expect(formatRatio(null)).toBe('-');
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * @starling/bench: simulated benchmarks of the platform's algorithms. The R-FAST comparison (real
+ * TF.js gradients on MNIST, the simulator's virtual clock with a compute model calibrated from
+ * measured step times) and the timely-gossip scaling runs, with their markdown and SVG reports.
+ */
+export { BENCH_CONFIG, type BenchConfig } from './config';
+export { BenchError } from './errors';
+export {
+  ALGORITHM_LABEL,
+  BENCH_ALGORITHMS,
+  algorithmFactory,
+  algorithmSettings,
+  coreName,
+  parseAlgorithm,
+  type BenchAlgorithm,
+} from './algorithms';
+export { RotatingSends, rotateByBlock } from './rotating-sends';
+export {
+  STRAGGLES,
+  SPLITS,
+  checkScenario,
+  computeModel,
+  expandGrid,
+  networkModel,
+  oneAtATime,
+  scenarioId,
+  scenarioLabel,
+  type Scenario,
+  type ScenarioGrid,
+  type Split,
+  type Straggle,
+} from './scenarios';
+export { formatRatio, timeRatio, timeToTarget, valueAt, type Curve, type Ratio } from './curves';
+export { MnistTask, type MnistTaskOptions, type StepTiming } from './mnist-task';
+export { runOne, type AtBudget, type RunOutcome, type RunPlan } from './run-one';
+export {
+  pickStepSize,
+  runComparison,
+  type ComparisonOptions,
+  type ComparisonResult,
+  type ScenarioResult,
+  type TuningResult,
+  type TuningTrial,
+} from './comparison';
+export {
+  COMPARISON_PRESETS,
+  FULL,
+  GOSSIP_PRESETS,
+  QUICK,
+  comparisonPreset,
+  gossipPreset,
+  type ComparisonPreset,
+  type TuningPlan,
+} from './presets';
+export {
+  GOSSIP_VARIANTS,
+  fanoutFor,
+  harmonic,
+  runGossipPoint,
+  steadyAges,
+  type GossipPoint,
+  type GossipScalingPlan,
+  type GossipVariant,
+} from './gossip-scaling';
+export { escapeCell, fmt, markdownTable, pct, type Align } from './markdown';
+export { escapeXml, lineChart, niceRange, niceTicks, type ChartOptions, type Series } from './svg';
+export { comparisonReport, ratioToReference, scenarioPlot, scenarioTable, summaryTable, tuningTable, type ReportFile } from './report-comparison';
+export { gossipReport, gossipTable } from './report-gossip';
+export { parseBenchArgs, writeReport, type BenchArgs } from './cli-support';

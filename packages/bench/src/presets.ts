@@ -1,0 +1,118 @@
+/**
+ * The quick preset (CI smoke: every algorithm on one small scenario, a table in a couple of
+ * minutes) and the full preset (the published figures). Budgets are given in base step times, so
+ * a run costs the same number of real gradients whatever the calibration says.
+ */
+import type { ProblemSpec } from '@starling/sim';
+import { BENCH_ALGORITHMS, type BenchAlgorithm } from './algorithms';
+import { BenchError } from './errors';
+import { GOSSIP_VARIANTS, type GossipScalingPlan } from './gossip-scaling';
+import { oneAtATime, type Scenario } from './scenarios';
+
+export interface TuningPlan {
+  scenario: Scenario;
+  /** Step sizes tried per algorithm; the pick is the best accuracy at the tuning budget. */
+  grid: Partial<Record<BenchAlgorithm, readonly number[]>>;
+  /** Algorithms that take another one's pick instead of their own grid (the same algorithm, sent differently). */
+  shareWith: Partial<Record<BenchAlgorithm, BenchAlgorithm>>;
+  budgetSteps: number;
+}
+
+export interface ComparisonPreset {
+  name: string;
+  scenarios: readonly Scenario[];
+  algorithms: readonly BenchAlgorithm[];
+  /** Algorithms run on the first scenario only (a variant whose behaviour the others would only repeat). */
+  firstScenarioOnly: readonly BenchAlgorithm[];
+  /** Ratios are taken against this algorithm. */
+  reference: BenchAlgorithm;
+  /** The fixed time budget, in base step times. */
+  budgetSteps: number;
+  targets: readonly number[];
+  /** Test images per evaluation during runs, and for the figures at the budget. */
+  evalCount: number;
+  finalEvalCount: number;
+  /** Let runs that missed the top target go on past the budget (BENCH_CONFIG.extendFactor). */
+  extend: boolean;
+  /** Step sizes when there is no tuning, and for algorithms without a grid. */
+  lr: Record<BenchAlgorithm, number>;
+  tuning: TuningPlan | null;
+}
+
+const BASE: Scenario = { n: 8, split: 'iid', straggle: 'none', loss: 0 };
+
+/** The picks of the full preset's tuning (results/full), reused where nothing is tuned. */
+const TUNED_LR: Record<BenchAlgorithm, number> = {
+  rfast: 0.3,
+  'rfast-rot': 0.3,
+  allreduce: 0.5,
+  dpsgd: 0.3,
+  adpsgd: 0.3,
+  osgp: 0.3,
+  gossip: 0.3,
+};
+
+export const QUICK: ComparisonPreset = {
+  name: 'quick',
+  scenarios: [BASE],
+  algorithms: BENCH_ALGORITHMS,
+  firstScenarioOnly: [],
+  reference: 'rfast-rot',
+  budgetSteps: 150,
+  targets: [0.7, 0.8],
+  evalCount: 1000,
+  finalEvalCount: 1000,
+  extend: false,
+  lr: TUNED_LR,
+  tuning: null,
+};
+
+export const FULL: ComparisonPreset = {
+  name: 'full',
+  scenarios: oneAtATime(BASE, { split: ['noniid'], straggle: ['one-slow', 'quarter-slow', 'pauses'], loss: [0.1, 0.3], n: [16] }),
+  algorithms: BENCH_ALGORITHMS,
+  firstScenarioOnly: ['rfast'],
+  reference: 'rfast-rot',
+  budgetSteps: 500,
+  targets: [0.85, 0.9],
+  evalCount: 2000,
+  finalEvalCount: 10_000,
+  extend: true,
+  lr: TUNED_LR,
+  tuning: {
+    scenario: BASE,
+    grid: {
+      'rfast-rot': [0.3, 0.6, 1],
+      allreduce: [0.2, 0.5, 1],
+      dpsgd: [0.1, 0.3, 0.6],
+      adpsgd: [0.1, 0.3, 0.6],
+      osgp: [0.1, 0.3, 0.6],
+      gossip: [0.1, 0.3, 0.6],
+    },
+    shareWith: { rfast: 'rfast-rot' },
+    budgetSteps: 150,
+  },
+};
+
+export const COMPARISON_PRESETS: Record<string, ComparisonPreset> = { quick: QUICK, full: FULL };
+
+const LS: ProblemSpec = { kind: 'least-squares', dim: 10, samplesPerPeer: 20, heterogeneity: 0.5, batchSize: 4 };
+
+const GOSSIP_BASE = { variants: GOSSIP_VARIANTS, warmup: 0.3, lr: 0.05, problem: LS, stepTime: 0.05, latency: 0.005, seed: 1 };
+
+export const GOSSIP_PRESETS: Record<string, GossipScalingPlan> = {
+  quick: { ...GOSSIP_BASE, ns: [16, 64, 256], versions: 30, records: 10 },
+  full: { ...GOSSIP_BASE, ns: [16, 64, 256, 1024, 4096], versions: 40, records: 10 },
+};
+
+export function comparisonPreset(name: string): ComparisonPreset {
+  const p = COMPARISON_PRESETS[name];
+  if (p === undefined) throw new BenchError(`unknown preset '${name}'; expected ${Object.keys(COMPARISON_PRESETS).join(' or ')}`);
+  return p;
+}
+
+export function gossipPreset(name: string): GossipScalingPlan {
+  const p = GOSSIP_PRESETS[name];
+  if (p === undefined) throw new BenchError(`unknown preset '${name}'; expected ${Object.keys(GOSSIP_PRESETS).join(' or ')}`);
+  return p;
+}

@@ -1,0 +1,60 @@
+/**
+ * The epoch handling the reliable baselines (AllReduce, D-PSGD, AD-PSGD, SGP/OSGP) share: every
+ * received message passes the epoch gate first, messages of a newer epoch wait in an inbox until
+ * setEpoch replays them, and every rejection is counted. Gossip is not among them: its traffic is
+ * unreliable, so a message of another epoch is treated as lost rather than held.
+ */
+import type { AlgoStats, CommonOptions, Envelope, Message, PeerNeighbours } from './contract';
+import { BASELINE_DEFAULTS } from './baseline-config';
+import { EpochInbox, checkCommonOptions, emptyStats, passEpochGate, type KindSet } from './baseline-support';
+
+export abstract class EpochGatedBaseline {
+  protected readonly st: AlgoStats = emptyStats();
+  protected readonly inbox: EpochInbox;
+  protected epoch: number;
+
+  /**
+   * Validates the options every baseline shares (ConfigError with the fix), starts in `opts.epoch`
+   * and holds early messages of `kinds`, at most `heldVectors` model-sized vectors per sender.
+   * Subclasses call enterEpoch(opts.neighbours) themselves once their own state exists.
+   */
+  protected constructor(opts: CommonOptions, kinds: KindSet, heldVectors: number = BASELINE_DEFAULTS.heldVectorsPerSender) {
+    checkCommonOptions(opts);
+    this.inbox = new EpochInbox(kinds, heldVectors * opts.x0.length, BASELINE_DEFAULTS.maxEpochLead);
+    this.epoch = opts.epoch;
+  }
+
+  receive(msg: Message): Envelope[] {
+    if (!passEpochGate(msg, this.epoch, this.inbox, this.st)) return [];
+    return this.handle(msg);
+  }
+
+  setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
+    if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
+    this.epoch = epoch;
+    this.leaveEpoch();
+    this.enterEpoch(neighbours);
+    const { out, dropped } = this.inbox.replay(epoch, (m) => this.handle(m));
+    this.st.rejected += dropped;
+    return out;
+  }
+
+  stats(): AlgoStats {
+    return { ...this.st };
+  }
+
+  /** Handles a message of the current epoch (one that passed the gate, or a replayed one). */
+  protected abstract handle(msg: Message): Envelope[];
+
+  /** Sets up the state of the current epoch for these neighbours; its held messages follow. */
+  protected abstract enterEpoch(nb: PeerNeighbours): void;
+
+  /** Runs on setEpoch before enterEpoch, while the state is still the old epoch's. */
+  protected leaveEpoch(): void {}
+
+  /** Counts a message that failed validation; nothing is sent in reply. */
+  protected reject(): Envelope[] {
+    this.st.rejected++;
+    return [];
+  }
+}
