@@ -23,6 +23,28 @@ async function json<T>(res: Response): Promise<T> {
 }
 
 describe('admin authentication', () => {
+  it('delivers a refusal even when the request body is still arriving (no reset racing the 401)', async () => {
+    const s = await session.start({});
+    // The body's second half comes after the server has decided: replying and closing before
+    // reading it makes the client see a reset ("fetch failed") instead of the 401.
+    let release!: () => void;
+    const later = new Promise<void>((r) => (release = r));
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"paused":'));
+        await later;
+        controller.enqueue(new TextEncoder().encode('true}'));
+        controller.close();
+      },
+    });
+    const pending = fetch(`${s.url}/api/run/state`, { method: 'POST', body, duplex: 'half' } as RequestInit & { duplex: 'half' });
+    await until(() => s.run.counters.httpErrors > 0, 'the refusal'); // the server has decided by now
+    release();
+    const res = await pending;
+    expect(res.status).toBe(401);
+    expect((await json<HttpErrorBody>(res)).error.code).toBe('unauthorized');
+  });
+
   it('refuses control without a token (401) or with a wrong one (403), and counts both', async () => {
     const s = await session.start({ lossRate: 0.1 });
     const peer = await session.peer(s.url);

@@ -70,19 +70,25 @@ function fail({ deps, req, res }: RequestContext, e: unknown): void {
     return;
   }
   const headers: Record<string, string> = { ...err.headers };
-  if (!req.complete) unreadBody(req, res, err, headers, deps.tuning.maxSnapshotBytes);
-  sendJson(res, err.status, errorBody(err.code, err.message), false, headers);
+  if (req.complete) {
+    sendJson(res, err.status, errorBody(err.code, err.message), false, headers);
+    return;
+  }
+  drainThenReply(req, res, err, headers, deps.tuning.maxSnapshotBytes);
 }
 
 /**
- * The request was refused before its body was read. An oversized body is cut off (the connection
- * closes after the reply); otherwise the rest is discarded, up to `cap` bytes, so the client can
- * read the reply instead of seeing its upload reset mid-way.
+ * The request was refused before its body was read. Replying and closing at once would leave the
+ * unread body in the socket, and closing a socket with unread data sends a TCP reset that can reach
+ * the client before the reply (it sees "connection reset", not our 4xx). So a body up to `cap`
+ * bytes is read and discarded first; an oversized one (413) is cut off after the reply.
  */
-function unreadBody(req: IncomingMessage, res: ServerResponse, err: HttpError, headers: Record<string, string>, cap: number): void {
-  headers.Connection = 'close';
+function drainThenReply(req: IncomingMessage, res: ServerResponse, err: HttpError, headers: Record<string, string>, cap: number): void {
+  const reply = () => sendJson(res, err.status, errorBody(err.code, err.message), false, headers);
   if (err.status === 413) {
+    headers.Connection = 'close';
     res.once('finish', () => req.socket.destroySoon());
+    reply();
     return;
   }
   let seen = 0;
@@ -90,5 +96,7 @@ function unreadBody(req: IncomingMessage, res: ServerResponse, err: HttpError, h
     seen += chunk.length;
     if (seen > cap) req.socket.destroy();
   });
+  req.once('end', reply);
+  req.once('error', () => res.destroy());
   req.resume();
 }
