@@ -2,12 +2,15 @@
  * The R-FAST comparison in the simulator with real MNIST gradients (TF.js, wasm backend):
  *
  *   npx tsx apps/cli/src/bench.ts --preset quick|full [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
+ *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
  *
  * Calibrates the compute model from measured gradient steps (unless --step-time is given), tunes
  * step sizes when the preset says so, runs every algorithm on every scenario of the preset and
  * writes DIR/comparison.md, DIR/comparison.json and DIR/plots/*.svg (DIR defaults to results/PRESET).
  * The same seed and step time give the same figures.
  */
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   BENCH_CONFIG,
   comparisonPreset,
@@ -16,12 +19,17 @@ import {
   parseBenchArgs,
   runComparison,
   writeReport,
+  type BenchArgs,
+  type ComparisonResult,
 } from '@starling/bench';
 
-async function main(): Promise<void> {
-  const args = parseBenchArgs(process.argv.slice(2), { preset: 'quick', outPrefix: 'results' });
+interface Saved {
+  command: string;
+  result: ComparisonResult;
+}
+
+async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved> {
   const preset = comparisonPreset(args.preset);
-  const log = (line: string) => console.log(line);
   const task = await MnistTask.load({ log });
   try {
     const timing = args.stepTime === null ? await task.calibrate(BENCH_CONFIG.calibrationWarmup, BENCH_CONFIG.calibrationSteps) : null;
@@ -32,14 +40,28 @@ async function main(): Promise<void> {
     const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log });
     // The exact command that repeats this run bit for bit: the step time pins the virtual clock.
     const sb = args.sendBuffer === null ? '' : ` --send-buffer ${args.sendBuffer}`;
-    const command = `npx tsx apps/cli/src/bench.ts --preset ${args.preset} --seed ${args.seed} --step-time ${stepTime}${sb} --out ${args.out}`;
-    const files = comparisonReport(result, command);
-    files.push({ path: 'comparison.json', text: JSON.stringify(result) });
-    const written = await writeReport(args.out, files);
-    log(`wrote ${written.join(', ')} in ${(result.wallSeconds / 60).toFixed(1)} min`);
+    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset} --seed ${args.seed} --step-time ${stepTime}${sb} --out ${args.out}` };
   } finally {
     await task.dispose();
   }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const args = parseBenchArgs(argv, { preset: 'quick', outPrefix: 'results' });
+  const log = (line: string) => console.log(line);
+  let saved: Saved;
+  let out = args.out;
+  if (args.from !== null) {
+    saved = JSON.parse(await readFile(args.from, 'utf8')) as Saved;
+    if (!argv.includes('--out')) out = dirname(args.from);
+  } else {
+    saved = await run(args, log);
+  }
+  const files = comparisonReport(saved.result, saved.command);
+  files.push({ path: 'comparison.json', text: JSON.stringify(saved) });
+  const written = await writeReport(out, files);
+  log(`wrote ${written.join(', ')} (runs: ${(saved.result.wallSeconds / 60).toFixed(1)} min)`);
 }
 
 main().catch((err: unknown) => {

@@ -6,14 +6,16 @@ const D = { preset: 'quick', outPrefix: 'results' };
 
 describe('parseBenchArgs', () => {
   it('reads options and fills defaults', () => {
-    expect(parseBenchArgs([], D)).toEqual({ preset: 'quick', out: 'results/quick', seed: 1, stepTime: null, sendBuffer: null });
+    expect(parseBenchArgs([], D)).toEqual({ preset: 'quick', out: 'results/quick', seed: 1, stepTime: null, sendBuffer: null, from: null });
     expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
       preset: 'full',
       out: 'x/y',
       seed: 7,
       stepTime: 0.0035,
       sendBuffer: 1048576,
+      from: null,
     });
+    expect(parseBenchArgs(['--from', 'results/full/comparison.json'], D).from).toBe('results/full/comparison.json');
   });
 
   it('refuses unknown options, missing values and bad numbers', () => {

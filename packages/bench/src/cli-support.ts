@@ -13,10 +13,12 @@ export interface BenchArgs {
   stepTime: number | null;
   /** Link send buffer in bytes instead of BENCH_CONFIG's (ablation), or null. */
   sendBuffer: number | null;
+  /** Rewrite the report from this saved result (comparison.json) instead of running. */
+  from: string | null;
 }
 
-const USAGE = 'options: --preset quick|full  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]';
-const OPTIONS = ['preset', 'out', 'seed', 'step-time', 'send-buffer'];
+const USAGE = 'options: --preset quick|full  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]';
+const OPTIONS = ['preset', 'out', 'seed', 'step-time', 'send-buffer', 'from'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
 export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
@@ -42,7 +44,7 @@ export function parseBenchArgs(argv: readonly string[], defaults: { preset: stri
   const sb = opts.get('send-buffer');
   const sendBuffer = sb === undefined ? null : Number(sb);
   if (sendBuffer !== null && !(Number.isInteger(sendBuffer) && sendBuffer >= 0)) throw new BenchError(`--send-buffer must be a whole number of bytes, got ${sb}`);
-  return { preset, out: opts.get('out') ?? join(defaults.outPrefix, preset), seed, stepTime, sendBuffer };
+  return { preset, out: opts.get('out') ?? join(defaults.outPrefix, preset), seed, stepTime, sendBuffer, from: opts.get('from') ?? null };
 }
 
 /** Writes every file under `out`, creating folders as needed; returns the paths written. */

@@ -40,12 +40,16 @@ describe('valueAt', () => {
 });
 
 describe('timeRatio', () => {
-  it('divides by the reference, gives a lower bound for a miss, and nothing without a reference', () => {
-    expect(timeRatio(3, 10, 2)).toEqual({ value: 1.5, atLeast: false });
-    expect(timeRatio(null, 10, 2)).toEqual({ value: 5, atLeast: true });
-    expect(timeRatio(3, 10, null)).toBeNull();
-    expect(formatRatio(timeRatio(3, 10, 2))).toBe('1.50x');
-    expect(formatRatio(timeRatio(null, 10, 4))).toBe('>= 2.50x');
+  it('divides by the reference, and bounds the ratio when either side missed the target', () => {
+    expect(timeRatio(3, 10, 2, 10)).toEqual({ value: 1.5, bound: 'exact' });
+    // The algorithm ran 10 s without reaching it: at least 10 / 2.
+    expect(timeRatio(null, 10, 2, 10)).toEqual({ value: 5, bound: 'atLeast' });
+    // The reference ran 8 s without reaching it: the algorithm's 2 s is at most 2 / 8 of it.
+    expect(timeRatio(2, 10, null, 8)).toEqual({ value: 0.25, bound: 'atMost' });
+    expect(timeRatio(null, 10, null, 8)).toBeNull();
+    expect(formatRatio(timeRatio(3, 10, 2, 10))).toBe('1.50x');
+    expect(formatRatio(timeRatio(null, 10, 4, 10))).toBe('>= 2.50x');
+    expect(formatRatio(timeRatio(2, 10, null, 8))).toBe('<= 0.25x');
     expect(formatRatio(null)).toBe('-');
   });
 });

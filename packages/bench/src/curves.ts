@@ -50,22 +50,26 @@ export function valueAt(time: readonly number[], value: readonly number[], t: nu
 }
 
 /**
- * A ratio to the reference. When the algorithm missed the target but ran `horizon` seconds, the
- * ratio is at least horizon / ref (`atLeast`); when the reference missed it, there is no ratio.
+ * A ratio of times to target against the reference's. When one side missed the target within the
+ * time it ran (its horizon), the ratio is a bound: at least horizon / ref when the algorithm
+ * missed, at most t / refHorizon when the reference did; when both missed there is none.
  */
 export interface Ratio {
   value: number;
-  atLeast: boolean;
+  bound: 'exact' | 'atLeast' | 'atMost';
 }
 
-export function timeRatio(t: number | null, horizon: number, ref: number | null): Ratio | null {
-  if (ref === null || !(ref > 0)) return null;
-  if (t === null) return { value: horizon / ref, atLeast: true };
-  return { value: t / ref, atLeast: false };
+export function timeRatio(t: number | null, horizon: number, ref: number | null, refHorizon: number): Ratio | null {
+  if (ref !== null && !(ref > 0)) return null;
+  if (t !== null && ref !== null) return { value: t / ref, bound: 'exact' };
+  if (t === null && ref !== null) return { value: horizon / ref, bound: 'atLeast' };
+  if (t !== null && refHorizon > 0) return { value: t / refHorizon, bound: 'atMost' };
+  return null;
 }
 
-/** Ratio formatted for a table: "1.73x", ">= 3.1x", or "-" without one. */
+/** Ratio formatted for a table: "1.73x", ">= 3.1x", "<= 0.2x", or "-" without one. */
 export function formatRatio(r: Ratio | null, digits = 2): string {
   if (r === null) return '-';
-  return `${r.atLeast ? '>= ' : ''}${r.value.toFixed(digits)}x`;
+  const prefix = r.bound === 'atLeast' ? '>= ' : r.bound === 'atMost' ? '<= ' : '';
+  return `${prefix}${r.value.toFixed(digits)}x`;
 }

@@ -1,5 +1,5 @@
 /** Markdown tables and SVG plots of a comparison result. */
-import { ALGORITHM_LABEL } from './algorithms';
+import { ALGORITHM_LABEL, BENCH_ALGORITHMS } from './algorithms';
 import { BENCH_CONFIG } from './config';
 import type { ComparisonResult, ScenarioResult } from './comparison';
 import { formatRatio, timeRatio, type Ratio } from './curves';
@@ -16,7 +16,7 @@ export interface ReportFile {
 /** Ratio of `r`'s time to target k to the reference run's (null when the reference missed it). */
 export function ratioToReference(r: RunOutcome, ref: RunOutcome | undefined, k: number): Ratio | null {
   if (ref === undefined) return null;
-  return timeRatio(r.timeTo[k], r.horizon, ref.timeTo[k]);
+  return timeRatio(r.timeTo[k], r.horizon, ref.timeTo[k], ref.horizon);
 }
 
 function targetName(t: number): string {
@@ -92,7 +92,14 @@ export function scenarioPlot(s: ScenarioResult, res: ComparisonResult): string {
     yLabel: `test accuracy, average model (${res.evalCount} images)`,
     yMin: lo,
     yMax: 1,
-    series: s.runs.map((r) => ({ name: ALGORITHM_LABEL[r.algorithm], x: r.curve.time, y: r.curve.accuracy, dashed: r.algorithm === 'rfast' })),
+    // One colour per algorithm across every plot, whichever algorithms a scenario ran.
+    series: s.runs.map((r) => ({
+      name: ALGORITHM_LABEL[r.algorithm],
+      x: r.curve.time,
+      y: r.curve.accuracy,
+      dashed: r.algorithm === 'rfast',
+      colorIndex: BENCH_ALGORITHMS.indexOf(r.algorithm),
+    })),
   });
 }
 
@@ -110,7 +117,7 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
       ? `- Compute model: base step time ${ms(res.stepTime)} = median CPU time of ${t.steps} measured steps (p10 ${ms(t.cpuP10)}, p90 ${ms(t.cpuP90)}; wall time median ${ms(t.wallMedian)}, p10 ${ms(t.wallP10)}, p90 ${ms(t.wallP90)} on the shared machine), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`
       : `- Compute model: base step time ${ms(res.stepTime)} (given with --step-time), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`,
     `- Network per link: ${net.latency * 1000} ms + U(0, ${net.jitter * 1000} ms), ${net.bandwidth / 1e6} MB/s, unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`,
-    `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs: average model on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${ALGORITHM_LABEL[res.reference]}'s ("> x" / ">= x": the target was not reached within the run).`,
+    `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs: average model on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${ALGORITHM_LABEL[res.reference]}'s; "> t": not reached within the t seconds the run lasted, so ">= r" / "<= r" bound the ratio when one side missed, and "-" means both did.`,
     `- Wall time of this preset: ${(res.wallSeconds / 60).toFixed(1)} min.`,
     '',
   ];
