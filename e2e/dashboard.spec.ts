@@ -52,8 +52,18 @@ interface Evaluation {
   accuracy: number;
 }
 
+/**
+ * One request to the server. A pooled keep-alive connection that the server closes just as it is
+ * reused fails with "other side closed"; every call here is idempotent, so it is retried once.
+ */
 async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const r = await fetch(`${server!.url}${path}`, init);
+  const once = () => fetch(`${server!.url}${path}`, init);
+  const r = await once().catch((e: Error & { cause?: { code?: string; message?: string } }) => {
+    if (!/other side closed|ECONNRESET/.test(String(e.cause?.message ?? e.cause?.code ?? ''))) {
+      throw new Error(`${init?.method ?? 'GET'} ${path} failed: ${String(e.cause ?? e)}`);
+    }
+    return once();
+  });
   return { status: r.status, body: (await r.json()) as T };
 }
 

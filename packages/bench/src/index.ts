@@ -64,6 +64,6 @@ export {
 } from './gossip-scaling';
 export { escapeCell, fmt, markdownTable, pct, type Align } from './markdown';
 export { escapeXml, lineChart, niceRange, niceTicks, type ChartOptions, type Series } from './svg';
-export { comparisonReport, ratioToReference, scenarioPlot, scenarioTable, summaryTable, tuningTable, type ReportFile } from './report-comparison';
+export { accuracyTable, comparisonReport, ratioToReference, scenarioPlot, scenarioTable, summaryTable, tuningTable, type ReportFile } from './report-comparison';
 export { gossipReport, gossipTable } from './report-gossip';
 export { parseBenchArgs, writeReport, type BenchArgs } from './cli-support';

@@ -102,7 +102,7 @@ const GOSSIP_BASE = { variants: GOSSIP_VARIANTS, warmup: 0.3, lr: 0.05, problem:
 
 export const GOSSIP_PRESETS: Record<string, GossipScalingPlan> = {
   quick: { ...GOSSIP_BASE, ns: [16, 64, 256], versions: 30, records: 10 },
-  full: { ...GOSSIP_BASE, ns: [16, 64, 256, 1024, 4096], versions: 40, records: 10 },
+  full: { ...GOSSIP_BASE, ns: [16, 64, 256, 1024, 4096], versions: 80, records: 10 },
 };
 
 export function comparisonPreset(name: string): ComparisonPreset {

@@ -57,5 +57,7 @@ describe('comparison report', () => {
     expect(cells[5]).toBe('> 4.00'); // to 95%: not reached within the run
     expect(cells[8]).toBe('-7.0 pp'); // 90% at the budget (t = 4) against the reference's 97%
     expect((files[1].text.match(/<polyline/g) ?? []).length).toBe(3);
+    // Accuracy summary: average model / mean of the peers, per algorithm.
+    expect(md).toContain('| base | 97.0% / 96.0% | 90.0% / 89.0% | 90.0% / 89.0% |');
   });
 });

@@ -75,6 +75,19 @@ export function summaryTable(res: ComparisonResult, k: number): string {
   return markdownTable(header, rows);
 }
 
+/** Scenario x algorithm: accuracy at the budget, average model (finalEvalCount images) / mean of the peers' own models. */
+export function accuracyTable(res: ComparisonResult): string {
+  const algos = [...new Set(res.scenarios.flatMap((s) => s.runs.map((r) => r.algorithm)))];
+  const rows = res.scenarios.map((s) => [
+    s.label,
+    ...algos.map((a) => {
+      const b = s.runs.find((x) => x.algorithm === a)?.atBudget;
+      return b ? `${pct(b.accuracyFinal)} / ${pct(b.peerMean)}` : 'not run';
+    }),
+  ]);
+  return markdownTable(['scenario', ...algos.map((a) => ALGORITHM_LABEL[a])], rows);
+}
+
 export function tuningTable(res: ComparisonResult): string {
   const rows = (res.tuning ?? []).map((t) => [
     ALGORITHM_LABEL[t.algorithm],
@@ -129,6 +142,12 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
   res.targets.forEach((target, k) => {
     lines.push(`## Time to ${targetName(target)}, relative to ${ALGORITHM_LABEL[res.reference]}`, '', summaryTable(res, k), '');
   });
+  lines.push(
+    `## Accuracy at the budget (${res.budget.toFixed(2)} s): average model on ${res.finalEvalCount} test images / mean of the peers' own models on ${res.evalCount}`,
+    '',
+    accuracyTable(res),
+    '',
+  );
   const files: ReportFile[] = [];
   for (const s of res.scenarios) {
     const plot = `plots/${s.id}.svg`;
