@@ -6,8 +6,9 @@ import { BenchError } from './errors';
 import { RotatingSends } from './rotating-sends';
 
 /**
- * 'rfast' is core's R-FAST exactly as the peer runtime sends it (blocks in order); 'rfast-rot' is
- * the same algorithm with each step's sends starting at a random block (see rotating-sends.ts).
+ * 'rfast' is core's R-FAST with its messages sent in the order core returns them (blocks in
+ * order); 'rfast-rot' is the same algorithm with each step's sends starting at a random block (see
+ * rotating-sends.ts), as the peer runtime rotates its unreliable frames.
  */
 export type BenchAlgorithm = 'rfast' | 'rfast-rot' | 'allreduce' | 'dpsgd' | 'adpsgd' | 'osgp' | 'gossip';
 

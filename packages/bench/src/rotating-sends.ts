@@ -1,6 +1,7 @@
 /**
  * A send-order policy around any algorithm: the messages of each step go out starting at a random
- * block instead of block 0.
+ * block instead of block 0 (the peer runtime does the same with a rotating start position,
+ * packages/peer/src/frames.ts).
  *
  * Why: the peer runtime skips an unreliable send while a channel holds more than maxBufferedBytes.
  * When a link carries less than one step's worth of blocks per step (R-FAST on 40 MB/s links with
