@@ -11,26 +11,10 @@ import type {
 import { afterEach, describe, expect, it } from 'vitest';
 import { SERVER_TUNING } from './config';
 import type { RunningServer } from './server';
-import { adminHeaders, emitRaw, joinPeer, nextEvent, openClient, startTestServer, type Client } from './test-support';
+import { adminHeaders, emitRaw, joinPeer, nextEvent, openClient, startTestServer, telemetryReport, type Client } from './test-support';
 
 const offer = { type: 'offer', sdp: 'v=0\r\n' } as const;
-const telemetry: TelemetryPayload = {
-  steps: 10,
-  samples: 320,
-  loss: 1.5,
-  stepsPerSec: 20,
-  backend: 'wasm',
-  bytesSent: 1,
-  bytesReceived: 2,
-  framesSent: 3,
-  framesReceived: 4,
-  framesLost: 0,
-  framesRejected: 0,
-  computeMs: 5,
-  commMs: 6,
-  epoch: 1,
-  neighbours: 0,
-};
+const telemetry: TelemetryPayload = telemetryReport();
 
 let server: RunningServer | undefined;
 const clients: Client[] = [];
