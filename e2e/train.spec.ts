@@ -77,7 +77,7 @@ async function report(vs: Volunteer[], label: string, elapsedMs: number, steps0:
     const bytesPerStep = s.steps > 0 ? Math.round(s.bytesSent / s.steps) : 0;
     const computeShare = s.computeMs / Math.max(1, s.computeMs + s.commMs + s.blockedMs);
     console.log(
-      `[${label}] ${v.label} backend=${s.backend} steps=${s.steps} steps/s=${(((s.steps - steps0[i]) * 1000) / elapsedMs).toFixed(2)} ` +
+      `[${label}] ${v.label} backend=${s.backend} kernels=${s.kernels} steps=${s.steps} steps/s=${(((s.steps - steps0[i]) * 1000) / elapsedMs).toFixed(2)} ` +
         `bytes/step=${bytesPerStep} compute-share=${computeShare.toFixed(2)} framesLost=${s.framesLost} ` +
         `injectedDrops=${s.injectedDrops} skipped=${s.backpressureSkips} rejected=${s.framesRejected}`,
     );
@@ -97,6 +97,8 @@ test('four tabs train MNIST with R-FAST to 90% test accuracy', async () => {
   for (const s of await Promise.all(tabs.map(status))) {
     expect(s.framesRejected).toBe(0);
     expect(s.framesReceived).toBeGreaterThan(0);
+    // Chromium runs WebAssembly SIMD; 'js' here would mean the kernel module failed to load.
+    expect(s.kernels).toBe('simd');
   }
 });
 

@@ -1,12 +1,15 @@
 /**
- * Core benchmark: the simulator's speed on 1,000 peers x 1,000 steps of R-FAST, then the per-step
- * cost of every algorithm (gradient excluded) at 100k and 1M parameters and out-degree 2, 3, 4.
+ * Core benchmark: the simulator's speed on 1,000 peers x 1,000 steps of R-FAST, then one R-FAST
+ * peer's step and receive cost (SIMD and JavaScript kernels, warm and cold cache), then the
+ * per-step cost of every algorithm (gradient excluded) at 100k and 1M parameters and out-degree
+ * 2, 3, 4.
  *
  *   npx tsx apps/cli/src/bench-core.ts            # full run, a couple of minutes
  *   npx tsx apps/cli/src/bench-core.ts --quick    # smaller sizes, for a smoke test
  */
-import { ALGORITHMS } from '@starling/core';
+import { ALGORITHMS, type AlgorithmName } from '@starling/core';
 import { measureSimSpeed } from './bench/sim-speed';
+import { measurePeerCost } from './bench/rfast-peer-cost';
 import { measureStepCost } from './bench/step-cost';
 
 const quick = process.argv.includes('--quick');
@@ -42,19 +45,53 @@ console.log(
 
 // After the simulator: the 1M-parameter runs leave a large, fragmented heap that slows it down.
 console.log(
-  `\nStep cost without the gradient (beginStep + applyGradient + receive of one round's messages), ` +
-    `${PEERS} peers, ${BLOCK}-coordinate blocks; ns/param from the median`,
+  `\nR-FAST, one peer: steps 1-6 (beginStep + applyGradient) and the receive handler for one step's ` +
+    `messages (every block of v and rho from each in-neighbour), ${BLOCK}-coordinate blocks; medians in ms. ` +
+    `warm: nothing runs between steps; cold: 64 MiB written between steps. ns/param: warm step.`,
 );
-const rows: string[][] = [['algorithm', 'params', 'degree', 'ms/step (median)', 'ms/step (min)', 'ns/param', 'msgs in/step']];
-for (const algorithm of ALGORITHMS) {
+const peerRows: string[][] = [
+  ['kernels', 'params', 'degree', 'step warm', 'receive warm', 'total warm', 'step cold', 'receive cold', 'total cold', 'ns/param'],
+];
+for (const kernels of ['simd', 'js'] as const) {
+  for (const dim of SIZES) {
+    for (const degree of DEGREES) {
+      const steps = dim >= 1_000_000 ? 30 : 100;
+      const warm = measurePeerCost({ dim, degree, blockSize: BLOCK, kernels, cold: false, steps });
+      const cold = measurePeerCost({ dim, degree, blockSize: BLOCK, kernels, cold: true, steps });
+      peerRows.push([
+        kernels,
+        dim.toLocaleString('en-US'),
+        String(degree),
+        ...[warm.stepMs, warm.receiveMs, warm.totalMs, cold.stepMs, cold.receiveMs, cold.totalMs].map((v) => v.toFixed(3)),
+        ((warm.stepMs * 1e6) / dim).toFixed(2),
+      ]);
+    }
+  }
+}
+console.log(table(peerRows));
+
+console.log(
+  `\nEvery algorithm in a lockstep round of ${PEERS} peers: step = beginStep + applyGradient, receive = ` +
+    `that round's receive() calls (replies and relayed hops included), total = both; medians in ms, ` +
+    `cold cache (eight peers' states do not fit). ns/param from the total.`,
+);
+const rows: string[][] = [['algorithm', 'params', 'degree', 'step', 'receive', 'total', 'total (min)', 'ns/param', 'msgs in/step']];
+const variants = ALGORITHMS.flatMap((algorithm): { algorithm: AlgorithmName; kernels?: 'simd' | 'js'; label: string }[] =>
+  algorithm === 'rfast' || algorithm === 'rfast-naive'
+    ? (['simd', 'js'] as const).map((kernels) => ({ algorithm, kernels, label: `${algorithm} (${kernels})` }))
+    : [{ algorithm, label: algorithm }],
+);
+for (const { algorithm, kernels, label } of variants) {
   for (const dim of SIZES) {
     for (const degree of DEGREES) {
       const rounds = dim >= 1_000_000 ? 3 : 8;
-      const r = measureStepCost({ algorithm, dim, degree, peers: PEERS, blockSize: BLOCK, warmupRounds: 2, rounds });
+      const r = measureStepCost({ algorithm, dim, degree, peers: PEERS, blockSize: BLOCK, warmupRounds: 2, rounds, kernels });
       rows.push([
-        algorithm,
+        label,
         dim.toLocaleString('en-US'),
         String(degree),
+        r.stepOnlyMs.toFixed(3),
+        r.receiveMs.toFixed(3),
         r.msPerStep.toFixed(3),
         r.msPerStepMin.toFixed(3),
         r.nsPerParam.toFixed(2),

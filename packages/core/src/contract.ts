@@ -143,6 +143,11 @@ export interface Algorithm {
   /** Replace the model, e.g. a joiner copying a neighbour's x or a checkpoint. */
   loadModel(x: Float32Array): void;
   stats(): AlgoStats;
+  /**
+   * Which implementation runs the hot loops: 'simd' (WebAssembly) or 'js'. Both compute the same
+   * values; algorithms without a choice leave this out.
+   */
+  kernelKind?(): 'simd' | 'js';
 }
 
 export type AlgorithmName = 'rfast' | 'rfast-naive' | 'allreduce' | 'dpsgd' | 'adpsgd' | 'sgp' | 'osgp' | 'gossip';

@@ -1,5 +1,6 @@
 import type { Algorithm, AlgorithmName, CommonOptions } from './contract';
 import { ConfigError } from './errors';
+import type { KernelChoice } from './rfast-simd';
 import { RFast } from './rfast';
 import { AllReduceSgd } from './allreduce';
 import { Dpsgd } from './dpsgd';
@@ -17,6 +18,8 @@ export interface AlgorithmOptions extends CommonOptions {
   fanout?: number;
   /** Gossip local SGD: c in ceil(c ln n) when `fanout` is not given. */
   fanoutC?: number;
+  /** R-FAST: WebAssembly SIMD or plain JavaScript kernels (same values); default 'auto'. */
+  kernels?: KernelChoice;
 }
 
 export const ALGORITHMS: readonly AlgorithmName[] = [

@@ -4,6 +4,8 @@ export * from './rng';
 export * from './errors';
 export * from './topology';
 export * from './rfast';
+export { RFAST_DEFAULTS } from './rfast-config';
+export { kernelModule, type KernelChoice } from './rfast-simd';
 export * from './factory';
 export * from './baseline-config';
 export * from './allreduce';

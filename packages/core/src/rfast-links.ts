@@ -1,61 +1,186 @@
 /**
  * Per-neighbour buffers of R-FAST (section 1.2 of docs/algorithms.md), rebuilt on every epoch.
- * Each in-link remembers the newest seq it holds per block, so the receive rule
- * "keep only the newest message per (sender, kind, block)" is one comparison.
+ *
+ * Flat layout: all in-links of one kind share one buffer (link j at j * dim) and one seq array
+ * (link j, block b at j * count + b). A simulator holds thousands of peers, and a message touches
+ * a handful of arrays instead of a graph of small objects, which is what made delivery cache-bound.
+ * Each in-link remembers the newest seq it holds per block, so the receive rule "keep only the
+ * newest message per (sender, kind, block)" is one comparison.
  */
 import type { PeerId, PeerNeighbours } from './contract';
-import { blockEnd, blockStart, type BlockLayout } from './blocks';
+import { allFinite, type BlockLayout } from './blocks';
+import type { SimdScratch } from './rfast-simd';
 import { TopologyError } from './errors';
 
-/** G_R in-neighbour j: the newest v_j received, block by block. */
-export interface PullLink {
-  readonly id: PeerId;
-  readonly vhat: Float32Array;
-  /** Newest seq held per block; 0 = nothing received yet (senders start at seq 1). */
-  readonly seq: Float64Array;
+/** Below this many coordinates a loop copies faster than TypedArray.prototype.set. */
+const SMALL_COPY = 64;
+
+/** Position of a sender among the in-neighbours; a scan beats a Map for the usual few. */
+export class LinkIndex {
+  private readonly ids: PeerId[];
+  private readonly map: Map<PeerId, number> | null;
+
+  constructor(ids: readonly PeerId[]) {
+    this.ids = ids.slice();
+    this.map = ids.length > 16 ? new Map(ids.map((id, i) => [id, i] as const)) : null;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  id(j: number): PeerId {
+    return this.ids[j];
+  }
+
+  /** -1 when `from` is not an in-neighbour. */
+  of(from: PeerId): number {
+    if (this.map !== null) return this.map.get(from) ?? -1;
+    const ids = this.ids;
+    for (let j = 0; j < ids.length; j++) if (ids[j] === from) return j;
+    return -1;
+  }
 }
 
-/** G_C in-neighbour j: the newest running sum received from j, and the part already consumed. */
-export interface MassInLink {
-  readonly id: PeerId;
-  readonly rhoNew: Float64Array;
-  readonly rhoTilde: Float64Array;
+/** G_R in-neighbours: the newest v_j received from each. */
+export class PullLinks {
+  readonly index: LinkIndex;
+  /** v-hat of link j at [j * dim, (j + 1) * dim). */
+  readonly vhat: Float32Array;
+  /** One view per link into `vhat`, for the mixing kernel. */
+  readonly views: Float32Array[];
+  /** Newest seq held per (link, block); 0 = nothing received yet (senders start at seq 1). */
   readonly seq: Float64Array;
-  /** 1 where rhoNew changed since it was last consumed: lets step 3 skip untouched blocks. */
+  private readonly dim: number;
+
+  /**
+   * A neighbour we already pulled from keeps its last v (still a valid recent model); a new one
+   * starts at our own x so it does not drag the mix anywhere.
+   */
+  constructor(ids: readonly PeerId[], layout: BlockLayout, old: PullLinks | null, x: Float32Array, alloc: (n: number) => Float32Array) {
+    const dim = layout.dim;
+    this.dim = dim;
+    this.index = new LinkIndex(ids);
+    this.vhat = alloc(ids.length * dim);
+    this.views = ids.map((_, j) => this.vhat.subarray(j * dim, (j + 1) * dim));
+    this.seq = new Float64Array(ids.length * layout.count);
+    ids.forEach((id, j) => {
+      const k = old === null ? -1 : old.index.of(id);
+      this.views[j].set(k >= 0 ? (old as PullLinks).views[k] : x);
+    });
+  }
+
+  /** Stores a received v_j block if it is finite; false (nothing changed) if not. */
+  store(j: number, offset: number, data: Float32Array, simd: SimdScratch | null): boolean {
+    if (simd === null) {
+      if (!allFinite(data)) return false;
+    } else {
+      simd.f32.set(data); // checked in the kernel memory: twice as fast as the JavaScript scan
+      if (simd.k.finite32(simd.f32.byteOffset, data.length) === 0) return false;
+    }
+    copy(this.vhat, j * this.dim + offset, data);
+    return true;
+  }
+}
+
+/**
+ * G_C in-neighbours: rhoNew_ij (the newest running sum received) and rhoTilde_ij (the part already
+ * consumed). Each link owns two halves of `sums`; per block, `tildeHalf` says which half holds
+ * rhoTilde. Step 3 ends with rhoTilde = rhoNew, done by flipping that bit instead of copying:
+ * - fresh = 1: the other half is rhoNew, newer than rhoTilde;
+ * - fresh = 0: rhoNew = rhoTilde, and the other half is a spare whose content means nothing (the
+ *   next arrival overwrites the whole block).
+ */
+export class MassLinks {
+  readonly index: LinkIndex;
+  /** Link j's halves at [2j * dim, (2j + 1) * dim) and [(2j + 1) * dim, (2j + 2) * dim). */
+  readonly sums: Float64Array;
+  readonly tildeHalf: Uint8Array;
   readonly fresh: Uint8Array;
+  readonly seq: Float64Array;
+  private readonly layout: BlockLayout;
+
+  /** Running sums start at zero; `alloc` must return zeroed arrays. */
+  constructor(ids: readonly PeerId[], layout: BlockLayout, alloc: (n: number) => Float64Array) {
+    this.layout = layout;
+    this.index = new LinkIndex(ids);
+    this.sums = alloc(2 * ids.length * layout.dim);
+    const slots = ids.length * layout.count;
+    this.tildeHalf = new Uint8Array(slots);
+    this.fresh = new Uint8Array(slots);
+    this.seq = new Float64Array(slots);
+  }
+
+  /** Offset in `sums` of link j's rhoTilde for the block starting at `offset`. */
+  tildeAt(j: number, block: number, offset: number): number {
+    return (2 * j + this.tildeHalf[j * this.layout.count + block]) * this.layout.dim + offset;
+  }
+
+  /** Offset of the other half: rhoNew when fresh, else the spare. */
+  newAt(j: number, block: number, offset: number): number {
+    return (2 * j + 1 - this.tildeHalf[j * this.layout.count + block]) * this.layout.dim + offset;
+  }
+
+  /**
+   * Stores a received running-sum block as rhoNew if it is finite; false (nothing changed) if
+   * not. The naive variant's messages are increments, so its receiver rebuilds the running sum by
+   * adding them to the newest one it holds.
+   */
+  store(j: number, block: number, offset: number, data: Float64Array, naive: boolean, simd: SimdScratch | null): boolean {
+    const slot = j * this.layout.count + block;
+    const sums = this.sums;
+    const dst = this.newAt(j, block, offset);
+    if (naive || simd === null) {
+      if (!allFinite(data)) return false;
+      if (!naive) {
+        copy(sums, dst, data);
+      } else {
+        const base = this.fresh[slot] === 1 ? dst : this.tildeAt(j, block, offset);
+        for (let t = 0; t < data.length; t++) sums[dst + t] = sums[base + t] + data[t];
+      }
+    } else if (this.fresh[slot] === 0) {
+      sums.set(data, dst); // into the spare: a rejected block leaves nothing that counts behind
+      if (simd.k.finite64(sums.byteOffset + 8 * dst, data.length) === 0) return false;
+    } else {
+      simd.f64.set(data); // dst holds unconsumed mass: check a copy before overwriting it
+      if (simd.k.finite64(simd.f64.byteOffset, data.length) === 0) return false;
+      sums.set(data, dst);
+    }
+    this.fresh[slot] = 1;
+    return true;
+  }
+
+  /** rhoNew_ij (`which` = 'new') or rhoTilde_ij as one vector: a copy, for inspection. */
+  vector(j: number, which: 'new' | 'tilde'): Float64Array {
+    const { dim, count, blockSize } = this.layout;
+    const out = new Float64Array(dim);
+    for (let b = 0; b < count; b++) {
+      const from = b * blockSize;
+      const n = Math.min(dim, from + blockSize) - from;
+      const useNew = which === 'new' && this.fresh[j * count + b] === 1;
+      const at = useNew ? this.newAt(j, b, from) : this.tildeAt(j, b, from);
+      out.set(this.sums.subarray(at, at + n), from);
+    }
+    return out;
+  }
+}
+
+function copy(dst: Float32Array | Float64Array, at: number, src: Float32Array | Float64Array): void {
+  if (src.length > SMALL_COPY) {
+    dst.set(src, at);
+    return;
+  }
+  for (let t = 0; t < src.length; t++) dst[at + t] = src[t];
 }
 
 /** One subarray view per block, made once so sending allocates no model-sized buffer. */
 export function blockViews<T extends Float32Array | Float64Array>(layout: BlockLayout, buf: T): T[] {
+  if (layout.count === 1) return [buf]; // no extra view object: small models are simulated by the thousand
   const views: T[] = [];
-  for (let b = 0; b < layout.count; b++) views.push(buf.subarray(blockStart(layout, b), blockEnd(layout, b)) as T);
+  for (let b = 0; b < layout.count; b++) {
+    views.push(buf.subarray(b * layout.blockSize, Math.min(layout.dim, (b + 1) * layout.blockSize)) as T);
+  }
   return views;
-}
-
-/**
- * Pull links for a new neighbour list. A neighbour we already pulled from keeps its last v (still a
- * valid recent model); a new one starts at our own x so it does not drag the mix anywhere.
- */
-export function makePullLinks(ids: readonly PeerId[], layout: BlockLayout, old: readonly PullLink[], x: Float32Array): PullLink[] {
-  return ids.map((id) => {
-    const kept = old.find((l) => l.id === id);
-    return { id, vhat: kept ? kept.vhat : x.slice(), seq: new Float64Array(layout.count) };
-  });
-}
-
-export function makeMassInLinks(ids: readonly PeerId[], layout: BlockLayout): MassInLink[] {
-  return ids.map((id) => ({
-    id,
-    rhoNew: new Float64Array(layout.dim),
-    rhoTilde: new Float64Array(layout.dim),
-    seq: new Float64Array(layout.count),
-    fresh: new Uint8Array(layout.count),
-  }));
-}
-
-/** Position of each link's peer, for O(1) sender lookup on receive. */
-export function indexById(links: readonly { id: PeerId }[]): Map<PeerId, number> {
-  return new Map(links.map((l, i) => [l.id, i] as const));
 }
 
 /** Refuses neighbour lists a step could not use: non-integer ids, self-loops, duplicates. */

@@ -5,6 +5,7 @@
  */
 import { MsgKind, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { RFast } from './rfast';
+import type { KernelChoice } from './rfast-simd';
 
 export const SELF: PeerId = 5;
 export const DIM = 5;
@@ -20,8 +21,11 @@ export const NB: PeerNeighbours = {
   members: [1, 2, 3, 4, 5],
 };
 
-export function peer(naive = false, epoch = 0): RFast {
-  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive });
+/** Both kernel implementations: the fixture's tests run once with each. */
+export const KERNEL_KINDS = ['js', 'simd'] as const;
+
+export function peer(naive = false, epoch = 0, kernels: KernelChoice = 'js'): RFast {
+  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive, kernels });
 }
 
 /** The block starting at `offset`, e.g. block(1) covers coordinates 2 and 3. */

@@ -2,14 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { MsgKind, type Message } from './contract';
 import type { RFast } from './rfast';
-import { fullStep, peer, rhoMsg, snapshot, vMsg } from './rfast.fixture';
+import { KERNEL_KINDS, fullStep, peer, rhoMsg, snapshot, vMsg } from './rfast.fixture';
+import type { KernelChoice } from './rfast-simd';
 
 const EPOCH = 2;
 const G0 = [1, 2, 3, 4, 5];
 
 /** A peer at EPOCH that has taken its first step. */
-function started(): RFast {
-  const p = peer(false, EPOCH);
+function started(kernels: KernelChoice): RFast {
+  const p = peer(false, EPOCH, kernels);
   fullStep(p, G0);
   return p;
 }
@@ -51,10 +52,10 @@ const bad: [string, Message][] = [
   ['null', null as unknown as Message],
 ];
 
-describe('R-FAST receive', () => {
+describe.each(KERNEL_KINDS)('R-FAST receive (%s kernels)', (kernels) => {
   it.each(bad)('rejects %s: counted, state untouched', (_, msg) => {
-    const p = started();
-    const twin = started();
+    const p = started(kernels);
+    const twin = started(kernels);
     const before = snapshot(p);
     expect(p.receive(msg)).toEqual([]);
     expect(p.stats()).toMatchObject({ messagesIn: 1, rejected: 1, stale: 0 });
@@ -66,8 +67,8 @@ describe('R-FAST receive', () => {
     ['older', EPOCH - 1],
     ['newer', EPOCH + 1],
   ])('drops a frame of an %s epoch as stale (frames cross every membership change), state untouched', (_, epoch) => {
-    const p = started();
-    const twin = started();
+    const p = started(kernels);
+    const twin = started(kernels);
     const before = snapshot(p);
     p.receive({ ...goodV, epoch });
     p.receive({ ...goodRho, epoch });
@@ -78,16 +79,16 @@ describe('R-FAST receive', () => {
 
   it('the untouched-state check can see a change: valid messages are taken', () => {
     for (const good of [goodV, goodRho]) {
-      const p = started();
+      const p = started(kernels);
       p.receive(good);
       expect(p.stats()).toMatchObject({ messagesIn: 1, rejected: 0, stale: 0 });
-      expect(sameAfterStep(p, started())).toBe(false);
+      expect(sameAfterStep(p, started(kernels))).toBe(false);
     }
   });
 
   it('keeps only the newest V per (sender, block); blocks and senders are independent', () => {
-    const p = started();
-    const twin = started();
+    const p = started(kernels);
+    const twin = started(kernels);
     p.receive(vMsg(1, 0, [1, 1], 5, EPOCH));
     p.receive(vMsg(1, 0, [2, 2], 3, EPOCH)); // older, arrives late
     p.receive(vMsg(1, 0, [3, 3], 5, EPOCH)); // same seq again: not newer
@@ -99,7 +100,7 @@ describe('R-FAST receive', () => {
   });
 
   it('never adds a running sum on arrival: duplicates and late copies are consumed once', () => {
-    const p = started();
+    const p = started(kernels);
     const zAt = (t: number): number => p.inspect().z[t];
     const z2 = zAt(2);
     p.receive(rhoMsg(2, 1, [0.5, -0.25], 4, EPOCH));

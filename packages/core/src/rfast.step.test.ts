@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MsgKind, type PeerNeighbours } from './contract';
 import { ConfigError, TopologyError } from './errors';
 import { RFast } from './rfast';
-import { DIM, LR, NB, SELF, X0, fullStep, peer, rhoMsg, snapshot, vMsg, wholeVector } from './rfast.fixture';
+import { DIM, KERNEL_KINDS, LR, NB, SELF, X0, fullStep, peer, rhoMsg, snapshot, vMsg, wholeVector } from './rfast.fixture';
 
 const G0 = [1, 2, 3, 4, 5];
 const G1 = [-0.5, 0.25, 2, -3, 1.5];
@@ -15,9 +15,9 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, dig
   for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i], digits);
 }
 
-describe('R-FAST step', () => {
+describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
   it('takes the first gradient at x0 as the initialisation z = g, then pushes and sends', () => {
-    const p = peer();
+    const p = peer(false, 0, kernels);
     expect(p.name).toBe('rfast');
     expect(p.ready()).toBe(true);
     expect(p.beginStep()).toEqual([]);
@@ -52,7 +52,7 @@ describe('R-FAST step', () => {
   });
 
   it('beginStep does steps 3, 1, 2 (consume, descend, mix) and applyGradient steps 4-6', () => {
-    const p = peer();
+    const p = peer(false, 0, kernels);
     fullStep(p, G0);
     const a1 = [0.5, 1.5, -1, 2, 0];
     const a2 = [2, 0, 1, -1, 3];
@@ -88,7 +88,7 @@ describe('R-FAST step', () => {
   });
 
   it('setEpoch resets z to g, clears the running sums and keeps x', () => {
-    const p = peer();
+    const p = peer(false, 0, kernels);
     fullStep(p, G0);
     const a2 = [2, 0, 1, -1, 3];
     for (const m of [...wholeVector(vMsg, 2, a2), ...wholeVector(rhoMsg, 4, [1, 1, 1, 1, 1])]) p.receive(m);
@@ -124,14 +124,14 @@ describe('R-FAST step', () => {
   });
 
   it('refuses neighbour lists that list the peer itself or a peer twice', () => {
-    const p = peer();
+    const p = peer(false, 0, kernels);
     expect(() => p.setEpoch(1, { ...NB, cOut: [1, 5] })).toThrow(TopologyError);
     expect(() => p.setEpoch(1, { ...NB, rIn: [1, 1] })).toThrow(/lists peer 1 twice/);
     expect(p.inspect().epoch).toBe(0);
   });
 
   it('loadModel replaces x, v and the pulled copies', () => {
-    const p = peer();
+    const p = peer(false, 0, kernels);
     fullStep(p, G0);
     const y = Float32Array.from([4, 3, 2, 1, 0]);
     p.loadModel(y);
@@ -145,7 +145,7 @@ describe('R-FAST step', () => {
   });
 
   it('refuses a bad gradient or a call out of order without touching the state', () => {
-    const p = peer();
+    const p = peer(false, 0, kernels);
     expect(() => p.applyGradient(new Float32Array(DIM - 1))).toThrow(ConfigError);
     expect(() => p.applyGradient(Float32Array.from([1, 2, Infinity, 4, 5]))).toThrow(/NaN or Infinity/);
     expect(p.inspect().initialised).toBe(false);
@@ -168,7 +168,7 @@ describe('R-FAST step', () => {
   });
 
   it('naive variant: sends the pushed increment and adds up what arrives', () => {
-    const p = peer(true);
+    const p = peer(true, 0, kernels);
     expect(p.name).toBe('rfast-naive');
     const envs = p.applyGradient(Float32Array.from(G0));
     const deltas = envs.filter((e) => e.msg.kind === MsgKind.NaiveDelta);

@@ -6,6 +6,7 @@
  */
 import type { Envelope, Message, PeerId } from './contract';
 import { RFast } from './rfast';
+import type { KernelChoice } from './rfast-simd';
 import { Rng } from './rng';
 import { neighboursOf, type Topology } from './topology';
 
@@ -227,7 +228,7 @@ function copy(msg: Message, to: PeerId): { to: PeerId; msg: Message } {
 export function spawn(
   net: LossyNet,
   t: Topology,
-  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array },
+  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array; kernels?: KernelChoice },
 ): void {
   for (const id of t.members) {
     net.add(
@@ -239,6 +240,7 @@ export function spawn(
         epoch: opts.epoch ?? 0,
         neighbours: neighboursOf(t, id),
         naive: opts.naive,
+        kernels: opts.kernels,
       }),
     );
   }

@@ -30,16 +30,10 @@ import {
 } from './contract';
 import { allFinite, blockLayout, blockStart, isValidBlock, type BlockLayout } from './blocks';
 import { ConfigError } from './errors';
-import { consumeMass, descendAndMix, trackAndPush } from './rfast-kernels';
-import {
-  blockViews,
-  indexById,
-  makeMassInLinks,
-  makePullLinks,
-  validateNeighbours,
-  type MassInLink,
-  type PullLink,
-} from './rfast-links';
+import { RFAST_DEFAULTS } from './rfast-config';
+import { consumeDescendMix, trackAndPush } from './rfast-kernels';
+import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdExports, type SimdScratch } from './rfast-simd';
+import { blockViews, MassLinks, PullLinks, validateNeighbours } from './rfast-links';
 
 export interface RFastOptions extends CommonOptions {
   /**
@@ -47,9 +41,18 @@ export interface RFastOptions extends CommonOptions {
    * up. Loses mass whenever a message is lost: exists to show why R-FAST sends running sums.
    */
   naive?: boolean;
+  /**
+   * 'auto' (default): WebAssembly SIMD kernels for models of RFAST_DEFAULTS.simdMinDim coordinates
+   * or more, where the runtime has them; 'simd' insists (ConfigError without); 'js' never. Both
+   * compute the same values bit for bit.
+   */
+  kernels?: KernelChoice;
 }
 
-/** Read-only views into a peer's state, for invariant checks in tests. Do not write through them. */
+/**
+ * A peer's state, for invariant checks in tests: x, v, z, g and rho are live views (do not write
+ * through them); rhoNew and rhoTilde are copies, assembled from the per-block buffers.
+ */
 export interface RFastInspection {
   readonly x: Float32Array;
   readonly v: Float32Array;
@@ -78,31 +81,40 @@ export class RFast implements Algorithm {
   private readonly lr: number;
   private readonly layout: BlockLayout;
   /** x and x_new swap roles each step; model() and params() are views of whichever is current. */
+  /**
+   * State vectors live in the current epoch's KernelMemory and move to a new one on every epoch
+   * change (useNeighbours), so these fields are reassigned there.
+   */
   private x: Float32Array;
-  private readonly v: Float32Array;
+  private v: Float32Array;
   private xNew: Float32Array;
-  private readonly g: Float32Array;
-  private readonly z: Float64Array;
-  private readonly vBlocks: Float32Array[];
+  private g: Float32Array;
+  private z: Float64Array;
+  /** SIMD only: the caller's gradient is copied here, since the kernels see only their memory. */
+  private gradIn: Float32Array | null = null;
+  /** Whether this peer runs the SIMD kernels; 'auto' falls back to JavaScript if wasm fails. */
+  private simd: boolean;
+  private readonly kernelChoice: KernelChoice;
+  private kernels: SimdExports | null = null;
+  private scratch: SimdScratch | null = null;
+  private vBlocks!: Float32Array[];
   /** Naive variant: after step 5 z equals each pushed increment, so it is sent straight from z. */
-  private readonly zBlocks: Float64Array[];
+  private zBlocks!: Float64Array[];
 
   private epoch: number;
   private seq = 0;
   private initialised = false;
   private begun = false;
   private rOut: PeerId[] = [];
-  private pull: PullLink[] = [];
-  private pullIndex = new Map<PeerId, number>();
-  private massIn: MassInLink[] = [];
-  private massInIndex = new Map<PeerId, number>();
+  private pull: PullLinks | null = null;
+  private mass!: MassLinks;
   private cOut: PeerId[] = [];
   /**
    * rho_ki for every G_C out-neighbour k at once: with uniform C_ki = C_ii each k receives the same
    * share every step, so within an epoch all rho_ki are equal and one buffer holds them.
    */
-  private rho: Float64Array;
-  private rhoBlocks: Float64Array[];
+  private rho!: Float64Array;
+  private rhoBlocks!: Float64Array[];
   /** The pulled copies the mixing kernel loops over, gathered once per epoch rather than per step. */
   private vhats: Float32Array[] = [];
   /** R_ij = 1/(|rIn|+1), the receiver's own row. */
@@ -128,16 +140,15 @@ export class RFast implements Algorithm {
     this.dim = opts.x0.length;
     this.lr = opts.lr;
     this.layout = blockLayout(this.dim, opts.blockSize);
-    this.x = opts.x0.slice();
-    this.v = opts.x0.slice();
-    this.xNew = opts.x0.slice();
+    // Initial values only: useNeighbours copies them into the epoch's KernelMemory.
+    this.x = this.v = this.xNew = opts.x0;
     this.g = new Float32Array(this.dim);
     this.z = new Float64Array(this.dim);
-    this.rho = new Float64Array(this.dim);
-    this.vBlocks = blockViews(this.layout, this.v);
-    this.zBlocks = blockViews(this.layout, this.z);
-    this.rhoBlocks = blockViews(this.layout, this.rho);
     this.epoch = opts.epoch;
+    const choice = opts.kernels ?? 'auto';
+    this.kernelChoice = choice;
+    if (choice !== 'auto' && choice !== 'simd' && choice !== 'js') throw new ConfigError(`kernels must be 'auto', 'simd' or 'js', got ${String(choice)}`);
+    this.simd = choice === 'simd' || (choice === 'auto' && this.dim >= RFAST_DEFAULTS.simdMinDim && kernelModule() !== null);
     this.useNeighbours(opts.neighbours);
   }
 
@@ -152,8 +163,7 @@ export class RFast implements Algorithm {
     // spec's order step 1 sees only the share C_ii kept at step 5, which scales the step by
     // 1/(d+1); this way lr is an ordinary single-worker rate on a regular graph. The invariant
     // (section 1.4) does not involve x, so it is unaffected.
-    consumeMass(this.z, this.massIn, this.layout);
-    descendAndMix(this.x, this.z, this.v, this.xNew, this.lr, this.rWeight, this.vhats);
+    consumeDescendMix(this.x, this.z, this.v, this.xNew, this.lr, this.rWeight, this.vhats, this.mass, this.layout, this.kernels);
     this.begun = true;
     return [];
   }
@@ -175,7 +185,12 @@ export class RFast implements Algorithm {
       this.xNew = x;
     }
     // Before the first gradient z = g = 0, so the same update gives z = g = grad (then the push).
-    trackAndPush(this.z, this.g, grad, this.cWeight, this.cOut.length > 0 ? this.rho : null);
+    let g = grad;
+    if (this.gradIn !== null) {
+      this.gradIn.set(grad);
+      g = this.gradIn;
+    }
+    trackAndPush(this.z, this.g, g, this.cWeight, this.cOut.length > 0 ? this.rho : null, this.kernels);
     this.initialised = true;
     this.begun = false;
     this.seq += 1;
@@ -217,7 +232,12 @@ export class RFast implements Algorithm {
     this.x.set(x);
     this.v.set(x);
     this.xNew.set(x);
-    for (const link of this.pull) link.vhat.set(x);
+    for (const vhat of this.vhats) vhat.set(x);
+  }
+
+  /** Which kernels run this peer's steps now: 'simd' (WebAssembly) or 'js'. */
+  kernelKind(): 'simd' | 'js' {
+    return this.simd ? 'simd' : 'js';
   }
 
   stats(): AlgoStats {
@@ -231,27 +251,66 @@ export class RFast implements Algorithm {
       z: this.z,
       g: this.g,
       rho: new Map(this.cOut.map((k) => [k, this.rho] as const)),
-      rhoNew: new Map(this.massIn.map((l) => [l.id, l.rhoNew] as const)),
-      rhoTilde: new Map(this.massIn.map((l) => [l.id, l.rhoTilde] as const)),
+      rhoNew: this.massVectors('new'),
+      rhoTilde: this.massVectors('tilde'),
       seq: this.seq,
       epoch: this.epoch,
       initialised: this.initialised,
     };
   }
 
-  /** (Re)builds every per-neighbour buffer; rho, rhoNew and rhoTilde restart at zero. */
+  /**
+   * (Re)builds every per-neighbour buffer in a fresh KernelMemory and moves x, x_new, v, g and z
+   * there; rho, rhoNew and rhoTilde restart at zero.
+   */
   private useNeighbours(nb: PeerNeighbours): void {
     validateNeighbours(this.id, nb);
+    const { dim, layout } = this;
+    const f32 = alignedBytes(dim, 4);
+    const f64 = alignedBytes(dim, 8);
+    const links = nb.rIn.length * f32 + nb.cIn.length * 2 * f64;
+    const scratch = alignedBytes(layout.blockSize, 4) + alignedBytes(layout.blockSize, 8);
+    let mem: KernelMemory;
+    try {
+      mem = KernelMemory.create(5 * f32 + 2 * f64 + links + scratch, this.simd);
+    } catch (err) {
+      // e.g. the browser refused another wasm memory: plain JavaScript computes the same values.
+      if (this.kernelChoice !== 'auto') throw err;
+      this.simd = false;
+      mem = KernelMemory.create(0, false);
+    }
+    const move32 = (a: Float32Array): Float32Array => {
+      const b = mem.f32(dim);
+      b.set(a);
+      return b;
+    };
+    this.x = move32(this.x);
+    this.xNew = move32(this.xNew);
+    this.v = move32(this.v);
+    this.g = move32(this.g);
+    const z = mem.f64(dim);
+    z.set(this.z);
+    this.z = z;
+    this.rho = mem.f64(dim);
+    this.gradIn = this.simd ? mem.f32(dim) : null;
+    this.kernels = mem.exports;
+    this.scratch = mem.exports === null ? null : { k: mem.exports, f32: mem.f32(layout.blockSize), f64: mem.f64(layout.blockSize) };
+    this.vBlocks = blockViews(layout, this.v);
+    this.zBlocks = blockViews(layout, this.z);
+    this.rhoBlocks = blockViews(layout, this.rho);
+
     this.rOut = nb.rOut.slice();
-    this.pull = makePullLinks(nb.rIn, this.layout, this.pull, this.x);
-    this.pullIndex = indexById(this.pull);
-    this.massIn = makeMassInLinks(nb.cIn, this.layout);
-    this.massInIndex = indexById(this.massIn);
+    this.pull = new PullLinks(nb.rIn, layout, this.pull, this.x, (n) => mem.f32(n));
+    this.mass = new MassLinks(nb.cIn, layout, (n) => mem.f64(n));
     this.cOut = nb.cOut.slice();
-    this.rho.fill(0);
-    this.vhats = this.pull.map((l) => l.vhat);
+    this.vhats = this.pull.views;
     this.rWeight = 1 / (nb.rIn.length + 1);
     this.cWeight = 1 / (nb.cOut.length + 1);
+  }
+
+  private massVectors(which: 'new' | 'tilde'): Map<PeerId, Float64Array> {
+    const m = this.mass;
+    return new Map(Array.from({ length: m.index.size }, (_, j) => [m.index.id(j), m.vector(j, which)] as const));
   }
 
   private envelopes(): Envelope[] {
@@ -281,32 +340,27 @@ export class RFast implements Algorithm {
     // newer ones resend everything once we switch, so both are dropped as stale, not counted as bad.
     if (epoch !== this.epoch) return 'stale';
     if (!Number.isSafeInteger(seq) || seq < 0) return 'rejected';
-    let seqs: Float64Array;
     if (kind === MsgKind.RfastV) {
-      const i = this.pullIndex.get(from);
-      if (i === undefined || !(data instanceof Float32Array)) return 'rejected';
-      if (!isValidBlock(this.layout, block, offset, data.length) || !allFinite(data)) return 'rejected';
-      seqs = this.pull[i].seq;
-      if (seq <= seqs[block]) return 'stale';
-      this.pull[i].vhat.set(data, offset);
+      const pull = this.pull as PullLinks;
+      const j = pull.index.of(from);
+      if (j < 0 || !(data instanceof Float32Array)) return 'rejected';
+      if (!isValidBlock(this.layout, block, offset, data.length)) return 'rejected';
+      const slot = j * this.layout.count + block;
+      if (seq <= pull.seq[slot]) return 'stale'; // before the finiteness scan: duplicates cost no pass
+      if (!pull.store(j, offset, data, this.scratch)) return 'rejected';
+      pull.seq[slot] = seq;
     } else if (kind === (this.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho)) {
-      const i = this.massInIndex.get(from);
-      if (i === undefined || !(data instanceof Float64Array)) return 'rejected';
-      if (!isValidBlock(this.layout, block, offset, data.length) || !allFinite(data)) return 'rejected';
-      const link = this.massIn[i];
-      seqs = link.seq;
-      if (seq <= seqs[block]) return 'stale';
-      if (this.naive) {
-        const acc = link.rhoNew; // the naive receiver rebuilds the running sum from what arrives
-        for (let t = 0; t < data.length; t++) acc[offset + t] += data[t];
-      } else {
-        link.rhoNew.set(data, offset);
-      }
-      link.fresh[block] = 1;
+      const mass = this.mass;
+      const j = mass.index.of(from);
+      if (j < 0 || !(data instanceof Float64Array)) return 'rejected';
+      if (!isValidBlock(this.layout, block, offset, data.length)) return 'rejected';
+      const slot = j * this.layout.count + block;
+      if (seq <= mass.seq[slot]) return 'stale';
+      if (!mass.store(j, block, offset, data, this.naive, this.scratch)) return 'rejected';
+      mass.seq[slot] = seq;
     } else {
       return 'rejected';
     }
-    seqs[block] = seq;
     return 'ok';
   }
 }

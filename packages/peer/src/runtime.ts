@@ -191,6 +191,7 @@ export class PeerRuntime {
       neighbours,
       seed: cfg.seed + w.peerId,
     });
+    this.st.kernels = this.algo.kernelKind?.() ?? null;
     this.router!.replayHeld();
     if (previous) this.st.startedFrom = 'own model (rejoined)';
     else await this.chooseStartingModel(w, cfg);
@@ -299,7 +300,10 @@ export class PeerRuntime {
   private onEpoch(e: EpochPayload): void {
     if (!this.config || !this.mesh) return; // before our welcome: the welcome carries the epoch
     this.latest = e;
-    if (this.algo && this.router) this.router.send(this.algo.setEpoch(e.epoch, e.neighbours));
+    if (this.algo && this.router) {
+      this.router.send(this.algo.setEpoch(e.epoch, e.neighbours));
+      this.st.kernels = this.algo.kernelKind?.() ?? null; // 'auto' may fall back to js on a new epoch
+    }
     this.applyNeighbours(e.epoch, e.neighbours, e.members);
   }
 

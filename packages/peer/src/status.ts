@@ -18,6 +18,8 @@ export type PeerPhase =
 export interface PeerStatus {
   phase: PeerPhase;
   backend: string | null;
+  /** Which implementation runs the algorithm's own arithmetic ('simd' or 'js'), where it has a choice. */
+  kernels: 'simd' | 'js' | null;
   /** Why better backends were not used, e.g. "webgpu: navigator.gpu is missing". */
   backendAttempts: BackendAttempt[];
   device: string | null;
@@ -61,7 +63,7 @@ export interface PeerStatus {
 
 export function initialStatus(): PeerStatus {
   return {
-    phase: 'idle', backend: null, backendAttempts: [], device: null, peerId: null, runId: null,
+    phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, peerId: null, runId: null,
     algorithm: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
     samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, startedFrom: null, startedAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,

@@ -2,7 +2,8 @@
  * Cost of one algorithm step without the gradient: beginStep + applyGradient, plus receive() of the
  * messages that step's round brings in (replies and relayed hops included). Peers run in lockstep
  * rounds over an ideal in-memory network; only calls into the algorithms are timed, so copying the
- * payloads in flight (the transport's job) is left out.
+ * payloads in flight (the transport's job) is left out. Eight peers' states and the payloads in
+ * flight do not fit in cache together, so every figure here is a cold-cache one.
  */
 import {
   buildTopology,
@@ -12,6 +13,7 @@ import {
   type Algorithm,
   type AlgorithmName,
   type Envelope,
+  type KernelChoice,
   type Message,
 } from '@starling/core';
 
@@ -26,11 +28,16 @@ export interface StepCostCase {
   blockSize: number;
   warmupRounds: number;
   rounds: number;
+  /** R-FAST only: which kernels (default 'auto'). */
+  kernels?: KernelChoice;
 }
 
 export interface StepCost {
-  /** Median over measured steps; the figure to quote. */
+  /** Median over measured steps of step + receives; the figure to quote. */
   msPerStep: number;
+  /** Medians of the two parts: beginStep + applyGradient, and the round's receive() calls. */
+  stepOnlyMs: number;
+  receiveMs: number;
   /** Fastest measured step: least disturbed by other load on the machine. */
   msPerStepMin: number;
   /** msPerStep per parameter, in nanoseconds. */
@@ -59,6 +66,7 @@ export function measureStepCost(c: StepCostCase): StepCost {
       neighbours: neighboursOf(topo, id),
       seed: 1,
       fanout: c.degree,
+      kernels: c.kernels,
     }),
   );
   const rng = new Rng(3);
@@ -67,6 +75,9 @@ export function measureStepCost(c: StepCostCase): StepCost {
 
   /** Time of each peer in the current round: its step plus the receives addressed to it. */
   const spent = new Float64Array(c.peers);
+  const spentStep = new Float64Array(c.peers);
+  const stepSamples: number[] = [];
+  const receiveSamples: number[] = [];
   const stepped = new Uint8Array(c.peers);
   const samples: number[] = [];
   let received = 0;
@@ -85,7 +96,9 @@ export function measureStepCost(c: StepCostCase): StepCost {
       const first = a.beginStep();
       a.params();
       const second = a.applyGradient(grad);
-      spent[id] += performance.now() - t0;
+      const dt = performance.now() - t0;
+      spent[id] += dt;
+      spentStep[id] = dt;
       stepped[id] = 1;
       post(first);
       post(second);
@@ -104,18 +117,29 @@ export function measureStepCost(c: StepCostCase): StepCost {
     // A peer that did not step this round carries its receive time into its next step.
     for (let id = 0; id < algos.length; id++) {
       if (stepped[id] === 0) continue;
-      if (measured) samples.push(spent[id]);
+      if (measured) {
+        samples.push(spent[id]);
+        stepSamples.push(spentStep[id]);
+        receiveSamples.push(spent[id] - spentStep[id]);
+      }
       spent[id] = 0;
     }
   }
   if (samples.length === 0) throw new Error(`${c.algorithm}: no peer was ever ready; the round driver cannot measure it`);
   samples.sort((a, b) => a - b);
-  const msPerStep = samples[Math.floor((samples.length - 1) / 2)];
+  const msPerStep = median(samples);
   return {
     msPerStep,
+    stepOnlyMs: median(stepSamples),
+    receiveMs: median(receiveSamples),
     msPerStepMin: samples[0],
     nsPerParam: (msPerStep * 1e6) / c.dim,
     steps: samples.length,
     messagesPerStep: received / samples.length,
   };
+}
+
+function median(a: number[]): number {
+  const s = a.slice().sort((x, y) => x - y);
+  return s[Math.floor((s.length - 1) / 2)];
 }

@@ -86,7 +86,11 @@ function StatusPanel({ s, losses, onStop, active }: { s: PeerStatus; losses: num
       )}
       <dl className="grid">
         <dt>Running on</dt>
-        <dd data-testid="backend">{backendLabel(s.backend)}{s.device ? ` · ${s.device}` : ''}</dd>
+        <dd data-testid="backend">
+          {backendLabel(s.backend)}
+          {s.device ? ` · ${s.device}` : ''}
+          {s.kernels ? ` · gossip arithmetic in ${s.kernels === 'simd' ? 'WebAssembly SIMD' : 'JavaScript'}` : ''}
+        </dd>
         <dt>Your contribution</dt>
         <dd data-testid="contribution">{s.samples.toLocaleString()} samples · {s.steps.toLocaleString()} steps · {formatDuration(elapsed)}</dd>
         <dt>Speed</dt>
