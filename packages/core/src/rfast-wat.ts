@@ -32,9 +32,12 @@ interface Emit {
   f64: (p: string) => string;
   k: (name: string) => string;
   op: (name: 'add' | 'sub' | 'mul', a: string, b: string) => string;
-  /** Stores an f64 value (pair) into a Float32Array, rounding to float32. */
-  st32: (p: string, value: (l: Lane) => string) => string;
-  st64: (p: string, value: (l: Lane) => string) => string;
+  /**
+   * Stores into a Float32Array (rounding to float32) or a Float64Array. `value` builds the value
+   * from an emitter for one lane group; a vector store calls it for both f64x2 halves.
+   */
+  st32: (p: string, value: (e: Emit) => string) => string;
+  st64: (p: string, value: (e: Emit) => string) => string;
 }
 
 const SWAP_HALVES = 'i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7';
@@ -53,26 +56,29 @@ function emitter(lane: Lane, width: 2 | 4): Emit {
     if (!vec) return `(f64.load ${a64(p)})`;
     return lane === 'lo' ? `(v128.load ${a64(p)})` : `(v128.load offset=16 ${a64(p)})`;
   };
-  return {
+  const half = (l: 'lo' | 'hi'): Emit => emitter(l, width);
+  const self: Emit = {
     f32,
     f64,
     k: (name) => (vec ? `(local.get $${name}_v)` : `(local.get $${name})`),
     op: (name, a, b) => `(${vec ? 'f64x2' : 'f64'}.${name} ${a} ${b})`,
     st32: (p, value) => {
-      if (!vec) return `(f32.store ${a32(p)} (f32.demote_f64 ${value('s')}))`;
+      if (!vec) return `(f32.store ${a32(p)} (f32.demote_f64 ${value(self)}))`;
       // The two f64 halves are demoted and joined back into one f32x4; the result is also kept
       // in $q_<p> so a later statement reads the stored (rounded) value, as the scalar path does.
       return (
-        `(local.set $q_${p} (${JOIN_LOWS} (f32x4.demote_f64x2_zero ${value('lo')}) (f32x4.demote_f64x2_zero ${value('hi')})))\n` +
+        `(local.set $q_${p} (${JOIN_LOWS} (f32x4.demote_f64x2_zero ${value(half('lo'))}) (f32x4.demote_f64x2_zero ${value(half('hi'))})))\n` +
         `(v128.store ${a32(p)} (local.get $q_${p}))`
       );
     },
     st64: (p, value) => {
-      if (!vec) return `(f64.store ${a64(p)} ${value('s')})`;
-      if (width === 2) return `(v128.store ${a64(p)} ${value('lo')})`;
-      return `(local.set $t_lo ${value('lo')})\n(local.set $t_hi ${value('hi')})\n(v128.store ${a64(p)} (local.get $t_lo))\n(v128.store offset=16 ${a64(p)} (local.get $t_hi))`;
+      if (!vec) return `(f64.store ${a64(p)} ${value(self)})`;
+      if (width === 2) return `(v128.store ${a64(p)} ${value(half('lo'))})`;
+      // Both halves are computed before either is stored, since a half may read p itself.
+      return `(local.set $t_lo ${value(half('lo'))})\n(local.set $t_hi ${value(half('hi'))})\n(v128.store ${a64(p)} (local.get $t_lo))\n(v128.store offset=16 ${a64(p)} (local.get $t_hi))`;
     },
   };
+  return self;
 }
 
 function kernel(kn: Kernel): string {
@@ -100,9 +106,6 @@ function kernel(kn: Kernel): string {
       (br $sloop))))`;
 }
 
-/** An emitter for lane l of a kernel whose vector width is `width`. */
-const at = (l: Lane, width: 2 | 4): Emit => emitter(l, width);
-
 /** Steps 1-2 (descendAndMix in rfast-kernels.ts) with k = 0..3 pulled copies a, b, c. */
 function descendMix(k: number): Kernel {
   const vh = ['a', 'b', 'c'].slice(0, k);
@@ -112,14 +115,10 @@ function descendMix(k: number): Kernel {
     reads32: ['x', ...vh],
     scalars: k === 0 ? ['lr'] : ['lr', 'w'],
     body: (e) => {
-      const descend = e.st32('v', (l) => {
-        const el = at(l, 4);
-        return el.op('sub', el.f32('x'), el.op('mul', el.k('lr'), el.f64('z')));
-      });
+      const descend = e.st32('v', (el) => el.op('sub', el.f32('x'), el.op('mul', el.k('lr'), el.f64('z'))));
       // v is read back as stored, i.e. rounded to float32, exactly like the JavaScript kernel.
-      if (k === 0) return [descend, e.st32('out', (l) => at(l, 4).f32('v'))];
-      const mix = e.st32('out', (l) => {
-        const el = at(l, 4);
+      if (k === 0) return [descend, e.st32('out', (el) => el.f32('v'))];
+      const mix = e.st32('out', (el) => {
         let sum = el.f32('v');
         for (const p of vh) sum = el.op('add', sum, el.f32(p));
         return el.op('mul', el.k('w'), sum);
@@ -136,10 +135,7 @@ const addScaled: Kernel = {
   reads32: ['out', 'e'],
   scalars: ['w'],
   body: (e) => [
-    e.st32('out', (l) => {
-      const el = at(l, 4);
-      return el.op('add', el.f32('out'), el.op('mul', el.k('w'), el.f32('e')));
-    }),
+    e.st32('out', (el) => el.op('add', el.f32('out'), el.op('mul', el.k('w'), el.f32('e')))),
   ],
 };
 
@@ -152,8 +148,7 @@ function consume(k: number): Kernel {
     reads32: [],
     scalars: [],
     body: (e) => [
-      e.st64('z', (l) => {
-        const el = at(l, 2);
+      e.st64('z', (el) => {
         let mass = el.op('sub', el.f64('an'), el.f64('at'));
         for (const p of links.slice(1)) mass = el.op('add', mass, el.op('sub', el.f64(`${p}n`), el.f64(`${p}t`)));
         return el.op('add', el.f64('z'), mass);
@@ -171,16 +166,12 @@ function track(push: boolean): Kernel {
     scalars: ['c'],
     body: (e) => {
       const out = [
-        e.st64('z', (l) => {
-          const el = at(l, 4);
-          return el.op('mul', el.k('c'), el.op('add', el.f64('z'), el.op('sub', el.f32('grad'), el.f32('g'))));
-        }),
-        e.st32('g', (l) => at(l, 4).f32('grad')),
+        e.st64('z', (el) => el.op('mul', el.k('c'), el.op('add', el.f64('z'), el.op('sub', el.f32('grad'), el.f32('g'))))),
+        e.st32('g', (el) => el.f32('grad')),
       ];
       if (push) {
         out.push(
-          e.st64('rho', (l) => {
-            const el = at(l, 4);
+          e.st64('rho', (el) => {
             return el.op('add', el.f64('rho'), el.f64('z')); // z as just stored
           }),
         );
