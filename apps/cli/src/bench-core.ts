@@ -70,6 +70,16 @@ for (const kernels of ['simd', 'js'] as const) {
 }
 console.log(table(peerRows));
 
+// Block size is a tunable (spec 1.5): smaller blocks survive loss better but cost more per message.
+const sweepDim = SIZES[0];
+console.log(`\nR-FAST, one peer, SIMD kernels, ${sweepDim.toLocaleString('en-US')} params, degree 3, by block size; medians in ms (warm)`);
+const sweepRows: string[][] = [['block size', 'messages in/step', 'step', 'receive', 'total']];
+for (const blockSize of [256, 1024, 4096, 16384]) {
+  const r = measurePeerCost({ dim: sweepDim, degree: 3, blockSize, kernels: 'simd', cold: false, steps: 100 });
+  sweepRows.push([String(blockSize), String(2 * 3 * Math.ceil(sweepDim / blockSize)), ...[r.stepMs, r.receiveMs, r.totalMs].map((v) => v.toFixed(3))]);
+}
+console.log(table(sweepRows));
+
 console.log(
   `\nEvery algorithm in a lockstep round of ${PEERS} peers: step = beginStep + applyGradient, receive = ` +
     `that round's receive() calls (replies and relayed hops included), total = both; medians in ms, ` +
