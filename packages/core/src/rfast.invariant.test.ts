@@ -4,31 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PeerId } from './contract';
-import { Rng } from './rng';
-import { buildTopology, type TopologyKind } from './topology';
-import { LossyNet, averageSmoothness, makeProblem, massImbalance, spawn } from './rfast.test-driver';
+import type { TopologyKind } from './topology';
+import { lossyRun, massImbalance } from './rfast.test-driver';
 
 const KINDS: TopologyKind[] = ['exponential', 'ring', 'kout', 'star', 'tree'];
-
-/** A lossy network of R-FAST peers on `kind` over `ids`, with a step size safe for any topology. */
-function lossyRun(c: {
-  seed: number;
-  ids: PeerId[];
-  dim: number;
-  blockSize: number;
-  loss: number;
-  duplicate: number;
-  kind: TopologyKind;
-  naive?: boolean;
-}): LossyNet {
-  const rng = new Rng(c.seed);
-  const problem = makeProblem(rng, c.ids, c.dim, 3);
-  const net = new LossyNet(problem, rng, { loss: c.loss, duplicate: c.duplicate });
-  const lr = 0.2 / averageSmoothness(problem, c.ids) / c.ids.length;
-  spawn(net, buildTopology(c.kind, c.ids, { seed: c.seed }), { lr, blockSize: c.blockSize, naive: c.naive });
-  return net;
-}
 
 describe('R-FAST mass conservation (section 1.4)', () => {
   it('holds to float64 round-off after every event under loss, duplication and reordering', () => {

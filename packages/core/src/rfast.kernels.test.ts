@@ -13,7 +13,7 @@ import { compileKernels } from './rfast-wat.compile';
 import { RFAST_WASM_BASE64 } from './rfast-wasm';
 import { Rng } from './rng';
 import { buildTopology, neighboursOf, type TopologyKind } from './topology';
-import { LossyNet, averageSmoothness, makeProblem, spawn } from './rfast.test-driver';
+import { lossyRun } from './rfast.test-driver';
 
 const KINDS: TopologyKind[] = ['exponential', 'ring', 'kout', 'star', 'tree'];
 
@@ -76,14 +76,7 @@ describe('R-FAST SIMD kernels', () => {
           naive: fc.boolean(),
         }),
         (c) => {
-          const nets = (['js', 'simd'] as const).map((kernels) => {
-            const rng = new Rng(c.seed);
-            const problem = makeProblem(rng, c.ids, c.dim, 3);
-            const net = new LossyNet(problem, rng, { loss: c.loss, duplicate: c.duplicate });
-            const lr = 0.2 / averageSmoothness(problem, c.ids) / c.ids.length;
-            spawn(net, buildTopology(c.kind, c.ids, { seed: c.seed }), { lr, blockSize: c.blockSize, naive: c.naive, kernels });
-            return net;
-          });
+          const nets = (['js', 'simd'] as const).map((kernels) => lossyRun({ ...c, kernels }));
           const attack = new Rng(c.seed + 1);
           let topology = buildTopology(c.kind, c.ids, { seed: c.seed });
           for (let e = 1; e <= 300; e++) {

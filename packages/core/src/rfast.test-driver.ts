@@ -8,7 +8,7 @@ import type { Envelope, Message, PeerId } from './contract';
 import { RFast } from './rfast';
 import type { KernelChoice } from './rfast-simd';
 import { Rng } from './rng';
-import { neighboursOf, type Topology } from './topology';
+import { buildTopology, neighboursOf, type Topology, type TopologyKind } from './topology';
 
 /** f_i(x) = 0.5 ||A_i x - b_i||^2 with a different A_i and b_i per peer (row-major A_i). */
 export interface LeastSquares {
@@ -283,4 +283,27 @@ export function worstError(peers: ReadonlyMap<PeerId, RFast>, ref: ArrayLike<num
     worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
   }
   return worst;
+}
+
+/** A random lossy run: the case a property test draws. */
+export interface LossyRunCase {
+  seed: number;
+  ids: PeerId[];
+  dim: number;
+  blockSize: number;
+  loss: number;
+  duplicate: number;
+  kind: TopologyKind;
+  naive?: boolean;
+  kernels?: KernelChoice;
+}
+
+/** A lossy network of R-FAST peers on `kind` over `ids`, with a step size safe for any topology. */
+export function lossyRun(c: LossyRunCase): LossyNet {
+  const rng = new Rng(c.seed);
+  const problem = makeProblem(rng, c.ids, c.dim, 3);
+  const net = new LossyNet(problem, rng, { loss: c.loss, duplicate: c.duplicate });
+  const lr = 0.2 / averageSmoothness(problem, c.ids) / c.ids.length;
+  spawn(net, buildTopology(c.kind, c.ids, { seed: c.seed }), { lr, blockSize: c.blockSize, naive: c.naive, kernels: c.kernels });
+  return net;
 }
