@@ -163,21 +163,24 @@ function descendAndMixSimd(
   to: number,
 ): void {
   const n = to - from;
-  const [px, pz, pv, po] = [x.byteOffset + 4 * from, z.byteOffset + 8 * from, v.byteOffset + 4 * from, out.byteOffset + 4 * from];
-  const at = (j: number): number => vhats[j].byteOffset + 4 * from;
+  const f32 = 4 * from; // byte offset of the block in a Float32Array; twice that in a Float64Array
+  const px = x.byteOffset + f32;
+  const pz = z.byteOffset + 2 * f32;
+  const pv = v.byteOffset + f32;
+  const po = out.byteOffset + f32;
   switch (vhats.length) {
     case 0:
       k.descendMix0(px, pz, pv, po, n, lr);
       return;
     case 1:
-      k.descendMix1(px, pz, pv, po, at(0), n, lr, w);
+      k.descendMix1(px, pz, pv, po, vhats[0].byteOffset + f32, n, lr, w);
       return;
     case 2:
-      k.descendMix2(px, pz, pv, po, at(0), at(1), n, lr, w);
+      k.descendMix2(px, pz, pv, po, vhats[0].byteOffset + f32, vhats[1].byteOffset + f32, n, lr, w);
       return;
     default:
-      k.descendMix3(px, pz, pv, po, at(0), at(1), at(2), n, lr, w);
-      for (let j = 3; j < vhats.length; j++) k.addScaled(po, at(j), n, w);
+      k.descendMix3(px, pz, pv, po, vhats[0].byteOffset + f32, vhats[1].byteOffset + f32, vhats[2].byteOffset + f32, n, lr, w);
+      for (let j = 3; j < vhats.length; j++) k.addScaled(po, vhats[j].byteOffset + f32, n, w);
   }
 }
 

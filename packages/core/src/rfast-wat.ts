@@ -46,17 +46,23 @@ const JOIN_LOWS = 'i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23';
 const a32 = (p: string): string => `(i32.add (local.get $${p}) (i32.shl (local.get $i) (i32.const 2)))`;
 const a64 = (p: string): string => `(i32.add (local.get $${p}) (i32.shl (local.get $i) (i32.const 3)))`;
 
-function emitter(lane: Lane, width: 2 | 4): Emit {
+/**
+ * `loaded` holds the Float32Arrays whose current lanes sit in `$q_<p>` (read at the top of the
+ * iteration, or just stored); reading any other one in the vector body would read a stale local,
+ * so the generator refuses it rather than emit code that differs from the scalar tail.
+ */
+function emitter(lane: Lane, width: 2 | 4, loaded: Set<string> = new Set()): Emit {
   const vec = lane !== 's';
   const f32 = (p: string): string => {
     if (!vec) return `(f64.promote_f32 (f32.load ${a32(p)}))`;
+    if (!loaded.has(p)) throw new Error(`kernel reads Float32Array '${p}' in the vector body without loading it: add it to reads32`);
     return lane === 'lo' ? `(f64x2.promote_low_f32x4 (local.get $q_${p}))` : `(f64x2.promote_low_f32x4 (${SWAP_HALVES} (local.get $q_${p}) (local.get $q_${p})))`;
   };
   const f64 = (p: string): string => {
     if (!vec) return `(f64.load ${a64(p)})`;
     return lane === 'lo' ? `(v128.load ${a64(p)})` : `(v128.load offset=16 ${a64(p)})`;
   };
-  const half = (l: 'lo' | 'hi'): Emit => emitter(l, width);
+  const half = (l: 'lo' | 'hi'): Emit => emitter(l, width, loaded);
   const self: Emit = {
     f32,
     f64,
@@ -64,10 +70,12 @@ function emitter(lane: Lane, width: 2 | 4): Emit {
     op: (name, a, b) => `(${vec ? 'f64x2' : 'f64'}.${name} ${a} ${b})`,
     st32: (p, value) => {
       if (!vec) return `(f32.store ${a32(p)} (f32.demote_f64 ${value(self)}))`;
+      const stored = `(${JOIN_LOWS} (f32x4.demote_f64x2_zero ${value(half('lo'))}) (f32x4.demote_f64x2_zero ${value(half('hi'))}))`;
+      loaded.add(p);
       // The two f64 halves are demoted and joined back into one f32x4; the result is also kept
       // in $q_<p> so a later statement reads the stored (rounded) value, as the scalar path does.
       return (
-        `(local.set $q_${p} (${JOIN_LOWS} (f32x4.demote_f64x2_zero ${value(half('lo'))}) (f32x4.demote_f64x2_zero ${value(half('hi'))})))\n` +
+        `(local.set $q_${p} ${stored})\n` +
         `(v128.store ${a32(p)} (local.get $q_${p}))`
       );
     },
@@ -87,7 +95,7 @@ function kernel(kn: Kernel): string {
   const q = kn.ptrs.filter(([, t]) => t === 'f32').map(([p]) => p);
   const locals = ['(local $i i32)', '(local $end i32)', '(local $t_lo v128)', '(local $t_hi v128)', ...q.map((p) => `(local $q_${p} v128)`), ...kn.scalars.map((s) => `(local $${s}_v v128)`)];
   // The vector body is produced with lane 'lo'; each store asks its value callback for both halves.
-  const vecBody = [...kn.reads32.map((p) => `(local.set $q_${p} (v128.load ${a32(p)}))`), ...kn.body(emitter('lo', width))];
+  const vecBody = [...kn.reads32.map((p) => `(local.set $q_${p} (v128.load ${a32(p)}))`), ...kn.body(emitter('lo', width, new Set(kn.reads32)))];
   const scalarBody = kn.body(emitter('s', width));
   return `
   (func (export "${kn.name}") ${params.join(' ')}

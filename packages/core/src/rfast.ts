@@ -80,10 +80,10 @@ export class RFast implements Algorithm {
   private readonly naive: boolean;
   private readonly lr: number;
   private readonly layout: BlockLayout;
-  /** x and x_new swap roles each step; model() and params() are views of whichever is current. */
   /**
    * State vectors live in the current epoch's KernelMemory and move to a new one on every epoch
-   * change (useNeighbours), so these fields are reassigned there.
+   * change (useNeighbours), so these fields are reassigned there. x and x_new also swap roles each
+   * step; model() and params() are views of whichever is current.
    */
   private x: Float32Array;
   private v: Float32Array;
@@ -269,7 +269,8 @@ export class RFast implements Algorithm {
     const f32 = alignedBytes(dim, 4);
     const f64 = alignedBytes(dim, 8);
     const links = nb.rIn.length * f32 + nb.cIn.length * 2 * f64;
-    const scratch = alignedBytes(layout.blockSize, 4) + alignedBytes(layout.blockSize, 8);
+    const block = Math.min(layout.blockSize, dim); // the longest block a message can carry
+    const scratch = alignedBytes(block, 4) + alignedBytes(block, 8);
     let mem: KernelMemory;
     try {
       mem = KernelMemory.create(5 * f32 + 2 * f64 + links + scratch, this.simd);
@@ -294,7 +295,7 @@ export class RFast implements Algorithm {
     this.rho = mem.f64(dim);
     this.gradIn = this.simd ? mem.f32(dim) : null;
     this.kernels = mem.exports;
-    this.scratch = mem.exports === null ? null : { k: mem.exports, f32: mem.f32(layout.blockSize), f64: mem.f64(layout.blockSize) };
+    this.scratch = mem.exports === null ? null : { k: mem.exports, f32: mem.f32(block), f64: mem.f64(block) };
     this.vBlocks = blockViews(layout, this.v);
     this.zBlocks = blockViews(layout, this.z);
     this.rhoBlocks = blockViews(layout, this.rho);
