@@ -1,0 +1,106 @@
+/**
+ * Command line of the headless peer. Every value is checked here, so a typo is a clear error
+ * before anything connects.
+ */
+export const HEADLESS_USAGE = `Usage: npx tsx apps/cli/src/peer.ts [options]
+
+Runs one volunteer peer in Node: the browser's peer runtime, WebRTC from @roamhq/wrtc, TF.js on
+wasm. TF.js keeps one backend per process, so run one process per peer (each gets its own core).
+
+  --server URL       Starling server to join (default http://localhost:8080)
+  --slowdown K       use the CPU K times more slowly than it could, 1-100 (default 1)
+  --backends LIST    TF.js backends to try in order, from wasm,cpu (default wasm,cpu)
+  --status-every S   seconds between status lines, 0 for none (default 5)
+  --json             status lines as JSON, one object per peer per line
+  --help             this text`;
+
+export const HEADLESS_DEFAULTS = {
+  server: 'http://localhost:8080',
+  slowdown: 1,
+  maxSlowdown: 100,
+  backends: ['wasm', 'cpu'] as const,
+  statusEverySeconds: 5,
+} as const;
+
+export type NodeBackend = 'wasm' | 'cpu';
+
+export interface HeadlessOptions {
+  server: string;
+  slowdown: number;
+  backends: NodeBackend[];
+  statusEverySeconds: number;
+  json: boolean;
+  help: boolean;
+}
+
+export class HeadlessUsageError extends Error {
+  override name = 'HeadlessUsageError';
+}
+
+export function parseHeadlessArgs(argv: readonly string[]): HeadlessOptions {
+  const o: HeadlessOptions = {
+    server: HEADLESS_DEFAULTS.server,
+    slowdown: HEADLESS_DEFAULTS.slowdown,
+    backends: [...HEADLESS_DEFAULTS.backends],
+    statusEverySeconds: HEADLESS_DEFAULTS.statusEverySeconds,
+    json: false,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new HeadlessUsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--server':
+        o.server = serverUrl(value());
+        break;
+      case '--slowdown':
+        o.slowdown = number(flag, value(), 1, HEADLESS_DEFAULTS.maxSlowdown);
+        break;
+      case '--backends':
+        o.backends = backends(value());
+        break;
+      case '--status-every':
+        o.statusEverySeconds = number(flag, value(), 0, 3600);
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      default:
+        throw new HeadlessUsageError(`unknown option '${flag}'`);
+    }
+  }
+  return o;
+}
+
+function serverUrl(s: string): string {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new HeadlessUsageError(`--server must be a URL like http://localhost:8080, got '${s}'`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new HeadlessUsageError(`--server must be http or https, got '${u.protocol}'`);
+  return u.origin;
+}
+
+function number(flag: string, s: string, min: number, max: number): number {
+  const v = Number(s);
+  if (s.trim() === '' || !Number.isFinite(v) || v < min || v > max) throw new HeadlessUsageError(`${flag} must be a number from ${min} to ${max}, got '${s}'`);
+  return v;
+}
+
+function backends(s: string): NodeBackend[] {
+  const list = s.split(',').map((b) => b.trim());
+  for (const b of list) {
+    if (b !== 'wasm' && b !== 'cpu') throw new HeadlessUsageError(`--backends: '${b}' is not available in Node (use wasm and/or cpu)`);
+  }
+  return list as NodeBackend[];
+}

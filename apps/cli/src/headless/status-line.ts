@@ -1,0 +1,42 @@
+/** The peer's status as one line for the terminal, or as JSON for scripts and tests. */
+import type { PeerStatus } from '@starling/peer';
+
+/** The fields a script needs, flat, so a line parses on its own. */
+export function statusRecord(s: PeerStatus): Record<string, unknown> {
+  return {
+    peerId: s.peerId,
+    phase: s.phase,
+    backend: s.backend,
+    kernels: s.kernels,
+    algorithm: s.algorithm,
+    epoch: s.epoch,
+    neighboursOpen: s.neighboursOpen,
+    neighboursWanted: s.neighboursWanted,
+    steps: s.steps,
+    stepsPerSec: s.stepsPerSec,
+    loss: s.loss,
+    accuracy: s.accuracy,
+    framesSent: s.framesSent,
+    framesReceived: s.framesReceived,
+    framesLost: s.framesLost,
+    framesRejected: s.framesRejected,
+    error: s.error?.message ?? null,
+  };
+}
+
+export function statusText(s: PeerStatus): string {
+  const who = s.peerId === null ? 'peer (no id yet)' : `peer ${s.peerId}`;
+  if (s.phase === 'error') return `${who} error: ${s.error?.message ?? 'unknown'}${s.error?.advice ? ` (${s.error.advice})` : ''}`;
+  const parts = [
+    `${who} ${s.phase}`,
+    s.backend ?? 'no backend yet',
+    s.kernels ? `kernels ${s.kernels}` : null,
+    s.algorithm ? `${s.algorithm} epoch ${s.epoch}` : null,
+    `${s.neighboursOpen}/${s.neighboursWanted} links`,
+    `${s.steps} steps (${s.stepsPerSec.toFixed(1)}/s)`,
+    s.loss === null ? null : `loss ${s.loss.toFixed(4)}`,
+    s.accuracy === null ? null : `accuracy ${(100 * s.accuracy).toFixed(1)}%`,
+    `frames in ${s.framesReceived} lost ${s.framesLost} rejected ${s.framesRejected}`,
+  ];
+  return parts.filter((p) => p !== null).join(' · ');
+}

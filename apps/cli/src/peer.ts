@@ -1,0 +1,72 @@
+/**
+ * A headless volunteer peer: the same runtime as the browser's contribute page (packages/peer),
+ * in Node, with WebRTC from @roamhq/wrtc (prebuilt, no compiler needed) and TF.js on wasm. It
+ * trains alongside browser tabs on the same run. `--help` lists the options.
+ *
+ *   npx tsx apps/cli/src/peer.ts --server http://localhost:8080
+ *   for i in 1 2 3; do npx tsx apps/cli/src/peer.ts --server http://localhost:8080 & done
+ *
+ * Exit codes: 0 after SIGINT/SIGTERM (it leaves the run cleanly), 1 when the peer failed, 2 for a
+ * bad command line.
+ */
+import wrtc from '@roamhq/wrtc';
+import SimplePeer from 'simple-peer';
+import { PeerRuntime, type CreatePeer, type RtcPeer } from '@starling/peer';
+import { HEADLESS_USAGE, HeadlessUsageError, parseHeadlessArgs, type HeadlessOptions } from './headless/options';
+import { statusRecord, statusText } from './headless/status-line';
+
+const createPeer: CreatePeer = (opts) => new SimplePeer({ ...opts, wrtc }) as unknown as RtcPeer;
+
+function report(opts: HeadlessOptions, runtime: PeerRuntime): void {
+  const s = runtime.status();
+  console.log(opts.json ? JSON.stringify(statusRecord(s)) : statusText(s));
+}
+
+async function main(): Promise<number> {
+  let opts: HeadlessOptions;
+  try {
+    opts = parseHeadlessArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof HeadlessUsageError)) throw e;
+    console.error(`error: ${e.message}\n\n${HEADLESS_USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(HEADLESS_USAGE);
+    return 0;
+  }
+  let failed = (): void => undefined;
+  const failure = new Promise<void>((resolve) => (failed = resolve));
+  const runtime = new PeerRuntime({
+    serverUrl: opts.server,
+    createPeer,
+    backends: opts.backends,
+    slowdown: opts.slowdown,
+    onChange: (s) => {
+      if (s.phase === 'error') failed();
+    },
+  });
+  console.log(`joining ${opts.server} (backends ${opts.backends.join(', ')})`);
+  const timer = opts.statusEverySeconds > 0 ? setInterval(() => report(opts, runtime), opts.statusEverySeconds * 1000) : null;
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await runtime.start();
+  const outcome = await Promise.race([signalled, failure.then(() => null)]);
+  if (timer) clearInterval(timer);
+  if (outcome !== null) {
+    console.log(`${outcome}: leaving the run`);
+    await runtime.stop();
+  }
+  report(opts, runtime);
+  return outcome === null ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`headless peer failed: ${e instanceof Error ? e.stack : String(e)}`);
+    process.exit(1);
+  },
+);
