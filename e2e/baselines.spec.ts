@@ -1,7 +1,6 @@
-import { expect, test, type Browser } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { AlgorithmName } from '@starling/core';
-import { launchChromium } from './support/chromium';
-import { IndependentEvaluator } from './support/evaluate';
+import { MLP64, useSpecEnvironment } from './support/environment';
 import { startServer, type TestServer } from './support/server';
 import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } from './support/swarm';
 
@@ -21,20 +20,9 @@ const BASELINES: [AlgorithmName, number][] = [['allreduce', 0.3], ['dpsgd', 0.3]
 const TABS = 3;
 const STEPS = 60;
 
-let browser: Browser;
-let evaluator: IndependentEvaluator;
+const env = useSpecEnvironment();
 let server: TestServer | null = null;
 let tabs: Volunteer[] = [];
-
-test.beforeAll(async () => {
-  browser = await launchChromium();
-  evaluator = await IndependentEvaluator.create({ kind: 'mlp', hidden: [64] });
-});
-
-test.afterAll(async () => {
-  await browser?.close();
-  await evaluator?.dispose();
-});
 
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus && server) console.error(`server log:\n${server.log().slice(-3000)}`);
@@ -47,16 +35,16 @@ test.afterEach(async ({}, info) => {
 for (const [algorithm, lr] of BASELINES) {
   test(`${algorithm} trains in ${TABS} real tabs`, async () => {
     server = await startServer({
-      runId: `e2e-${algorithm}`, algorithm, model: { kind: 'mlp', hidden: [64] }, lr, evalEverySteps: 0, snapshotIntervalMs: 0,
+      runId: `e2e-${algorithm}`, algorithm, model: MLP64, lr, evalEverySteps: 0, snapshotIntervalMs: 0,
     });
-    for (let i = 0; i < TABS; i++) tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, '?backends=wasm'));
+    for (let i = 0; i < TABS; i++) tabs.push(await joinVolunteer(env.browser, server.url, `tab${i}`, '?backends=wasm'));
     const t0 = Date.now();
     const ss = await waitFor(`every tab past ${STEPS} steps`, 120_000, async () => {
       const s = await Promise.all(tabs.map(status));
       if (s.some((x) => x.phase === 'error')) throw new Error(s.map((x) => x.error?.message).join('; '));
       return s.every((x) => x.steps >= STEPS && x.epoch === s[0].epoch) ? s : null;
     });
-    const acc = await Promise.all(tabs.map(async (v) => evaluator.accuracy(await modelOf(v))));
+    const acc = await Promise.all(tabs.map(async (v) => env.evaluator.accuracy(await modelOf(v))));
     console.log(
       `${algorithm}: ${((Date.now() - t0) / 1000).toFixed(1)} s to ${STEPS} steps in every tab; ` +
         ss.map((s, i) => `tab${i} steps=${s.steps} blocked=${(s.blockedMs / 1000).toFixed(1)}s acc=${acc[i].toFixed(3)}`).join(', '),

@@ -1,7 +1,6 @@
-import { expect, test, type Browser } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { PeersPayload, RunConfigInput } from '@starling/protocol';
-import { launchChromium } from './support/chromium';
-import { IndependentEvaluator } from './support/evaluate';
+import { RFAST_MNIST_RUN, useSpecEnvironment } from './support/environment';
 import { startHeadless, type HeadlessPeer } from './support/headless';
 import { startServer, type TestServer } from './support/server';
 import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } from './support/swarm';
@@ -10,32 +9,13 @@ import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } fro
  * Headless Node peers (apps/cli/src/peer.ts: the browser's peer runtime with @roamhq/wrtc and
  * TF.js wasm) join a run next to a real Chromium tab and train with it over real WebRTC.
  */
-const RUN: RunConfigInput = {
-  runId: 'e2e-headless',
-  model: { kind: 'mlp', hidden: [64] },
-  algorithm: 'rfast',
-  topology: { kind: 'exponential' },
-  lr: 0.3,
-  batchSize: 32,
-  evalEverySteps: 0,
-};
+const RUN: RunConfigInput = { ...RFAST_MNIST_RUN, runId: 'e2e-headless' };
 const TARGET = 0.9;
 
-let browser: Browser;
-let evaluator: IndependentEvaluator;
+const env = useSpecEnvironment();
 let server: TestServer | null = null;
 let tabs: Volunteer[] = [];
 let nodes: HeadlessPeer[] = [];
-
-test.beforeAll(async () => {
-  browser = await launchChromium();
-  evaluator = await IndependentEvaluator.create({ kind: 'mlp', hidden: [64] });
-});
-
-test.afterAll(async () => {
-  await browser?.close();
-  await evaluator?.dispose();
-});
 
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus) {
@@ -58,7 +38,7 @@ async function livePeers(url: string): Promise<PeersPayload['peers']> {
 test('two headless Node peers train with a browser tab over WebRTC, and leave cleanly', async () => {
   server = await startServer(RUN);
   const url = server.url;
-  tabs.push(await joinVolunteer(browser, url, 'tab', '?backends=wasm'));
+  tabs.push(await joinVolunteer(env.browser, url, 'tab', '?backends=wasm'));
   nodes = [startHeadless(url, 'node0'), startHeadless(url, 'node1')];
 
   const t0 = Date.now();
@@ -71,7 +51,7 @@ test('two headless Node peers train with a browser tab over WebRTC, and leave cl
   console.log(`all three training ${((Date.now() - t0) / 1000).toFixed(1)} s after the Node peers started; node backends ${joined.map((s) => `${s!.backend}/${s!.kernels}`).join(', ')}`);
 
   const acc = await waitFor(`the tab's model >= ${TARGET * 100}% test accuracy`, 120_000, async () => {
-    const a = await evaluator.accuracy(await modelOf(tabs[0]));
+    const a = await env.evaluator.accuracy(await modelOf(tabs[0]));
     return a >= TARGET ? a : null;
   }, 2000);
   const tab = await status(tabs[0]);

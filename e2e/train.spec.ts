@@ -1,7 +1,7 @@
-import { expect, test, type Browser } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { RunConfigInput } from '@starling/protocol';
-import { launchChromium, WEBGPU_ARGS } from './support/chromium';
-import { IndependentEvaluator } from './support/evaluate';
+import { WEBGPU_ARGS } from './support/chromium';
+import { RFAST_MNIST_RUN, useSpecEnvironment } from './support/environment';
 import { startServer, type TestServer } from './support/server';
 import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } from './support/swarm';
 
@@ -15,29 +15,11 @@ import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } fro
 const TIME_TO_90_MS = 240_000;
 const TARGET = 0.9;
 
-const RUN: RunConfigInput = {
-  model: { kind: 'mlp', hidden: [64] },
-  algorithm: 'rfast',
-  topology: { kind: 'exponential' },
-  lr: 0.3,
-  batchSize: 32,
-  evalEverySteps: 0,
-};
+const RUN: RunConfigInput = RFAST_MNIST_RUN;
 
-let browser: Browser;
-let evaluator: IndependentEvaluator;
+const env = useSpecEnvironment(WEBGPU_ARGS);
 let server: TestServer | null = null;
 let tabs: Volunteer[] = [];
-
-test.beforeAll(async () => {
-  browser = await launchChromium(WEBGPU_ARGS);
-  evaluator = await IndependentEvaluator.create({ kind: 'mlp', hidden: [64] });
-});
-
-test.afterAll(async () => {
-  await browser?.close();
-  await evaluator?.dispose();
-});
 
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus && server) console.error(`server log:\n${server.log().slice(-4000)}`);
@@ -49,7 +31,7 @@ test.afterEach(async ({}, info) => {
 
 async function openTabs(n: number, query = '?backends=wasm,cpu'): Promise<Volunteer[]> {
   const out: Volunteer[] = [];
-  for (let i = 0; i < n; i++) out.push(await joinVolunteer(browser, server!.url, `tab${i}`, query));
+  for (let i = 0; i < n; i++) out.push(await joinVolunteer(env.browser, server!.url, `tab${i}`, query));
   return out;
 }
 
@@ -59,7 +41,7 @@ async function waitForAccuracy(vs: Volunteer[], target: number, timeoutMs: numbe
   const steps0 = (await Promise.all(vs.map(status))).map((s) => s.steps);
   const acc = await waitFor(`all tabs >= ${target * 100}% test accuracy`, timeoutMs, async () => {
     const scores: number[] = [];
-    for (const v of vs) scores.push(await evaluator.accuracy(await modelOf(v)));
+    for (const v of vs) scores.push(await env.evaluator.accuracy(await modelOf(v)));
     const ss = await Promise.all(vs.map(status));
     console.log(
       `t=${((Date.now() - t0) / 1000).toFixed(0)}s accuracy ${scores.map((a) => a.toFixed(3)).join(' ')} ` +
@@ -125,7 +107,7 @@ test('a tab closed mid-run: the others keep stepping, the server shows three pee
     return ss.every((s) => s.steps >= 50) ? ss : null;
   });
   const survivors = tabs.slice(1);
-  const before = await Promise.all(survivors.map(async (v) => ({ steps: (await status(v)).steps, acc: await evaluator.accuracy(await modelOf(v)) })));
+  const before = await Promise.all(survivors.map(async (v) => ({ steps: (await status(v)).steps, acc: await env.evaluator.accuracy(await modelOf(v)) })));
   const closedAt = Date.now();
   await tabs[0].context.close();
   const seen = await waitFor('server lists 3 live peers', 10_000, async () => {
@@ -137,7 +119,7 @@ test('a tab closed mid-run: the others keep stepping, the server shows three pee
   console.log(`server showed 3 live peers ${seen} ms after the tab closed`);
   // Survivors move to the new epoch and keep improving.
   const after = await waitFor('survivors improve after the departure', 120_000, async () => {
-    const now = await Promise.all(survivors.map(async (v) => ({ s: await status(v), acc: await evaluator.accuracy(await modelOf(v)) })));
+    const now = await Promise.all(survivors.map(async (v) => ({ s: await status(v), acc: await env.evaluator.accuracy(await modelOf(v)) })));
     const ok = now.every((n, i) => n.s.steps > before[i].steps + 50 && n.acc > before[i].acc);
     return ok ? now : null;
   }, 3000);
@@ -150,7 +132,7 @@ test('a tab closed mid-run: the others keep stepping, the server shows three pee
 
 test('a tab on the WebGPU backend trains and its steps count', async () => {
   server = await startServer({ ...RUN, runId: 'e2e-webgpu' });
-  const gpu = await joinVolunteer(browser, server.url, 'webgpu', '?backends=webgpu');
+  const gpu = await joinVolunteer(env.browser, server.url, 'webgpu', '?backends=webgpu');
   tabs = [gpu, ...(await openTabs(2))];
   const s = await waitFor('the WebGPU tab steps', 120_000, async () => {
     const st = await status(gpu);
@@ -168,7 +150,7 @@ test('a tab on the WebGPU backend trains and its steps count', async () => {
   // It is a full member of the swarm: it mixes the others' models into its own (software WebGPU
   // is about 10x slower than wasm here, so its own steps alone would take minutes).
   const acc = await waitFor('the WebGPU tab to reach 80% with the swarm', 120_000, async () => {
-    const a = await evaluator.accuracy(await modelOf(gpu));
+    const a = await env.evaluator.accuracy(await modelOf(gpu));
     return a >= 0.8 ? a : null;
   }, 2000);
   const end = await status(gpu);

@@ -1,0 +1,40 @@
+import { test, type Browser } from '@playwright/test';
+import type { RunConfigInput } from '@starling/protocol';
+import { launchChromium } from './chromium';
+import { IndependentEvaluator } from './evaluate';
+
+/** The model most specs train: MNIST MLP 784-64-10 (a run config and an evaluator spec alike). */
+export const MLP64 = { kind: 'mlp' as const, hidden: [64] };
+
+/** R-FAST on MNIST as the platform runs it by default in these tests. */
+export const RFAST_MNIST_RUN: RunConfigInput = {
+  model: MLP64,
+  algorithm: 'rfast',
+  topology: { kind: 'exponential' },
+  lr: 0.3,
+  batchSize: 32,
+  evalEverySteps: 0,
+};
+
+/** What a spec file shares across its tests: one Chromium and one full-test-set evaluator. */
+export interface SpecEnvironment {
+  browser: Browser;
+  evaluator: IndependentEvaluator;
+}
+
+/**
+ * Registers the hooks that start and stop the shared browser and evaluator for the calling spec
+ * file; their fields are set once its beforeAll has run.
+ */
+export function useSpecEnvironment(launchArgs: string[] = []): SpecEnvironment {
+  const env = {} as SpecEnvironment;
+  test.beforeAll(async () => {
+    env.browser = await launchChromium(launchArgs);
+    env.evaluator = await IndependentEvaluator.create(MLP64);
+  });
+  test.afterAll(async () => {
+    await env.browser?.close();
+    await env.evaluator?.dispose();
+  });
+  return env;
+}
