@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { ensurePacked, loadPacked } from '@starling/mnist/node';
-import type { RunConfigInput } from '@starling/protocol';
+import { DEFAULT_LR, type RunConfigInput } from '@starling/protocol';
 import { launchChromium } from './support/chromium';
 import { IndependentEvaluator } from './support/evaluate';
 import { startServer, type TestServer } from './support/server';
@@ -114,6 +114,16 @@ test('the owner follows two training tabs live, gets server-evaluated accuracy a
     const ss = await Promise.all(tabs.map(status));
     return ss.every((s) => s.phase === 'paused') ? ss : null;
   }, 250);
+
+  // The new-run form suggests each algorithm's step size until the owner types one.
+  const newLr = dashboard.getByTestId('dash-new-lr');
+  await dashboard.getByTestId('dash-new-algorithm').selectOption('osgp');
+  await expect(newLr).toHaveValue(String(DEFAULT_LR.osgp));
+  await dashboard.getByTestId('dash-new-algorithm').selectOption('dpsgd');
+  await expect(newLr).toHaveValue(String(DEFAULT_LR.dpsgd));
+  await newLr.fill('0.2');
+  await dashboard.getByTestId('dash-new-algorithm').selectOption('osgp');
+  await expect(newLr).toHaveValue('0.2');
 
   // The model the owner downloads loads with tf.loadLayersModel and scores what the server measured
   // for that very checkpoint (the run is paused, so no newer snapshot replaces it meanwhile).

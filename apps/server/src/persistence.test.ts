@@ -127,7 +127,7 @@ describe('restart', () => {
     const a = await session.start({ ...CONFIG, runId: 'exp' }, opts());
     expect(a.run.runId).toBe('exp');
     await a.close();
-    const b = await session.start({ ...CONFIG, runId: 'exp', lr: 0.3 }, opts());
+    const b = await session.start({ ...CONFIG, runId: 'exp', lr: 0.123 }, opts()); // not the default lr: another config
     expect(b.run.runId).toBe('exp.2');
     expect(b.run.config.runId).toBe('exp.2');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultRunConfig, MIN_SNAPSHOT_INTERVAL_MS, parseRunConfig } from './config';
+import { ConfigError, DEFAULT_LR, defaultRunConfig, MIN_SNAPSHOT_INTERVAL_MS, parseRunConfig } from './config';
 import { ALGORITHM_NAMES, TOPOLOGY_KINDS } from './names';
 
 /** The issues of a config that must fail, or a test failure if it parses. */
@@ -35,6 +35,14 @@ describe('parseRunConfig', () => {
     expect(c.topology).toEqual({ kind: 'kout', k: 3 });
     expect(c.lr).toBe(0.1);
     expect(c.model.hidden).toEqual([128]);
+  });
+
+  it("defaults lr to the algorithm's measured step size, and keeps a given one", () => {
+    expect(parseRunConfig({}).lr).toBe(DEFAULT_LR.rfast);
+    for (const algorithm of ALGORITHM_NAMES) expect(parseRunConfig({ algorithm }).lr).toBe(DEFAULT_LR[algorithm]);
+    expect(DEFAULT_LR.osgp).toBeLessThan(DEFAULT_LR.rfast); // push-sum's de-biased step is lr / w
+    expect(parseRunConfig({ algorithm: 'osgp', lr: 0.2 }).lr).toBe(0.2);
+    expect(() => parseRunConfig({ lr: 0 })).toThrow(/lr/);
   });
 
   it('accepts every algorithm and topology name', () => {

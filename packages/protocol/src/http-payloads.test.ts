@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { maxPointsQuerySchema, MAX_POINTS, newRunRequestSchema, runPaths } from './http-payloads';
 import { validateWith } from './issues';
+import { DEFAULT_LR } from './config';
 
 describe('HTTP request schemas', () => {
   it('a new run request carries a full, validated run config', () => {
     const v = validateWith(newRunRequestSchema, { config: { algorithm: 'dpsgd', topology: { kind: 'ring' } } });
-    expect(v.ok && v.value.config).toMatchObject({ algorithm: 'dpsgd', topology: { kind: 'ring' }, lr: 0.05, snapshotIntervalMs: 10_000 });
+    expect(v.ok && v.value.config).toMatchObject({ algorithm: 'dpsgd', topology: { kind: 'ring' }, lr: DEFAULT_LR.dpsgd, snapshotIntervalMs: 10_000 });
     const bad = validateWith(newRunRequestSchema, { config: { algorithm: 'sgd' }, extra: 1 });
     expect(bad.ok ? [] : bad.issues.map((i) => i.path).sort()).toEqual(['', 'config.algorithm']);
     expect(validateWith(newRunRequestSchema, {}).ok).toBe(false);

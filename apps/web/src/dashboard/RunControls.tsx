@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { ALGORITHM_NAMES, TOPOLOGY_KINDS, type RunConfig } from '@starling/protocol';
+import { ALGORITHM_NAMES, DEFAULT_LR, TOPOLOGY_KINDS, type RunConfig } from '@starling/protocol';
 import type { NewRunRequest, RunInfo, RunStatePayload } from './types';
 
 /**
@@ -101,7 +101,13 @@ function NewRunForm({ config, disabled, onStart }: { config: RunConfig | null; d
   const id = useId();
   const [algorithm, setAlgorithm] = useState<RunConfig['algorithm']>(config?.algorithm ?? 'rfast');
   const [topology, setTopology] = useState<RunConfig['topology']['kind']>(config?.topology.kind ?? 'exponential');
-  const [lr, setLr] = useState(String(config?.lr ?? 0.05));
+  const [lr, setLr] = useState(String(config?.lr ?? DEFAULT_LR[algorithm]));
+  // Until the owner types a learning rate, it follows the chosen algorithm's suggested one.
+  const [lrEdited, setLrEdited] = useState(false);
+  const chooseAlgorithm = (a: RunConfig['algorithm']): void => {
+    setAlgorithm(a);
+    if (!lrEdited) setLr(String(DEFAULT_LR[a]));
+  };
   const [batch, setBatch] = useState(String(config?.batchSize ?? 32));
   const lrNum = Number(lr);
   const batchNum = Number(batch);
@@ -117,7 +123,7 @@ function NewRunForm({ config, disabled, onStart }: { config: RunConfig | null; d
       <fieldset disabled={disabled}>
         <legend>New run</legend>
         <label htmlFor={`${id}-alg`}>Algorithm</label>
-        <select id={`${id}-alg`} data-testid="dash-new-algorithm" value={algorithm} onChange={(e) => setAlgorithm(e.target.value as RunConfig['algorithm'])}>
+        <select id={`${id}-alg`} data-testid="dash-new-algorithm" value={algorithm} onChange={(e) => chooseAlgorithm(e.target.value as RunConfig['algorithm'])}>
           {ALGORITHM_NAMES.map((a) => <option key={a} value={a}>{a}</option>)}
         </select>
         <label htmlFor={`${id}-topo`}>Topology</label>
@@ -125,7 +131,20 @@ function NewRunForm({ config, disabled, onStart }: { config: RunConfig | null; d
           {TOPOLOGY_KINDS.map((t) => <option key={t} value={t}>{t}</option>)}
         </select>
         <label htmlFor={`${id}-lr`}>Learning rate</label>
-        <input id={`${id}-lr`} type="number" min={0} max={10} step="any" value={lr} onChange={(e) => setLr(e.target.value)} />
+        <input
+          id={`${id}-lr`}
+          data-testid="dash-new-lr"
+          type="number"
+          min={0}
+          max={10}
+          step="any"
+          value={lr}
+          title={`suggested for ${algorithm} on MNIST: ${DEFAULT_LR[algorithm]}`}
+          onChange={(e) => {
+            setLr(e.target.value);
+            setLrEdited(true);
+          }}
+        />
         <label htmlFor={`${id}-batch`}>Batch size</label>
         <input id={`${id}-batch`} type="number" min={1} max={4096} step={1} value={batch} onChange={(e) => setBatch(e.target.value)} />
         <button type="submit" data-testid="dash-start-run" disabled={!valid}>
