@@ -13,6 +13,8 @@ export interface TestServer {
 }
 
 const START_TIMEOUT_MS = 120_000;
+/** A server still running this long after SIGTERM is killed. */
+const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * Starts the real server (tsx apps/server/src/main.ts) on a free port with the given run config and
@@ -24,9 +26,11 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
   const dataDir = opts.dataDir ?? join(dir, 'data');
   const configFile = join(dir, 'run.json');
   writeFileSync(configFile, JSON.stringify(config));
+  // node itself, not `npx tsx`: npx does not pass SIGTERM on, so stopping npx left the server
+  // running (one orphaned server per test, found by counting processes after a CI run).
   const child: ChildProcess = spawn(
-    'npx',
-    ['tsx', 'apps/server/src/main.ts', '--port', '0', '--config', configFile, '--data-dir', dataDir,
+    process.execPath,
+    ['--import', 'tsx', 'apps/server/src/main.ts', '--port', '0', '--config', configFile, '--data-dir', dataDir,
       ...(opts.adminToken ? ['--admin-token', opts.adminToken] : []),
       ...(opts.newRun ? ['--new-run'] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -55,8 +59,12 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
     log: () => out,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };

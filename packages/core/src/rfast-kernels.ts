@@ -30,8 +30,7 @@ export function consumeDescendMix(
     const from = blockStart(layout, b);
     const to = blockEnd(layout, b);
     consumeBlock(z, links, b, from, to - from, layout.count, k);
-    if (k === null) descendAndMix(x, z, v, out, lr, w, vhats, from, to);
-    else descendAndMixSimd(k, x, z, v, out, lr, w, vhats, from, to);
+    descendAndMix(x, z, v, out, lr, w, vhats, from, to, k);
   }
 }
 
@@ -106,7 +105,10 @@ function consume3(
   for (let t = 0; t < n; t++) z[zf + t] += m[an + t] - m[at + t] + (m[bn + t] - m[bt + t]) + (m[cn + t] - m[ct + t]);
 }
 
-/** Steps 1-2 on [from, to): v = x - lr z (rounded to float32, as sent); out = w (v + sum_j vhat_j). */
+/**
+ * Steps 1-2 on [from, to): v = x - lr z (rounded to float32, as sent); out = w (v + sum_j vhat_j).
+ * With `simd`, through the WebAssembly kernels, which compute the same values.
+ */
 export function descendAndMix(
   x: Float32Array,
   z: Float64Array,
@@ -117,7 +119,31 @@ export function descendAndMix(
   vhats: readonly Float32Array[],
   from: number,
   to: number,
+  simd: SimdExports | null,
 ): void {
+  if (simd !== null) {
+    const n = to - from;
+    const f32 = 4 * from; // byte offset of the block in a Float32Array; twice that in a Float64Array
+    const px = x.byteOffset + f32;
+    const pz = z.byteOffset + 2 * f32;
+    const pv = v.byteOffset + f32;
+    const po = out.byteOffset + f32;
+    switch (vhats.length) {
+      case 0:
+        simd.descendMix0(px, pz, pv, po, n, lr);
+        return;
+      case 1:
+        simd.descendMix1(px, pz, pv, po, vhats[0].byteOffset + f32, n, lr, w);
+        return;
+      case 2:
+        simd.descendMix2(px, pz, pv, po, vhats[0].byteOffset + f32, vhats[1].byteOffset + f32, n, lr, w);
+        return;
+      default:
+        simd.descendMix3(px, pz, pv, po, vhats[0].byteOffset + f32, vhats[1].byteOffset + f32, vhats[2].byteOffset + f32, n, lr, w);
+        for (let j = 3; j < vhats.length; j++) simd.addScaled(po, vhats[j].byteOffset + f32, n, w);
+    }
+    return;
+  }
   const k = vhats.length;
   if (k === 0) {
     for (let t = from; t < to; t++) out[t] = v[t] = Math.fround(x[t] - lr * z[t]);
@@ -146,41 +172,6 @@ export function descendAndMix(
       const e = vhats[j];
       for (let t = from; t < to; t++) out[t] += w * e[t];
     }
-  }
-}
-
-/** descendAndMix through the SIMD kernels; the same values. */
-function descendAndMixSimd(
-  k: SimdExports,
-  x: Float32Array,
-  z: Float64Array,
-  v: Float32Array,
-  out: Float32Array,
-  lr: number,
-  w: number,
-  vhats: readonly Float32Array[],
-  from: number,
-  to: number,
-): void {
-  const n = to - from;
-  const f32 = 4 * from; // byte offset of the block in a Float32Array; twice that in a Float64Array
-  const px = x.byteOffset + f32;
-  const pz = z.byteOffset + 2 * f32;
-  const pv = v.byteOffset + f32;
-  const po = out.byteOffset + f32;
-  switch (vhats.length) {
-    case 0:
-      k.descendMix0(px, pz, pv, po, n, lr);
-      return;
-    case 1:
-      k.descendMix1(px, pz, pv, po, vhats[0].byteOffset + f32, n, lr, w);
-      return;
-    case 2:
-      k.descendMix2(px, pz, pv, po, vhats[0].byteOffset + f32, vhats[1].byteOffset + f32, n, lr, w);
-      return;
-    default:
-      k.descendMix3(px, pz, pv, po, vhats[0].byteOffset + f32, vhats[1].byteOffset + f32, vhats[2].byteOffset + f32, n, lr, w);
-      for (let j = 3; j < vhats.length; j++) k.addScaled(po, vhats[j].byteOffset + f32, n, w);
   }
 }
 

@@ -4,24 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TopologyKind } from './topology';
-import { lossyRun, massImbalance } from './rfast.test-driver';
-
-const KINDS: TopologyKind[] = ['exponential', 'ring', 'kout', 'star', 'tree'];
+import { lossyCases, lossyRun, massImbalance } from './rfast.test-driver';
 
 describe('R-FAST mass conservation (section 1.4)', () => {
   it('holds to float64 round-off after every event under loss, duplication and reordering', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-          ids: fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 7 }),
-          dim: fc.integer({ min: 1, max: 6 }),
-          blockSize: fc.integer({ min: 1, max: 7 }),
-          loss: fc.double({ min: 0, max: 0.7, noNaN: true }),
-          duplicate: fc.double({ min: 0, max: 0.4, noNaN: true }),
-          kind: fc.constantFrom(...KINDS),
-        }),
+        lossyCases({ maxDim: 6, maxBlock: 7, maxLoss: 0.7, maxDuplicate: 0.4 }),
         (c) => {
           const net = lossyRun(c);
           for (let e = 1; e <= 400; e++) {

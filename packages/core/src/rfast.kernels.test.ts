@@ -12,10 +12,8 @@ import { kernelModule } from './rfast-simd';
 import { compileKernels } from './rfast-wat.compile';
 import { RFAST_WASM_BASE64 } from './rfast-wasm';
 import { Rng } from './rng';
-import { buildTopology, neighboursOf, type TopologyKind } from './topology';
-import { lossyRun } from './rfast.test-driver';
-
-const KINDS: TopologyKind[] = ['exponential', 'ring', 'kout', 'star', 'tree'];
+import { buildTopology, neighboursOf } from './topology';
+import { anyTopologyKind, lossyCases, lossyRun } from './rfast.test-driver';
 
 function bits(a: Float32Array | Float64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -64,18 +62,11 @@ describe('R-FAST SIMD kernels', () => {
   it('give bit-identical runs to the JavaScript kernels under loss, duplication, epochs and bad input', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-          ids: fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 7 }),
-          dim: fc.integer({ min: 1, max: 70 }),
-          blockSize: fc.integer({ min: 1, max: 33 }),
-          loss: fc.double({ min: 0, max: 0.5, noNaN: true }),
-          duplicate: fc.double({ min: 0, max: 0.3, noNaN: true }),
-          kind: fc.constantFrom(...KINDS),
-          next: fc.constantFrom(...KINDS),
-          naive: fc.boolean(),
-        }),
-        (c) => {
+        lossyCases({ maxDim: 70, maxBlock: 33, maxLoss: 0.5, maxDuplicate: 0.3 }),
+        anyTopologyKind(),
+        fc.boolean(),
+        (run, next, naive) => {
+          const c = { ...run, next, naive };
           const nets = (['js', 'simd'] as const).map((kernels) => lossyRun({ ...c, kernels }));
           const attack = new Rng(c.seed + 1);
           let topology = buildTopology(c.kind, c.ids, { seed: c.seed });

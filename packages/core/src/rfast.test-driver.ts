@@ -4,6 +4,7 @@
  * duplicates and reorderings of individual block messages. Not a test itself; the rfast*.test.ts
  * files use it. Pure core: no dependency on the simulator package.
  */
+import fc from 'fast-check';
 import type { Envelope, Message, PeerId } from './contract';
 import { RFast } from './rfast';
 import type { KernelChoice } from './rfast-simd';
@@ -307,3 +308,21 @@ export function lossyRun(c: LossyRunCase): LossyNet {
   spawn(net, buildTopology(c.kind, c.ids, { seed: c.seed }), { lr, blockSize: c.blockSize, naive: c.naive, kernels: c.kernels });
   return net;
 }
+
+const TOPOLOGY_KINDS_ALL: readonly TopologyKind[] = ['exponential', 'ring', 'kout', 'star', 'tree'];
+
+/** Random lossy runs for property tests: any seed, 1-7 scattered peer ids, every topology kind. */
+export function lossyCases(b: { maxDim: number; maxBlock: number; maxLoss: number; maxDuplicate: number }): fc.Arbitrary<LossyRunCase> {
+  return fc.record({
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    ids: fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 7 }),
+    dim: fc.integer({ min: 1, max: b.maxDim }),
+    blockSize: fc.integer({ min: 1, max: b.maxBlock }),
+    loss: fc.double({ min: 0, max: b.maxLoss, noNaN: true }),
+    duplicate: fc.double({ min: 0, max: b.maxDuplicate, noNaN: true }),
+    kind: fc.constantFrom(...TOPOLOGY_KINDS_ALL),
+  });
+}
+
+/** A topology kind for a membership change in a property test. */
+export const anyTopologyKind = (): fc.Arbitrary<TopologyKind> => fc.constantFrom(...TOPOLOGY_KINDS_ALL);
