@@ -28,12 +28,13 @@ import {
   type PeerId,
   type PeerNeighbours,
 } from './contract';
-import { allFinite, blockLayout, blockStart, isValidBlock, type BlockLayout } from './blocks';
+import { allFinite, blockLayout, type BlockLayout } from './blocks';
 import { ConfigError } from './errors';
 import { RFAST_DEFAULTS } from './rfast-config';
 import { consumeDescendMix, trackAndPush } from './rfast-kernels';
 import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdExports, type SimdScratch } from './rfast-simd';
 import { blockViews, MassLinks, PullLinks, validateNeighbours } from './rfast-links';
+import { acceptMessage, stepEnvelopes } from './rfast-messages';
 
 export interface RFastOptions extends CommonOptions {
   /**
@@ -69,8 +70,6 @@ export interface RFastInspection {
   /** False until the first gradient has initialised z and g. */
   readonly initialised: boolean;
 }
-
-type Verdict = 'ok' | 'rejected' | 'stale';
 
 export class RFast implements Algorithm {
   readonly name: AlgorithmName;
@@ -195,12 +194,22 @@ export class RFast implements Algorithm {
     this.begun = false;
     this.seq += 1;
     this.counters.steps += 1;
-    return this.envelopes();
+    return stepEnvelopes({
+      from: this.id,
+      epoch: this.epoch,
+      seq: this.seq,
+      layout: this.layout,
+      rOut: this.rOut,
+      cOut: this.cOut,
+      vBlocks: this.vBlocks,
+      massBlocks: this.naive ? this.zBlocks : this.rhoBlocks,
+      massKind: this.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho,
+    });
   }
 
   receive(msg: Message): Envelope[] {
     this.counters.messagesIn += 1;
-    const verdict = this.accept(msg);
+    const verdict = acceptMessage(msg, this.epoch, this.layout, this.pull as PullLinks, this.mass, this.naive, this.scratch);
     if (verdict === 'rejected') this.counters.rejected += 1;
     else if (verdict === 'stale') this.counters.stale += 1;
     return [];
@@ -312,56 +321,5 @@ export class RFast implements Algorithm {
   private massVectors(which: 'new' | 'tilde'): Map<PeerId, Float64Array> {
     const m = this.mass;
     return new Map(Array.from({ length: m.index.size }, (_, j) => [m.index.id(j), m.vector(j, which)] as const));
-  }
-
-  private envelopes(): Envelope[] {
-    const out: Envelope[] = [];
-    const { id: from, epoch, seq, layout } = this;
-    const rhoKind = this.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho;
-    for (let block = 0; block < layout.count; block++) {
-      const offset = blockStart(layout, block);
-      for (const to of this.rOut) {
-        const msg: Message = { kind: MsgKind.RfastV, from, epoch, seq, block, offset, aux: 0, data: this.vBlocks[block] };
-        out.push({ to, reliable: false, msg });
-      }
-      const data = this.naive ? this.zBlocks[block] : this.rhoBlocks[block];
-      for (const to of this.cOut) {
-        out.push({ to, reliable: false, msg: { kind: rhoKind, from, epoch, seq, block, offset, aux: 0, data } });
-      }
-    }
-    return out;
-  }
-
-  /** Validates everything a malicious or stale sender could get wrong; only then overwrites. */
-  private accept(msg: Message): Verdict {
-    if (typeof msg !== 'object' || msg === null) return 'rejected';
-    const { kind, from, epoch, seq, block, offset, data } = msg;
-    if (!Number.isSafeInteger(epoch)) return 'rejected';
-    // Another epoch is not an attack: frames cross every membership change. Older epochs are void,
-    // newer ones resend everything once we switch, so both are dropped as stale, not counted as bad.
-    if (epoch !== this.epoch) return 'stale';
-    if (!Number.isSafeInteger(seq) || seq < 0) return 'rejected';
-    if (kind === MsgKind.RfastV) {
-      const pull = this.pull as PullLinks;
-      const j = pull.index.of(from);
-      if (j < 0 || !(data instanceof Float32Array)) return 'rejected';
-      if (!isValidBlock(this.layout, block, offset, data.length)) return 'rejected';
-      const slot = j * this.layout.count + block;
-      if (seq <= pull.seq[slot]) return 'stale'; // before the finiteness scan: duplicates cost no pass
-      if (!pull.store(j, offset, data, this.scratch)) return 'rejected';
-      pull.seq[slot] = seq;
-    } else if (kind === (this.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho)) {
-      const mass = this.mass;
-      const j = mass.index.of(from);
-      if (j < 0 || !(data instanceof Float64Array)) return 'rejected';
-      if (!isValidBlock(this.layout, block, offset, data.length)) return 'rejected';
-      const slot = j * this.layout.count + block;
-      if (seq <= mass.seq[slot]) return 'stale';
-      if (!mass.store(j, block, offset, data, this.naive, this.scratch)) return 'rejected';
-      mass.seq[slot] = seq;
-    } else {
-      return 'rejected';
-    }
-    return 'ok';
   }
 }
