@@ -18,7 +18,6 @@ const SPEC = { kind: 'mlp' as const, hidden: [64] };
 const RUN: RunConfigInput = {
   runId: 'e2e-dashboard',
   model: SPEC,
-  lr: 0.3,
   evalEverySteps: 0,
   snapshotIntervalMs: 2000,
 };

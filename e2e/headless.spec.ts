@@ -45,7 +45,7 @@ test('two headless Node peers train with a browser tab over WebRTC, and leave cl
   const joined = await waitFor('the tab and both Node peers training with open links', 120_000, async () => {
     const tab = await status(tabs[0]);
     const ns = nodes.map((n) => n.latest());
-    const ready = tab.phase === 'training' && tab.neighboursOpen >= 2 && ns.every((s) => s !== null && s.phase === 'training' && (s.steps as number) > 0 && (s.neighboursOpen as number) >= 2);
+    const ready = tab.phase === 'training' && tab.neighboursOpen >= 2 && ns.every((s) => s !== null && s.phase === 'training' && s.steps > 0 && s.neighboursOpen >= 2);
     return ready ? ns : null;
   });
   console.log(`all three training ${((Date.now() - t0) / 1000).toFixed(1)} s after the Node peers started; node backends ${joined.map((s) => `${s!.backend}/${s!.kernels}`).join(', ')}`);

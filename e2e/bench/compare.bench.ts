@@ -1,6 +1,7 @@
 import { test } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AlgorithmName } from '@starling/core';
+import { DEFAULT_LR } from '@starling/protocol';
 import { launchChromium } from '../support/chromium';
 import { IndependentEvaluator } from '../support/evaluate';
 import { startServer } from '../support/server';
@@ -21,9 +22,9 @@ const TOKEN = 'bench-owner-token-0123456789';
 const CAP_MS = Number(process.env.BENCH_CAP_S ?? 300) * 1000;
 /** `BENCH_ALGOS=rfast,dpsgd` runs a subset. */
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
-const ALGORITHMS: [AlgorithmName, number][] = ([['rfast', 0.3], ['allreduce', 0.3], ['dpsgd', 0.3]] as [AlgorithmName, number][]).filter(
-  ([a]) => !process.env.BENCH_ALGOS || process.env.BENCH_ALGOS.split(',').includes(a),
-);
+const ALGORITHMS: [AlgorithmName, number][] = (['rfast', 'allreduce', 'dpsgd'] as const)
+  .filter((a) => !process.env.BENCH_ALGOS || process.env.BENCH_ALGOS.split(',').includes(a))
+  .map((a) => [a, DEFAULT_LR[a]]);
 
 interface Row { algorithm: string; seconds: (number | null)[]; finalAcc: number[]; steps: number[] }
 
@@ -87,7 +88,7 @@ test('R-FAST vs AllReduce vs D-PSGD with one straggler, real tabs', async () => 
     '',
     `Time from resuming a paused run (all tabs joined, same starting model) until every tab's model reaches the target on the`,
     `10,000-image MNIST test set, scored in Node from the tab's parameters every 2 s; in brackets the ratio to R-FAST.`,
-    `MLP 784-64-10, batch ${BATCH}, lr as listed, exponential graph (R-FAST), ring (AllReduce), Metropolis weights (D-PSGD).`,
+    `MLP 784-64-10, batch ${BATCH}, lr ${ALGORITHMS.map(([a, lr]) => `${lr} (${a})`).join(', ')}, exponential graph (R-FAST), ring (AllReduce), Metropolis weights (D-PSGD).`,
     `Command: \`npm run bench:browser\` (cap ${CAP_MS / 1000} s per algorithm). Measured ${new Date().toISOString()}.`,
     '',
     `| algorithm | ${TARGETS.map((t) => `s to ${t * 100}%`).join(' | ')} | steps per tab (last is the slow tab) | final accuracy per tab |`,

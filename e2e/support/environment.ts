@@ -6,12 +6,11 @@ import { IndependentEvaluator } from './evaluate';
 /** The model most specs train: MNIST MLP 784-64-10 (a run config and an evaluator spec alike). */
 export const MLP64 = { kind: 'mlp' as const, hidden: [64] };
 
-/** R-FAST on MNIST as the platform runs it by default in these tests. */
+/** R-FAST on MNIST at the server's default step size (DEFAULT_LR.rfast). */
 export const RFAST_MNIST_RUN: RunConfigInput = {
   model: MLP64,
   algorithm: 'rfast',
   topology: { kind: 'exponential' },
-  lr: 0.3,
   batchSize: 32,
   evalEverySteps: 0,
 };

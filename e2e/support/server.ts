@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfigInput } from '@starling/protocol';
+import { spawnTs, stopChild } from './process';
 
 export interface TestServer {
   url: string;
@@ -13,8 +13,6 @@ export interface TestServer {
 }
 
 const START_TIMEOUT_MS = 120_000;
-/** A server still running this long after SIGTERM is killed. */
-const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * Starts the real server (tsx apps/server/src/main.ts) on a free port with the given run config and
@@ -26,15 +24,11 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
   const dataDir = opts.dataDir ?? join(dir, 'data');
   const configFile = join(dir, 'run.json');
   writeFileSync(configFile, JSON.stringify(config));
-  // node itself, not `npx tsx`: npx does not pass SIGTERM on, so stopping npx left the server
-  // running (one orphaned server per test, found by counting processes after a CI run).
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'apps/server/src/main.ts', '--port', '0', '--config', configFile, '--data-dir', dataDir,
-      ...(opts.adminToken ? ['--admin-token', opts.adminToken] : []),
-      ...(opts.newRun ? ['--new-run'] : [])],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnTs('apps/server/src/main.ts', [
+    '--port', '0', '--config', configFile, '--data-dir', dataDir,
+    ...(opts.adminToken ? ['--admin-token', opts.adminToken] : []),
+    ...(opts.newRun ? ['--new-run'] : []),
+  ]);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -57,15 +51,8 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
     url,
     dataDir,
     log: () => out,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await stopChild(child);
+    },
   };
 }

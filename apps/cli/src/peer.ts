@@ -13,13 +13,13 @@ import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
 import { PeerRuntime, type CreatePeer, type RtcPeer } from '@starling/peer';
 import { HEADLESS_USAGE, HeadlessUsageError, parseHeadlessArgs, type HeadlessOptions } from './headless/options';
-import { statusRecord, statusText } from './headless/status-line';
+import { statusText } from './headless/status-line';
 
 const createPeer: CreatePeer = (opts) => new SimplePeer({ ...opts, wrtc }) as unknown as RtcPeer;
 
 function report(opts: HeadlessOptions, runtime: PeerRuntime): void {
   const s = runtime.status();
-  console.log(opts.json ? JSON.stringify(statusRecord(s)) : statusText(s));
+  console.log(opts.json ? JSON.stringify(s) : statusText(s));
 }
 
 async function main(): Promise<number> {

@@ -19,10 +19,10 @@
  * per-neighbour request state; blocks already exchanged stay averaged.
  */
 import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
-import { blockLayout, blockStart, type BlockLayout } from './blocks';
+import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
 import { Rng } from './rng';
-import { PeerIndex, blockViews, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
+import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 
 export class AdPsgd extends EpochGatedBaseline implements Algorithm {

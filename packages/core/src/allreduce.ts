@@ -21,9 +21,9 @@
  * identical models copies one on the epoch change (loadModel).
  */
 import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
-import { blockEnd, blockLayout, blockStart, type BlockLayout } from './blocks';
+import { blockEnd, blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
-import { blockViews, checkLength, envelope, isFloat32Block, kindSet, mod, sortedMembers } from './baseline-support';
+import { checkLength, envelope, isFloat32Block, kindSet, mod, sortedMembers } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 
 /** Per-block round state bits. */

@@ -83,13 +83,6 @@ export class PeerIndex {
   }
 }
 
-/** One subarray view per block, made once so sending a block allocates no model-sized memory. */
-export function blockViews<T extends Float32Array | Float64Array>(buf: T, layout: BlockLayout): T[] {
-  const views: T[] = [];
-  for (let b = 0; b < layout.count; b++) views.push(buf.subarray(blockStart(layout, b), blockEnd(layout, b)) as T);
-  return views;
-}
-
 /** A float32 block of this layout with an integer seq and finite values and aux. */
 export function isFloat32Block(msg: Message, layout: BlockLayout): msg is Message & { data: Float32Array } {
   const d = msg.data;

@@ -59,3 +59,23 @@ export function allFinite(a: ArrayLike<number>): boolean {
   for (; i < n; i++) s0 += a[i] * 0;
   return s0 + s1 + s2 + s3 === 0;
 }
+
+/** One subarray view per block, made once so sending allocates no model-sized buffer. */
+export function blockViews<T extends Float32Array | Float64Array>(buf: T, layout: BlockLayout): T[] {
+  if (layout.count === 1) return [buf]; // no extra view object: small models are simulated by the thousand
+  const views: T[] = [];
+  for (let b = 0; b < layout.count; b++) views.push(buf.subarray(blockStart(layout, b), blockEnd(layout, b)) as T);
+  return views;
+}
+
+/** Below this many elements a loop copies faster than TypedArray.prototype.set (its call overhead). */
+const SMALL_COPY = 64;
+
+/** dst[at + i] = src[i] for every i: the fastest way for both tiny and large blocks. */
+export function copyInto(dst: Float32Array | Float64Array, at: number, src: Float32Array | Float64Array): void {
+  if (src.length > SMALL_COPY) {
+    dst.set(src, at);
+    return;
+  }
+  for (let t = 0; t < src.length; t++) dst[at + t] = src[t];
+}

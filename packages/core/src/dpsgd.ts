@@ -17,9 +17,9 @@
  * new neighbours and degrees; x keeps its last completed value.
  */
 import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
-import { blockLayout, blockStart, type BlockLayout } from './blocks';
+import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
-import { PeerIndex, blockViews, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
+import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 
 export class Dpsgd extends EpochGatedBaseline implements Algorithm {

@@ -16,13 +16,12 @@
  * blocks": a duplicate can make a version count as mixed with one block missing.
  */
 import { MsgKind, type AlgoStats, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
-import { allFinite, blockLayout, blockStart, type BlockLayout } from './blocks';
+import { allFinite, blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
 import { ConfigError } from './errors';
 import { Rng } from './rng';
 import { BASELINE_DEFAULTS } from './baseline-config';
 import {
-  blockViews,
   checkCommonOptions,
   checkLength,
   emptyStats,

@@ -23,11 +23,11 @@
  * lost, the ratio is not), and every live peer restarts at round 0 on the new members' graph.
  */
 import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
-import { blockEnd, blockLayout, blockStart, type BlockLayout } from './blocks';
+import { blockEnd, blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
 import type { AlgorithmOptions } from './factory';
 import { ConfigError } from './errors';
 import { BASELINE_DEFAULTS } from './baseline-config';
-import { blockViews, checkLength, envelope, isFloat32Block, kindSet, mod, sortedMembers } from './baseline-support';
+import { checkLength, envelope, isFloat32Block, kindSet, mod, sortedMembers } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 
 export class PushSum extends EpochGatedBaseline implements Algorithm {

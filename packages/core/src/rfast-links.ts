@@ -8,12 +8,9 @@
  * newest message per (sender, kind, block)" is one comparison.
  */
 import type { PeerId, PeerNeighbours } from './contract';
-import { allFinite, type BlockLayout } from './blocks';
+import { allFinite, copyInto, type BlockLayout } from './blocks';
 import type { SimdScratch } from './rfast-simd';
 import { TopologyError } from './errors';
-
-/** Below this many coordinates a loop copies faster than TypedArray.prototype.set. */
-const SMALL_COPY = 64;
 
 /** Position of a sender among the in-neighbours; a scan beats a Map for the usual few. */
 export class LinkIndex {
@@ -78,7 +75,7 @@ export class PullLinks {
       simd.f32.set(data); // checked in the kernel memory: twice as fast as the JavaScript scan
       if (simd.k.finite32(simd.f32.byteOffset, data.length) === 0) return false;
     }
-    copy(this.vhat, j * this.dim + offset, data);
+    copyInto(this.vhat, j * this.dim + offset, data);
     return true;
   }
 }
@@ -133,7 +130,7 @@ export class MassLinks {
     if (naive || simd === null) {
       if (!allFinite(data)) return false;
       if (!naive) {
-        copy(sums, dst, data);
+        copyInto(sums, dst, data);
       } else {
         const base = this.fresh[slot] === 1 ? dst : this.tildeAt(j, block, offset);
         for (let t = 0; t < data.length; t++) sums[dst + t] = sums[base + t] + data[t];
@@ -163,24 +160,6 @@ export class MassLinks {
     }
     return out;
   }
-}
-
-function copy(dst: Float32Array | Float64Array, at: number, src: Float32Array | Float64Array): void {
-  if (src.length > SMALL_COPY) {
-    dst.set(src, at);
-    return;
-  }
-  for (let t = 0; t < src.length; t++) dst[at + t] = src[t];
-}
-
-/** One subarray view per block, made once so sending allocates no model-sized buffer. */
-export function blockViews<T extends Float32Array | Float64Array>(layout: BlockLayout, buf: T): T[] {
-  if (layout.count === 1) return [buf]; // no extra view object: small models are simulated by the thousand
-  const views: T[] = [];
-  for (let b = 0; b < layout.count; b++) {
-    views.push(buf.subarray(b * layout.blockSize, Math.min(layout.dim, (b + 1) * layout.blockSize)) as T);
-  }
-  return views;
 }
 
 /** Refuses neighbour lists a step could not use: non-integer ids, self-loops, duplicates. */

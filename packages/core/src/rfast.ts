@@ -28,12 +28,12 @@ import {
   type PeerId,
   type PeerNeighbours,
 } from './contract';
-import { allFinite, blockLayout, type BlockLayout } from './blocks';
+import { allFinite, blockLayout, blockViews, type BlockLayout } from './blocks';
 import { ConfigError } from './errors';
 import { RFAST_DEFAULTS } from './rfast-config';
 import { consumeDescendMix, trackAndPush } from './rfast-kernels';
 import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdExports, type SimdScratch } from './rfast-simd';
-import { blockViews, MassLinks, PullLinks, validateNeighbours } from './rfast-links';
+import { MassLinks, PullLinks, validateNeighbours } from './rfast-links';
 import { acceptMessage, stepEnvelopes } from './rfast-messages';
 
 export interface RFastOptions extends CommonOptions {
@@ -176,7 +176,11 @@ export class RFast implements Algorithm {
     if (grad.length !== this.dim) {
       throw new ConfigError(`gradient has ${grad.length} entries, the model has ${this.dim}`);
     }
-    if (!allFinite(grad)) throw new ConfigError(`peer ${this.id}: gradient holds NaN or Infinity (diverging? lower lr)`);
+    // With SIMD the kernels need the gradient in their memory anyway: copy it, then check it there.
+    const g = this.gradIn ?? grad;
+    if (g !== grad) g.set(grad);
+    const finite = this.kernels === null ? allFinite(g) : this.kernels.finite32(g.byteOffset, g.length) === 1;
+    if (!finite) throw new ConfigError(`peer ${this.id}: gradient holds NaN or Infinity (diverging? lower lr)`);
     if (this.initialised) {
       if (!this.begun) throw new ConfigError(`peer ${this.id}: applyGradient without beginStep; call beginStep, params, applyGradient`);
       const x = this.x; // x = x_new by swapping buffers: no copy
@@ -184,11 +188,6 @@ export class RFast implements Algorithm {
       this.xNew = x;
     }
     // Before the first gradient z = g = 0, so the same update gives z = g = grad (then the push).
-    let g = grad;
-    if (this.gradIn !== null) {
-      this.gradIn.set(grad);
-      g = this.gradIn;
-    }
     trackAndPush(this.z, this.g, g, this.cWeight, this.cOut.length > 0 ? this.rho : null, this.kernels);
     this.initialised = true;
     this.begun = false;
@@ -305,9 +304,9 @@ export class RFast implements Algorithm {
     this.gradIn = this.simd ? mem.f32(dim) : null;
     this.kernels = mem.exports;
     this.scratch = mem.exports === null ? null : { k: mem.exports, f32: mem.f32(block), f64: mem.f64(block) };
-    this.vBlocks = blockViews(layout, this.v);
-    this.zBlocks = blockViews(layout, this.z);
-    this.rhoBlocks = blockViews(layout, this.rho);
+    this.vBlocks = blockViews(this.v, layout);
+    this.zBlocks = blockViews(this.z, layout);
+    this.rhoBlocks = blockViews(this.rho, layout);
 
     this.rOut = nb.rOut.slice();
     this.pull = new PullLinks(nb.rIn, layout, this.pull, this.x, (n) => mem.f32(n));

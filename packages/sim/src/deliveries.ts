@@ -4,7 +4,7 @@
  * millions of messages, so delivery events are recycled together with their payload buffers:
  * once `receive` returns, the contract says the algorithm no longer holds the message.
  */
-import { MsgKind, type Message, type Payload, type PeerId } from '@starling/core';
+import { copyInto, MsgKind, type Message, type Payload, type PeerId } from '@starling/core';
 
 /**
  * The event is the message itself (with the simulator's bookkeeping alongside), so a delivery
@@ -70,9 +70,7 @@ export class DeliveryPool {
     if (ev === undefined) ev = newDelivery(f64 ? this.slab64.alloc(n) : this.slab32.alloc(n), f64);
     else if (ev.buf.length !== n) ev.buf = f64 ? this.slab64.alloc(n) : this.slab32.alloc(n);
     const buf = ev.buf;
-    // Below this length a plain loop beats TypedArray.prototype.set, whose call overhead dominates.
-    if (n <= 64) for (let i = 0; i < n; i++) buf[i] = data[i];
-    else buf.set(data);
+    copyInto(buf, 0, data);
     ev.sender = from;
     ev.to = to;
     ev.fromLife = fromLife;

@@ -8,6 +8,7 @@
  *   gradient computation that used the cache for itself.
  */
 import { MsgKind, RFast, Rng, type KernelChoice } from '@starling/core';
+import { median } from './stats';
 
 export interface PeerCostCase {
   dim: number;
@@ -70,9 +71,4 @@ export function measurePeerCost(c: PeerCostCase): PeerCost {
   }
   if (p.stats().rejected > 0) throw new Error('the benchmark sent messages the peer refused');
   return { stepMs: median(step), receiveMs: median(receive), totalMs: median(total) };
-}
-
-function median(a: number[]): number {
-  const s = a.slice().sort((x, y) => x - y);
-  return s[Math.floor((s.length - 1) / 2)];
 }

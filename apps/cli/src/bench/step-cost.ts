@@ -16,6 +16,7 @@ import {
   type KernelChoice,
   type Message,
 } from '@starling/core';
+import { median } from './stats';
 
 export interface StepCostCase {
   algorithm: AlgorithmName;
@@ -126,20 +127,14 @@ export function measureStepCost(c: StepCostCase): StepCost {
     }
   }
   if (samples.length === 0) throw new Error(`${c.algorithm}: no peer was ever ready; the round driver cannot measure it`);
-  samples.sort((a, b) => a - b);
   const msPerStep = median(samples);
   return {
     msPerStep,
     stepOnlyMs: median(stepSamples),
     receiveMs: median(receiveSamples),
-    msPerStepMin: samples[0],
+    msPerStepMin: Math.min(...samples),
     nsPerParam: (msPerStep * 1e6) / c.dim,
     steps: samples.length,
     messagesPerStep: received / samples.length,
   };
-}
-
-function median(a: number[]): number {
-  const s = a.slice().sort((x, y) => x - y);
-  return s[Math.floor((s.length - 1) / 2)];
 }

@@ -11,7 +11,7 @@ wasm. TF.js keeps one backend per process, so run one process per peer (each get
   --slowdown K       use the CPU K times more slowly than it could, 1-100 (default 1)
   --backends LIST    TF.js backends to try in order, from wasm,cpu (default wasm,cpu)
   --status-every S   seconds between status lines, 0 for none (default 5)
-  --json             status lines as JSON, one object per peer per line
+  --json             status lines as JSON: the full peer status, one object per line
   --help             this text`;
 
 export const HEADLESS_DEFAULTS = {

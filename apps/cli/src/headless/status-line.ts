@@ -1,28 +1,5 @@
-/** The peer's status as one line for the terminal, or as JSON for scripts and tests. */
+/** The peer's status as one line for the terminal (`--json` prints the PeerStatus object itself). */
 import type { PeerStatus } from '@starling/peer';
-
-/** The fields a script needs, flat, so a line parses on its own. */
-export function statusRecord(s: PeerStatus): Record<string, unknown> {
-  return {
-    peerId: s.peerId,
-    phase: s.phase,
-    backend: s.backend,
-    kernels: s.kernels,
-    algorithm: s.algorithm,
-    epoch: s.epoch,
-    neighboursOpen: s.neighboursOpen,
-    neighboursWanted: s.neighboursWanted,
-    steps: s.steps,
-    stepsPerSec: s.stepsPerSec,
-    loss: s.loss,
-    accuracy: s.accuracy,
-    framesSent: s.framesSent,
-    framesReceived: s.framesReceived,
-    framesLost: s.framesLost,
-    framesRejected: s.framesRejected,
-    error: s.error?.message ?? null,
-  };
-}
 
 export function statusText(s: PeerStatus): string {
   const who = s.peerId === null ? 'peer (no id yet)' : `peer ${s.peerId}`;
