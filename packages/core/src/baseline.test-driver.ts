@@ -397,15 +397,16 @@ export function aloneVersusSgd(make: PeerMaker<Algorithm>, steps: number): { mod
 /**
  * Mixing moves mass between peers and never creates it: with every peer started at x0 = 0 (as
  * makePeers does) and stepping with LR, the sum of `vectors` (one per peer: models, or push-sum
- * numerators) must be -LR * (every gradient fed so far). Returns the gap relative to that sum.
+ * numerators) must be -LR * (every gradient fed so far, `gradSum`, by default the network's; push-sum
+ * passes its weight-scaled sum). Returns the gap relative to that sum.
  */
-export function massDrift(vectors: Float32Array[], net: Network): number {
+export function massDrift(vectors: Float32Array[], net: Network, gradSum: ArrayLike<number> = net.gradSum): number {
   let worst = 0;
   let scale = 0;
-  for (let c = 0; c < net.gradSum.length; c++) {
+  for (let c = 0; c < gradSum.length; c++) {
     let sum = 0;
     for (const v of vectors) sum += v[c];
-    worst = Math.max(worst, Math.abs(sum + LR * net.gradSum[c]));
+    worst = Math.max(worst, Math.abs(sum + LR * gradSum[c]));
     scale = Math.max(scale, Math.abs(sum));
   }
   return worst / scale;

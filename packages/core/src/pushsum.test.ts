@@ -8,15 +8,31 @@ import {
 
 const make = (blockSize: number, tau: number) => baselineMaker(PushSum, blockSize, { tau });
 
-/** Push-sum moves numerator and weight, never creates them: sum x = sum x0 - lr sum g, sum w = n. */
-function massError(peers: PushSum[], net: Network): { numerator: number; weight: number } {
+/**
+ * The step is taken on the de-biased model, so peer i's numerator moves by -lr * w_i * g_i: records
+ * sum_i w_i(b) * g_i (the weight of each coordinate's block at the time of the step) for massError.
+ */
+function recordWeightedGradients(peers: PushSum[], dim: number, blockSize: number): Float64Array {
+  const sum = new Float64Array(dim);
+  for (const p of peers) {
+    const apply = p.applyGradient.bind(p);
+    p.applyGradient = (g) => {
+      for (let c = 0; c < dim; c++) sum[c] += p.weights()[Math.floor(c / blockSize)] * g[c];
+      return apply(g);
+    };
+  }
+  return sum;
+}
+
+/** Push-sum moves numerator and weight, never creates them: sum x = sum x0 - lr sum w g, sum w = n. */
+function massError(peers: PushSum[], net: Network, weightedGrads: Float64Array): { numerator: number; weight: number } {
   let weight = 0;
   for (let b = 0; b < peers[0].weights().length; b++) {
     let w = 0;
     for (const p of peers) w += p.weights()[b];
     weight = Math.max(weight, Math.abs(w - peers.length));
   }
-  return { numerator: massDrift(peers.map((p) => p.numerator()), net), weight };
+  return { numerator: massDrift(peers.map((p) => p.numerator()), net, weightedGrads), weight };
 }
 
 describe('PushSum', () => {
@@ -81,10 +97,11 @@ describe('PushSum', () => {
       const members = [0, 1, 2, 3, 4, 5];
       const problem = leastSquares({ n: 6, dim: 12, rows: 36, seed: 59, iid: false });
       const peers = makePeers(members, make(5, tau), problem.dim);
+      const weighted = recordWeightedGradients(peers, problem.dim, 5);
       const net = new Network(peers, problem, { seed: 14, speeds: [5, 1, 0.3, 2, 1, 1] });
       net.run(50);
       expect(net.queued()).toBe(0);
-      const err = massError(peers, net);
+      const err = massError(peers, net, weighted);
       expect(err.numerator).toBeLessThan(1e-5);
       expect(err.weight).toBeLessThan(1e-12);
     });
@@ -133,6 +150,22 @@ describe('PushSum', () => {
     net.run(300);
     expect(worstError(net.peers, problem.xStar!)).toBeLessThan(1e-3);
     for (const p of net.peers as PushSum[]) for (const w of p.weights()) expect(w).toBeGreaterThan(0.1);
+  });
+
+  it('steps the de-biased model by lr * g however much weight it has pushed away (OSGP running ahead)', () => {
+    const [p] = makePeers([0, 1, 2, 3], make(5, 4), 12);
+    const g = Float32Array.from({ length: 12 }, (_, i) => 1 - i / 6);
+    for (let t = 0; t < 5; t++) {
+      expect(p.ready()).toBe(true);
+      const before = Float32Array.from(p.model());
+      p.beginStep();
+      p.applyGradient(g);
+      // Nothing received: after t + 1 steps the peer holds 2^-(t+1) of its weight ...
+      for (const w of p.weights()) expect(w).toBe(2 ** -(t + 1));
+      // ... and its de-biased model still moved by exactly lr * g (a numerator step would be lr * 2^t * g).
+      const moved = p.model().map((z, i) => before[i] - z);
+      for (let i = 0; i < 12; i++) expect(moved[i]).toBeCloseTo(LR * g[i], 5);
+    }
   });
 
   it('is plain SGD with one member', () => {

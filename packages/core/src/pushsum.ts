@@ -3,7 +3,8 @@
  * docs/algorithms.md section 2).
  *
  * State: numerator x and weight w (1 at the start); the de-biased model z = x / w is params() and
- * model(). Step t: x -= lr * g(z) (the numerator step of the paper), then keep half of x and w and
+ * model(). Step t: z -= lr * g(z), i.e. x -= lr * w * g(z) (the step on the de-biased model, as SGP's
+ * own implementation takes it; see applyGradient for why not x -= lr * g), then keep half of x and w and
  * push the other half to ONE out-peer on the time-varying directed exponential graph: the peer at
  * position i of the sorted members sends to position (i + 2^(t mod m)) mod n, m = ceil(log2 n).
  * Kind PushSum, seq = t, aux = the pushed weight share, reliable (a lost share is lost mass).
@@ -125,12 +126,20 @@ export class PushSum extends EpochGatedBaseline implements Algorithm {
     const x = this.x;
     const lr = this.lr;
     if (this.n === 1) {
+      // Alone, w is 1 (every epoch change and loadModel re-normalise): plain SGD.
       for (let i = 0; i < x.length; i++) x[i] -= lr * grad[i];
       this.steps++;
       return [];
     }
     const out = this.out;
-    for (let i = 0; i < x.length; i++) out[i] = x[i] = 0.5 * (x[i] - lr * grad[i]);
+    for (let b = 0; b < this.layout.count; b++) {
+      // The step is taken on the de-biased model z = x / w (z -= lr g, x = w z), so the owner's lr
+      // is the step whatever w is. A numerator step (x -= lr g) would move z by lr / w, which blows
+      // up when a fast peer has pushed most of its weight away while waiting for a slow one.
+      const step = lr * this.w[b];
+      const end = blockEnd(this.layout, b);
+      for (let i = blockStart(this.layout, b); i < end; i++) out[i] = x[i] = 0.5 * (x[i] - step * grad[i]);
+    }
     const r = this.steps;
     const slot = r % this.m;
     const to = this.members[mod(this.pos + 2 ** slot, this.n)];
