@@ -11,8 +11,14 @@ export const SERVER_TUNING = {
   telemetryHistory: 300,
   /** Departed peers kept for the dashboard before the oldest are forgotten. */
   departedKept: 256,
-  /** How often observers receive a `peers` summary. */
+  /** How often observers receive a `peers` summary (and the divergence check runs). */
   peersBroadcastMs: 1000,
+  /**
+   * When a live peer is flagged as diverged (divergence.ts): its loss above both 3x the run's
+   * median and the median + 1 (a chance-level MNIST model has loss 2.3 while a trained one is
+   * under 0.5), judged once 3 peers past 20 steps report a loss.
+   */
+  divergence: { lossFactor: 3, lossMargin: 1, minPeers: 3, minSteps: 20 },
   /** Largest socket.io packet. Above the signal limit, so an oversized signal is *rejected* (and counted). */
   maxHttpBufferSize: 4 * PROTOCOL_LIMITS.maxSignalChars,
   /** Largest JSON request body (run control, new run). A run config is well under 4 KiB. */

@@ -1,5 +1,5 @@
 import type { PeerId } from '@starling/core';
-import type { PeerState, PeerSummary, TelemetryPayload } from '@starling/protocol';
+import type { PeerFlag, PeerFlagCode, PeerState, PeerSummary, TelemetryPayload } from '@starling/protocol';
 
 /**
  * What the server knows about each peer for the dashboard and for liveness: identity, the latest
@@ -54,6 +54,7 @@ interface PeerRecord {
   /** Sums of the per-report computeMs / commMs since the peer joined. */
   computeMs: number;
   commMs: number;
+  flags: PeerFlag[];
 }
 
 export interface PeerTableLimits {
@@ -82,6 +83,7 @@ export class PeerTable {
       history: new RingBuffer<TelemetrySample>(this.limits.history),
       computeMs: 0,
       commMs: 0,
+      flags: [],
     });
   }
 
@@ -101,6 +103,26 @@ export class PeerTable {
     r.commMs += t.commMs;
     r.history.push(sample);
     r.lastSeen = Math.max(r.lastSeen, now);
+    if (t.diverged === true) this.flag(id, 'diverged', 'its model went non-finite and it stopped training', now);
+  }
+
+  /** Raise (or re-word) a flag on a known peer; `since` stays that of the first raise. */
+  flag(id: PeerId, code: PeerFlagCode, message: string, now: number): void {
+    const r = this.records.get(id);
+    if (r === undefined) return;
+    const f = r.flags.find((x) => x.code === code);
+    if (f !== undefined) f.message = message;
+    else r.flags.push({ code, message, since: now });
+  }
+
+  /** Clear a flag whose condition no longer holds. */
+  unflag(id: PeerId, code: PeerFlagCode): void {
+    const r = this.records.get(id);
+    if (r !== undefined) r.flags = r.flags.filter((x) => x.code !== code);
+  }
+
+  hasFlag(id: PeerId, code: PeerFlagCode): boolean {
+    return this.records.get(id)?.flags.some((x) => x.code === code) ?? false;
   }
 
   /** Mark a peer gone; its record stays for the dashboard until `departedKept` newer ones exist. */
@@ -164,6 +186,7 @@ function summarise(r: PeerRecord): PeerSummary {
     framesRejected: t?.framesRejected ?? 0,
     lastSeen: r.lastSeen,
     joinedAt: r.joinedAt,
+    flags: r.flags.map((f) => ({ ...f })),
   };
   if (r.device !== undefined) row.device = r.device;
   if (t !== undefined) {

@@ -8,7 +8,7 @@ import type {
   SignalRelayPayload,
   TelemetryPayload,
 } from '@starling/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SERVER_TUNING } from './config';
 import type { RunningServer } from './server';
 import { adminHeaders, emitRaw, joinPeer, nextEvent, openClient, startTestServer, telemetryReport, type Client } from './test-support';
@@ -284,6 +284,26 @@ describe('telemetry and observers', () => {
     const row = (await summary).peers.find((r) => r.id === a.welcome.peerId)!;
     expect(row).toMatchObject({ state: 'live', steps: 20, loss: 1.2, accuracy: 0.5, backend: 'wasm' });
     expect(s.run.counters.telemetryReports).toBe(2);
+  });
+
+  it('flags a peer that reports a diverged model, in the summary observers get and in /api/peers', async () => {
+    const s = await start();
+    const o = await client(s.url);
+    const observing = nextEvent<ObservingPayload>(o, 'observing');
+    o.emit('hello', { role: 'observer', backend: 'none' });
+    await observing;
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    a.socket.emit('telemetry', telemetry);
+    b.socket.emit('telemetry', { ...telemetry, loss: null, diverged: true });
+    const summary = nextEvent<PeersPayload>(o, 'peers', (p) => p.peers.some((r) => r.flags.length > 0));
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(2));
+    s.hub.broadcastPeers();
+    const rows = (await summary).peers;
+    expect(rows.find((r) => r.id === a.welcome.peerId)!.flags).toEqual([]);
+    expect(rows.find((r) => r.id === b.welcome.peerId)!.flags).toEqual([expect.objectContaining({ code: 'diverged', message: expect.stringMatching(/non-finite/) })]);
+    const listed = (await (await fetch(`${s.url}/api/peers`)).json()) as PeersPayload;
+    expect(listed.peers.find((r) => r.id === b.welcome.peerId)!.flags[0].code).toBe('diverged');
   });
 
   it('pushes run-state changes to every client', async () => {

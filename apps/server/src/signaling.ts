@@ -19,6 +19,7 @@ import {
 import type { DefaultEventsMap, Server, Socket } from 'socket.io';
 import { SERVER_TUNING } from './config';
 import type { EpochUpdate } from './coordinator';
+import { checkDivergence } from './divergence';
 import type { RunLifecycle } from './lifecycle';
 import { ROUTES, shardUrl } from './routes';
 import type { Run } from './run';
@@ -65,7 +66,10 @@ export class SignalingHub {
     this.log = opts.log ?? (() => {});
     io.on('connection', (socket) => this.onConnection(socket));
     this.startSweeping();
-    this.peersTimer = setInterval(() => this.guarded('peers', () => this.broadcastPeers()), SERVER_TUNING.peersBroadcastMs);
+    this.peersTimer = setInterval(() => this.guarded('peers', () => {
+      checkDivergence(this.run.peers, SERVER_TUNING.divergence, this.clock());
+      this.broadcastPeers();
+    }), SERVER_TUNING.peersBroadcastMs);
     this.peersTimer.unref();
     runs.onChange((next, previous) => this.guarded('run change', () => this.switchRun(next, previous)));
   }

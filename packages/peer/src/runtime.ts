@@ -403,6 +403,8 @@ export class PeerRuntime {
     const err = e instanceof PeerError ? e : new PeerError(e instanceof BackendError ? 'no-backend' : 'internal', text);
     this.st.error = { code: err.code, message: err.message, advice: err.advice };
     this.setPhase('error');
+    // The owner should see why this peer leaves: its last report says the model diverged.
+    if (err.code === 'diverged') this.sendTelemetry();
     void this.stop();
   }
 }

@@ -22,4 +22,13 @@ describe('telemetry meter', () => {
     expect(meter.report({ ...initialStatus(), loss: NaN }, 8).loss).toBeNull();
     expect(meter.report({ ...initialStatus(), loss: Infinity }, 8).loss).toBeNull();
   });
+
+  it('says the model diverged once the peer gave up on non-finite gradients, and only then', () => {
+    const meter = new TelemetryMeter(() => 1);
+    expect(meter.report({ ...initialStatus(), loss: 0.5 }, 8).diverged).toBeUndefined();
+    const failed = { ...initialStatus(), loss: NaN, error: { code: 'diverged' as const, message: 'x', advice: 'y' } };
+    expect(meter.report(failed, 8)).toMatchObject({ loss: null, diverged: true });
+    const other = { ...initialStatus(), error: { code: 'internal' as const, message: 'x', advice: 'y' } };
+    expect(meter.report(other, 8).diverged).toBeUndefined();
+  });
 });

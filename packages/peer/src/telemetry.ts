@@ -41,6 +41,7 @@ export class TelemetryMeter {
       neighbours: Math.min(s.neighboursOpen, maxNeighbours),
       staleness: s.staleness,
     };
+    if (s.error?.code === 'diverged') payload.diverged = true;
     this.lastAt = t;
     this.lastSteps = s.steps;
     this.lastComputeMs = s.computeMs;

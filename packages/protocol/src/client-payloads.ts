@@ -92,6 +92,11 @@ export const telemetrySchema = z.strictObject({
   neighbours: z.int().min(0).max(L.maxNeighbours),
   /** Version age / staleness, for algorithms that track one (gossip, OSGP); absent otherwise. */
   staleness: z.number().min(0).max(1e9).nullable().optional(),
+  /**
+   * True once the peer's model or loss went non-finite and it gave up training (a non-finite loss
+   * itself cannot travel: JSON has no NaN). Sent once, just before the peer leaves.
+   */
+  diverged: z.boolean().optional(),
 });
 export type TelemetryPayload = z.output<typeof telemetrySchema>;
 

@@ -130,6 +130,25 @@ export interface RunStatePayload {
 
 export type PeerState = 'live' | 'left' | 'timed-out';
 
+/**
+ * Why the server thinks the owner should look at a peer. One list per peer, so every check that
+ * can single a peer out (a diverged model, implausible reports, a rejected snapshot...) adds a code
+ * here and shows up on the dashboard the same way.
+ */
+export const PEER_FLAG_CODES = [
+  /** Its model went non-finite (it said so), or its loss is far above the run's median. */
+  'diverged',
+] as const;
+export type PeerFlagCode = (typeof PEER_FLAG_CODES)[number];
+
+export interface PeerFlag {
+  code: PeerFlagCode;
+  /** For the owner: what was seen, with the numbers. */
+  message: string;
+  /** Unix time (ms) the flag was first raised (it stays while the condition holds). */
+  since: number;
+}
+
 /** One row of the dashboard's peer table. */
 export interface PeerSummary {
   id: PeerId;
@@ -160,6 +179,8 @@ export interface PeerSummary {
   lastSeen: number;
   /** Unix time (ms) of its `hello`. */
   joinedAt: number;
+  /** Problems the server sees with this peer; empty when none. */
+  flags: PeerFlag[];
 }
 
 /** Broadcast to observers about once a second. */

@@ -4,6 +4,7 @@ import { DASHBOARD_CONFIG as C } from './config';
 import { latestEvaluation } from './evaluations';
 import { LossChart } from './LossChart';
 import { PeersTable } from './PeersTable';
+import { PeerWarnings } from './PeerWarnings';
 import { AdminNote, RunControls } from './RunControls';
 import { RunHeader } from './RunHeader';
 import { RunHistory } from './RunHistory';
@@ -60,6 +61,8 @@ export function Dashboard() {
           </button>
         </div>
       )}
+
+      <PeerWarnings table={d.table} />
 
       <div className="dash-grid-overview">
         <div className="dash-overview-main">

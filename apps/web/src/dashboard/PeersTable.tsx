@@ -1,5 +1,6 @@
 import { DASH, formatCount, formatFixed, formatPercent, formatRelative } from './format';
 import { computeShare, isDeparted, type PeerDisplayState, type PeersTableState } from './peers-table';
+import { FLAG_TITLE } from './peer-flags';
 import type { DashPeer } from './types';
 
 /** The live peers table; departed peers stay listed, greyed, below the live ones. */
@@ -46,10 +47,21 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
               </tr>
             )}
             {table.rows.map(({ peer: p, status }) => (
-              <tr key={p.id} data-testid="peer-row" data-state={status} className={isDeparted(status) ? 'departed' : undefined}>
+              <tr
+                key={p.id}
+                data-testid="peer-row"
+                data-state={status}
+                data-flags={(p.flags ?? []).map((f) => f.code).join(' ') || undefined}
+                className={[isDeparted(status) ? 'departed' : '', (p.flags ?? []).length > 0 ? 'flagged' : ''].join(' ').trim() || undefined}
+              >
                 <th scope="row">{p.id}</th>
                 <td>
                   <span className={`dot dot-${status}`} aria-hidden="true" /> {STATE_TEXT[status]}
+                  {(p.flags ?? []).map((f) => (
+                    <span key={f.code} className="flag" title={f.message}>
+                      {' '}⚠ {FLAG_TITLE[f.code]}
+                    </span>
+                  ))}
                 </td>
                 <td>{p.backend}</td>
                 <td className="device" title={p.device}>{p.device ?? DASH}</td>

@@ -18,6 +18,7 @@ export function peer(id: number, over: Partial<DashPeer> = {}): DashPeer {
     framesRejected: 0,
     lastSeen: 0,
     joinedAt: 0,
+    flags: [],
     ...over,
   };
 }
