@@ -45,6 +45,8 @@ for (const algorithm of BASELINES) {
         ss.map((s, i) => `tab${i} steps=${s.steps} blocked=${(s.blockedMs / 1000).toFixed(1)}s acc=${acc[i].toFixed(3)}`).join(', '),
     );
     for (const s of ss) expect(s.framesRejected).toBe(0);
-    for (const a of acc) expect(a).toBeGreaterThan(0.5);
+    // After 60 steps at the default lr every tab of every baseline has been at 0.87 or above in
+    // our runs; a tab below 0.85 has a broken model (OSGP's diverged tabs ended at 0.10-0.43).
+    for (const a of acc) expect(a).toBeGreaterThan(0.85);
   });
 }
