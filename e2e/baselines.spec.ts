@@ -30,7 +30,7 @@ test.afterEach(async ({}, info) => {
 for (const algorithm of BASELINES) {
   test(`${algorithm} trains in ${TABS} real tabs`, async () => {
     server = await startServer({
-      runId: `e2e-${algorithm}`, algorithm, model: MLP64, evalEverySteps: 0, snapshotIntervalMs: 0,
+      runId: `e2e-${algorithm}`, algorithm, ...MLP64, evalEverySteps: 0, snapshotIntervalMs: 0,
     });
     for (let i = 0; i < TABS; i++) tabs.push(await joinVolunteer(env.browser, server.url, `tab${i}`, '?backends=wasm'));
     const t0 = Date.now();

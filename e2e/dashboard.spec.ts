@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
-import { ensurePacked, loadPacked } from '@starling/mnist/node';
+import { ensurePacked, loadPackedSet } from '@starling/tasks/node';
 import { DEFAULT_LR, type RunConfigInput } from '@starling/protocol';
 import { launchChromium } from './support/chromium';
 import { IndependentEvaluator } from './support/evaluate';
@@ -14,10 +14,10 @@ import { closeAll, joinVolunteer, status, waitFor, type Volunteer } from './supp
  */
 
 const TOKEN = 'e2e-owner-token-0123456789';
-const SPEC = { kind: 'mlp' as const, hidden: [64] };
+const TASK = { task: 'mnist-mlp', taskOptions: { hidden: [64] } };
 const RUN: RunConfigInput = {
   runId: 'e2e-dashboard',
-  model: SPEC,
+  ...TASK,
   evalEverySteps: 0,
   snapshotIntervalMs: 2000,
 };
@@ -68,11 +68,11 @@ async function api<T>(path: string, init?: RequestInit): Promise<{ status: numbe
 
 /** Accuracy of a tf.LayersModel on the full MNIST test set, computed here in Node. */
 async function layersModelAccuracy(model: tf.LayersModel): Promise<number> {
-  const test = await loadPacked((await ensurePacked('.data/e2e')).test);
+  const test = await loadPackedSet((await ensurePacked('.data/e2e')).test);
   const correct = tf.tidy(() => {
-    const xs = tf.tensor2d(Float32Array.from(test.images, (v) => v / 255), [test.count, 784]);
+    const xs = tf.tensor2d(Float32Array.from(test.features, (v) => v / 255), [test.count, 784]);
     const pred = (model.predict(xs) as tf.Tensor).argMax(1);
-    return pred.equal(tf.tensor1d(test.labels, 'int32')).sum().dataSync()[0];
+    return pred.equal(tf.tensor1d(test.targets as Uint8Array, 'int32')).sum().dataSync()[0];
   });
   return correct / test.count;
 }
@@ -143,7 +143,7 @@ test('the owner follows two training tabs live, gets server-evaluated accuracy a
   expect(Math.abs(downloaded - same!.accuracy)).toBeLessThan(1e-6);
   // And it is the same vector the raw checkpoint holds, scored independently.
   const raw = new Float32Array(await ckpt.arrayBuffer());
-  const evaluator = await IndependentEvaluator.create(SPEC);
+  const evaluator = await IndependentEvaluator.create(TASK);
   expect(Math.abs((await evaluator.accuracy(raw)) - downloaded)).toBeLessThan(1e-6);
   await evaluator.dispose();
 });

@@ -37,11 +37,11 @@ async function setPaused(url: string, paused: boolean): Promise<void> {
 
 test('R-FAST vs AllReduce vs D-PSGD with one straggler, real tabs', async () => {
   const browser = await launchChromium();
-  const evaluator = await IndependentEvaluator.create({ kind: 'mlp', hidden: [64] });
+  const evaluator = await IndependentEvaluator.create({ task: 'mnist-mlp', taskOptions: { hidden: [64] } });
   const rows: Row[] = [];
   for (const [algorithm, lr] of ALGORITHMS) {
     const server = await startServer({
-      runId: `bench-${algorithm}`, algorithm, lr, batchSize: BATCH, model: { kind: 'mlp', hidden: [64] }, evalEverySteps: 0, snapshotIntervalMs: 0, seed: 7,
+      runId: `bench-${algorithm}`, algorithm, lr, batchSize: BATCH, task: 'mnist-mlp', taskOptions: { hidden: [64] }, evalEverySteps: 0, snapshotIntervalMs: 0, seed: 7,
     }, { adminToken: TOKEN });
     // Every tab joins a paused run and starts from the same model; the clock starts on resume.
     await setPaused(server.url, true);

@@ -1,14 +1,14 @@
 import { test, type Browser } from '@playwright/test';
 import type { RunConfigInput } from '@starling/protocol';
 import { launchChromium } from './chromium';
-import { IndependentEvaluator } from './evaluate';
+import { IndependentEvaluator, type TaskRef } from './evaluate';
 
-/** The model most specs train: MNIST MLP 784-64-10 (a run config and an evaluator spec alike). */
-export const MLP64 = { kind: 'mlp' as const, hidden: [64] };
+/** The task most specs train: MNIST with an MLP 784-64-10 (run config fields and evaluator alike). */
+export const MLP64: TaskRef = { task: 'mnist-mlp', taskOptions: { hidden: [64] } };
 
 /** R-FAST on MNIST at the server's default step size (DEFAULT_LR.rfast). */
 export const RFAST_MNIST_RUN: RunConfigInput = {
-  model: MLP64,
+  ...MLP64,
   algorithm: 'rfast',
   topology: { kind: 'exponential' },
   batchSize: 32,

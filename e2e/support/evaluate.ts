@@ -1,22 +1,31 @@
-import { ensurePacked, loadPacked } from '@starling/mnist/node';
-import type { DecodedSet } from '@starling/mnist';
-import { Trainer, type ModelSpec } from '@starling/training';
+import { taskEvalArrays, type EvalArrays } from '@starling/tasks';
+import { dataCache, resolveBuiltinTask } from '@starling/tasks/node';
+import { Trainer } from '@starling/training';
+
+/** A built-in task and its options, as a run config names it. */
+export interface TaskRef {
+  task: string;
+  taskOptions: Record<string, unknown>;
+}
 
 /**
- * Scores a model on the full 10,000-image MNIST test set in this Node process, independently of
+ * Scores a model on a built-in task's full test set in this Node process, independently of
  * anything a tab reports: the tab hands over its raw parameters, nothing else.
  */
 export class IndependentEvaluator {
   private constructor(
     private readonly trainer: Trainer,
-    private readonly test: DecodedSet,
+    private readonly test: EvalArrays,
   ) {}
 
-  static async create(spec: ModelSpec): Promise<IndependentEvaluator> {
-    const paths = await ensurePacked('.data/e2e');
-    const test = await loadPacked(paths.test);
-    const trainer = await Trainer.create(spec, { backends: ['wasm', 'cpu'] });
-    return new IndependentEvaluator(trainer, test);
+  static async create(ref: TaskRef): Promise<IndependentEvaluator> {
+    const resolved = resolveBuiltinTask(ref.task, ref.taskOptions);
+    if (resolved === undefined) throw new Error(`no built-in task ${ref.task}`);
+    const { test } = await dataCache('.data/e2e', () => {})(resolved.data);
+    // wasm first; a CNN (no conv backprop kernels on wasm) only evaluates, which wasm can do,
+    // but Trainer.create probes a gradient step, so cpu is the fallback.
+    const trainer = await Trainer.create(resolved.info.model, { backends: ['wasm', 'cpu'] });
+    return new IndependentEvaluator(trainer, taskEvalArrays(resolved.info, test, test.count));
   }
 
   get dim(): number {
@@ -27,7 +36,8 @@ export class IndependentEvaluator {
     if (params.length !== this.trainer.dim) {
       throw new Error(`model has ${params.length} parameters, expected ${this.trainer.dim}`);
     }
-    const r = await this.trainer.evaluate(params, this.test.images, this.test.labels, this.test.count);
+    const r = await this.trainer.evaluate(params, this.test.inputs, this.test.targets, this.test.count);
+    if (r.accuracy === null) throw new Error('this task has no accuracy (regression)');
     return r.accuracy;
   }
 

@@ -36,7 +36,7 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
     const timer = setTimeout(() => reject(new Error(`server did not start in ${START_TIMEOUT_MS} ms:\n${out}`)), START_TIMEOUT_MS);
     const check = () => {
       const listening = /listening on (http:\/\/\S+)/.exec(out);
-      if (listening && /mnist: ready/.test(out)) {
+      if (listening && /data: ready/.test(out)) {
         clearTimeout(timer);
         resolve(listening[1].replace('127.0.0.1', 'localhost'));
       }

@@ -1,7 +1,8 @@
 /**
- * The R-FAST comparison in the simulator with real MNIST gradients (TF.js, wasm backend):
+ * The R-FAST comparison in the simulator with real gradients of a built-in task (TF.js; default
+ * mnist-mlp on wasm, `--task mnist-cnn` for the compute-bound regime):
  *
- *   npx tsx apps/cli/src/bench.ts --preset quick|full [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
+ *   npx tsx apps/cli/src/bench.ts --preset quick|full [--task ID] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
  *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
  *
  * Calibrates the compute model from measured gradient steps (unless --step-time is given), tunes
@@ -15,7 +16,7 @@ import {
   BENCH_CONFIG,
   comparisonPreset,
   comparisonReport,
-  MnistTask,
+  BenchTask,
   parseBenchArgs,
   runComparison,
   writeReport,
@@ -30,7 +31,7 @@ interface Saved {
 
 async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved> {
   const preset = comparisonPreset(args.preset);
-  const task = await MnistTask.load({ log });
+  const task = await BenchTask.load({ log, task: args.task ?? undefined });
   try {
     const timing = args.stepTime === null ? await task.calibrate(BENCH_CONFIG.calibrationWarmup, BENCH_CONFIG.calibrationSteps) : null;
     const stepTime = args.stepTime ?? (timing as NonNullable<typeof timing>).median;
@@ -40,7 +41,8 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log });
     // The exact command that repeats this run bit for bit: the step time pins the virtual clock.
     const sb = args.sendBuffer === null ? '' : ` --send-buffer ${args.sendBuffer}`;
-    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset} --seed ${args.seed} --step-time ${stepTime}${sb} --out ${args.out}` };
+    const t = args.task === null ? '' : ` --task ${args.task}`;
+    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t} --seed ${args.seed} --step-time ${stepTime}${sb} --out ${args.out}` };
   } finally {
     await task.dispose();
   }

@@ -8,7 +8,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readIdxSplit } from '@starling/mnist/node';
+import { evalArrays } from '@starling/tasks';
+import { readIdxSplit } from '@starling/tasks/node';
 import { parseRunConfig, type Evaluation } from '@starling/protocol';
 import { initialParams, layoutOf, type ModelSpec } from '@starling/training';
 import { SERVER_TUNING } from './config';
@@ -27,7 +28,7 @@ async function evaluation(spec: ModelSpec, reps: number): Promise<void> {
   let done: (e: Evaluation) => void = () => {};
   const evaluator = new SnapshotEvaluator({
     runtime,
-    testSet: async () => test,
+    evalArrays: async (_runId, max) => evalArrays(test, max),
     testCount: 10_000,
     chunkSize: SERVER_TUNING.evalBatchSize,
     minIntervalMs: 0,
@@ -92,7 +93,7 @@ async function storage(): Promise<void> {
     const cp: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t0 = performance.now();
-      store.checkpoints.insert({ runId: 'r', t: i, peerId: 0, steps: i, accuracy: 0.5 }, params, SERVER_TUNING.checkpointsKept);
+      store.checkpoints.insert({ runId: 'r', t: i, peerId: 0, steps: i, accuracy: 0.5, loss: 1 }, params, SERVER_TUNING.checkpointsKept);
       cp.push(performance.now() - t0);
     }
     console.log(`checkpoint write (${params.byteLength} bytes, keep ${SERVER_TUNING.checkpointsKept}): median ${median(cp).toFixed(2)} ms`);

@@ -53,6 +53,8 @@ export const SERVER_TUNING = {
    * upload must not become everyone's starting point.
    */
   checkpointMaxAccuracyDrop: 0.05,
+  /** The same gate for tasks without an accuracy (regression): the loss may rise at most this fraction. */
+  checkpointMaxLossRise: 0.25,
 
   /** Largest snapshot upload; a model above this cannot be uploaded (101,770 f32 = 398 KiB by default). */
   maxSnapshotBytes: 64 * 1024 * 1024,
@@ -175,7 +177,7 @@ export function summariseRunConfig(runId: string, c: RunConfig): string {
     .filter(Boolean)
     .join(' ');
   return [
-    `run ${runId}: ${c.task} ${c.model.kind} [${c.model.hidden.join(', ')}], algorithm ${c.algorithm}, topology ${topo}`,
+    `run ${runId}: task ${c.task} ${JSON.stringify(c.taskOptions)}, algorithm ${c.algorithm}, topology ${topo}`,
     `  lr ${c.lr}, batch ${c.batchSize}, block ${c.blockSize} f32, shards ${c.shards.count} ${c.shards.mode}` +
       (c.shards.mode === 'noniid' ? ` (${c.shards.classesPerShard} classes each)` : ''),
     `  loss injection ${c.lossRate}, seed ${c.seed}, max peers ${c.maxPeers}, peer timeout ${c.peerTimeoutMs} ms`,

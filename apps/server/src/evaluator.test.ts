@@ -1,5 +1,8 @@
 import type { Evaluation } from '@starling/protocol';
-import { INPUT_SIZE } from '@starling/training';
+import { evalArrays } from '@starling/tasks';
+import { ioOf } from '@starling/training';
+
+const INPUT_SIZE = 784;
 import { describe, expect, it } from 'vitest';
 import { SnapshotEvaluator, type EvaluatorOptions, type Snapshot } from './evaluator';
 import { syntheticSet, until as waitUntil } from './test-support';
@@ -20,6 +23,7 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
   const evaluator = new SnapshotEvaluator({
     runtime: {
       trainerFor: async () => ({
+        io: ioOf({ kind: 'mlp', hidden: [4] }),
         evaluate: async (x: Float32Array, images, labels, count: number) => {
           expect(images.length).toBe(count * INPUT_SIZE);
           calls.push({ count });
@@ -31,7 +35,7 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
         },
       }),
     },
-    testSet: async () => test,
+    evalArrays: async (_runId, max) => evalArrays(test, max),
     testCount: 50,
     chunkSize: 20,
     minIntervalMs: 0,
@@ -66,7 +70,7 @@ describe('SnapshotEvaluator', () => {
     h.evaluator.submit(h.snap(3, 42));
     await h.until(() => h.results.length === 1);
     let want = 0;
-    for (const l of h.test.labels) if (l === 3) want++;
+    for (const l of h.test.targets!) if (l === 3) want++;
     expect(h.results[0]).toMatchObject({ runId: 'r', peerId: 3, snapshotSteps: 42, samples: 777, testCount: 50, loss: 3 });
     expect(h.results[0].accuracy).toBe(want / 50);
     expect(h.calls.map((c) => c.count)).toEqual([20, 20, 10]);

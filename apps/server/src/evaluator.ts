@@ -1,7 +1,7 @@
 import type { PeerId } from '@starling/core';
-import type { MnistSet } from '@starling/mnist';
 import type { Evaluation } from '@starling/protocol';
-import { INPUT_SIZE, type Trainer, type ModelSpec } from '@starling/training';
+import type { EvalArrays } from '@starling/tasks';
+import type { Trainer, ModelSpec } from '@starling/training';
 
 /**
  * Evaluates uploaded snapshots on the test set, one at a time. Only the newest waiting snapshot
@@ -25,13 +25,14 @@ export interface Snapshot {
 
 /** What the evaluator needs of the model runtime (a stub in unit tests). */
 export interface EvalRuntime {
-  trainerFor(spec: ModelSpec): Promise<Pick<Trainer, 'evaluate'>>;
+  trainerFor(spec: ModelSpec): Promise<Pick<Trainer, 'evaluate' | 'io'>>;
 }
 
 export interface EvaluatorOptions {
   runtime: EvalRuntime;
-  testSet: () => Promise<MnistSet>;
-  /** Test images per evaluation (capped by the set's size). */
+  /** The first `max` test examples of the run's task (windows of a text), as the model reads them. */
+  evalArrays: (runId: string, max: number) => Promise<EvalArrays>;
+  /** Test examples per evaluation (capped by the set's size). */
   testCount: number;
   /** Images per chunk between event-loop turns. */
   chunkSize: number;
@@ -108,20 +109,23 @@ export class SnapshotEvaluator {
   }
 
   private async evaluate(s: Snapshot): Promise<Evaluation> {
-    const [trainer, test] = await Promise.all([this.o.runtime.trainerFor(s.spec), this.o.testSet()]);
-    const count = Math.min(this.o.testCount, test.count);
+    const [trainer, test] = await Promise.all([this.o.runtime.trainerFor(s.spec), this.o.evalArrays(s.runId, this.o.testCount)]);
+    const count = test.count;
     if (count === 0) throw new Error('the test set is empty');
+    const { inputSize, targetSize } = trainer.io;
     // Timed from here: the first call also waits for the TF.js backend to start.
     const started = performance.now();
     let lossSum = 0;
     let correct = 0;
+    let accuracy = true;
     for (let start = 0; start < count; start += this.o.chunkSize) {
       const n = Math.min(this.o.chunkSize, count - start);
-      const images = test.images.subarray(start * INPUT_SIZE, (start + n) * INPUT_SIZE);
-      const labels = test.labels.subarray(start, start + n);
-      const r = await trainer.evaluate(s.params, images, labels, n);
+      const inputs = test.inputs.subarray(start * inputSize, (start + n) * inputSize);
+      const targets = test.targets.subarray(start * targetSize, (start + n) * targetSize);
+      const r = await trainer.evaluate(s.params, inputs, targets, n);
       lossSum += r.loss * n;
-      correct += Math.round(r.accuracy * n);
+      if (r.accuracy === null) accuracy = false;
+      else correct += Math.round(r.accuracy * n * targetSize);
       await turn();
     }
     const t = this.o.clock();
@@ -132,7 +136,7 @@ export class SnapshotEvaluator {
       snapshotSteps: s.steps,
       snapshotAgeMs: Math.max(0, t - s.receivedAt),
       samples: this.o.samplesOf(s.runId),
-      accuracy: correct / count,
+      accuracy: accuracy ? correct / (count * targetSize) : null,
       loss: lossSum / count,
       testCount: count,
       evalMs: Math.round((performance.now() - started) * 10) / 10,

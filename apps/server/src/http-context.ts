@@ -5,11 +5,13 @@ import type { RunLifecycle } from './lifecycle';
 import type { ModelExporter } from './model-export';
 import type { SnapshotPipeline } from './snapshots';
 import type { Store } from './store';
+import type { TaskCatalog } from './task-catalog';
 
 /** What the HTTP routes need from the rest of the server. */
 export interface HttpDeps {
   runs: RunLifecycle;
   store: Store;
+  tasks: TaskCatalog;
   snapshots: SnapshotPipeline;
   exporter: ModelExporter;
   /** Changes paused / lossRate and tells every client. */

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSet, makeShards, subset } from '@starling/mnist';
+import { decodeSet, makeShards, subset } from '@starling/tasks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpErrorBody } from '@starling/protocol';
 import { SERVER_TUNING } from './config';
@@ -53,33 +53,33 @@ afterAll(async () => {
 describe('data endpoints', () => {
   it('serves each shard as a decodable payload of the split the run config defines', async () => {
     const { train } = syntheticSplits();
-    const split = makeShards(train.labels, SHARDS, { mode: 'noniid', classesPerShard: 2, seed: 7 });
+    const split = makeShards(train.targets as Uint8Array, SHARDS, { mode: 'noniid', classesPerShard: 2, seed: 7 });
     for (const index of [0, SHARDS - 1]) {
-      const res = await fetch(`${server.url}/data/mnist/train/shard/${index}`);
+      const res = await fetch(`${server.url}/data/train/shard/${index}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/octet-stream');
       const set = decodeSet(new Uint8Array(await res.arrayBuffer()), { shard: { index, of: SHARDS } });
       expect(set.count).toBe(split[index].length);
-      expect([...set.labels]).toEqual([...subset(train, split[index]).labels]);
+      expect([...set.targets!]).toEqual([...subset(train, split[index]).targets!]);
     }
   });
 
   it('serves the test set', async () => {
-    const res = await fetch(`${server.url}/data/mnist/test`);
+    const res = await fetch(`${server.url}/data/test`);
     const set = decodeSet(new Uint8Array(await res.arrayBuffer()), { shard: { index: 0, of: 1 } });
     expect(set.count).toBe(syntheticSplits().test.count);
   });
 
   it('answers 400 with a JSON error for a bad shard index or query', async () => {
     for (const bad of ['abc', '-1', '1.5', String(SHARDS), '99999999999', '']) {
-      const res = await fetch(`${server.url}/data/mnist/train/shard/${bad}`);
+      const res = await fetch(`${server.url}/data/train/shard/${bad}`);
       expect(res.status, bad).toBe(400);
       const body = (await res.json()) as HttpErrorBody;
       expect(body.error.code).toBe('bad-request');
       expect(body.error.message).toContain('shard');
     }
-    expect((await fetch(`${server.url}/data/mnist/train/shard/0?x=1`)).status).toBe(400);
-    expect((await fetch(`${server.url}/data/mnist/train/shard/0/1`)).status).toBe(404);
+    expect((await fetch(`${server.url}/data/train/shard/0?x=1`)).status).toBe(400);
+    expect((await fetch(`${server.url}/data/train/shard/0/1`)).status).toBe(404);
   });
 });
 

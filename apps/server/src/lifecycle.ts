@@ -1,4 +1,5 @@
 import { parseRunConfig, runPaths, type RunConfig } from '@starling/protocol';
+import type { ResolvedTask } from '@starling/tasks/node';
 import { DatasetService, type SplitsLoader } from './datasets';
 import { makeRunId, Run, type ServerCounters } from './run';
 import type { RunRecord, Store } from './store';
@@ -15,8 +16,10 @@ import type { RunRecord, Store } from './store';
 export interface LifecycleOptions {
   store: Store;
   counters: ServerCounters;
-  /** Shared split loader (see `sharedLoader`): every run's dataset service reads the same MNIST. */
+  /** Loads a task's data (shared across runs of the same data, see `packedTaskLoader`). */
   loader: SplitsLoader;
+  /** The task a config names (built-in or uploaded); throws TaskError naming the bad field. */
+  resolveTask: (config: RunConfig) => ResolvedTask;
   clock: () => number;
   log: (line: string) => void;
 }
@@ -76,13 +79,14 @@ export class RunLifecycle {
     if (config.runId !== undefined && this.o.store.runs.has(config.runId)) {
       throw new RunIdTakenError(`run id ${config.runId} is taken; leave runId out or choose another`);
     }
+    this.o.resolveTask(config); // refuses a bad task before the current run is ended
     const previous = this.run;
     const runId = config.runId ?? this.freeRunId(makeRunId(new Date(this.o.clock())));
     const now = this.o.clock();
     this.o.store.runs.finish(previous.runId, now);
     previous.status = 'finished';
     this.run = this.create(runId, config);
-    this.o.log(`run ${previous.runId} finished; run ${runId} started (${config.algorithm}, ${config.topology.kind})`);
+    this.o.log(`run ${previous.runId} finished; run ${runId} started (${config.task}, ${config.algorithm}, ${config.topology.kind})`);
     for (const fn of this.listeners) fn(this.run, previous);
     return this.run;
   }
@@ -111,8 +115,9 @@ export class RunLifecycle {
     }
     let config: RunConfig;
     try {
-      // Re-validated: the stored config may predate a schema change.
+      // Re-validated: the stored config may predate a schema change (or name a task since deleted).
       config = parseRunConfig(newest.config);
+      this.o.resolveTask(config);
     } catch (e) {
       this.o.log(`cannot resume run ${newest.runId}: its stored config is no longer valid (${(e as Error).message})`);
       return undefined;
@@ -136,13 +141,15 @@ export class RunLifecycle {
       config,
       startedAt: r.startedAt,
       counters: this.o.counters,
-      data: new DatasetService(this.o.loader, config.shards, config.seed),
+      data: new DatasetService(this.o.loader, this.o.resolveTask(config), config.shards, config.seed),
       firstPeerId: r.nextPeerId,
       samplesBefore: r.totalSamples,
     });
   }
 
   private create(runId: string, given: RunConfig): Run {
+    // Before anything is stored: an unknown task or bad task options refuse the run.
+    const task = this.o.resolveTask(given);
     // The config names its run, so peers and the stored row agree on the id (even a suffixed one).
     const config: RunConfig = { ...given, runId };
     const startedAt = this.o.clock();
@@ -153,7 +160,7 @@ export class RunLifecycle {
       config,
       startedAt,
       counters: this.o.counters,
-      data: new DatasetService(this.o.loader, config.shards, config.seed),
+      data: new DatasetService(this.o.loader, task, config.shards, config.seed),
     });
   }
 

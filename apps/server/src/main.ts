@@ -5,6 +5,7 @@
 import { parseCliArgs, USAGE } from './cli-args';
 import { loadRunConfig, ServerConfigError, summariseRunConfig } from './config';
 import { startServer } from './server';
+import { TaskError } from '@starling/tasks/node';
 
 async function main(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(2), process.env);
@@ -19,10 +20,11 @@ async function main(): Promise<void> {
   console.log(`run database: ${server.dbFile}`);
   console.log(`dashboard (admin): ${server.url}/dashboard#token=${server.adminToken}`);
   console.log(`starling server listening on ${server.url} (data dir ${options.dataDir})`);
-  // Pack/load MNIST now, so the first peer does not wait for it.
+  // Pack/load the task's data now, so the first peer does not wait for it.
+  const task = server.run.task.id;
   server.data.warm().then(
-    () => console.log('mnist: ready'),
-    (e: unknown) => console.error(`mnist: not available, data requests will fail: ${(e as Error).message}`),
+    () => console.log(`data: ready (task ${task})`),
+    (e: unknown) => console.error(`data of task ${task}: not available, data requests will fail: ${(e as Error).message}`),
   );
 
   let stopping = false;
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ServerConfigError) console.error(`error: ${e.message}`);
+  if (e instanceof ServerConfigError || e instanceof TaskError) console.error(`error: ${e.message}`);
   else console.error(e);
   process.exit(2);
 });

@@ -1,4 +1,3 @@
-import type { RunConfig } from '@starling/protocol';
 import { specName, Trainer, type BackendName, type ModelSpec } from '@starling/training';
 
 /**
@@ -6,10 +5,6 @@ import { specName, Trainer, type BackendName, type ModelSpec } from '@starling/t
  * (the wasm backend takes a moment to start) and replaced when a run with another spec needs it.
  * Shared by the evaluator and the model export, whose calls the Trainer serialises.
  */
-
-export function specOf(config: RunConfig): ModelSpec {
-  return { kind: 'mlp', hidden: config.model.hidden };
-}
 
 export interface ModelRuntimeOptions {
   backends: readonly BackendName[];

@@ -8,7 +8,9 @@ import {
   type PeerLossesResponse,
   type PeersPayload,
   type RunsResponse,
+  type TasksResponse,
 } from '@starling/protocol';
+import { TaskError } from '@starling/tasks/node';
 import type { Route } from './http-context';
 import { HttpError, readJson, readQuery, sendJson } from './http-util';
 import { RunIdTakenError } from './lifecycle';
@@ -53,6 +55,14 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
+    pattern: /^\/api\/tasks$/,
+    handle: (ctx) => {
+      const body: TasksResponse = { tasks: ctx.deps.tasks.list() };
+      sendJson(ctx.res, 200, body, ctx.head);
+    },
+  },
+  {
+    method: 'GET',
     pattern: /^\/api\/runs$/,
     handle: (ctx) => {
       const body: RunsResponse = { runs: ctx.deps.store.runs.list() };
@@ -70,6 +80,7 @@ export const apiRoutes: Route[] = [
         runId = ctx.deps.runs.startNew(config).runId;
       } catch (e) {
         if (e instanceof RunIdTakenError) throw new HttpError(409, 'conflict', e.message);
+        if (e instanceof TaskError) throw new HttpError(400, 'bad-request', e.message.slice(0, 2000));
         throw e;
       }
       const body: NewRunResponse = { runId };

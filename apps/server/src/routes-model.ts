@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { CHECKPOINT_HEADERS, SNAPSHOT_HEADERS } from '@starling/protocol';
-import { layoutOf } from '@starling/training';
+import { CHECKPOINT_HEADERS, parseRunConfig, SNAPSHOT_HEADERS } from '@starling/protocol';
+import { layoutOf, type ModelSpec } from '@starling/training';
 import { secretsEqual } from './admin';
 import type { RequestContext, Route } from './http-context';
 import { HttpError, sendBytes, sendJson } from './http-util';
 import { ModelExporter, WEIGHTS_FILE } from './model-export';
-import { specOf } from './model-runtime';
 import { knownRun, requireAdmin, RUN_ID } from './route-guards';
 
 /**
@@ -52,7 +51,7 @@ async function uploadSnapshot(ctx: RequestContext, [id]: string[]): Promise<void
     // Reserved before the body arrives, so parallel uploads from one peer cannot all pass the
     // limit; given back if the body is refused (the limit is between accepted snapshots).
     run.noteUpload(peerId, now);
-    const spec = specOf(run.config);
+    const spec = run.task.model;
     let params: Float32Array;
     try {
       params = await readParams(req, layoutOf(spec).dim, deps.tuning.maxSnapshotBytes);
@@ -118,7 +117,12 @@ function downloadable(ctx: RequestContext, id: string) {
   const record = ctx.deps.store.runs.get(runId)!;
   const c = ctx.deps.store.checkpoints.latest(runId);
   if (c === undefined) throw new HttpError(404, 'no-checkpoint', `run ${runId} has no checkpoint yet`);
-  const spec = specOf(record.config);
+  let spec: ModelSpec;
+  try {
+    spec = ctx.deps.tasks.resolve(parseRunConfig(record.config)).info.model;
+  } catch (e) {
+    throw new HttpError(409, 'conflict', `run ${runId}'s task cannot be resolved any more: ${(e as Error).message}`);
+  }
   if (layoutOf(spec).dim !== c.dim) throw new Error(`checkpoint ${c.id} has ${c.dim} values, the run's model ${layoutOf(spec).dim}`);
   return { spec, checkpoint: c };
 }

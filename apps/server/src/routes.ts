@@ -4,8 +4,9 @@ export const ROUTES = {
   runState: '/api/run/state',
   peers: '/api/peers',
   runs: '/api/runs',
-  shardPrefix: '/data/mnist/train/shard/',
-  test: '/data/mnist/test',
+  tasks: '/api/tasks',
+  shardPrefix: '/data/train/shard/',
+  test: '/data/test',
   wasmPrefix: '/tfjs-wasm/',
 } as const;
 

@@ -9,6 +9,7 @@ import {
   type RunStatePayload,
   type RunStatus,
   type RunStateUpdate,
+  type TaskInfo,
   type TelemetryPayload,
   type TopologyEdges,
 } from '@starling/protocol';
@@ -117,7 +118,7 @@ export class Run {
   readonly config: RunConfig;
   readonly startedAt: number;
   readonly counters: ServerCounters;
-  /** The run's MNIST split (shards depend on the run config). */
+  /** The run's task data split (shards depend on the run config). */
   readonly data: DatasetService;
   readonly coordinator: Coordinator;
   readonly peers = new PeerTable({ history: SERVER_TUNING.telemetryHistory, departedKept: SERVER_TUNING.departedKept });
@@ -140,6 +141,11 @@ export class Run {
     this.coordinator = new Coordinator(o.config, o.firstPeerId ?? 0);
     this.samplesBefore = o.samplesBefore ?? 0;
     this.runState = { paused: false, lossRate: o.config.lossRate };
+  }
+
+  /** What the run trains (resolved from `config.task` when the run was created). */
+  get task(): TaskInfo {
+    return this.data.info;
   }
 
   get state(): RunStatePayload {
@@ -225,6 +231,7 @@ export class Run {
     return {
       runId: this.runId,
       config: this.config,
+      task: this.task,
       status: this.status,
       startedAt: this.startedAt,
       epoch: this.coordinator.epoch,

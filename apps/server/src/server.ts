@@ -5,7 +5,8 @@ import type { RunConfig } from '@starling/protocol';
 import { Server } from 'socket.io';
 import { newSecret } from './admin';
 import { defaultWasmDir, resolveTuning, ServerConfigError, type ServerOptions, type ServerTuning } from './config';
-import { packedMnistLoader, sharedLoader, type DatasetService, type SplitsLoader } from './datasets';
+import { packedTaskLoader, type DatasetService, type SplitsLoader } from './datasets';
+import { TaskCatalog } from './task-catalog';
 import { createRequestHandler } from './http';
 import { RunLifecycle } from './lifecycle';
 import { MetricsRecorder } from './metrics-recorder';
@@ -25,7 +26,7 @@ export interface StartOptions {
    * config is then not resumed. main.ts passes false when no --config file was given.
    */
   explicitConfig?: boolean;
-  /** Where the MNIST splits come from (default: the packed files in options.dataDir). */
+  /** Where a task's splits come from (default: packed once into options.dataDir). */
   loader?: SplitsLoader;
   /** Unix time in ms (default Date.now); tests inject one to age peers. */
   clock?: () => number;
@@ -63,13 +64,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const dbFile = options.dbFile ?? join(options.dataDir, 'starling.db');
   const adminToken = options.adminToken ?? newSecret();
   const counters = createCounters();
-  const loader = sharedLoader(o.loader ?? packedMnistLoader(options.dataDir, log));
+  const loader = o.loader ?? packedTaskLoader(options.dataDir, log);
+  const tasks = new TaskCatalog();
 
   const store = Store.open(dbFile);
   let runs: RunLifecycle;
   try {
     runs = RunLifecycle.open(
-      { store, counters, loader, clock, log },
+      { store, counters, loader, clock, log, resolveTask: (c) => tasks.resolve(c) },
       { config: o.runConfig, explicitConfig: o.explicitConfig ?? true, newRun: options.newRun },
     );
   } catch (e) {
@@ -81,7 +83,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const snapshots = new SnapshotPipeline({
     store,
     runtime,
-    testSet: async () => (await loader()).test,
+    evalArrays: (runId, max) => {
+      if (runs.current.runId !== runId) return Promise.reject(new Error(`run ${runId} is no longer the current run`));
+      return runs.current.data.evalArrays(max);
+    },
     counters,
     tuning,
     clock,
@@ -94,6 +99,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     createRequestHandler({
       runs,
       store,
+      tasks,
       snapshots,
       exporter: new ModelExporter(runtime),
       setRunState: (u) => hub!.setRunState(u),

@@ -57,7 +57,7 @@ describe('membership over socket.io', () => {
     expect(update.epoch).toBe(b.welcome.epoch);
     expect(update.neighbours).toEqual(neighboursOf(t, a.welcome.peerId));
     expect(a.welcome.shard.index).not.toBe(b.welcome.shard.index);
-    expect(b.welcome.shard.url).toBe(`/data/mnist/train/shard/${b.welcome.shard.index}`);
+    expect(b.welcome.shard.url).toBe(`/data/train/shard/${b.welcome.shard.index}`);
     expect(b.welcome.config.shards.count).toBe(4);
   });
 

@@ -163,7 +163,7 @@ export class SignalingHub {
 
   private observingPayload(): ObservingPayload {
     const { run } = this;
-    return { runId: run.runId, config: run.config, epoch: run.coordinator.epoch, members: run.coordinator.members(), topology: run.topology() };
+    return { runId: run.runId, config: run.config, task: run.task, epoch: run.coordinator.epoch, members: run.coordinator.members(), topology: run.topology() };
   }
 
   /** `welcome` (with a fresh upload token) and `run-state` to a peer that joined the current run. */
@@ -177,6 +177,7 @@ export class SignalingHub {
       neighbours: run.coordinator.neighboursOf(peerId)!,
       shard: { index: shard, count: run.config.shards.count, url: shardUrl(shard) },
       testUrl: ROUTES.test,
+      task: run.task,
       uploadToken: run.issueUploadToken(peerId),
       checkpointUrl: this.runs.checkpointUrl(run),
     });

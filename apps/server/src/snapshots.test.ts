@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { readIdxSplit } from '@starling/mnist/node';
-import type { MnistSet } from '@starling/mnist';
+import { readIdxSplit } from '@starling/tasks/node';
+import type { DataSet } from '@starling/tasks';
 import { CHECKPOINT_HEADERS, runPaths, type Evaluation, type EvaluationsResponse, type HttpErrorBody, type RunsResponse } from '@starling/protocol';
-import { initialParams, INPUT_SIZE, Trainer, type ModelSpec } from '@starling/training';
+import { initialParams, Trainer, type Evaluation as TrainerEvaluation, type ModelSpec } from '@starling/training';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Splits } from './datasets';
 import { bodyOf, nextEvent, TEST_ADMIN_TOKEN, TestSession, until } from './test-support';
@@ -14,7 +14,8 @@ import { bodyOf, nextEvent, TEST_ADMIN_TOKEN, TestSession, until } from './test-
  */
 
 const SPEC: ModelSpec = { kind: 'mlp', hidden: [32] };
-const CONFIG = { model: { hidden: [32] }, seed: 3, snapshotIntervalMs: 1000 };
+const CONFIG = { task: 'mnist-mlp', taskOptions: { hidden: [32] }, seed: 3, snapshotIntervalMs: 1000 };
+const INPUT_SIZE = 784;
 const TEST_COUNT = 2000;
 const TUNING = { minEvalIntervalMs: 0, checkpointMinIntervalMs: 0, evalTestCount: TEST_COUNT };
 
@@ -23,17 +24,17 @@ let trainer: Trainer;
 /** x0 of the run, and the same model after 200 SGD steps. */
 let x0: Float32Array;
 let trained: Float32Array;
-let trainedTruth: { loss: number; accuracy: number };
+let trainedTruth: TrainerEvaluation;
 
 /** Plain minibatch SGD over the first `steps * 32` examples of the training set, each once. */
-async function train(x: Float32Array, set: MnistSet, steps: number, lr: number): Promise<void> {
+async function train(x: Float32Array, set: DataSet, steps: number, lr: number): Promise<void> {
   const batch = 32;
   const xs = new Float32Array(steps * batch * INPUT_SIZE);
-  for (let i = 0; i < xs.length; i++) xs[i] = set.images[i] / 255;
+  for (let i = 0; i < xs.length; i++) xs[i] = set.features[i] / 255;
   const g = new Float32Array(x.length);
   for (let step = 0; step < steps; step++) {
     const from = step * batch;
-    await trainer.gradient(x, xs.subarray(from * INPUT_SIZE, (from + batch) * INPUT_SIZE), set.labels.subarray(from, from + batch), batch, g);
+    await trainer.gradient(x, xs.subarray(from * INPUT_SIZE, (from + batch) * INPUT_SIZE), set.targets!.subarray(from, from + batch), batch, g);
     for (let i = 0; i < x.length; i++) x[i] -= lr * g[i];
   }
 }
@@ -45,7 +46,7 @@ beforeAll(async () => {
   x0 = initialParams(SPEC, CONFIG.seed);
   trained = x0.slice();
   await train(trained, trainSet, 200, 0.2);
-  trainedTruth = await trainer.evaluate(trained, test.images, test.labels, TEST_COUNT);
+  trainedTruth = await trainer.evaluate(trained, test.features, test.targets!, TEST_COUNT);
 }, 60_000);
 afterAll(() => trainer?.dispose());
 
@@ -151,7 +152,7 @@ describe('snapshot evaluation', () => {
     // What a user does: tf.loadLayersModel(url); TF.js carries ?token= over to weights.bin.
     const loaded = await tf.loadLayersModel(`${modelUrl}?token=${TEST_ADMIN_TOKEN}`);
     const n = 256;
-    const pixels = (count: number) => tf.tensor2d(splits.test.images.subarray(0, count * INPUT_SIZE), [count, INPUT_SIZE], 'float32').div(255);
+    const pixels = (count: number) => tf.tensor2d(splits.test.features.subarray(0, count * INPUT_SIZE), [count, INPUT_SIZE], 'float32').div(255);
     try {
       await trainer.setParams(trained);
       const [got, want] = tf.tidy(() => {
@@ -165,7 +166,7 @@ describe('snapshot evaluation', () => {
       // And the loaded model's accuracy is the server's figure.
       const predicted = tf.tidy(() => (loaded.predict(pixels(TEST_COUNT)) as tf.Tensor).argMax(1).dataSync());
       let hits = 0;
-      for (let i = 0; i < TEST_COUNT; i++) if (predicted[i] === splits.test.labels[i]) hits++;
+      for (let i = 0; i < TEST_COUNT; i++) if (predicted[i] === splits.test.targets![i]) hits++;
       expect(hits / TEST_COUNT).toBe(trainedTruth.accuracy);
     } finally {
       loaded.dispose();

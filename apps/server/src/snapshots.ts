@@ -1,4 +1,4 @@
-import type { MnistSet } from '@starling/mnist';
+import type { EvalArrays } from '@starling/tasks';
 import type { Evaluation } from '@starling/protocol';
 import type { ServerTuning } from './config';
 import { SnapshotEvaluator, type Snapshot } from './evaluator';
@@ -17,7 +17,7 @@ import type { Store } from './store';
 export interface SnapshotPipelineOptions {
   store: Store;
   runtime: ModelRuntime;
-  testSet: () => Promise<MnistSet>;
+  evalArrays: (runId: string, max: number) => Promise<EvalArrays>;
   counters: ServerCounters;
   tuning: ServerTuning;
   clock: () => number;
@@ -35,7 +35,7 @@ export class SnapshotPipeline {
   constructor(private readonly o: SnapshotPipelineOptions) {
     this.evaluator = new SnapshotEvaluator({
       runtime: o.runtime,
-      testSet: o.testSet,
+      evalArrays: o.evalArrays,
       testCount: o.tuning.evalTestCount,
       chunkSize: o.tuning.evalBatchSize,
       minIntervalMs: o.tuning.minEvalIntervalMs,
@@ -75,7 +75,7 @@ export class SnapshotPipeline {
       log(`storing the evaluation of peer ${s.peerId}'s snapshot failed: ${(err as Error).message}`);
     }
     log(
-      `evaluated peer ${e.peerId}'s snapshot (step ${e.snapshotSteps}, ${e.snapshotAgeMs} ms old): accuracy ${e.accuracy.toFixed(4)}, loss ${e.loss.toFixed(4)} on ${e.testCount} images in ${e.evalMs} ms`,
+      `evaluated peer ${e.peerId}'s snapshot (step ${e.snapshotSteps}, ${e.snapshotAgeMs} ms old): ${e.accuracy === null ? '' : `accuracy ${e.accuracy.toFixed(4)}, `}loss ${e.loss.toFixed(4)} on ${e.testCount} test examples in ${e.evalMs} ms`,
     );
     this.o.broadcast(e);
   }
@@ -85,12 +85,21 @@ export class SnapshotPipeline {
     const last = store.checkpoints.latestMeta(s.runId);
     if (last !== undefined) {
       if (s.receivedAt - last.t < tuning.checkpointMinIntervalMs) return 'too-soon';
-      if (e.accuracy < last.accuracy - tuning.checkpointMaxAccuracyDrop) {
+      if (e.accuracy !== null && last.accuracy !== null && e.accuracy < last.accuracy - tuning.checkpointMaxAccuracyDrop) {
         this.o.log(`peer ${s.peerId}'s snapshot not kept as checkpoint: accuracy ${e.accuracy.toFixed(4)} is far below the last checkpoint's ${last.accuracy.toFixed(4)}`);
         return 'accuracy-drop';
       }
+      // Without an accuracy (regression) the loss gates: at most checkpointMaxLossRise above the last.
+      if (e.accuracy === null && last.loss !== null && e.loss > last.loss * (1 + tuning.checkpointMaxLossRise)) {
+        this.o.log(`peer ${s.peerId}'s snapshot not kept as checkpoint: loss ${e.loss.toFixed(4)} is far above the last checkpoint's ${last.loss.toFixed(4)}`);
+        return 'accuracy-drop';
+      }
     }
-    store.checkpoints.insert({ runId: s.runId, t: s.receivedAt, peerId: s.peerId, steps: s.steps, accuracy: e.accuracy }, s.params, tuning.checkpointsKept);
+    store.checkpoints.insert(
+      { runId: s.runId, t: s.receivedAt, peerId: s.peerId, steps: s.steps, accuracy: e.accuracy, loss: e.loss },
+      s.params,
+      tuning.checkpointsKept,
+    );
     return 'saved';
   }
 }

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MnistSet } from '@starling/mnist';
+import type { DataSet } from '@starling/tasks';
 import {
   parseRunConfig,
   type ClientToServer,
@@ -22,14 +22,14 @@ export type Client = Socket<ServerToClient, ClientToServer>;
 const EVENT_TIMEOUT_MS = 3000;
 
 /** A deterministic small set with real MNIST dimensions; labels cycle 0..9. */
-export function syntheticSet(count: number, salt: number): MnistSet {
+export function syntheticSet(count: number, salt: number): DataSet {
   const rows = 28;
   const cols = 28;
   const images = new Uint8Array(count * rows * cols);
   for (let i = 0; i < images.length; i++) images[i] = (i * 31 + salt) & 0xff;
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) labels[i] = (i * 7 + salt) % 10;
-  return { rows, cols, count, images, labels };
+  return { layout: 'examples', featureShape: [rows, cols, 1], features: images, targets: labels, count, classes: 10 };
 }
 
 export function syntheticSplits(): Splits {

@@ -6,7 +6,7 @@ const D = { preset: 'quick', outPrefix: 'results' };
 
 describe('parseBenchArgs', () => {
   it('reads options and fills defaults', () => {
-    expect(parseBenchArgs([], D)).toEqual({ preset: 'quick', out: 'results/quick', seed: 1, stepTime: null, sendBuffer: null, from: null });
+    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, task: null });
     expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
       preset: 'full',
       out: 'x/y',
@@ -14,7 +14,10 @@ describe('parseBenchArgs', () => {
       stepTime: 0.0035,
       sendBuffer: 1048576,
       from: null,
+      task: null,
     });
+    expect(parseBenchArgs(['--task', 'mnist-cnn'], D)).toMatchObject({ task: 'mnist-cnn', out: 'results/quick-mnist-cnn' });
+    expect(() => parseBenchArgs(['--task', 'MNIST!'], D)).toThrow(BenchError);
     expect(parseBenchArgs(['--from', 'results/full/comparison.json'], D).from).toBe('results/full/comparison.json');
   });
 

@@ -15,10 +15,12 @@ export interface BenchArgs {
   sendBuffer: number | null;
   /** Rewrite the report from this saved result (comparison.json) instead of running. */
   from: string | null;
+  /** A built-in task id (`@starling/tasks`), e.g. mnist-cnn; null = BENCH_CONFIG.task. */
+  task: string | null;
 }
 
-const USAGE = 'options: --preset quick|full  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]';
-const OPTIONS = ['preset', 'out', 'seed', 'step-time', 'send-buffer', 'from'];
+const USAGE = 'options: --preset quick|full  [--task ID]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]';
+const OPTIONS = ['preset', 'task', 'out', 'seed', 'step-time', 'send-buffer', 'from'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
 export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
@@ -44,7 +46,10 @@ export function parseBenchArgs(argv: readonly string[], defaults: { preset: stri
   const sb = opts.get('send-buffer');
   const sendBuffer = sb === undefined ? null : Number(sb);
   if (sendBuffer !== null && !(Number.isInteger(sendBuffer) && sendBuffer >= 0)) throw new BenchError(`--send-buffer must be a whole number of bytes, got ${sb}`);
-  return { preset, out: opts.get('out') ?? join(defaults.outPrefix, preset), seed, stepTime, sendBuffer, from: opts.get('from') ?? null };
+  const task = opts.get('task') ?? null;
+  if (task !== null && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(task)) throw new BenchError(`--task must be a task id such as mnist-cnn, got ${task}`);
+  const out = opts.get('out') ?? join(defaults.outPrefix, task === null ? preset : `${preset}-${task}`);
+  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, task };
 }
 
 /** Writes every file under `out`, creating folders as needed; returns the paths written. */

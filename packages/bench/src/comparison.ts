@@ -4,7 +4,7 @@
  */
 import { ALGORITHM_LABEL, type BenchAlgorithm } from './algorithms';
 import { valueAt } from './curves';
-import type { MnistTask, StepTiming } from './mnist-task';
+import type { BenchTask, StepTiming } from './bench-task';
 import type { ComparisonPreset, TuningPlan } from './presets';
 import { runOne, type RunOutcome, type RunPlan } from './run-one';
 import { scenarioId, scenarioLabel, type Scenario } from './scenarios';
@@ -87,7 +87,7 @@ function plan(p: ComparisonPreset, scenario: Scenario, algorithm: BenchAlgorithm
   };
 }
 
-async function tune(task: MnistTask, p: ComparisonPreset, t: TuningPlan, o: ComparisonOptions): Promise<TuningResult[]> {
+async function tune(task: BenchTask, p: ComparisonPreset, t: TuningPlan, o: ComparisonOptions): Promise<TuningResult[]> {
   const out: TuningResult[] = [];
   for (const a of p.algorithms) {
     const grid = t.grid[a];
@@ -109,7 +109,7 @@ async function tune(task: MnistTask, p: ComparisonPreset, t: TuningPlan, o: Comp
   return out;
 }
 
-export async function runComparison(task: MnistTask, p: ComparisonPreset, o: ComparisonOptions): Promise<ComparisonResult> {
+export async function runComparison(task: BenchTask, p: ComparisonPreset, o: ComparisonOptions): Promise<ComparisonResult> {
   const wall0 = performance.now();
   const tuning = p.tuning === null ? null : await tune(task, p, p.tuning, o);
   const lr = { ...p.lr };

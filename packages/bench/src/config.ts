@@ -2,11 +2,12 @@
  * Every tunable of the benchmarks in one place. Presets (`presets.ts`) pick scenarios, algorithms,
  * budgets and grids; the fixed setting every run shares lives here.
  */
-import type { ModelSpec } from '@starling/training';
-
 export const BENCH_CONFIG = {
-  /** The platform's e2e model: MLP 784-64-10 (50,890 parameters). */
-  model: { kind: 'mlp', hidden: [64] } satisfies ModelSpec as ModelSpec,
+  /**
+   * The task when none is picked (`--task`): the platform's e2e model, MNIST with an MLP
+   * 784-64-10 (50,890 parameters). A picked task runs with its own default options.
+   */
+  task: { id: 'mnist-mlp', options: { hidden: [64] } as Record<string, unknown> },
   /** Minibatch per gradient, as the platform's default run config. */
   batchSize: 32,
   /** f32 elements per message block: the platform's default (protocol `blockSize`). */

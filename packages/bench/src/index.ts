@@ -31,7 +31,7 @@ export {
   type Straggle,
 } from './scenarios';
 export { formatRatio, timeRatio, timeToTarget, valueAt, type Curve, type Ratio } from './curves';
-export { MnistTask, type MnistTaskOptions, type StepTiming } from './mnist-task';
+export { BenchTask, type BenchTaskOptions, type StepTiming } from './bench-task';
 export { runOne, type AtBudget, type RunOutcome, type RunPlan } from './run-one';
 export {
   pickStepSize,

@@ -6,7 +6,7 @@ import { runSimulationAsync, type EndReason, type SimObservation } from '@starli
 import { algorithmFactory, algorithmSettings, coreName, type BenchAlgorithm } from './algorithms';
 import { BENCH_CONFIG } from './config';
 import { timeToTarget, type Curve } from './curves';
-import type { MnistTask } from './mnist-task';
+import type { BenchTask } from './bench-task';
 import { computeModel, networkModel, scenarioId, type Scenario } from './scenarios';
 
 export interface RunPlan {
@@ -69,7 +69,7 @@ export interface RunOutcome {
 
 const EPS = 1e-9;
 
-export async function runOne(task: MnistTask, plan: RunPlan): Promise<RunOutcome> {
+export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome> {
   const { scenario: s, budget, stepTime } = plan;
   const wall0 = performance.now();
   const problem = task.problem(s.n, s.split, plan.seed);
@@ -98,7 +98,7 @@ export async function runOne(task: MnistTask, plan: RunPlan): Promise<RunOutcome
       average(o);
       const e = await task.evaluate(xbar, plan.evalCount);
       curve.time.push(t);
-      curve.accuracy.push(e.accuracy);
+      curve.accuracy.push(e.accuracy ?? Number.NaN); // benches run classification tasks
       curve.loss.push(e.loss);
     }
     const pastBudget = t >= budget - EPS * budget;
@@ -158,12 +158,12 @@ export async function runOne(task: MnistTask, plan: RunPlan): Promise<RunOutcome
   };
 }
 
-async function figuresAtBudget(task: MnistTask, o: SimObservation, xbar: Float32Array, plan: RunPlan, accuracy: number): Promise<AtBudget> {
-  const final = plan.finalEvalCount === plan.evalCount ? accuracy : (await task.evaluate(xbar, plan.finalEvalCount)).accuracy;
+async function figuresAtBudget(task: BenchTask, o: SimObservation, xbar: Float32Array, plan: RunPlan, accuracy: number): Promise<AtBudget> {
+  const final = plan.finalEvalCount === plan.evalCount ? accuracy : ((await task.evaluate(xbar, plan.finalEvalCount)).accuracy ?? Number.NaN);
   let mean = 0;
   let min = Infinity;
   for (const id of o.live) {
-    const a = (await task.evaluate(o.model(id), plan.evalCount)).accuracy;
+    const a = (await task.evaluate(o.model(id), plan.evalCount)).accuracy ?? Number.NaN;
     mean += a / o.live.length;
     min = Math.min(min, a);
   }

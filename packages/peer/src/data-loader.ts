@@ -1,10 +1,10 @@
-import { decodeSet, type DecodedSet, type SetExpectation } from '@starling/mnist';
+import { decodeSet, type DecodedSet, type SetExpectation } from '@starling/tasks';
 import { PeerError } from './errors';
 
 export type ProgressFn = (loaded: number, total: number | null) => void;
 
 /**
- * Downloads one MNIST payload (a shard or the test set) with progress, then validates it with
+ * Downloads one data payload (a shard or the test set) with progress, then validates it with
  * the hand-checked set format: a truncated or tampered download is an error, not a bad model.
  */
 export async function downloadSet(

@@ -1,38 +1,56 @@
-import { ShardSampler, type DecodedSet } from '@starling/mnist';
-import type { RunConfig } from '@starling/protocol';
-import { Trainer } from '@starling/training';
+import type { RunConfig, TaskInfo } from '@starling/protocol';
+import { taskEvalArrays, taskSampler, type BatchSampler, type EvalArrays } from '@starling/tasks';
+import { Trainer, type BackendName, type BackendReport, type SelectBackendOptions } from '@starling/training';
 import { downloadSet, type ProgressFn } from './data-loader';
+
+/** Test examples (text windows) kept for the tab's own, informative evaluation. */
+const LOCAL_EVAL_MAX = 10_000;
 
 /**
  * This peer's share of the work: its data shard, a minibatch sampler with preallocated buffers,
- * and the TF.js trainer. One instance per run.
+ * and the TF.js trainer for the run's task. One instance per run.
  */
 export class LocalTraining {
-  private testSet: DecodedSet | null = null;
+  private testSet: EvalArrays | null = null;
   private evaluating = false;
 
   private constructor(
     private readonly trainer: Trainer,
-    private readonly sampler: ShardSampler,
+    private readonly sampler: BatchSampler,
     private readonly batchX: Float32Array,
-    private readonly batchY: Int32Array,
+    private readonly batchY: Int32Array | Float32Array,
     private readonly batchSize: number,
   ) {}
 
+  /**
+   * `backends`: the backend the peer picked first, then its fallbacks: a backend that cannot train
+   * the task's model (TF.js 4.22's wasm has no Conv2DBackpropFilter, so no CNN) is skipped.
+   */
   static async create(
-    cfg: RunConfig, peerId: number, shardUrl: string, testUrl: string, onProgress: ProgressFn,
+    cfg: RunConfig, task: TaskInfo, peerId: number, shardUrl: string, testUrl: string, onProgress: ProgressFn,
+    backends: readonly BackendName[], backendOptions?: SelectBackendOptions,
   ): Promise<LocalTraining> {
-    const shard = await downloadSet(shardUrl, {}, onProgress);
-    const sampler = new ShardSampler(shard, { batchSize: cfg.batchSize, seed: cfg.seed + peerId });
-    const trainer = await Trainer.create({ kind: 'mlp', hidden: cfg.model.hidden });
+    const shard = await downloadSet(shardUrl, { layout: task.data.layout }, onProgress);
+    const sampler = taskSampler(task, shard, cfg.batchSize, cfg.seed + peerId);
+    const trainer = await Trainer.create(task.model, { backends, backendOptions });
+    const regression = trainer.io.objective.kind === 'regression';
     const local = new LocalTraining(
-      trainer, sampler, new Float32Array(cfg.batchSize * shard.rows * shard.cols), new Int32Array(cfg.batchSize), cfg.batchSize,
+      trainer,
+      sampler,
+      new Float32Array(cfg.batchSize * sampler.inputSize),
+      regression ? new Float32Array(cfg.batchSize * sampler.targetSize) : new Int32Array(cfg.batchSize * sampler.targetSize),
+      cfg.batchSize,
     );
     if (cfg.evalEverySteps > 0) {
       // The tab's own accuracy is informative only; the test set downloads in the background.
-      downloadSet(testUrl, {}).then((t) => (local.testSet = t), () => {});
+      downloadSet(testUrl, { layout: task.data.layout }).then((t) => (local.testSet = taskEvalArrays(task, t, LOCAL_EVAL_MAX)), () => {});
     }
     return local;
+  }
+
+  /** The backend the trainer runs on, and why the ones before it were not used. */
+  get backendReport(): BackendReport | undefined {
+    return this.trainer.backendReport;
   }
 
   /** Gradient of the next minibatch at x, into out; NaN when it is not finite (the loop retries). */
@@ -45,12 +63,16 @@ export class LocalTraining {
     }
   }
 
-  /** Accuracy on the first `n` test images, or null while the test set is still downloading. */
+  /**
+   * Accuracy on the first `n` test examples (null for a regression task, or while the test set is
+   * still downloading).
+   */
   async accuracy(x: Float32Array, n: number): Promise<number | null> {
     if (!this.testSet || this.evaluating) return null;
     this.evaluating = true;
     try {
-      const r = await this.trainer.evaluate(x, this.testSet.images, this.testSet.labels, Math.min(n, this.testSet.count));
+      const t = this.testSet;
+      const r = await this.trainer.evaluate(x, t.inputs, t.targets, Math.min(n, t.count));
       return r.accuracy;
     } catch {
       return null; // informative only; the server measures the accuracy that counts

@@ -1,6 +1,6 @@
 import { createAlgorithm, Rng, type Algorithm, type PeerNeighbours } from '@starling/core';
 import { PROTOCOL_LIMITS, type EpochPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
-import { BackendError, initialParams, Trainer, type BackendName, type SelectBackendOptions } from '@starling/training';
+import { BackendError, initialParams, Trainer, TRAINING_DEFAULTS, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { LocalTraining } from './local-training';
 import { downloadCheckpoint, uploadSnapshot } from './server-uploads';
@@ -88,7 +88,7 @@ export class PeerRuntime {
       this.setPhase('selecting-backend');
       // A throwaway trainer just to pick and self-check the backend before we tell the server.
       const probe = await Trainer.create({ kind: 'mlp', hidden: [8] }, {
-        backends: this.opts.backends ?? ['webgpu', 'webgl', 'wasm', 'cpu'],
+        backends: this.opts.backends ?? TRAINING_DEFAULTS.backendOrder,
         backendOptions: this.opts.backendOptions,
       });
       const report = probe.backendReport!;
@@ -174,11 +174,20 @@ export class PeerRuntime {
     if (!this.local) {
       this.setPhase('downloading');
       const url = (path: string) => new URL(path, this.opts.serverUrl).href;
-      this.local = await LocalTraining.create(cfg, w.peerId, url(w.shard.url), url(w.testUrl), (loaded, total) => {
+      // The backend chosen at start first, then the later ones as fallbacks for this task's model.
+      const order = this.opts.backends ?? TRAINING_DEFAULTS.backendOrder;
+      const from = Math.max(0, order.indexOf(this.st.backend as BackendName));
+      this.local = await LocalTraining.create(cfg, w.task, w.peerId, url(w.shard.url), url(w.testUrl), (loaded, total) => {
         this.st.download = { loaded, total };
-      });
+      }, order.slice(from), this.opts.backendOptions);
+      const report = this.local.backendReport;
+      if (report && report.backend !== this.st.backend) {
+        this.st.backend = report.backend;
+        this.st.backendAttempts = [...(this.st.backendAttempts ?? []), ...report.attempts];
+        this.st.device = report.device ?? this.st.device;
+      }
     }
-    const spec = { kind: 'mlp' as const, hidden: cfg.model.hidden };
+    const spec = w.task.model;
     // Epoch news may have come in while we downloaded: the algorithm starts in the newest one.
     const { epoch, neighbours } = this.latest;
     this.algo = createAlgorithm(cfg.algorithm, {
@@ -195,6 +204,7 @@ export class PeerRuntime {
     this.router!.replayHeld();
     if (previous) this.st.startedFrom = 'own model (rejoined)';
     else await this.chooseStartingModel(w, cfg);
+    this.st.task = w.task.id;
     this.startLoop(cfg);
   }
 
@@ -220,6 +230,15 @@ export class PeerRuntime {
       if (x) {
         algo.loadModel(x);
         this.st.startedFrom = 'the run checkpoint';
+        return;
+      }
+    }
+    // An uploaded task starts from the owner's weights, not from initialParams.
+    if (w.task.initialUrl) {
+      const x = await downloadCheckpoint(new URL(w.task.initialUrl, this.opts.serverUrl).href, algo.dim).catch(() => null);
+      if (x) {
+        algo.loadModel(x);
+        this.st.startedFrom = "the owner's model";
         return;
       }
     }

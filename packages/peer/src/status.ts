@@ -26,6 +26,8 @@ export interface PeerStatus {
   peerId: PeerId | null;
   runId: string | null;
   algorithm: string | null;
+  /** The run's task id (e.g. 'mnist-cnn'). */
+  task: string | null;
   epoch: number;
   members: number;
   neighboursWanted: number;
@@ -64,7 +66,7 @@ export interface PeerStatus {
 export function initialStatus(): PeerStatus {
   return {
     phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, peerId: null, runId: null,
-    algorithm: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
+    algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
     samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, startedFrom: null, startedAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,

@@ -16,8 +16,8 @@ function issuesOf(input: unknown): { path: string; message: string }[] {
 describe('parseRunConfig', () => {
   it('fills every default from an empty object', () => {
     const c = defaultRunConfig();
-    expect(c.task).toBe('mnist');
-    expect(c.model).toEqual({ kind: 'mlp', hidden: [128] });
+    expect(c.task).toBe('mnist-mlp');
+    expect(c.taskOptions).toEqual({});
     expect(c.algorithm).toBe('rfast');
     expect(c.topology.kind).toBe('exponential');
     expect(c.shards).toEqual({ mode: 'iid', classesPerShard: 2, count: 8 });
@@ -34,7 +34,7 @@ describe('parseRunConfig', () => {
     expect(c.shards).toEqual({ mode: 'noniid', classesPerShard: 2, count: 4 });
     expect(c.topology).toEqual({ kind: 'kout', k: 3 });
     expect(c.lr).toBe(0.1);
-    expect(c.model.hidden).toEqual([128]);
+    expect(c.task).toBe('mnist-mlp');
   });
 
   it("defaults lr to the algorithm's measured step size, and keeps a given one", () => {
@@ -51,14 +51,28 @@ describe('parseRunConfig', () => {
 
   it('does not share default arrays between parses', () => {
     const a = defaultRunConfig();
-    a.model.hidden.push(7);
-    expect(defaultRunConfig().model.hidden).toEqual([128]);
+    a.iceServers.push({ urls: 'stun:x' });
+    expect(defaultRunConfig().iceServers).toEqual([]);
+  });
+
+  it('reads configs from before tasks: task mnist with an mlp or cnn model names that built-in task', () => {
+    expect(parseRunConfig({ task: 'mnist', model: { kind: 'mlp', hidden: [64] } })).toMatchObject({ task: 'mnist-mlp', taskOptions: { hidden: [64] } });
+    expect(parseRunConfig({ model: { hidden: [32] } })).toMatchObject({ task: 'mnist-mlp', taskOptions: { hidden: [32] } });
+    expect(parseRunConfig({ model: { kind: 'cnn', filters: [8], kernelSize: 3, dense: [] } })).toMatchObject({
+      task: 'mnist-cnn',
+      taskOptions: { filters: [8], kernelSize: 3, dense: [] },
+    });
+    expect(parseRunConfig({ task: 'mnist' }).task).toBe('mnist-mlp');
+    // A model next to a new task id is not guessed at: it is an unknown key.
+    expect(issuesOf({ task: 'char-lm', model: { hidden: [4] } }).map((i) => i.message).join()).toMatch(/model/);
+    expect(issuesOf({ task: 'Not a task!' }).map((i) => i.path)).toEqual(['task']);
+    expect(issuesOf({ taskOptions: { big: 'x'.repeat(5000) } }).map((i) => i.path)).toEqual(['taskOptions']);
   });
 
   it('lists each invalid field with its path', () => {
-    const issues = issuesOf({ lr: -1, shards: { count: 0, mode: 'weird' }, model: { hidden: [128, 'x'] }, algorithm: 'sgd' });
+    const issues = issuesOf({ lr: -1, shards: { count: 0, mode: 'weird' }, taskOptions: [1], algorithm: 'sgd' });
     const paths = issues.map((i) => i.path).sort();
-    expect(paths).toEqual(['algorithm', 'lr', 'model.hidden[1]', 'shards.count', 'shards.mode']);
+    expect(paths).toEqual(['algorithm', 'lr', 'shards.count', 'shards.mode', 'taskOptions']);
     for (const i of issues) expect(i.message.length).toBeGreaterThan(0);
   });
 

@@ -34,11 +34,31 @@ export const MIN_SNAPSHOT_INTERVAL_MS = 1000;
 const int = (min: number, max: number) => z.int().min(min).max(max);
 const ms = (min: number, max: number) => int(min, max);
 
-const modelSchema = z.strictObject({
-  kind: z.literal('mlp').default('mlp'),
-  /** Hidden layer widths of the MLP 784 -> hidden... -> 10. */
-  hidden: z.array(int(1, 4096)).max(8).default([128]),
-});
+/** Task ids: built-in ones (`@starling/tasks`' registry) and `custom-<n>` for uploaded tasks. */
+export const TASK_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const DEFAULT_TASK = 'mnist-mlp';
+/** Largest `taskOptions` as JSON; a task's options are a handful of numbers. */
+const MAX_TASK_OPTIONS_CHARS = 4096;
+
+const taskOptionsSchema = z
+  .record(z.string().max(64), z.unknown())
+  .refine((o) => JSON.stringify(o).length <= MAX_TASK_OPTIONS_CHARS, `must be at most ${MAX_TASK_OPTIONS_CHARS} characters as JSON`);
+
+/**
+ * Configs written before tasks existed said `task: 'mnist'` with `model: { kind: 'mlp' | 'cnn', ... }`.
+ * They still work: they name the built-in task of that model, with the model's fields as its options.
+ */
+function upgradeLegacyTask(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const { task, model, ...rest } = input as Record<string, unknown>;
+  if (task !== undefined && task !== 'mnist') return input;
+  if (model === undefined) return task === 'mnist' ? { ...rest, task: DEFAULT_TASK } : input;
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) return input;
+  const { kind = 'mlp', ...options } = model as Record<string, unknown>;
+  if (kind !== 'mlp' && kind !== 'cnn') return input;
+  if (rest.taskOptions !== undefined) return input;
+  return { ...rest, task: `mnist-${kind}`, taskOptions: options };
+}
 
 const algorithmOptionsSchema = z.strictObject({
   /** OSGP: steps it may run without receiving before it blocks. */
@@ -75,12 +95,17 @@ const iceServerSchema = z.strictObject({
   credential: z.string().max(256).optional(),
 });
 
-export const runConfigSchema = z
+const runConfigObject = z
   .strictObject({
     /** Names the run in logs and telemetry; the server makes one up when absent. */
     runId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 characters from A-Z a-z 0-9 . _ -').optional(),
-    task: z.literal('mnist').default('mnist'),
-    model: modelSchema.prefault({}),
+    /**
+     * What to train: a built-in task id (mnist-mlp, mnist-cnn, fashion-mnist-cnn, char-lm) or an
+     * uploaded one (custom-<n>). The server checks that it exists when the run starts.
+     */
+    task: z.string().regex(TASK_ID_PATTERN, 'use a task id such as mnist-mlp, mnist-cnn, fashion-mnist-cnn, char-lm or custom-<n>').default(DEFAULT_TASK),
+    /** The task's own options (e.g. `{ hidden: [64] }` for mnist-mlp), checked by the task when the run starts. */
+    taskOptions: taskOptionsSchema.default({}),
     algorithm: z.enum(ALGORITHM_NAMES).default('rfast'),
     algorithmOptions: algorithmOptionsSchema.prefault({}),
     topology: topologySchema.prefault({}),
@@ -143,9 +168,11 @@ export const runConfigSchema = z
   // The step size a config leaves out depends on the algorithm it names.
   .transform((c) => ({ ...c, lr: c.lr ?? DEFAULT_LR[c.algorithm] }));
 
+export const runConfigSchema = z.preprocess(upgradeLegacyTask, runConfigObject);
+
 export type RunConfig = z.output<typeof runConfigSchema>;
-/** What a config file may contain: every field optional. */
-export type RunConfigInput = z.input<typeof runConfigSchema>;
+/** What a config file may contain: every field optional (older files may also use `model`, see upgradeLegacyTask). */
+export type RunConfigInput = z.input<typeof runConfigObject>;
 
 /** The run config was invalid; `issues` names each bad field by its path. */
 export class ConfigError extends Error {

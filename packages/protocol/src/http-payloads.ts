@@ -1,3 +1,4 @@
+import type { TaskInfo } from './task-info';
 import type { PeerId } from '@starling/core';
 import { z } from 'zod';
 import { runConfigSchema, type RunConfig } from './config';
@@ -46,6 +47,7 @@ export type RunStatus = 'running' | 'finished' | 'interrupted';
 export interface RunInfo {
   runId: string;
   config: RunConfig;
+  task: TaskInfo;
   status: RunStatus;
   startedAt: number;
   epoch: number;

@@ -6,3 +6,4 @@ export * from './client-payloads';
 export * from './server-payloads';
 export * from './http-payloads';
 export * from './events';
+export * from './task-info';

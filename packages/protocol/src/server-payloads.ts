@@ -1,6 +1,7 @@
 import type { PeerId, PeerNeighbours } from '@starling/core';
 import type { RunConfig } from './config';
 import type { SignalData } from './client-payloads';
+import type { TaskInfo } from './task-info';
 
 /** Server -> client payloads. The server is trusted by its clients, so these are types only. */
 
@@ -14,8 +15,10 @@ export interface WelcomePayload {
   neighbours: PeerNeighbours;
   /** The training shard to download: `url` is relative to the server origin. */
   shard: { index: number; count: number; url: string };
-  /** URL of the 10k test set, same payload format as a shard. */
+  /** URL of the task's test set, same payload format as a shard. */
   testUrl: string;
+  /** What the run trains: the model every peer builds and how its data is laid out. */
+  task: TaskInfo;
   /**
    * Secret for this peer's snapshot uploads (`POST /api/runs/:runId/snapshots`, header
    * `x-starling-token`); valid while the peer is live in this run.
@@ -38,6 +41,7 @@ export interface TopologyEdges {
 export interface ObservingPayload {
   runId: string;
   config: RunConfig;
+  task: TaskInfo;
   epoch: number;
   members: PeerId[];
   topology: TopologyEdges;
@@ -71,10 +75,11 @@ export interface Evaluation {
   snapshotAgeMs: number;
   /** Run total of training samples (all peers) at time t. */
   samples: number;
-  accuracy: number;
-  /** Mean softmax cross-entropy over the test images. */
+  /** Fraction of correct predictions (per example, or per token of a text); null for regression. */
+  accuracy: number | null;
+  /** The task's loss: mean cross-entropy per prediction, or mean squared error for regression. */
   loss: number;
-  /** Test images evaluated. */
+  /** Test examples (windows of a text) evaluated. */
   testCount: number;
   /** Server time the evaluation took (ms). */
   evalMs: number;

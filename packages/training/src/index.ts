@@ -14,17 +14,22 @@ export { TRAINING_DEFAULTS, IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES, type TrainingCo
 export { BackendError, ModelSpecError, TrainingError } from './errors';
 export { FlatParams, bindVariables } from './flat';
 export { kernelsFor, missingKernels } from './kernels';
-export { buildModel, initialParams } from './model';
+export { buildModel, createModel, initialParams } from './model';
 export {
+  ioOf,
   layoutOf,
   specName,
   validateSpec,
   type CnnSpec,
   type MlpSpec,
+  type ModelIO,
   type ModelSpec,
+  type Objective,
+  type RnnSpec,
   type WeightEntry,
   type WeightLayout,
 } from './spec';
 export { Trainer, type Evaluation, type TrainerOptions } from './trainer';
 export type { Images, Labels } from './batch';
+export { layersLayout, type LayersSpec, type LayersWeight } from './layers-spec';
 export { compareWithReference, verifyActiveBackend, type Comparison } from './verify';

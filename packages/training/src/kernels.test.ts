@@ -3,20 +3,25 @@ import { describe, expect, it, vi } from 'vitest';
 import { selectBackend } from './backend';
 import { kernelsFor, missingKernels } from './kernels';
 import { initialParams } from './model';
-import type { ModelSpec } from './spec';
+import { ioOf, type ModelSpec } from './spec';
 import { syntheticDigits } from './testing';
 import { Trainer } from './trainer';
 
 const MLP: ModelSpec = { kind: 'mlp', hidden: [4, 3] };
 const CNN: ModelSpec = { kind: 'cnn', filters: [2, 3], kernelSize: 3, dense: [4] };
+const GRU: ModelSpec = { kind: 'rnn', cell: 'gru', vocab: 5, length: 784 / 49, units: [3] };
+const LSTM: ModelSpec = { kind: 'rnn', cell: 'lstm', vocab: 5, length: 784 / 49, units: [3] };
 
 describe('kernelsFor', () => {
-  it.each([MLP, CNN])('lists every kernel a gradient step and an evaluation of %j run', async (spec) => {
+  it.each([MLP, CNN, GRU, LSTM])('lists every kernel a gradient step and an evaluation of %j run', async (spec) => {
     await selectBackend(['cpu']);
     const trainer = await Trainer.create(spec);
     const spy = vi.spyOn(tf.engine(), 'runKernel');
     try {
-      const { images, labels } = syntheticDigits(6, 1);
+      const io = ioOf(spec);
+      const { images, labels } = io.encoding === 'one-hot'
+        ? { images: new Float32Array(6 * io.inputSize).fill(1), labels: new Int32Array(6 * io.targetSize).fill(2) }
+        : syntheticDigits(6, 1);
       const x = initialParams(spec, 1);
       await trainer.gradient(x, images, labels, 6, new Float32Array(trainer.dim));
       await trainer.evaluate(x, images, labels, 6);

@@ -17,8 +17,17 @@ const CONV_KERNELS = [
   'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'MaxPool', 'MaxPoolGrad',
 ] as const;
 
+/** Extra kernels of the recurrent layers (GRU / LSTM), their one-hot inputs and sequence loss. */
+const RNN_KERNELS = [
+  'ClipByValue', 'GreaterEqual', 'LessEqual', 'LogicalAnd', 'Select', 'SplitV', 'Square', 'Tanh', 'Tile', 'Transpose',
+  'Unpack', 'ZerosLike',
+] as const;
+
 export function kernelsFor(spec: ModelSpec): readonly string[] {
-  return spec.kind === 'cnn' ? [...DENSE_KERNELS, ...CONV_KERNELS] : DENSE_KERNELS;
+  if (spec.kind === 'cnn') return [...DENSE_KERNELS, ...CONV_KERNELS];
+  if (spec.kind === 'rnn') return [...DENSE_KERNELS, ...RNN_KERNELS];
+  // An owner's topology may use other kernels too: the probe step is the check.
+  return DENSE_KERNELS;
 }
 
 /** The kernels of `spec` that `backend` has not registered. */

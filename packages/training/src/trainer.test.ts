@@ -103,7 +103,7 @@ describe.each(['cpu', 'wasm'] as const)('Trainer on %s', (backend) => {
       const after = await trainer.evaluate(x, test.images, test.labels, 200);
       expect(after.loss).toBeLessThan(0.5 * before.loss);
       expect(after.accuracy).toBeGreaterThan(0.9);
-      expect(after.accuracy).toBeGreaterThan(before.accuracy);
+      expect(after.accuracy).toBeGreaterThan(before.accuracy!);
     });
   });
 
@@ -142,9 +142,9 @@ describe.each(['cpu', 'wasm'] as const)('Trainer on %s', (backend) => {
       expect(ev.loss).toBeCloseTo(referenceMlp1(x, 5, images, labels, n).loss, 5);
       const fromBytes = await trainer.evaluate(x, bytes, labels, n);
       expect(fromBytes.loss).toBeCloseTo(referenceMlp1(x, 5, scaled, labels, n).loss, 5);
-      expect(ev.accuracy * n).toBeCloseTo(Math.round(ev.accuracy * n), 9);
-      await expect(trainer.evaluate(x, images, labels.subarray(0, n - 1), n)).rejects.toThrow(/30 labels/);
-      await expect(trainer.evaluate(x, images, labels, n + 1)).rejects.toThrow(/24304 pixel values/);
+      expect(ev.accuracy! * n).toBeCloseTo(Math.round(ev.accuracy! * n), 9);
+      await expect(trainer.evaluate(x, images, labels.subarray(0, n - 1), n)).rejects.toThrow(/30 targets/);
+      await expect(trainer.evaluate(x, images, labels, n + 1)).rejects.toThrow(/24304 input values/);
     } finally {
       await trainer.dispose();
     }

@@ -12,14 +12,14 @@ import {
   type BackendReport,
   type SelectBackendOptions,
 } from './backend';
-import { INPUT_SIZE, NUM_CLASSES, TRAINING_DEFAULTS } from './config';
+import { TRAINING_DEFAULTS } from './config';
 import { BackendError, TrainingError } from './errors';
 import { firstNonFinite } from './finite';
-import { checkBatch, imageTensor, LabelStager, type Images, type Labels } from './batch';
+import { checkBatch, inputTensor, TargetStager, type Images, type Labels } from './batch';
 import { FlatParams, flattenTensors } from './flat';
 import { missingKernels } from './kernels';
-import { buildModel } from './model';
-import { layoutOf, specName, type ModelSpec, type WeightLayout } from './spec';
+import { createModel } from './model';
+import { ioOf, layoutOf, specName, type ModelIO, type ModelSpec, type WeightLayout } from './spec';
 
 export interface TrainerOptions {
   /** Run `selectBackend(backends)` first; without it the trainer uses whatever backend TF.js has active. */
@@ -52,20 +52,26 @@ function resolveSettings(opts: TrainerOptions): Settings {
 }
 
 export interface Evaluation {
-  /** Mean softmax cross-entropy over the examples. */
+  /**
+   * Mean softmax cross-entropy per prediction (per example, or per token of a sequence); mean
+   * squared error per output for regression.
+   */
   loss: number;
-  /** Fraction of examples whose arg-max logit is the label. */
-  accuracy: number;
+  /** Fraction of predictions whose arg-max logit is the label; null for regression. */
+  accuracy: number | null;
 }
 
 export class Trainer {
   /** Parameter count; every vector passed in or out has this length. */
   readonly dim: number;
   readonly layout: WeightLayout;
+  /** What one example's input and targets are, and the loss. */
+  readonly io: ModelIO;
   /** The backend TF.js had active when the trainer was built. */
   readonly backend: string;
   private readonly flat: FlatParams;
-  private readonly labels = new LabelStager();
+  private readonly targets = new TargetStager();
+  private readonly tokens = new TargetStager();
   private disposed = false;
   private disposing: Promise<void> | undefined;
   /** Tail of the call queue: calls run one at a time, so an `evaluate` that awaits between batches
@@ -75,7 +81,7 @@ export class Trainer {
   private constructor(
     readonly spec: ModelSpec,
     /** The Keras model; save it with `save()` so the weights are the ones you mean. */
-    readonly model: tf.Sequential,
+    readonly model: tf.LayersModel,
     /** Present when the trainer chose the backend itself (`opts.backends`). */
     readonly backendReport: BackendReport | undefined,
     private readonly evalBatchSize: number,
@@ -83,6 +89,7 @@ export class Trainer {
     private readonly rejectNonFinite: boolean,
   ) {
     this.layout = layoutOf(spec);
+    this.io = ioOf(spec);
     this.dim = this.layout.dim;
     this.flat = new FlatParams(model, this.layout, rejectNonFinite);
     this.backend = tf.getBackend();
@@ -133,7 +140,7 @@ export class Trainer {
         `the ${backend} backend cannot train ${specName(spec)}: it lacks the kernel(s) ${missing.join(', ')}; use another backend`,
       );
     }
-    const model = buildModel(spec);
+    const model = await createModel(spec);
     try {
       const trainer = new Trainer(spec, model, report, s.evalBatchSize, s.pixelScale, s.rejectNonFinite);
       await trainer.probe();
@@ -145,14 +152,14 @@ export class Trainer {
   }
 
   /**
-   * One gradient on two blank images, the backstop for kernels `missingKernels` does not know of.
+   * One gradient on two blank examples, the backstop for kernels `missingKernels` does not know of.
    * Throws TrainingError naming the backend.
    */
   private async probe(): Promise<void> {
     const x = new Float32Array(this.dim);
     const out = new Float32Array(this.dim);
     try {
-      await this.gradientNow(x, new Float32Array(2 * INPUT_SIZE), Uint8Array.of(0, 1), 2, out);
+      await this.gradientNow(x, new Float32Array(2 * this.io.inputSize), new Float32Array(2 * this.io.targetSize), 2, out);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new TrainingError(`the ${this.backend} backend cannot train ${specName(this.spec)}: ${why}`);
@@ -183,9 +190,9 @@ export class Trainer {
   }
 
   /**
-   * Mean softmax cross-entropy of the first `batchSize` examples of (`xs`, `ys`) at parameters `x`;
-   * its gradient goes into `out` (length `dim`), the loss is returned. `xs` holds float inputs,
-   * 784 per example. Throws TrainingError on bad arguments and, unless `rejectNonFinite` is off,
+   * The loss (`Evaluation.loss`) of the first `batchSize` examples of (`xs`, `ys`) at parameters
+   * `x`; its gradient goes into `out` (length `dim`), the loss is returned. `xs` holds
+   * `io.inputSize` floats per example, `ys` `io.targetSize` targets. Throws TrainingError on bad arguments and, unless `rejectNonFinite` is off,
    * when the gradient or loss is NaN/Inf (diverged training); `out` is then unspecified.
    */
   gradient(x: Float32Array, xs: Float32Array, ys: Labels, batchSize: number, out: Float32Array): Promise<number> {
@@ -193,18 +200,18 @@ export class Trainer {
   }
 
   private async gradientNow(x: Float32Array, xs: Float32Array, ys: Labels, batchSize: number, out: Float32Array): Promise<number> {
-    checkBatch('gradient', xs, ys, batchSize);
+    checkBatch('gradient', this.io, xs, ys, batchSize);
     if (out.length !== this.dim) {
       throw new TrainingError(`gradient output has length ${out.length}, the model has ${this.dim} parameters`);
     }
     this.flat.setParams(x);
     const vars = this.flat.variables;
     const packed = tf.tidy(() => {
-      const input = imageTensor(xs, 0, batchSize, this.pixelScale);
-      const oneHot = tf.oneHot(this.labels.tensor(ys, 0, batchSize), NUM_CLASSES);
+      const input = inputTensor(this.io, xs, 0, batchSize, this.pixelScale, this.tokens);
+      const target = this.target(ys, 0, batchSize);
       const { value, grads } = tf.variableGrads(() => {
-        const logits = this.model.apply(input, { training: true }) as tf.Tensor;
-        return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        const out = this.model.apply(input, { training: true }) as tf.Tensor;
+        return this.loss(target, out, tf.Reduction.SUM_BY_NONZERO_WEIGHTS) as tf.Scalar;
       }, vars as tf.Variable[]);
       const ordered: tf.Tensor[] = [];
       for (const v of vars) ordered.push(grads[v.name]);
@@ -232,23 +239,27 @@ export class Trainer {
 
   /**
    * Mean loss and accuracy of the first `count` examples at parameters `x`, in batches of
-   * `evalBatchSize`. Uint8Array images are pixel bytes and get scaled by `pixelScale`.
+   * `evalBatchSize`. Uint8Array inputs of a dense model are pixel bytes and get scaled by
+   * `pixelScale` (token ids are not scaled).
    */
   evaluate(x: Float32Array, images: Images, labels: Labels, count: number): Promise<Evaluation> {
     return this.exclusive(() => this.evaluateNow(x, images, labels, count));
   }
 
   private async evaluateNow(x: Float32Array, images: Images, labels: Labels, count: number): Promise<Evaluation> {
-    checkBatch('evaluate', images, labels, count);
+    checkBatch('evaluate', this.io, images, labels, count);
     this.flat.setParams(x);
+    const regression = this.io.objective.kind === 'regression';
     let lossSum = 0;
     let correct = 0;
     for (let start = 0; start < count; start += this.evalBatchSize) {
       const n = Math.min(this.evalBatchSize, count - start);
       const pair = tf.tidy(() => {
-        const logits = this.model.apply(imageTensor(images, start, n, this.pixelScale)) as tf.Tensor2D;
-        const y = this.labels.tensor(labels, start, n);
-        const sum = tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits, undefined, undefined, tf.Reduction.SUM);
+        const out = this.model.apply(inputTensor(this.io, images, start, n, this.pixelScale, this.tokens)) as tf.Tensor;
+        const y = this.target(labels, start, n);
+        const sum = this.loss(y, out, tf.Reduction.SUM);
+        if (regression) return tf.stack([sum, tf.scalar(0)]);
+        const logits = this.logits(out);
         const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
         return tf.stack([sum, hits]);
       });
@@ -260,7 +271,44 @@ export class Trainer {
         pair.dispose();
       }
     }
-    return { loss: lossSum / count, accuracy: correct / count };
+    const predictions = count * (regression ? 1 : this.io.targetSize);
+    const outputs = this.io.objective.kind === 'regression' ? count * this.io.objective.outputs : predictions;
+    return { loss: lossSum / outputs, accuracy: regression ? null : correct / predictions };
+  }
+
+  /**
+   * The model's outputs for the first `count` examples at parameters `x`: logits (count x classes,
+   * or count x length x classes for a sequence) or regression values, as one flat array.
+   */
+  predict(x: Float32Array, inputs: Images, count: number): Promise<Float32Array> {
+    return this.exclusive(async () => {
+      checkBatch('predict', this.io, inputs, new Float32Array(count * this.io.targetSize), count);
+      this.flat.setParams(x);
+      const out = tf.tidy(() => this.model.apply(inputTensor(this.io, inputs, 0, count, this.pixelScale, this.tokens)) as tf.Tensor);
+      try {
+        return await out.data<'float32'>();
+      } finally {
+        out.dispose();
+      }
+    });
+  }
+
+  /** Targets as the loss wants them: int32 labels (flat over positions) or float32 [n, outputs]. */
+  private target(ys: Labels, start: number, n: number): tf.Tensor {
+    return this.targets.tensor(this.io, ys, start, n);
+  }
+
+  /** Outputs as a 2-D [predictions, classes] logits matrix (a sequence's positions become rows). */
+  private logits(out: tf.Tensor): tf.Tensor2D {
+    const o = this.io.objective;
+    return tf.reshape(out, [-1, o.kind === 'regression' ? o.outputs : o.classes]) as tf.Tensor2D;
+  }
+
+  /** Softmax cross-entropy per prediction, or squared error per output, reduced as asked. */
+  private loss(target: tf.Tensor, out: tf.Tensor, reduction: tf.Reduction): tf.Tensor {
+    const o = this.io.objective;
+    if (o.kind === 'regression') return tf.losses.meanSquaredError(target, tf.reshape(out, target.shape), undefined, reduction);
+    return tf.losses.softmaxCrossEntropy(tf.oneHot(target as tf.Tensor1D, o.classes), this.logits(out), undefined, undefined, reduction);
   }
 
   /** Loads `x` and saves the model in TF.js format (`tf.loadLayersModel` reads it back). */

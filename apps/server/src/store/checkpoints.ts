@@ -12,8 +12,10 @@ export interface CheckpointMeta {
   t: number;
   peerId: number;
   steps: number;
-  /** Server-measured test accuracy of the snapshot. */
-  accuracy: number;
+  /** Server-measured test accuracy of the snapshot; null for a regression task. */
+  accuracy: number | null;
+  /** Server-measured test loss (null for checkpoints stored before tasks existed). */
+  loss: number | null;
   /** Parameter count. */
   dim: number;
 }
@@ -28,7 +30,8 @@ interface MetaRow {
   t: number;
   peer_id: number;
   steps: number;
-  accuracy: number;
+  accuracy: number | null;
+  loss: number | null;
   bytes: number;
 }
 interface FullRow extends MetaRow {
@@ -37,24 +40,24 @@ interface FullRow extends MetaRow {
 
 function prepare(db: Db) {
   return {
-    insert: db.prepare<[string, number, number, number, number, Buffer]>(
-      `INSERT INTO checkpoints (run_id, t, peer_id, steps, accuracy, params) VALUES (?, ?, ?, ?, ?, ?)`,
+    insert: db.prepare<[string, number, number, number, number | null, number | null, Buffer]>(
+      `INSERT INTO checkpoints (run_id, t, peer_id, steps, accuracy, loss, params) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     prune: db.prepare<[string, string, number]>(
       `DELETE FROM checkpoints WHERE run_id = ? AND id NOT IN (SELECT id FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT ?)`,
     ),
     latestMeta: db.prepare<[string], MetaRow>(
-      `SELECT id, run_id, t, peer_id, steps, accuracy, length(params) AS bytes FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1`,
+      `SELECT id, run_id, t, peer_id, steps, accuracy, loss, length(params) AS bytes FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1`,
     ),
     latest: db.prepare<[string], FullRow>(
-      `SELECT id, run_id, t, peer_id, steps, accuracy, length(params) AS bytes, params FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1`,
+      `SELECT id, run_id, t, peer_id, steps, accuracy, loss, length(params) AS bytes, params FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1`,
     ),
     count: db.prepare<[string], { c: number }>(`SELECT COUNT(*) AS c FROM checkpoints WHERE run_id = ?`),
   };
 }
 
 function toMeta(r: MetaRow): CheckpointMeta {
-  return { id: r.id, runId: r.run_id, t: r.t, peerId: r.peer_id, steps: r.steps, accuracy: r.accuracy, dim: r.bytes / 4 };
+  return { id: r.id, runId: r.run_id, t: r.t, peerId: r.peer_id, steps: r.steps, accuracy: r.accuracy, loss: r.loss, dim: r.bytes / 4 };
 }
 
 export class CheckpointStore {
@@ -69,7 +72,7 @@ export class CheckpointStore {
     // A Buffer view, not a copy; SQLite copies the bytes into the row.
     const blob = Buffer.from(params.buffer, params.byteOffset, params.byteLength);
     this.db.transaction(() => {
-      this.q.insert.run(c.runId, c.t, c.peerId, c.steps, c.accuracy, blob);
+      this.q.insert.run(c.runId, c.t, c.peerId, c.steps, c.accuracy, c.loss, blob);
       this.q.prune.run(c.runId, c.runId, keep);
     })();
   }

@@ -84,6 +84,50 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX checkpoints_run ON checkpoints (run_id, id);
   `,
+  // 2: tasks. A regression task has no accuracy (NULL), and owners upload tasks of their own.
+  `
+  CREATE TABLE evaluations_v2 (
+    id              INTEGER PRIMARY KEY,
+    run_id          TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    t               INTEGER NOT NULL,
+    peer_id         INTEGER NOT NULL,
+    snapshot_steps  INTEGER NOT NULL,
+    snapshot_age_ms INTEGER NOT NULL,
+    samples         INTEGER NOT NULL,
+    accuracy        REAL,
+    loss            REAL NOT NULL,
+    test_count      INTEGER NOT NULL,
+    eval_ms         REAL NOT NULL
+  );
+  INSERT INTO evaluations_v2 SELECT * FROM evaluations;
+  DROP TABLE evaluations;
+  ALTER TABLE evaluations_v2 RENAME TO evaluations;
+  CREATE INDEX evaluations_run_t ON evaluations (run_id, t);
+
+  CREATE TABLE checkpoints_v2 (
+    id       INTEGER PRIMARY KEY,
+    run_id   TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    t        INTEGER NOT NULL,
+    peer_id  INTEGER NOT NULL,
+    steps    INTEGER NOT NULL,
+    accuracy REAL,                               -- NULL for regression: the loss gates instead
+    loss     REAL,
+    params   BLOB NOT NULL
+  );
+  INSERT INTO checkpoints_v2 (id, run_id, t, peer_id, steps, accuracy, loss, params)
+    SELECT id, run_id, t, peer_id, steps, accuracy, NULL, params FROM checkpoints;
+  DROP TABLE checkpoints;
+  ALTER TABLE checkpoints_v2 RENAME TO checkpoints;
+  CREATE INDEX checkpoints_run ON checkpoints (run_id, id);
+
+  CREATE TABLE tasks (
+    id         INTEGER PRIMARY KEY,              -- the task is 'custom-<id>'
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    info       TEXT NOT NULL,                    -- TaskInfo JSON, checked on upload
+    summary    TEXT NOT NULL                     -- what the upload held (rows, classes, sizes), JSON
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,7 +10,7 @@ interface EvaluationRow {
   snapshot_steps: number;
   snapshot_age_ms: number;
   samples: number;
-  accuracy: number;
+  accuracy: number | null;
   loss: number;
   test_count: number;
   eval_ms: number;
@@ -18,7 +18,7 @@ interface EvaluationRow {
 
 function prepare(db: Db) {
   return {
-    insert: db.prepare<[string, number, number, number, number, number, number, number, number, number]>(
+    insert: db.prepare<[string, number, number, number, number, number, number | null, number, number, number]>(
       `INSERT INTO evaluations (run_id, t, peer_id, snapshot_steps, snapshot_age_ms, samples, accuracy, loss, test_count, eval_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),

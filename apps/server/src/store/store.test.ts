@@ -206,9 +206,9 @@ describe('evaluations and checkpoints', () => {
     const special = Float32Array.of(-0, 1.4e-45, 3.4028234663852886e38, -1.5, 0.1);
     for (let i = 0; i < 5; i++) {
       const params = special.map((v) => v * (i + 1));
-      store.checkpoints.insert({ runId: 'r', t: T0 + i, peerId: i, steps: 100 * i, accuracy: 0.5 }, params, 3);
+      store.checkpoints.insert({ runId: 'r', t: T0 + i, peerId: i, steps: 100 * i, accuracy: 0.5, loss: 1 }, params, 3);
     }
-    store.checkpoints.insert({ runId: 'other', t: T0, peerId: 9, steps: 1, accuracy: 0.1 }, special, 3);
+    store.checkpoints.insert({ runId: 'other', t: T0, peerId: 9, steps: 1, accuracy: 0.1, loss: 2 }, special, 3);
     expect(store.checkpoints.count('r')).toBe(3);
     expect(store.checkpoints.count('other')).toBe(1);
     const c = store.checkpoints.latest('r')!;

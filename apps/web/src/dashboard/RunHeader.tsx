@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { RunConfig } from '@starling/protocol';
+import type { RunConfig, TaskInfo } from '@starling/protocol';
 import { formatDuration } from '../contribute/format';
 import { DASH, formatAge, formatCount, formatPercent, formatRelative } from './format';
 import { isDeparted, type PeersTableState } from './peers-table';
@@ -18,8 +18,20 @@ export interface RunHeaderProps {
   now: number;
 }
 
-function describeModel(c: RunConfig): string {
-  return `MLP 784 → ${c.model.hidden.join(' → ')} → 10`;
+/** The model in one line, e.g. "MLP 784 → 128 → 10" or "GRU 128 over 64-character windows". */
+export function describeModel(task: TaskInfo): string {
+  const m = task.model;
+  const classes = (n: number | undefined) => n ?? 10;
+  switch (m.kind) {
+    case 'mlp':
+      return `MLP ${[m.inputSize ?? 784, ...m.hidden, classes(m.classes)].join(' → ')}`;
+    case 'cnn':
+      return `CNN conv ${m.filters.join(', ')} (${m.kernelSize}×${m.kernelSize}) → dense ${[...m.dense, classes(m.classes)].join(' → ')}`;
+    case 'rnn':
+      return `${m.cell.toUpperCase()} ${m.units.join(' → ')} over ${m.length}-character windows, ${m.vocab} characters`;
+    case 'layers':
+      return `uploaded TF.js model, input [${m.inputShape.join(', ')}], ${m.weights.length} weight tensors`;
+  }
 }
 
 function describeTopology(c: RunConfig): string {
@@ -46,7 +58,9 @@ export function RunHeader({ run, runState, table, epoch, totalSamples, latest, n
         </span>
       </div>
       <dl className="dash-facts">
-        <Fact label="Task">{c.task.toUpperCase()} · {describeModel(c)}</Fact>
+        <Fact label="Task">
+          <span data-testid="dash-task">{run.task.title}</span> · {describeModel(run.task)}
+        </Fact>
         <Fact label="Algorithm">{c.algorithm}</Fact>
         <Fact label="Hyper-parameters">
           lr {c.lr} · batch {c.batchSize} · block {formatCount(c.blockSize)} f32

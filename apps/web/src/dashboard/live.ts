@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { RejectedPayload, RunConfig, RunStatePayload } from '@starling/protocol';
+import type { RejectedPayload, RunConfig, RunStatePayload, TaskInfo } from '@starling/protocol';
 import type { DashPeersPayload, Evaluation, TopologyPayload } from './types';
 
 /**
@@ -11,6 +11,7 @@ import type { DashPeersPayload, Evaluation, TopologyPayload } from './types';
 export interface ObservingLive extends TopologyPayload {
   runId: string;
   config: RunConfig;
+  task: TaskInfo;
 }
 
 export interface LiveEvents {

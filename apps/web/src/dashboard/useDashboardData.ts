@@ -159,6 +159,7 @@ function runFromObserving(p: ObservingLive): RunInfo {
   return {
     runId: p.runId,
     config: p.config,
+    task: p.task,
     status: 'running',
     startedAt: Number.NaN,
     epoch: p.epoch,

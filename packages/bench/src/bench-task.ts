@@ -1,13 +1,15 @@
 /**
- * MNIST as a simulator problem with real TF.js gradients: each peer owns a shard of the training
- * set (IID or non-IID, as the platform's server cuts them) and every gradient the simulator asks
- * for is one `Trainer.gradient` call on that peer's next minibatch, at the parameters the algorithm
- * gives. One Trainer serves every peer: the simulator computes gradients one at a time.
+ * A built-in task (`@starling/tasks`: mnist-mlp, mnist-cnn, ...) as a simulator problem with real
+ * TF.js gradients: each peer owns a shard of the training set (IID or non-IID, as the platform's
+ * server cuts them) and every gradient the simulator asks for is one `Trainer.gradient` call on
+ * that peer's next minibatch, at the parameters the algorithm gives. One Trainer serves every
+ * peer: the simulator computes gradients one at a time.
  */
+import type { TaskInfo } from '@starling/protocol';
 import { deriveSeed, type AsyncProblem, type MemberObjective } from '@starling/sim';
-import { makeShards, ShardSampler, subset, type MnistSet } from '@starling/mnist';
-import { ensurePacked, loadPacked } from '@starling/mnist/node';
-import { initialParams, INPUT_SIZE, Trainer, type BackendName, type Evaluation, type ModelSpec } from '@starling/training';
+import { shardSet, taskEvalArrays, taskSampler, type BatchSampler, type DataSet, type EvalArrays } from '@starling/tasks';
+import { dataCache, resolveBuiltinTask } from '@starling/tasks/node';
+import { initialParams, Trainer, type BackendName, type Evaluation, type ModelSpec } from '@starling/training';
 import { BENCH_CONFIG } from './config';
 import { BenchError } from './errors';
 import type { Split } from './scenarios';
@@ -16,39 +18,51 @@ import type { Split } from './scenarios';
 const SHARD_STREAM = 101;
 const SAMPLER_STREAM = 102;
 
-export interface MnistTaskOptions {
-  spec?: ModelSpec;
+export interface BenchTaskOptions {
+  /** A built-in task id (default BENCH_CONFIG.task: mnist-mlp) and its options. */
+  task?: string;
+  taskOptions?: Record<string, unknown>;
   batchSize?: number;
   dataDir?: string;
   backends?: readonly BackendName[];
   log?: (line: string) => void;
 }
 
-export class MnistTask {
+export class BenchTask {
   readonly batchSize: number;
+  readonly spec: ModelSpec;
   private readonly xs: Float32Array;
-  private readonly ys: Uint8Array;
+  private readonly ys: Int32Array | Float32Array;
+  private readonly evalSet: EvalArrays;
 
   private constructor(
-    readonly spec: ModelSpec,
+    readonly info: TaskInfo,
     readonly trainer: Trainer,
-    readonly train: MnistSet,
-    readonly test: MnistSet,
+    readonly train: DataSet,
+    readonly test: DataSet,
     batchSize: number,
   ) {
+    this.spec = info.model;
     this.batchSize = batchSize;
-    this.xs = new Float32Array(batchSize * INPUT_SIZE);
-    this.ys = new Uint8Array(batchSize);
+    this.xs = new Float32Array(batchSize * trainer.io.inputSize);
+    this.ys = trainer.io.objective.kind === 'regression' ? new Float32Array(batchSize * trainer.io.targetSize) : new Int32Array(batchSize * trainer.io.targetSize);
+    this.evalSet = taskEvalArrays(info, test, test.count);
   }
 
-  static async load(opts: MnistTaskOptions = {}): Promise<MnistTask> {
-    const spec = opts.spec ?? BENCH_CONFIG.model;
+  static async load(opts: BenchTaskOptions = {}): Promise<BenchTask> {
+    const id = opts.task ?? BENCH_CONFIG.task.id;
+    const resolved = resolveBuiltinTask(id, opts.taskOptions ?? (opts.task === undefined ? BENCH_CONFIG.task.options : {}));
+    if (resolved === undefined) throw new BenchError(`no built-in task '${id}'`);
     const batch = opts.batchSize ?? BENCH_CONFIG.batchSize;
     if (!Number.isInteger(batch) || batch < 1) throw new BenchError(`batchSize must be a positive integer, got ${batch}`);
-    const paths = await ensurePacked(opts.dataDir ?? BENCH_CONFIG.dataDir, { log: opts.log });
-    const [train, test] = await Promise.all([loadPacked(paths.train), loadPacked(paths.test)]);
-    const trainer = await Trainer.create(spec, { backends: opts.backends ?? BENCH_CONFIG.backends });
-    return new MnistTask(spec, trainer, train, test, batch);
+    const { train, test } = await dataCache(opts.dataDir ?? BENCH_CONFIG.dataDir, opts.log ?? (() => {}))(resolved.data);
+    const trainer = await Trainer.create(resolved.info.model, { backends: opts.backends ?? BENCH_CONFIG.backends });
+    return new BenchTask(resolved.info, trainer, train, test, batch);
+  }
+
+  /** Test examples available for evaluation (windows of a text). */
+  get testCount(): number {
+    return this.evalSet.count;
   }
 
   /** The backend TF.js computes on ('wasm' in Node unless it failed its checks). */
@@ -63,14 +77,12 @@ export class MnistTask {
    */
   problem(n: number, split: Split, seed: number): AsyncProblem {
     const shardSeed = deriveSeed(seed, SHARD_STREAM);
-    const shards = makeShards(this.train.labels, n, {
+    const shards = shardSet(this.train, n, {
       mode: split,
       classesPerShard: split === 'noniid' ? BENCH_CONFIG.classesPerShard : undefined,
       seed: shardSeed,
     });
-    const samplers = shards.map(
-      (idx, i) => new ShardSampler(subset(this.train, idx), { batchSize: this.batchSize, seed: deriveSeed(seed, SAMPLER_STREAM, i) }),
-    );
+    const samplers: BatchSampler[] = shards.map((set, i) => taskSampler(this.info, set, this.batchSize, deriveSeed(seed, SAMPLER_STREAM, i)));
     const x0 = initialParams(this.spec, seed);
     const dim = this.trainer.dim;
     const unknown = unknownOptimum(dim);
@@ -82,19 +94,19 @@ export class MnistTask {
       objective: () => unknown,
       gradient: async (peer, x, out) => {
         const sampler = samplers[peer];
-        if (sampler === undefined) throw new BenchError(`no MNIST shard for peer ${peer} (the run has ${n})`);
+        if (sampler === undefined) throw new BenchError(`no shard for peer ${peer} (the run has ${n})`);
         sampler.next(xs, ys);
         await trainer.gradient(x, xs, ys, batchSize, out);
       },
     };
   }
 
-  /** Loss and accuracy of `x` on the first `count` test images. */
+  /** Loss and accuracy of `x` on the first `count` test examples. */
   evaluate(x: Float32Array, count: number): Promise<Evaluation> {
-    if (!Number.isInteger(count) || count < 1 || count > this.test.count) {
-      throw new BenchError(`evaluation count must be an integer in 1..${this.test.count}, got ${count}`);
+    if (!Number.isInteger(count) || count < 1 || count > this.evalSet.count) {
+      throw new BenchError(`evaluation count must be an integer in 1..${this.evalSet.count}, got ${count}`);
     }
-    return this.trainer.evaluate(x, this.test.images, this.test.labels, count);
+    return this.trainer.evaluate(x, this.evalSet.inputs, this.evalSet.targets, count);
   }
 
   /**
@@ -106,7 +118,7 @@ export class MnistTask {
    */
   async calibrate(warmup: number, steps: number): Promise<StepTiming> {
     if (!Number.isInteger(steps) || steps < 1) throw new BenchError(`calibration steps must be a positive integer, got ${steps}`);
-    const sampler = new ShardSampler(this.train, { batchSize: this.batchSize, seed: 1 });
+    const sampler = taskSampler(this.info, this.train, this.batchSize, 1);
     const x = initialParams(this.spec, 1);
     const g = new Float32Array(this.trainer.dim);
     const wall: number[] = [];
@@ -143,7 +155,7 @@ export interface StepTiming {
   steps: number;
 }
 
-/** MNIST has no known optimum: records carry NaN errors; accuracy comes from evaluation instead. */
+/** A real task has no known optimum: records carry NaN errors; accuracy comes from evaluation instead. */
 function unknownOptimum(dim: number): MemberObjective {
   return { optimum: new Float64Array(dim).fill(Number.NaN), optimalValue: Number.NaN, value: () => Number.NaN };
 }

@@ -3,18 +3,19 @@
  * split from the same (labels, count, options).
  */
 import { Rng } from '@starling/core';
-import { MNIST_CONFIG } from './config';
-import { MnistError } from './errors';
+import { DATA_CONFIG } from './config';
+import { DataError } from './errors';
 import { dirichlet, shuffleInPlace } from './random';
+import { classLabels, sliceStream, subset, type DataSet } from './set';
 
 export interface ShardOptions {
   /** iid: a seeded permutation cut into near-equal parts. noniid: skewed label distributions. */
   mode: 'iid' | 'noniid';
-  /** noniid: every shard holds exactly this many classes (default MNIST_CONFIG.defaultClassesPerShard). */
+  /** noniid: every shard holds exactly this many classes (default DATA_CONFIG.defaultClassesPerShard). */
   classesPerShard?: number;
   /** noniid: per-class shard proportions drawn from Dirichlet(alpha); small alpha = more skew. */
   dirichletAlpha?: number;
-  /** Dirichlet: minimum examples per shard (default MNIST_CONFIG.dirichletMinShardSize). */
+  /** Dirichlet: minimum examples per shard (default DATA_CONFIG.dirichletMinShardSize). */
   minShardSize?: number;
   seed: number;
 }
@@ -27,31 +28,31 @@ export interface ShardOptions {
  */
 export function makeShards(labels: Uint8Array, count: number, opts: ShardOptions): Uint32Array[] {
   if (!Number.isInteger(count) || count < 1 || count > labels.length) {
-    throw new MnistError('bad-option', `shard count must be an integer in 1..${labels.length} (the number of examples), got ${count}`);
+    throw new DataError('bad-option', `shard count must be an integer in 1..${labels.length} (the number of examples), got ${count}`);
   }
-  if (!Number.isInteger(opts.seed)) throw new MnistError('bad-option', `seed must be an integer, got ${opts.seed}`);
+  if (!Number.isInteger(opts.seed)) throw new DataError('bad-option', `seed must be an integer, got ${opts.seed}`);
   const rng = new Rng(opts.seed);
   if (opts.mode === 'iid') {
     if (opts.classesPerShard !== undefined || opts.dirichletAlpha !== undefined) {
-      throw new MnistError('bad-option', "classesPerShard and dirichletAlpha apply to mode 'noniid' only");
+      throw new DataError('bad-option', "classesPerShard and dirichletAlpha apply to mode 'noniid' only");
     }
     return iidShards(labels.length, count, rng);
   }
-  if (opts.mode !== 'noniid') throw new MnistError('bad-option', `mode must be 'iid' or 'noniid', got ${String(opts.mode)}`);
+  if (opts.mode !== 'noniid') throw new DataError('bad-option', `mode must be 'iid' or 'noniid', got ${String(opts.mode)}`);
   if (opts.dirichletAlpha !== undefined) {
     if (opts.classesPerShard !== undefined) {
-      throw new MnistError('bad-option', 'give either classesPerShard or dirichletAlpha, not both');
+      throw new DataError('bad-option', 'give either classesPerShard or dirichletAlpha, not both');
     }
     if (!(opts.dirichletAlpha > 0) || !Number.isFinite(opts.dirichletAlpha)) {
-      throw new MnistError('bad-option', `dirichletAlpha must be a positive finite number, got ${opts.dirichletAlpha}`);
+      throw new DataError('bad-option', `dirichletAlpha must be a positive finite number, got ${opts.dirichletAlpha}`);
     }
-    const minSize = opts.minShardSize ?? MNIST_CONFIG.dirichletMinShardSize;
+    const minSize = opts.minShardSize ?? DATA_CONFIG.dirichletMinShardSize;
     if (!Number.isInteger(minSize) || minSize < 0) {
-      throw new MnistError('bad-option', `minShardSize must be a non-negative integer, got ${minSize}`);
+      throw new DataError('bad-option', `minShardSize must be a non-negative integer, got ${minSize}`);
     }
     return dirichletShards(byClass(labels, rng), count, opts.dirichletAlpha, Math.min(minSize, Math.floor(labels.length / count)), rng);
   }
-  return classShards(byClass(labels, rng), count, opts.classesPerShard ?? MNIST_CONFIG.defaultClassesPerShard, rng);
+  return classShards(byClass(labels, rng), count, opts.classesPerShard ?? DATA_CONFIG.defaultClassesPerShard, rng);
 }
 
 function iidShards(n: number, count: number, rng: Rng): Uint32Array[] {
@@ -111,7 +112,7 @@ function gather(parts: Uint32Array[][], count: number): Uint32Array[] {
 function classShards(classes: Uint32Array[], count: number, k: number, rng: Rng): Uint32Array[] {
   const C = classes.length;
   if (!Number.isInteger(k) || k < 1 || k > C) {
-    throw new MnistError('bad-option', `classesPerShard must be an integer in 1..${C} (classes present), got ${k}`);
+    throw new DataError('bad-option', `classesPerShard must be an integer in 1..${C} (classes present), got ${k}`);
   }
   const order = new Uint32Array(C);
   for (let c = 0; c < C; c++) order[c] = c;
@@ -125,7 +126,7 @@ function classShards(classes: Uint32Array[], count: number, k: number, rng: Rng)
     const list = classes[c];
     const h = holders[c];
     if (h.length > list.length) {
-      throw new MnistError(
+      throw new DataError(
         'infeasible',
         `a class with ${list.length} examples would be dealt to ${h.length} shards; use fewer shards or fewer classesPerShard`,
       );
@@ -146,7 +147,7 @@ function dirichletShards(classes: Uint32Array[], count: number, alpha: number, m
   const props = new Float64Array(count);
   const cuts = new Uint32Array(C * (count + 1));
   const sizes = new Uint32Array(count);
-  for (let attempt = 0; attempt < MNIST_CONFIG.dirichletMaxAttempts; attempt++) {
+  for (let attempt = 0; attempt < DATA_CONFIG.dirichletMaxAttempts; attempt++) {
     sizes.fill(0);
     for (let c = 0; c < C; c++) {
       dirichlet(rng, alpha, props);
@@ -172,8 +173,41 @@ function dirichletShards(classes: Uint32Array[], count: number, alpha: number, m
     }
     return gather(parts, count);
   }
-  throw new MnistError(
+  throw new DataError(
     'infeasible',
-    `no Dirichlet(${alpha}) split of ${count} shards gave every shard ${minSize}+ examples in ${MNIST_CONFIG.dirichletMaxAttempts} draws; raise dirichletAlpha, use fewer shards or lower minShardSize`,
+    `no Dirichlet(${alpha}) split of ${count} shards gave every shard ${minSize}+ examples in ${DATA_CONFIG.dirichletMaxAttempts} draws; raise dirichletAlpha, use fewer shards or lower minShardSize`,
   );
+}
+
+/**
+ * One shard of a set for each of `count` peers. Examples are cut by `makeShards` (non-IID needs
+ * class labels: a regression set is always cut IID); a stream is cut into segments of
+ * DATA_CONFIG.streamSegment tokens, dealt round robin after a seeded shuffle (IID) or in order, so
+ * each shard is one contiguous stretch of the text (non-IID).
+ */
+export function shardSet(set: DataSet, count: number, opts: ShardOptions): DataSet[] {
+  if (set.layout === 'examples') {
+    const labels = classLabels(set);
+    const o: ShardOptions = labels === null ? { mode: 'iid', seed: opts.seed } : opts;
+    const indices = makeShards(labels ?? new Uint8Array(set.count), count, o);
+    return indices.map((idx) => subset(set, idx));
+  }
+  const seg = DATA_CONFIG.streamSegment;
+  const segments = Math.ceil(set.count / seg);
+  if (!Number.isInteger(count) || count < 1 || count > segments) {
+    throw new DataError('bad-option', `a stream of ${set.count} tokens makes ${segments} segments of ${seg}: shard count must be in 1..${segments}, got ${count}`);
+  }
+  const order = new Uint32Array(segments);
+  for (let i = 0; i < segments; i++) order[i] = i;
+  const ranges: [number, number][][] = Array.from({ length: count }, () => []);
+  const range = (k: number): [number, number] => [k * seg, Math.min(set.count, (k + 1) * seg)];
+  if (opts.mode === 'iid') {
+    shuffleInPlace(order, new Rng(opts.seed));
+    for (let i = 0; i < segments; i++) ranges[i % count].push(range(order[i]));
+  } else {
+    for (let s = 0; s < count; s++) {
+      for (let k = Math.floor((s * segments) / count); k < Math.floor(((s + 1) * segments) / count); k++) ranges[s].push(range(k));
+    }
+  }
+  return ranges.map((r) => sliceStream(set, r));
 }

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MnistError, makeShards, type MnistErrorCode, type ShardOptions } from './index';
-import { balancedLabels } from './testing';
+import { makeShards, type ShardOptions } from '../index';
+import { balancedLabels, codeOf } from './testing';
 
 const labels = balancedLabels(300); // 3000 examples, 300 per class
 
-function codeOf(f: () => unknown): MnistErrorCode | 'no error' | 'other error' {
-  try {
-    f();
-    return 'no error';
-  } catch (e) {
-    return e instanceof MnistError ? e.code : 'other error';
-  }
-}
 
 /** Asserts pairwise disjointness and ascending order; returns how many examples are covered. */
 function coverage(shards: Uint32Array[], n: number): number {

@@ -1,12 +1,13 @@
 /** Synthetic sets for the tests (not exported from the package). */
 import { Rng } from '@starling/core';
-import type { MnistSet } from './set';
+import { DataError, type DataErrorCode } from './errors';
+import type { DataSet } from './set';
 
 /**
  * A set whose image i starts with the bytes (i & 255, i >> 8 & 255), so a test can tell from pixels
  * alone which example it got; the rest of each image is seeded noise.
  */
-export function syntheticSet(count: number, seed = 1, rows = 28, cols = 28, classes = 10): MnistSet {
+export function syntheticSet(count: number, seed = 1, rows = 28, cols = 28, classes = 10): DataSet {
   const rng = new Rng(seed);
   const ppi = rows * cols;
   const images = new Uint8Array(count * ppi);
@@ -17,7 +18,7 @@ export function syntheticSet(count: number, seed = 1, rows = 28, cols = 28, clas
     images[i * ppi + 1] = (i >> 8) & 255;
     labels[i] = rng.int(classes);
   }
-  return { rows, cols, count, images, labels };
+  return { layout: 'examples', featureShape: [rows, cols, 1], features: images, targets: labels, count, classes };
 }
 
 /** Labels with exactly perClass examples of each of `classes` classes, in seeded order. */
@@ -32,4 +33,14 @@ export function balancedLabels(perClass: number, classes = 10, seed = 2): Uint8A
     labels[j] = t;
   }
   return labels;
+}
+
+/** The DataError code `f` throws, 'no error', or 'other error' for anything that is not a DataError. */
+export function codeOf(f: () => unknown): DataErrorCode | 'no error' | 'other error' {
+  try {
+    f();
+    return 'no error';
+  } catch (e) {
+    return e instanceof DataError ? e.code : 'other error';
+  }
 }

@@ -2,10 +2,10 @@
  * MNIST pipeline timings: packing (first run), loading, shard splits of the training set, and
  * sampler throughput.
  *
- *   npx tsx packages/mnist/src/bench.ts [dataDir]      (default .data/mnist)
+ *   npx tsx packages/tasks/src/bench.ts [dataDir]      (default .data/mnist)
  */
-import { ensurePacked, loadPacked } from './node';
-import { ShardSampler, makeShards, subset, encodeSet, decodeSet } from './index';
+import { ensurePacked, loadPackedSet as loadPacked } from './node';
+import { ExampleSampler as ShardSampler, makeShards, subset, encodeSet, decodeSet } from './index';
 
 function ms(t0: number): string {
   return `${(performance.now() - t0).toFixed(1)} ms`;
@@ -25,12 +25,12 @@ for (const [name, opts] of [
   ['noniid Dirichlet(0.1)', { mode: 'noniid', dirichletAlpha: 0.1, seed: 1 }],
 ] as const) {
   t0 = performance.now();
-  const shards = makeShards(train.labels, 32, opts);
+  const shards = makeShards((train.targets as Uint8Array), 32, opts);
   const sizes = shards.map((s) => s.length);
   console.log(`makeShards(60000, 32 shards, ${name}): ${ms(t0)}; shard sizes ${Math.min(...sizes)}..${Math.max(...sizes)}`);
 }
 
-const shard = subset(train, makeShards(train.labels, 32, { mode: 'iid', seed: 1 })[0]);
+const shard = subset(train, makeShards((train.targets as Uint8Array), 32, { mode: 'iid', seed: 1 })[0]);
 t0 = performance.now();
 const payload = encodeSet(shard, { index: 0, of: 32 });
 const encMs = performance.now() - t0;

@@ -1,13 +1,7 @@
-/** Every tunable and dataset constant of the MNIST package, in one place. */
-export const MNIST_CONFIG = {
-  /** Image height and width of MNIST digits. */
-  rows: 28,
-  cols: 28,
-  /** Labels are 0..classes-1; decoders reject anything else. */
-  classes: 10,
-  /** Expected split sizes; packing refuses IDX files with other counts. */
-  trainCount: 60_000,
-  testCount: 10_000,
+/** Every tunable and constant of the data layer, in one place. */
+export const DATA_CONFIG = {
+  /** Byte features are pixels: the model sees value / 255 (the training package's pixelScale). */
+  byteScale: 1 / 255,
   /** Non-IID split: classes each shard holds when neither option is given. */
   defaultClassesPerShard: 2,
   /**
@@ -17,4 +11,6 @@ export const MNIST_CONFIG = {
   dirichletMinShardSize: 10,
   /** Dirichlet split: give up (with an error naming the fix) after this many redraws. */
   dirichletMaxAttempts: 200,
+  /** Streams are dealt to shards in segments of this many tokens (IID: shuffled segments). */
+  streamSegment: 4096,
 } as const;

