@@ -38,7 +38,7 @@ test(`lr grid for ${ALGO} in ${TABS} real tabs`, async () => {
   try {
     for (const lr of LRS) {
       for (const seed of SEEDS) {
-        const server = await startServer({ runId: `grid-${ALGO}-${lr}-${seed}`, algorithm: ALGO, lr, seed, model: MLP64, evalEverySteps: 0, snapshotIntervalMs: 0 });
+        const server = await startServer({ runId: `grid-${ALGO}-${lr}-${seed}`, algorithm: ALGO, lr, seed, ...MLP64, evalEverySteps: 0, snapshotIntervalMs: 0 });
         const tabs: Volunteer[] = [];
         try {
           for (let i = 0; i < TABS; i++) tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, '?backends=wasm'));
