@@ -45,8 +45,10 @@ for (const algorithm of BASELINES) {
         ss.map((s, i) => `tab${i} steps=${s.steps} blocked=${(s.blockedMs / 1000).toFixed(1)}s acc=${acc[i].toFixed(3)}`).join(', '),
     );
     for (const s of ss) expect(s.framesRejected).toBe(0);
-    // After 60 steps at the default lr every tab of every baseline has been at 0.87 or above in
-    // our runs; a tab below 0.85 has a broken model (OSGP's diverged tabs ended at 0.10-0.43).
-    for (const a of acc) expect(a).toBeGreaterThan(0.85);
+    // A broken model (OSGP's diverged tabs ended at 0.10-0.43) is far below any healthy one: a
+    // healthy tab's accuracy after 60+ steps at lr 0.3 still swings with its last minibatches
+    // (an AD-PSGD tab 465 steps in was once at 0.847 while its neighbours were at 0.926).
+    // OSGP, fixed in issue 12, must keep every tab above 0.85 at its tuned lr.
+    for (const a of acc) expect(a).toBeGreaterThan(algorithm === 'osgp' ? 0.85 : 0.8);
   });
 }
