@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evalArrays } from '@starling/tasks';
 import { readIdxSplit } from '@starling/tasks/node';
-import { parseRunConfig, type Evaluation } from '@starling/protocol';
+import { parseRunConfig } from '@starling/protocol';
 import { initialParams, layoutOf, type ModelSpec } from '@starling/training';
 import { SERVER_TUNING } from './config';
-import { SnapshotEvaluator } from './evaluator';
+import { SnapshotEvaluator, type Measurement } from './evaluator';
 import { ModelRuntime } from './model-runtime';
 import { Store } from './store';
 
@@ -25,7 +25,7 @@ async function evaluation(spec: ModelSpec, reps: number): Promise<void> {
   await runtime.trainerFor(spec);
   const times: number[] = [];
   let stall = 0;
-  let done: (e: Evaluation) => void = () => {};
+  let done: (e: Measurement) => void = () => {};
   const evaluator = new SnapshotEvaluator({
     runtime,
     evalArrays: async (_runId, max) => evalArrays(test, max),
@@ -48,7 +48,7 @@ async function evaluation(spec: ModelSpec, reps: number): Promise<void> {
       if (r > 0) stall = Math.max(stall, t - last);
       last = t;
     }, 1);
-    const e = await new Promise<Evaluation>((resolve) => {
+    const e = await new Promise<Measurement>((resolve) => {
       done = resolve;
       evaluator.submit({ runId: 'bench', peerId: 0, steps: 0, spec, params: x, receivedAt: Date.now() });
     });

@@ -11,6 +11,8 @@ export const USAGE = `usage: npx tsx apps/server/src/main.ts [options]
   --new-run         start a fresh run even if the last one is unfinished (it becomes 'interrupted')
   --web-dist DIR    built web app to serve (default apps/web/dist)
   --wasm-dir DIR    TF.js wasm binaries (default: from @tensorflow/tfjs-backend-wasm)
+  --tuning FILE     JSON overriding server tunables (limits, timeouts; see SERVER_TUNING)
+  --trust-proxy A,B reverse proxy addresses whose X-Forwarded-For names the client (default: none)
   --help            print this`;
 
 export type CliResult = { help: true } | { help: false; options: ServerOptions };
@@ -33,6 +35,8 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         db: { type: 'string' },
         'admin-token': { type: 'string' },
         'new-run': { type: 'boolean' },
+        tuning: { type: 'string' },
+        'trust-proxy': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -56,6 +60,8 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       dbFile: values.db,
       adminToken: (values['admin-token'] as string | undefined) ?? (env.STARLING_ADMIN_TOKEN || undefined),
       newRun: values['new-run'] === true,
+      tuningFile: values.tuning,
+      trustProxy: typeof values['trust-proxy'] === 'string' ? values['trust-proxy'].split(',').map((a) => a.trim()).filter(Boolean) : undefined,
     }),
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCliArgs } from './cli-args';
-import { loadRunConfig, ServerConfigError, summariseRunConfig } from './config';
+import { loadRunConfig, loadTuning, resolveTuning, ServerConfigError, SERVER_TUNING, summariseRunConfig } from './config';
 
 let dir: string;
 beforeAll(async () => {
@@ -57,6 +57,38 @@ describe('parseCliArgs', () => {
     expect((await failureSync(() => parseCliArgs(['--port', '70000']))).message).toContain('port');
     expect((await failureSync(() => parseCliArgs(['--prot', '1']))).message).toContain('--prot');
     await failureSync(() => parseCliArgs(['extra']));
+  });
+});
+
+describe('tuning overrides', () => {
+  it('reads --tuning and --trust-proxy', () => {
+    const r = parseCliArgs(['--tuning', 't.json', '--trust-proxy', '10.0.0.1, ::1']);
+    expect(r.help === false && r.options).toMatchObject({ tuningFile: 't.json', trustProxy: ['10.0.0.1', '::1'] });
+    const d = parseCliArgs([]);
+    expect(d.help === false && d.options.trustProxy).toEqual([]);
+  });
+
+  it('loads a file with any subset of the keys, shaped like the defaults', async () => {
+    expect(await loadTuning(undefined)).toEqual({});
+    const file = join(dir, 'tuning.json');
+    await writeFile(file, JSON.stringify({ maxPeersPerAddress: 4, joinsPerAddress: { burst: 2, perSecond: 0.1 } }));
+    const t = await loadTuning(file);
+    expect(resolveTuning(t)).toMatchObject({ maxPeersPerAddress: 4, joinsPerAddress: { burst: 2, perSecond: 0.1 }, maxBufferedBytes: SERVER_TUNING.maxBufferedBytes });
+  });
+
+  it.each([
+    [{ noSuchKey: 1 }, /noSuchKey/],
+    [{ maxPeersPerAddress: 'many' }, /maxPeersPerAddress/],
+    [{ maxPeersPerAddress: 0 }, /maxPeersPerAddress must be a positive number/],
+    [{ joinsPerAddress: { burst: 0, perSecond: 1 } }, /joinsPerAddress needs burst >= 1/],
+    [{ joinsPerAddress: { burst: 2 } }, /joinsPerAddress/],
+    [{ headersTimeoutMs: 10, requestTimeoutMs: 5 }, /headersTimeoutMs must not exceed/],
+  ])('refuses %j naming the key', async (bad, message) => {
+    const file = join(dir, 'bad-tuning.json');
+    await writeFile(file, JSON.stringify(bad));
+    const e = await failure(loadTuning(file));
+    expect(e.message).toContain(file);
+    expect(e.message).toMatch(message);
   });
 });
 

@@ -3,96 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, describeIssues, issuesFromZod, parseRunConfig, PROTOCOL_LIMITS, type RunConfig, type ValidationIssue } from '@starling/protocol';
+import { ConfigError, describeIssues, issuesFromZod, parseRunConfig, type RunConfig } from '@starling/protocol';
+import { ServerConfigError } from './errors';
+import { resolveTuning, tuningOverridesSchema, type ServerTuning } from './tuning';
 
-/** The server's tunables, in one place. Run-level settings live in the run config instead. */
-export const SERVER_TUNING = {
-  /** Telemetry reports kept per peer (about five minutes at one report a second). */
-  telemetryHistory: 300,
-  /** Departed peers kept for the dashboard before the oldest are forgotten. */
-  departedKept: 256,
-  /** How often observers receive a `peers` summary (and the divergence check runs). */
-  peersBroadcastMs: 1000,
-  /**
-   * When a live peer is flagged as diverged (divergence.ts): its loss above both 3x the run's
-   * median and the median + 1 (a chance-level MNIST model has loss 2.3 while a trained one is
-   * under 0.5), judged once 3 peers past 20 steps report a loss.
-   */
-  divergence: { lossFactor: 3, lossMargin: 1, minPeers: 3, minSteps: 20 },
-  /** Largest socket.io packet. Above the signal limit, so an oversized signal is *rejected* (and counted). */
-  maxHttpBufferSize: 4 * PROTOCOL_LIMITS.maxSignalChars,
-  /** Largest JSON request body (run control, new run). A run config is well under 4 KiB. */
-  maxBodyBytes: 16 * 1024,
-  /** Check for silent peers this many times per peerTimeoutMs. */
-  sweepsPerTimeout: 4,
-  /** Event names longer than this are truncated in `rejected` replies and logs. */
-  maxEventNameChars: 64,
-
-  /** One metric point (and one loss point per live peer) per run every this many ms. */
-  metricIntervalMs: 1000,
-  /**
-   * Downsampling tiers, finest first: points older than `olderThanMs` are merged into one per
-   * `bucketMs`. Full resolution for the last hour, one a minute after that and one per 10 minutes
-   * after a day, so a run of d days keeps at most about 3600 + 1380 + 144 d points (and as many per
-   * peer in peer_losses).
-   */
-  downsampleTiers: [
-    { olderThanMs: 60 * 60_000, bucketMs: 60_000 },
-    { olderThanMs: 24 * 60 * 60_000, bucketMs: 10 * 60_000 },
-  ] as readonly DownsampleTier[],
-  /** How often the downsampling pass runs (it touches only points that crossed a tier since the last pass). */
-  downsampleEveryMs: 60_000,
-
-  /** Checkpoints kept per run (the newest); older ones are deleted when a new one is stored. */
-  checkpointsKept: 3,
-  /** At most one checkpoint per run per this many ms: evaluations can be far more frequent. */
-  checkpointMinIntervalMs: 30_000,
-  /**
-   * A snapshot only becomes a checkpoint if its server-measured accuracy is at most this far below
-   * the run's latest checkpoint: joiners start from the checkpoint, so one bad (or malicious)
-   * upload must not become everyone's starting point.
-   */
-  checkpointMaxAccuracyDrop: 0.05,
-  /** The same gate for tasks without an accuracy (regression): the loss may rise at most this fraction. */
-  checkpointMaxLossRise: 0.25,
-
-  /** Largest snapshot upload; a model above this cannot be uploaded (101,770 f32 = 398 KiB by default). */
-  maxSnapshotBytes: 64 * 1024 * 1024,
-  /** A peer may upload at most once per `snapshotIntervalMs * snapshotRateFactor` (faster: 429). */
-  snapshotRateFactor: 0.5,
-  /** Test images per server evaluation (the first N of the 10k test set). */
-  evalTestCount: 10_000,
-  /** Images per forward pass of a server evaluation: the event loop gets a turn between batches. */
-  evalBatchSize: 500,
-  /** At least this long between the starts of two evaluations, bounding their CPU share (newest snapshot wins). */
-  minEvalIntervalMs: 2000,
-  /** TF.js backends for server evaluation, in order of preference. */
-  evalBackends: ['wasm', 'cpu'] as readonly ('wasm' | 'cpu')[],
-};
-export type ServerTuning = typeof SERVER_TUNING;
-
-export interface DownsampleTier {
-  olderThanMs: number;
-  bucketMs: number;
-}
-
-/** SERVER_TUNING with overrides (tests shorten intervals); throws ServerConfigError on nonsense. */
-export function resolveTuning(overrides: Partial<ServerTuning> = {}): ServerTuning {
-  const t = { ...SERVER_TUNING, ...overrides };
-  const positive: (keyof ServerTuning)[] = ['metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'maxSnapshotBytes', 'evalTestCount', 'evalBatchSize'];
-  for (const k of positive) {
-    const v = t[k];
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ServerConfigError(`tuning.${k} must be a positive number, got ${String(v)}`);
-  }
-  for (let i = 0; i < t.downsampleTiers.length; i++) {
-    const tier = t.downsampleTiers[i];
-    const prev = i > 0 ? t.downsampleTiers[i - 1] : undefined;
-    if (!(tier.bucketMs > 0) || !(tier.olderThanMs > 0) || (prev && (tier.olderThanMs < prev.olderThanMs || tier.bucketMs % prev.bucketMs !== 0))) {
-      throw new ServerConfigError(`tuning.downsampleTiers[${i}] must have positive sizes, older tiers later, and a bucket that is a multiple of the previous one`);
-    }
-  }
-  return t;
-}
+export { SERVER_TUNING, resolveTuning, tuningOverridesSchema, type ServerTuning, type DownsampleTier, type RateLimit } from './tuning';
+export { ServerConfigError } from './errors';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -124,20 +40,17 @@ export const serverOptionsSchema = z.strictObject({
   adminToken: z.string().regex(/^[\x21-\x7e]{16,256}$/, 'use 16-256 printable ASCII characters without spaces').optional(),
   /** Start a fresh run even if the newest run in the database is unfinished (that one becomes 'interrupted'). */
   newRun: z.boolean().default(false),
+  /** JSON file overriding SERVER_TUNING (any subset of its keys). */
+  tuningFile: z.string().min(1).optional(),
+  /**
+   * Addresses of reverse proxies whose X-Forwarded-For is believed: the client address is then the
+   * rightmost forwarded address that is not one of them. Empty (default): the header is ignored and
+   * every limit applies to the TCP peer address.
+   */
+  trustProxy: z.array(z.string().min(1).max(64)).max(16).default([]),
 });
 export type ServerOptions = z.output<typeof serverOptionsSchema>;
 export type ServerOptionsInput = z.input<typeof serverOptionsSchema>;
-
-/** A bad server option or run config file; the message says which and how to fix it. */
-export class ServerConfigError extends Error {
-  override readonly name = 'ServerConfigError';
-  constructor(
-    message: string,
-    readonly issues: ValidationIssue[] = [],
-  ) {
-    super(message);
-  }
-}
 
 export function parseServerOptions(input: unknown): ServerOptions {
   const r = serverOptionsSchema.safeParse(input);
@@ -148,27 +61,47 @@ export function parseServerOptions(input: unknown): ServerOptions {
   return r.data;
 }
 
-/** The run config from a JSON file, or all defaults without one. */
-export async function loadRunConfig(file: string | undefined): Promise<RunConfig> {
-  if (file === undefined) return parseRunConfig({});
+async function readJsonFile(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ServerConfigError(`cannot read run config file ${file}: ${(e as Error).message}`);
+    throw new ServerConfigError(`cannot read ${what} file ${file}: ${(e as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
-    throw new ServerConfigError(`run config file ${file} is not valid JSON: ${(e as Error).message}`);
+    throw new ServerConfigError(`${what} file ${file} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** The run config from a JSON file, or all defaults without one. */
+export async function loadRunConfig(file: string | undefined): Promise<RunConfig> {
+  if (file === undefined) return parseRunConfig({});
+  const json = await readJsonFile(file, 'run config');
   try {
     return parseRunConfig(json);
   } catch (e) {
     if (e instanceof ConfigError) throw new ServerConfigError(`${file}: ${e.message}`, e.issues);
     throw e;
   }
+}
+
+/** Tuning overrides from a JSON file (checked against SERVER_TUNING's keys and bounds), or none without one. */
+export async function loadTuning(file: string | undefined): Promise<Partial<ServerTuning>> {
+  if (file === undefined) return {};
+  const r = tuningOverridesSchema.safeParse(await readJsonFile(file, 'tuning'));
+  if (!r.success) {
+    const issues = issuesFromZod(r.error);
+    throw new ServerConfigError(`${file}: ${describeIssues(issues)}`, issues);
+  }
+  const overrides = r.data as Partial<ServerTuning>;
+  try {
+    resolveTuning(overrides);
+  } catch (e) {
+    throw new ServerConfigError(`${file}: ${(e as Error).message}`);
+  }
+  return overrides;
 }
 
 /** One line per setting, printed at start-up so a run's settings are in its log. */

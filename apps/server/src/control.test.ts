@@ -92,8 +92,10 @@ describe('new runs', () => {
     const first = s.run.runId;
     const a = await session.peer(s.url);
     const b = await session.peer(s.url);
-    a.socket.emit('telemetry', telemetryReport({ samples: 320 }));
-    b.socket.emit('telemetry', telemetryReport({ samples: 640 }));
+    // First reports are baselines; the growth after them counts.
+    for (const p of [a, b]) p.socket.emit('telemetry', telemetryReport({ steps: 0, samples: 0 }));
+    a.socket.emit('telemetry', telemetryReport({ steps: 10, samples: 320 }));
+    b.socket.emit('telemetry', telemetryReport({ steps: 20, samples: 640 }));
     await until(() => s.run.totalSamples() === 960, 'telemetry');
     const obs = await session.observer(s.url);
     const welcomes = [a, b].map((p) => nextEvent<WelcomePayload>(p.socket, 'welcome'));
@@ -129,10 +131,11 @@ describe('new runs', () => {
     expect(runs[0].config.algorithm).toBe('dpsgd');
 
     // The new run counts only its own samples: a keeps its running count, b restarts its.
-    a.socket.emit('telemetry', telemetryReport({ samples: 500 }));
-    b.socket.emit('telemetry', telemetryReport({ samples: 50 }));
-    await until(() => s.run.counters.telemetryReports === 4, 'telemetry');
-    expect(s.run.totalSamples()).toBe(180 + 50);
+    a.socket.emit('telemetry', telemetryReport({ steps: 15, samples: 480 }));
+    b.socket.emit('telemetry', telemetryReport({ steps: 1, samples: 32 }));
+    await until(() => s.run.counters.telemetryReports === 6, 'telemetry');
+    expect(s.run.totalSamples()).toBe(160 + 32);
+    expect(s.run.counters.telemetryImplausible).toBe(0);
 
     // The old run takes no more snapshots.
     const upload = await fetch(`${s.url}/api/runs/${first}/snapshots`, {
@@ -190,8 +193,9 @@ describe('topology and series', () => {
     expect(s.recorder.tick()).toBeTruthy(); // before any report: peers, no losses
     for (let i = 1; i <= 5; i++) {
       now += 1000;
-      a.socket.emit('telemetry', telemetryReport({ samples: 100 * i, loss: 1 / i, stepsPerSec: 10 }));
-      b.socket.emit('telemetry', telemetryReport({ samples: 50 * i, loss: 2 / i, stepsPerSec: 5 }));
+      // A peer's first report is its baseline (samples count from there): here both start at 0.
+      a.socket.emit('telemetry', telemetryReport({ steps: 10 * (i - 1), samples: 100 * (i - 1), loss: 1 / i, stepsPerSec: 10 }));
+      b.socket.emit('telemetry', telemetryReport({ steps: 5 * (i - 1), samples: 50 * (i - 1), loss: 2 / i, stepsPerSec: 5 }));
       const want = 2 * i;
       await until(() => s.run.counters.telemetryReports === want, 'telemetry');
       s.recorder.tick();
@@ -199,10 +203,10 @@ describe('topology and series', () => {
     const { points } = await json<MetricsResponse>(await fetch(`${s.url}/api/runs/${s.run.runId}/metrics`));
     expect(points).toHaveLength(6);
     expect(points[0]).toMatchObject({ peers: 2, meanLoss: null, stepsPerSec: 0, samples: 0 });
-    expect(points[5]).toEqual({ t: now, samples: 750, meanLoss: expect.closeTo(0.3, 12), minLoss: 0.2, maxLoss: 0.4, stepsPerSec: 15, peers: 2 });
+    expect(points[5]).toEqual({ t: now, samples: 600, meanLoss: expect.closeTo(0.3, 12), minLoss: 0.2, maxLoss: 0.4, stepsPerSec: 15, peers: 2 });
     const thin = await json<MetricsResponse>(await fetch(`${s.url}/api/runs/${s.run.runId}/metrics?maxPoints=3`));
     expect(thin.points.length).toBeLessThanOrEqual(3);
-    expect(thin.points[thin.points.length - 1].samples).toBe(750);
+    expect(thin.points[thin.points.length - 1].samples).toBe(600);
     const losses = await json<PeerLossesResponse>(await fetch(`${s.url}/api/runs/${s.run.runId}/peer-losses`));
     expect(losses.series.map((x) => x.peerId)).toEqual([a.welcome.peerId, b.welcome.peerId]);
     expect(losses.series[1].points.map((p) => p.loss)).toEqual([2, 1, 2 / 3, 0.5, 0.4]);

@@ -1,10 +1,9 @@
-import type { Evaluation } from '@starling/protocol';
 import { evalArrays } from '@starling/tasks';
 import { ioOf } from '@starling/training';
 
 const INPUT_SIZE = 784;
 import { describe, expect, it } from 'vitest';
-import { SnapshotEvaluator, type EvaluatorOptions, type Snapshot } from './evaluator';
+import { SnapshotEvaluator, type EvaluatorOptions, type Measurement, type Snapshot } from './evaluator';
 import { syntheticSet, until as waitUntil } from './test-support';
 
 /**
@@ -16,7 +15,7 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
   const calls: { count: number }[] = [];
   let hold: Promise<void> | undefined;
   let release = () => {};
-  const results: Evaluation[] = [];
+  const results: Measurement[] = [];
   const superseded: Snapshot[] = [];
   const errors: unknown[] = [];
   let now = 1000;

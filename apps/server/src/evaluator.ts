@@ -23,12 +23,18 @@ export interface Snapshot {
   receivedAt: number;
 }
 
+/**
+ * What the evaluator measured; the snapshot pipeline adds its verdict. `loss` is the raw mean and
+ * may be NaN or Infinity for a broken model (the pipeline stores it as such and rejects it).
+ */
+export type Measurement = Omit<Evaluation, 'loss' | 'verdict' | 'reason' | 'paramNorm' | 'maxAbs'> & { loss: number };
+
 /** What the evaluator needs of the model runtime (a stub in unit tests). */
 export interface EvalRuntime {
   trainerFor(spec: ModelSpec): Promise<Pick<Trainer, 'evaluate' | 'io'>>;
 }
 
-export interface EvaluatorOptions {
+export interface EvaluatorOptions<S extends Snapshot = Snapshot> {
   runtime: EvalRuntime;
   /** The first `max` test examples of the run's task (windows of a text), as the model reads them. */
   evalArrays: (runId: string, max: number) => Promise<EvalArrays>;
@@ -40,26 +46,26 @@ export interface EvaluatorOptions {
   clock: () => number;
   /** Run total of training samples now (for `Evaluation.samples`). */
   samplesOf: (runId: string) => number;
-  onResult: (e: Evaluation, s: Snapshot) => void;
-  onError: (error: unknown, s: Snapshot) => void;
+  onResult: (e: Measurement, s: S) => void;
+  onError: (error: unknown, s: S) => void;
   /** A waiting snapshot was replaced by a newer one. */
-  onSuperseded: (dropped: Snapshot) => void;
+  onSuperseded: (dropped: S) => void;
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export class SnapshotEvaluator {
-  private pending: Snapshot | undefined;
+export class SnapshotEvaluator<S extends Snapshot = Snapshot> {
+  private pending: S | undefined;
   private running: Promise<void> | undefined;
   private lastStart = -Infinity;
   private closed = false;
   private wakeTimer: ReturnType<typeof setTimeout> | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly o: EvaluatorOptions) {}
+  constructor(private readonly o: EvaluatorOptions<S>) {}
 
   /** Queue a snapshot; it replaces one still waiting. */
-  submit(s: Snapshot): void {
+  submit(s: S): void {
     if (this.closed) return;
     if (this.pending !== undefined) this.o.onSuperseded(this.pending);
     this.pending = s;
@@ -108,7 +114,7 @@ export class SnapshotEvaluator {
     }
   }
 
-  private async evaluate(s: Snapshot): Promise<Evaluation> {
+  private async evaluate(s: S): Promise<Measurement> {
     const [trainer, test] = await Promise.all([this.o.runtime.trainerFor(s.spec), this.o.evalArrays(s.runId, this.o.testCount)]);
     const count = test.count;
     if (count === 0) throw new Error('the test set is empty');

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RunStatePayload, RunStateUpdate } from '@starling/protocol';
+import type { ClientGate } from './client-gate';
 import type { ServerTuning } from './config';
 import type { RunLifecycle } from './lifecycle';
 import type { ModelExporter } from './model-export';
@@ -18,6 +20,8 @@ export interface HttpDeps {
   setRunState: (u: RunStateUpdate) => RunStatePayload;
   adminToken: string;
   tuning: ServerTuning;
+  /** Per-client limits and the client address of a request. */
+  gate: ClientGate;
   clock: () => number;
   /** Built web app; missing directory = only the API is served. */
   webDist: string;
@@ -31,6 +35,10 @@ export interface RequestContext {
   deps: HttpDeps;
   req: IncomingMessage;
   res: ServerResponse;
+  /** The request's socket, kept: Node nulls `req.socket` once the request is destroyed. */
+  socket: Socket;
+  /** The client's address (X-Forwarded-For only from a trusted proxy). */
+  client: string;
   method: string;
   path: string;
   query: URLSearchParams;

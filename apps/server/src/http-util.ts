@@ -24,20 +24,55 @@ export function errorBody(code: HttpErrorCode, message: string): HttpErrorBody {
   return { error: { code, message } };
 }
 
+/** The client went away before its request was complete; there is nobody to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+  constructor() {
+    super('the client closed the connection before its request was complete');
+  }
+}
+
 /**
- * The whole body, refusing (413) once it passes `maxBytes`; the rest of an oversized body is never
- * read (the connection is closed after the reply).
+ * Feeds the body to `take` chunk by chunk and resolves with its length once it has all arrived.
+ * Refuses with `tooLarge()` as soon as more than `maxBytes` arrive, and with ClientGoneError when
+ * the client goes away first. It never destroys the request or its socket (the refusal must still
+ * be sent on it): the error handler decides what happens to the unread rest (`http.ts`).
  */
+export function consumeBody(req: IncomingMessage, maxBytes: number, take: (chunk: Buffer, offset: number) => void, tooLarge: () => HttpError): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let size = 0;
+    const settle = (fn: () => void) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onGone);
+      req.off('error', onGone);
+      fn();
+    };
+    const onData = (chunk: Buffer) => {
+      if (size + chunk.length > maxBytes) {
+        req.pause();
+        settle(() => reject(tooLarge()));
+        return;
+      }
+      take(chunk, size);
+      size += chunk.length;
+    };
+    const onEnd = () => settle(() => resolve(size));
+    const onGone = () => settle(() => reject(new ClientGoneError()));
+    if (req.complete && req.readableEnded) return resolve(0);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onGone);
+    req.once('error', onGone);
+  });
+}
+
+/** The whole body, refusing (413) once it passes `maxBytes`. */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
+  const size = await consumeBody(req, maxBytes, (chunk) => chunks.push(chunk), () => tooLarge(maxBytes));
   return Buffer.concat(chunks, size);
 }
 

@@ -1,14 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { countHttpError } from './counters';
+import { discardRest } from './http-guard';
 import type { HttpDeps, RequestContext, Route } from './http-context';
-import { errorBody, HttpError, sendJson } from './http-util';
+import { ClientGoneError, errorBody, HttpError, sendJson } from './http-util';
 import { apiRoutes } from './routes-api';
 import { modelRoutes } from './routes-model';
 import { serveStatic } from './routes-static';
 
 /**
- * The node:http request handler: API routes, then static files. Every refusal is
- * `{ error: { code, message } }` with a 4xx status and is counted in `httpErrors` /
- * `httpErrorsByCode`; an unexpected exception is a 500, logged and counted as an internal error.
+ * The node:http request handler: the per-address request limit, API routes, then static files.
+ * Every refusal is `{ error: { code, message } }` with a 4xx status and is counted in `httpErrors`
+ * / `httpErrorsByCode`; an unexpected exception is a 500, logged and counted as an internal error;
+ * a client that went away is counted in `httpClientsGone`. No request can throw out of here.
  */
 
 export type { HttpDeps } from './http-context';
@@ -17,19 +20,33 @@ const ROUTE_TABLE: readonly Route[] = [...apiRoutes, ...modelRoutes];
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    // Node sets req.socket to null once the request is destroyed; the refusal paths need it after that.
+    const socket = req.socket;
+    // An 'error' event without a listener would be thrown; failed writes to a gone client are not our bug.
+    res.on('error', () => {});
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const ctx: RequestContext = {
       deps,
       req,
       res,
+      socket,
+      client: deps.gate.addresses.resolve(socket.remoteAddress, req.headers['x-forwarded-for']),
       method: req.method ?? 'GET',
       path: q < 0 ? raw : raw.slice(0, q),
       query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
       head: req.method === 'HEAD',
     };
-    dispatch(ctx).catch((e: unknown) => fail(ctx, e));
+    handle(ctx).catch((e: unknown) => fail(ctx, e));
   };
+}
+
+async function handle(ctx: RequestContext): Promise<void> {
+  const wait = ctx.deps.gate.requestWaitMs(ctx.client);
+  if (wait > 0) {
+    throw new HttpError(429, 'rate-limited', `too many requests from your address; try again in ${wait} ms`, { 'Retry-After': String(Math.ceil(wait / 1000)) });
+  }
+  await dispatch(ctx);
 }
 
 async function dispatch(ctx: RequestContext): Promise<void> {
@@ -55,12 +72,15 @@ function decodeParam(p: string): string {
   }
 }
 
-function fail({ deps, req, res }: RequestContext, e: unknown): void {
+function fail({ deps, req, res, socket }: RequestContext, e: unknown): void {
+  const { counters } = deps.runs.current;
+  if (e instanceof ClientGoneError || socket.destroyed) {
+    counters.httpClientsGone++;
+    return;
+  }
   const err = e instanceof HttpError ? e : new HttpError(500, 'internal', 'internal server error');
-  const counters = deps.runs.current.counters;
   if (e instanceof HttpError) {
-    counters.httpErrors++;
-    counters.httpErrorsByCode[err.code]++;
+    countHttpError(counters, err.code);
   } else {
     counters.internalErrors++;
     deps.log(`http ${req.method} ${req.url?.slice(0, 200)}: ${(e as Error).stack ?? String(e)}`);
@@ -69,34 +89,6 @@ function fail({ deps, req, res }: RequestContext, e: unknown): void {
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { ...err.headers };
-  if (req.complete) {
-    sendJson(res, err.status, errorBody(err.code, err.message), false, headers);
-    return;
-  }
-  drainThenReply(req, res, err, headers, deps.tuning.maxSnapshotBytes);
-}
-
-/**
- * The request was refused before its body was read. Replying and closing at once would leave the
- * unread body in the socket, and closing a socket with unread data sends a TCP reset that can reach
- * the client before the reply (it sees "connection reset", not our 4xx). So a body up to `cap`
- * bytes is read and discarded first; an oversized one (413) is cut off after the reply.
- */
-function drainThenReply(req: IncomingMessage, res: ServerResponse, err: HttpError, headers: Record<string, string>, cap: number): void {
-  const reply = () => sendJson(res, err.status, errorBody(err.code, err.message), false, headers);
-  if (err.status === 413) {
-    headers.Connection = 'close';
-    res.once('finish', () => req.socket.destroySoon());
-    reply();
-    return;
-  }
-  let seen = 0;
-  req.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > cap) req.socket.destroy();
-  });
-  req.once('end', reply);
-  req.once('error', () => res.destroy());
-  req.resume();
+  sendJson(res, err.status, errorBody(err.code, err.message), false, err.headers);
+  if (!req.complete) discardRest(req, socket, deps.tuning.maxDiscardBytes, counters);
 }

@@ -14,7 +14,8 @@ export {
 } from './config';
 export { Coordinator, type EpochUpdate, type JoinResult, type LeaveResult } from './coordinator';
 export { PeerTable, RingBuffer, type TelemetrySample } from './peer-table';
-export { Run, flattenCounters, type ServerCounters } from './run';
+export { Run } from './run';
+export { flattenCounters, type ServerCounters } from './counters';
 export { RunLifecycle, RunIdTakenError, sameConfig } from './lifecycle';
 export { SignalingHub } from './signaling';
 export { DatasetService, packedTaskLoader, type Splits, type SplitsLoader } from './datasets';

@@ -1,7 +1,9 @@
 import { parseRunConfig, runPaths, type RunConfig } from '@starling/protocol';
 import type { ResolvedTask } from '@starling/tasks/node';
 import { DatasetService, type SplitsLoader } from './datasets';
-import { makeRunId, Run, type ServerCounters } from './run';
+import type { ServerCounters } from './counters';
+import { makeRunId, Run } from './run';
+import type { ServerTuning } from './tuning';
 import type { RunRecord, Store } from './store';
 
 /**
@@ -22,6 +24,7 @@ export interface LifecycleOptions {
   resolveTask: (config: RunConfig) => ResolvedTask;
   clock: () => number;
   log: (line: string) => void;
+  tuning: ServerTuning;
 }
 
 export interface OpenOptions {
@@ -141,6 +144,7 @@ export class RunLifecycle {
       config,
       startedAt: r.startedAt,
       counters: this.o.counters,
+      tuning: this.o.tuning,
       data: new DatasetService(this.o.loader, this.o.resolveTask(config), config.shards, config.seed),
       firstPeerId: r.nextPeerId,
       samplesBefore: r.totalSamples,
@@ -160,6 +164,7 @@ export class RunLifecycle {
       config,
       startedAt,
       counters: this.o.counters,
+      tuning: this.o.tuning,
       data: new DatasetService(this.o.loader, task, config.shards, config.seed),
     });
   }

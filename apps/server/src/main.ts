@@ -3,7 +3,7 @@
  * [--db file] [--admin-token T] [--new-run]
  */
 import { parseCliArgs, USAGE } from './cli-args';
-import { loadRunConfig, ServerConfigError, summariseRunConfig } from './config';
+import { loadRunConfig, loadTuning, ServerConfigError, summariseRunConfig } from './config';
 import { startServer } from './server';
 import { TaskError } from '@starling/tasks/node';
 
@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   }
   const { options } = cli;
   const runConfig = await loadRunConfig(options.configFile);
-  const server = await startServer({ options, runConfig, explicitConfig: options.configFile !== undefined });
+  const tuning = await loadTuning(options.tuningFile);
+  const server = await startServer({ options, runConfig, explicitConfig: options.configFile !== undefined, tuning, guardProcess: true });
   console.log(summariseRunConfig(server.run.runId, server.run.config));
   console.log(`run database: ${server.dbFile}`);
   console.log(`dashboard (admin): ${server.url}/dashboard#token=${server.adminToken}`);

@@ -57,6 +57,8 @@ interface PeerRecord {
   flags: PeerFlag[];
 }
 
+const MAX_FLAG_MESSAGE_CHARS = 300;
+
 export interface PeerTableLimits {
   /** Reports kept per peer. */
   history: number;
@@ -106,13 +108,24 @@ export class PeerTable {
     if (t.diverged === true) this.flag(id, 'diverged', 'its model went non-finite and it stopped training', now);
   }
 
-  /** Raise (or re-word) a flag on a known peer; `since` stays that of the first raise. */
+  /**
+   * Raise (or re-word) a flag on a known peer, live or departed; `since` stays that of the first
+   * raise, `count` says how often it was raised (one flag per code, so the list stays short).
+   */
   flag(id: PeerId, code: PeerFlagCode, message: string, now: number): void {
     const r = this.records.get(id);
     if (r === undefined) return;
+    const text = message.slice(0, MAX_FLAG_MESSAGE_CHARS);
     const f = r.flags.find((x) => x.code === code);
-    if (f !== undefined) f.message = message;
-    else r.flags.push({ code, message, since: now });
+    if (f !== undefined) {
+      f.message = text;
+      f.count++;
+    } else r.flags.push({ code, message: text, since: now, count: 1 });
+  }
+
+  /** The peer's flags (copies). */
+  flags(id: PeerId): PeerFlag[] {
+    return (this.records.get(id)?.flags ?? []).map((f) => ({ ...f }));
   }
 
   /** Clear a flag whose condition no longer holds. */

@@ -38,8 +38,9 @@ async function firstLife() {
   const s = await session.start(CONFIG, opts());
   const obs = await session.observer(s.url);
   const { socket, welcome } = await session.peer(s.url);
-  socket.emit('telemetry', telemetryReport({ samples: 3200, loss: 0.9 }));
-  await until(() => s.run.counters.telemetryReports === 1, 'telemetry');
+  socket.emit('telemetry', telemetryReport({ steps: 0, samples: 0, loss: 2.3 }));
+  socket.emit('telemetry', telemetryReport({ steps: 100, samples: 3200, loss: 0.9 }));
+  await until(() => s.run.counters.telemetryReports === 2, 'telemetry');
   s.recorder.tick();
   now += 1000;
   s.recorder.tick();
@@ -84,9 +85,14 @@ describe('restart', () => {
     expect(cp.headers.get(CHECKPOINT_HEADERS.peer)).toBe(String(before.firstPeer));
     expect(new Uint8Array(await cp.arrayBuffer())).toEqual(new Uint8Array(before.params.buffer));
 
-    // Samples continue from the stored total.
-    s.run.recordTelemetry(welcome.peerId, telemetryReport({ samples: 100 }), now);
-    expect(s.run.totalSamples()).toBe(3300);
+    // Samples continue from the stored total. A peer that rejoins after the restart keeps its
+    // running count (3296 here, 3200 of which the stored total has): its first report is only its
+    // baseline, so nothing is counted twice; what it adds after that counts.
+    expect(s.run.recordTelemetry(welcome.peerId, telemetryReport({ steps: 103, samples: 3296 }), now)).toMatchObject({ ok: true });
+    expect(s.run.totalSamples()).toBe(3200);
+    now += 1000;
+    expect(s.run.recordTelemetry(welcome.peerId, telemetryReport({ steps: 106, samples: 3392 }), now)).toMatchObject({ ok: true });
+    expect(s.run.totalSamples()).toBe(3296);
   });
 
   it('starts afresh with newRun or another config, marking the unfinished run interrupted', async () => {

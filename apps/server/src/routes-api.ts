@@ -3,6 +3,7 @@ import {
   newRunRequestSchema,
   runStateUpdateSchema,
   type EvaluationsResponse,
+  type HealthResponse,
   type MetricsResponse,
   type NewRunResponse,
   type PeerLossesResponse,
@@ -11,7 +12,8 @@ import {
   type TasksResponse,
 } from '@starling/protocol';
 import { TaskError } from '@starling/tasks/node';
-import type { Route } from './http-context';
+import { flattenCounters } from './counters';
+import type { RequestContext, Route } from './http-context';
 import { HttpError, readJson, readQuery, sendJson } from './http-util';
 import { RunIdTakenError } from './lifecycle';
 import { knownRun, requireAdmin, RUN_ID } from './route-guards';
@@ -24,7 +26,38 @@ import { knownRun, requireAdmin, RUN_ID } from './route-guards';
 /** Evaluations returned per request (the newest); a run evaluates a few times a minute at most. */
 const MAX_EVALUATIONS = 10_000;
 
+function health(ctx: RequestContext): HealthResponse {
+  const { deps } = ctx;
+  const run = deps.runs.current;
+  const t = deps.tuning;
+  const mem = process.memoryUsage();
+  const tracked = deps.gate.tracked();
+  return {
+    ok: true,
+    at: deps.clock(),
+    uptimeMs: Math.round(process.uptime() * 1000),
+    memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, externalBytes: mem.external },
+    counters: flattenCounters(run.counters),
+    livePeers: run.coordinator.members().length,
+    trackedAddresses: Math.max(tracked.tcp, tracked.sockets, tracked.joinBuckets, tracked.requestBuckets),
+    limits: {
+      maxConnectionsPerAddress: t.maxConnectionsPerAddress,
+      maxPeersPerAddress: t.maxPeersPerAddress,
+      joinsPerAddress: t.joinsPerAddress,
+      eventsPerConnection: t.eventsPerConnection,
+      signalsPerConnection: t.signalsPerConnection,
+      httpRequestsPerAddress: t.httpRequestsPerAddress,
+      maxBufferedBytes: t.maxBufferedBytes,
+    },
+  };
+}
+
 export const apiRoutes: Route[] = [
+  {
+    method: 'GET',
+    pattern: /^\/api\/health$/,
+    handle: (ctx) => sendJson(ctx.res, 200, health(ctx), ctx.head),
+  },
   {
     method: 'GET',
     pattern: /^\/api\/run$/,

@@ -2,8 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { CHECKPOINT_HEADERS, parseRunConfig, SNAPSHOT_HEADERS } from '@starling/protocol';
 import { layoutOf, type ModelSpec } from '@starling/training';
 import { secretsEqual } from './admin';
+import { initialNormOf, type ParamStats } from './checkpoint-gate';
 import type { RequestContext, Route } from './http-context';
-import { HttpError, sendBytes, sendJson } from './http-util';
+import { consumeBody, HttpError, sendBytes, sendJson } from './http-util';
 import { ModelExporter, WEIGHTS_FILE } from './model-export';
 import { knownRun, requireAdmin, RUN_ID } from './route-guards';
 
@@ -52,14 +53,15 @@ async function uploadSnapshot(ctx: RequestContext, [id]: string[]): Promise<void
     // limit; given back if the body is refused (the limit is between accepted snapshots).
     run.noteUpload(peerId, now);
     const spec = run.task.model;
-    let params: Float32Array;
+    let body: { params: Float32Array; stats: ParamStats };
     try {
-      params = await readParams(req, layoutOf(spec).dim, deps.tuning.maxSnapshotBytes);
+      body = await readParams(req, layoutOf(spec).dim, deps.tuning.maxSnapshotBytes);
     } catch (e) {
       run.noteUpload(peerId, last);
       throw e;
     }
-    deps.snapshots.accept({ runId, peerId, steps: Number(stepsText), spec, params, receivedAt: deps.clock() });
+    const initialNorm = initialNormOf(spec, run.config.seed);
+    deps.snapshots.accept({ runId, peerId, steps: Number(stepsText), spec, ...body, initialNorm, receivedAt: deps.clock() });
     sendJson(res, 202, { accepted: true });
   } catch (e) {
     if (e instanceof HttpError) deps.runs.current.counters.snapshotsRefused++;
@@ -67,8 +69,11 @@ async function uploadSnapshot(ctx: RequestContext, [id]: string[]): Promise<void
   }
 }
 
-/** The body as `dim` finite float32 values; 400 on a wrong length or NaN/Inf, 413 beyond the model's size. */
-async function readParams(req: IncomingMessage, dim: number, maxBytes: number): Promise<Float32Array> {
+/**
+ * The body as `dim` finite float32 values with their norm and largest |value| (one pass); 400 on a
+ * wrong length or NaN/Inf, 413 beyond the model's size.
+ */
+async function readParams(req: IncomingMessage, dim: number, maxBytes: number): Promise<{ params: Float32Array; stats: ParamStats }> {
   const expected = dim * 4;
   if (expected > maxBytes) throw new HttpError(413, 'payload-too-large', `this run's model (${expected} bytes) is above the server's snapshot limit of ${maxBytes} bytes`);
   const declared = header(req, 'content-length');
@@ -80,19 +85,20 @@ async function readParams(req: IncomingMessage, dim: number, maxBytes: number): 
   // Aligned storage for the float view; filled straight from the socket, at most `expected` bytes.
   const params = new Float32Array(dim);
   const bytes = new Uint8Array(params.buffer);
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (size + chunk.length > expected) throw new HttpError(413, 'payload-too-large', `body is longer than the model's ${expected} bytes (${dim} float32)`);
-    bytes.set(chunk, size);
-    size += chunk.length;
-  }
+  const tooLong = () => new HttpError(413, 'payload-too-large', `body is longer than the model's ${expected} bytes (${dim} float32)`);
+  const size = await consumeBody(req, expected, (chunk, at) => bytes.set(chunk, at), tooLong);
   if (size !== expected) throw wrongLength(size, dim);
+  let sum = 0;
+  let maxAbs = 0;
   for (let i = 0; i < dim; i++) {
     const v = params[i];
     // v - v is NaN exactly for NaN and +-Infinity.
     if (v - v !== 0) throw new HttpError(400, 'bad-snapshot', `value ${v} at index ${i}: a snapshot must be finite`);
+    sum += v * v;
+    const a = v < 0 ? -v : v;
+    if (a > maxAbs) maxAbs = a;
   }
-  return params;
+  return { params, stats: { norm: Math.sqrt(sum), maxAbs } };
 }
 
 function wrongLength(bytes: number, dim: number): HttpError {

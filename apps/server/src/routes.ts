@@ -8,6 +8,7 @@ export const ROUTES = {
   shardPrefix: '/data/train/shard/',
   test: '/data/test',
   wasmPrefix: '/tfjs-wasm/',
+  health: '/api/health',
 } as const;
 
 export function shardUrl(index: number): string {

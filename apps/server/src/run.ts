@@ -1,9 +1,5 @@
 import type { PeerId } from '@starling/core';
 import {
-  HTTP_ERROR_CODES,
-  REJECT_CODES,
-  type HttpErrorCode,
-  type RejectCode,
   type RunConfig,
   type RunInfo,
   type RunStatePayload,
@@ -14,91 +10,13 @@ import {
   type TopologyEdges,
 } from '@starling/protocol';
 import { newSecret } from './admin';
-import { SERVER_TUNING } from './config';
 import { Coordinator } from './coordinator';
+import { flattenCounters, type ServerCounters } from './counters';
 import type { DatasetService } from './datasets';
 import { PeerTable } from './peer-table';
-
-/** Everything the server counts, over the life of the process; exposed (flattened) at GET /api/run. */
-export interface ServerCounters {
-  connections: number;
-  disconnections: number;
-  peersJoined: number;
-  observersJoined: number;
-  /** Peers that left by `leave` or by disconnecting. */
-  leaves: number;
-  /** Peers dropped for silence (no event for peerTimeoutMs). */
-  timeouts: number;
-  signalsRelayed: number;
-  telemetryReports: number;
-  /** Client events refused, in total and by reason. */
-  rejected: number;
-  rejectedByCode: Record<RejectCode, number>;
-  /** HTTP requests answered with a 4xx, in total and by error code. */
-  httpErrors: number;
-  httpErrorsByCode: Record<HttpErrorCode, number>;
-  snapshotsAccepted: number;
-  /** Uploads refused (bad token, rate, length, NaN/Inf, ...); also counted in httpErrors. */
-  snapshotsRefused: number;
-  /** Accepted snapshots replaced by a newer one before their evaluation started. */
-  snapshotsSuperseded: number;
-  evaluations: number;
-  evaluationErrors: number;
-  checkpointsSaved: number;
-  /** Evaluated snapshots not kept as a checkpoint because their accuracy fell too far (or too soon after the last). */
-  checkpointsSkipped: number;
-  runsStarted: number;
-  metricPoints: number;
-  /** One-second points merged away by downsampling. */
-  pointsDownsampled: number;
-  /** Database writes that failed (logged); the server keeps serving. */
-  storeErrors: number;
-  /** Exceptions caught inside a handler (a bug, never a client's fault); the server kept running. */
-  internalErrors: number;
-}
-
-export function createCounters(): ServerCounters {
-  const byCode = {} as Record<RejectCode, number>;
-  for (const c of REJECT_CODES) byCode[c] = 0;
-  const httpByCode = {} as Record<HttpErrorCode, number>;
-  for (const c of HTTP_ERROR_CODES) httpByCode[c] = 0;
-  return {
-    connections: 0,
-    disconnections: 0,
-    peersJoined: 0,
-    observersJoined: 0,
-    leaves: 0,
-    timeouts: 0,
-    signalsRelayed: 0,
-    telemetryReports: 0,
-    rejected: 0,
-    rejectedByCode: byCode,
-    httpErrors: 0,
-    httpErrorsByCode: httpByCode,
-    snapshotsAccepted: 0,
-    snapshotsRefused: 0,
-    snapshotsSuperseded: 0,
-    evaluations: 0,
-    evaluationErrors: 0,
-    checkpointsSaved: 0,
-    checkpointsSkipped: 0,
-    runsStarted: 0,
-    metricPoints: 0,
-    pointsDownsampled: 0,
-    storeErrors: 0,
-    internalErrors: 0,
-  };
-}
-
-/** `{ rejected: 1, rejectedByCode: { 'run-full': 1 } }` -> `{ rejected: 1, 'rejectedByCode.run-full': 1 }`. */
-export function flattenCounters(c: ServerCounters): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(c)) {
-    if (typeof v === 'number') out[k] = v;
-    else for (const [sub, n] of Object.entries(v as Record<string, number>)) out[`${k}.${sub}`] = n;
-  }
-  return out;
-}
+import { SampleLedger, type MovedPeer } from './sample-ledger';
+import type { Plausibility } from './telemetry-guard';
+import type { ServerTuning } from './tuning';
 
 export interface RunOptions {
   runId: string;
@@ -107,6 +25,7 @@ export interface RunOptions {
   /** Shared by every run of the process. */
   counters: ServerCounters;
   data: DatasetService;
+  tuning: ServerTuning;
   /** A resumed run continues after the peer ids and samples it had before the restart. */
   firstPeerId?: PeerId;
   samplesBefore?: number;
@@ -121,16 +40,12 @@ export class Run {
   /** The run's task data split (shards depend on the run config). */
   readonly data: DatasetService;
   readonly coordinator: Coordinator;
-  readonly peers = new PeerTable({ history: SERVER_TUNING.telemetryHistory, departedKept: SERVER_TUNING.departedKept });
+  readonly peers: PeerTable;
   status: RunStatus = 'running';
   private runState: RunStatePayload;
   private readonly uploadTokens = new Map<PeerId, string>();
   private readonly lastUpload = new Map<PeerId, number>();
-  /** Latest `samples` each peer of this process reported, so departed peers keep counting. */
-  private readonly samplesByPeer = new Map<PeerId, number>();
-  /** Samples a peer moved in from the previous run had already reported (not this run's work). */
-  private readonly samplesBase = new Map<PeerId, number>();
-  private readonly samplesBefore: number;
+  private readonly ledger: SampleLedger;
 
   constructor(o: RunOptions) {
     this.runId = o.runId;
@@ -139,7 +54,8 @@ export class Run {
     this.counters = o.counters;
     this.data = o.data;
     this.coordinator = new Coordinator(o.config, o.firstPeerId ?? 0);
-    this.samplesBefore = o.samplesBefore ?? 0;
+    this.ledger = new SampleLedger(o.tuning, o.config.batchSize, o.samplesBefore ?? 0);
+    this.peers = new PeerTable({ history: o.tuning.telemetryHistory, departedKept: o.tuning.departedKept });
     this.runState = { paused: false, lossRate: o.config.lossRate };
   }
 
@@ -171,8 +87,9 @@ export class Run {
     return this.coordinator.has(id) ? this.uploadTokens.get(id) : undefined;
   }
 
-  /** Forget a departed peer's secrets. */
+  /** Forget a departed peer's secrets and counters (its samples stay counted). */
   forgetPeer(id: PeerId): void {
+    this.ledger.forget(id);
     this.uploadTokens.delete(id);
     this.lastUpload.delete(id);
   }
@@ -188,30 +105,34 @@ export class Run {
     else this.lastUpload.set(id, at);
   }
 
-  recordTelemetry(id: PeerId, t: TelemetryPayload, now: number): void {
+  /** A peer joined by `hello`, or was moved in from the previous run (`moved`). */
+  admitPeer(id: PeerId, now: number, moved?: MovedPeer): void {
+    this.ledger.admit(id, this.startedAt, moved === undefined ? undefined : { at: now, from: moved });
+  }
+
+  /** What the next run needs to take this peer over (its counters' history). */
+  movedOut(id: PeerId): MovedPeer | undefined {
+    return this.ledger.movedOut(id);
+  }
+
+  /**
+   * A live peer's report: stored and counted when plausible (`telemetry-guard.ts`); otherwise
+   * nothing of it is kept and the peer is flagged with the reason.
+   */
+  recordTelemetry(id: PeerId, t: TelemetryPayload, now: number): Plausibility {
+    if (!this.coordinator.has(id)) return { ok: false, reason: `peer ${id} is not live in run ${this.runId}` };
+    const v = this.ledger.record(id, t, now);
+    if (!v.ok) {
+      this.peers.flag(id, 'implausible-telemetry', v.reason, now);
+      return v;
+    }
     this.peers.record(id, t, now);
-    if (!this.coordinator.has(id)) return;
-    const base = this.samplesBase.get(id);
-    // A count below the base means the peer restarted its count for this run: all of it is ours.
-    if (base !== undefined && t.samples < base) this.samplesBase.delete(id);
-    this.samplesByPeer.set(id, t.samples);
-  }
-
-  /** The peer's latest reported `samples` (its own running count). */
-  reportedSamples(id: PeerId): number | undefined {
-    return this.samplesByPeer.get(id);
-  }
-
-  /** A peer moved in from the previous run: its count so far belongs to that run. */
-  countSamplesFrom(id: PeerId, base: number): void {
-    this.samplesBase.set(id, base);
+    return v;
   }
 
   /** Training samples over every peer of the run, including those before a restart. */
   totalSamples(): number {
-    let sum = this.samplesBefore;
-    for (const [id, s] of this.samplesByPeer) sum += s - (this.samplesBase.get(id) ?? 0);
-    return sum;
+    return this.ledger.total();
   }
 
   topology(): TopologyEdges {

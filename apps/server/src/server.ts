@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { ClientGate } from './client-gate';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { RunConfig } from '@starling/protocol';
@@ -8,11 +9,15 @@ import { defaultWasmDir, resolveTuning, ServerConfigError, type ServerOptions, t
 import { packedTaskLoader, type DatasetService, type SplitsLoader } from './datasets';
 import { TaskCatalog } from './task-catalog';
 import { createRequestHandler } from './http';
+import { guardHttpServer, httpServerOptions } from './http-guard';
+import { terminate } from './outbound';
+import { guardProcess } from './process-guard';
 import { RunLifecycle } from './lifecycle';
 import { MetricsRecorder } from './metrics-recorder';
 import { ModelExporter } from './model-export';
 import { ModelRuntime } from './model-runtime';
-import { createCounters, type Run } from './run';
+import { createCounters } from './counters';
+import type { Run } from './run';
 import { SignalingHub, type IoServer } from './signaling';
 import { SnapshotPipeline } from './snapshots';
 import { Store } from './store';
@@ -31,8 +36,10 @@ export interface StartOptions {
   /** Unix time in ms (default Date.now); tests inject one to age peers. */
   clock?: () => number;
   log?: (line: string) => void;
-  /** Overrides of SERVER_TUNING (tests shorten intervals and test sets). */
+  /** Overrides of SERVER_TUNING (tests shorten intervals and test sets; main.ts reads --tuning). */
   tuning?: Partial<ServerTuning>;
+  /** Catch exceptions that escaped every handler instead of exiting (main.ts; tests leave it off). */
+  guardProcess?: boolean;
 }
 
 export interface RunningServer {
@@ -52,6 +59,8 @@ export interface RunningServer {
   adminToken: string;
   /** Path of the SQLite database. */
   dbFile: string;
+  /** The effective tunables (defaults plus overrides). */
+  tuning: ServerTuning;
   close(): Promise<void>;
 }
 
@@ -71,7 +80,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   let runs: RunLifecycle;
   try {
     runs = RunLifecycle.open(
-      { store, counters, loader, clock, log, resolveTask: (c) => tasks.resolve(c) },
+      { store, counters, loader, clock, log, tuning, resolveTask: (c) => tasks.resolve(c) },
       { config: o.runConfig, explicitConfig: o.explicitConfig ?? true, newRun: options.newRun },
     );
   } catch (e) {
@@ -92,10 +101,15 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     clock,
     samplesOf: (runId) => (runs.current.runId === runId ? runs.current.totalSamples() : (store.runs.get(runId)?.totalSamples ?? 0)),
     broadcast: (e) => hub?.broadcastEvaluation(e),
+    flag: (runId, peerId, reason) => {
+      if (runs.current.runId === runId) runs.current.peers.flag(peerId, 'rejected-snapshot', reason, clock());
+    },
     log,
   });
 
+  const gate = new ClientGate(tuning, options.trustProxy, clock);
   const http = createServer(
+    httpServerOptions(tuning),
     createRequestHandler({
       runs,
       store,
@@ -105,14 +119,16 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       setRunState: (u) => hub!.setRunState(u),
       adminToken,
       tuning,
+      gate,
       clock,
       webDist: options.webDist,
       wasmDir: options.wasmDir ?? defaultWasmDir(),
       log,
     }),
   );
+  guardHttpServer(http, { gate, tuning, counters });
   const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: tuning.maxHttpBufferSize });
-  hub = new SignalingHub(io, runs, { clock, log });
+  hub = new SignalingHub(io, runs, { clock, log, tuning, gate });
   const recorder = new MetricsRecorder({ runs, store, tuning, clock, log });
 
   try {
@@ -125,6 +141,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     throw e;
   }
   recorder.start();
+  const unguard = o.guardProcess === true ? guardProcess(counters, log) : () => {};
   const port = (http.address() as AddressInfo).port;
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
@@ -134,14 +151,22 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     closing ??= (async () => {
       recorder.close();
       hub!.close();
-      // Closes every socket.io connection and the HTTP server.
+      // Closes every socket.io connection and the HTTP server. A client that does not read would
+      // hold a graceful close up (for ws's 30 s close timeout): after a grace period it is cut.
+      // (engine.io forgets a connection as its close starts, so the list is taken first.)
+      const conns = Object.values((io.engine as unknown as { clients: Record<string, unknown> }).clients);
       const ioClosed = new Promise<void>((done) => void io.close(() => done()));
       http.closeAllConnections();
+      const cut = setTimeout(() => {
+        for (const conn of conns) terminate(conn);
+      }, tuning.shutdownGraceMs);
       await ioClosed;
+      clearTimeout(cut);
       // An evaluation in progress is stored before the database closes.
       await snapshots.close();
       await runtime.close();
       store.close();
+      unguard();
     })();
     return closing;
   };
@@ -160,6 +185,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     recorder,
     adminToken,
     dbFile,
+    tuning,
     close,
   };
 }

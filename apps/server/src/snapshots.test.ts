@@ -72,10 +72,14 @@ describe('snapshot evaluation', () => {
     const { socket, welcome } = await session.peer(s.url);
     expect(welcome.checkpointUrl).toBeNull();
     expect(welcome.uploadToken.length).toBeGreaterThanOrEqual(20);
-    socket.emit('telemetry', {
-      steps: 0, samples: 640, loss: 2.3, stepsPerSec: 0, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
-      framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 0, commMs: 0, epoch: welcome.epoch, neighbours: 0,
-    });
+    // The first report is the peer's baseline; the 640 samples after it count.
+    for (const [steps, samples] of [[0, 0], [20, 640]]) {
+      socket.emit('telemetry', {
+        steps, samples, loss: 2.3, stepsPerSec: 0, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
+        framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 0, commMs: 0, epoch: welcome.epoch, neighbours: 0,
+      });
+    }
+    await until(() => s.run.counters.telemetryReports === 2, 'telemetry');
     const runId = welcome.runId;
 
     // x0: chance level.
@@ -85,7 +89,8 @@ describe('snapshot evaluation', () => {
     now += 1234;
     release();
     const e0 = await first;
-    expect(e0).toMatchObject({ runId, peerId: welcome.peerId, snapshotSteps: 0, snapshotAgeMs: 1234, samples: 640, testCount: TEST_COUNT });
+    expect(e0).toMatchObject({ runId, peerId: welcome.peerId, snapshotSteps: 0, snapshotAgeMs: 1234, samples: 640, testCount: TEST_COUNT, verdict: 'checkpoint', reason: null });
+    expect(e0.paramNorm).toBeCloseTo(Math.hypot(...x0), 2);
     expect(e0.accuracy).toBeGreaterThan(0.03);
     expect(e0.accuracy).toBeLessThan(0.2);
     expect(e0.evalMs).toBeGreaterThan(0);
@@ -99,6 +104,7 @@ describe('snapshot evaluation', () => {
     expect(e1.accuracy).toBeGreaterThan(0.8);
     expect(e1.accuracy).toBe(trainedTruth.accuracy);
     expect(e1.loss).toBeCloseTo(trainedTruth.loss, 4);
+    expect(e1.verdict).toBe('checkpoint');
 
     // Stored, listed, and the run summary shows them.
     const { evaluations } = (await (await fetch(`${s.url}${runPaths.evaluations(runId)}`)).json()) as EvaluationsResponse;
@@ -116,7 +122,7 @@ describe('snapshot evaluation', () => {
     expect(new Uint8Array(await cp.arrayBuffer())).toEqual(new Uint8Array(trained.buffer));
   });
 
-  it('does not let a much worse snapshot replace the checkpoint', async () => {
+  it('rejects a much worse snapshot as a checkpoint, with the reason, and flags its peer', async () => {
     let now = 2_000_000;
     const s = await session.start(CONFIG, { clock: () => now, tuning: TUNING, splits });
     const obs = await session.observer(s.url);
@@ -128,7 +134,83 @@ describe('snapshot evaluation', () => {
       now += 1000;
     }
     expect(s.store.checkpoints.latestMeta(welcome.runId)?.steps).toBe(400);
-    expect(s.run.counters).toMatchObject({ evaluations: 2, checkpointsSaved: 1, checkpointsSkipped: 1 });
+    expect(s.run.counters).toMatchObject({ evaluations: 2, checkpointsSaved: 1, checkpointsSkipped: 0, snapshotsRejected: 1 });
+    const [kept, refused] = s.store.evaluations.list(welcome.runId, 10);
+    expect(kept.verdict).toBe('checkpoint');
+    expect(refused).toMatchObject({ verdict: 'rejected', reason: expect.stringMatching(/far above the run's recent best/) });
+    expect(s.run.peers.flags(welcome.peerId)).toMatchObject([{ code: 'rejected-snapshot', count: 1, message: expect.stringContaining('step 401') }]);
+  });
+
+  describe('poisoning (issue 13)', () => {
+    /** Uploads each snapshot in turn (1 s apart) and returns their evaluations. */
+    async function uploadAll(snapshots: [Float32Array, number][], start: number) {
+      let now = start;
+      const s = await session.start(CONFIG, { clock: () => now, tuning: TUNING, splits });
+      const obs = await session.observer(s.url);
+      const p = await session.peer(s.url);
+      const out: Evaluation[] = [];
+      for (const [params, steps] of snapshots) {
+        const e = nextEvent<Evaluation>(obs.socket, 'evaluation', undefined, 20_000);
+        expect((await upload(s.url, p.welcome.runId, p.welcome, steps, params)).status).toBe(202);
+        out.push(await e);
+        now += 1000;
+      }
+      return { s, p, out };
+    }
+    const random = () => {
+      const a = new Float32Array(x0.length);
+      for (let i = 0; i < a.length; i++) a[i] = (Math.random() * 2 - 1) * 1000;
+      return a;
+    };
+    /** The trained model with its last layer (kernel and bias) scaled by 1e6. */
+    const lastLayerScaled = () => {
+      const a = trained.slice();
+      const out = 32 * 10 + 10;
+      for (let i = a.length - out; i < a.length; i++) a[i] *= 1e6;
+      return a;
+    };
+
+    it('never makes a random +-1000 first snapshot the checkpoint, for joiners or for download', async () => {
+      const { s, p, out } = await uploadAll([[random(), 5], [trained, 6]], 5_000_000);
+      expect(out[0]).toMatchObject({ verdict: 'rejected', reason: expect.stringMatching(/parameter norm .* above 20 x the initial model/) });
+      expect(out[0].loss === null || out[0].loss > 1000).toBe(true);
+      expect(s.run.peers.summaries().find((r) => r.id === p.welcome.peerId)?.flags).toMatchObject([{ code: 'rejected-snapshot' }]);
+      // The honest snapshot after it is the checkpoint: the garbage did not become a baseline.
+      expect(out[1].verdict).toBe('checkpoint');
+      expect(s.store.checkpoints.latestMeta(p.welcome.runId)?.steps).toBe(6);
+    });
+
+    it('hands joiners and the download nothing while only a poisoned snapshot exists', async () => {
+      const { s, p } = await uploadAll([[random(), 5]], 5_500_000);
+      expect(s.store.checkpoints.latestMeta(p.welcome.runId)).toBeUndefined();
+      expect((await session.peer(s.url)).welcome.checkpointUrl).toBeNull();
+      expect((await fetch(`${s.url}${runPaths.modelJson(p.welcome.runId)}?token=${TEST_ADMIN_TOKEN}`)).status).toBe(404);
+    });
+
+    it('rejects the trained checkpoint with its last layer scaled by 1e6 (accuracy kept, loss and norm not)', async () => {
+      const { s, p, out } = await uploadAll([[trained, 400], [lastLayerScaled(), 401]], 6_000_000);
+      expect(out[0].verdict).toBe('checkpoint');
+      expect(out[1].accuracy).toBeGreaterThan(0.8); // the argmax barely changes...
+      expect(out[1]).toMatchObject({ verdict: 'rejected' }); // ...but the model is garbage to train on
+      expect(out[1].maxAbs).toBeGreaterThan(1e5);
+      expect(s.store.checkpoints.latestMeta(p.welcome.runId)?.steps).toBe(400);
+      // As a first snapshot it is refused too (by the initial-norm bound and chance-level loss).
+      const first = await uploadAll([[lastLayerScaled(), 401]], 7_000_000);
+      expect(first.out[0].verdict).toBe('rejected');
+      expect(first.s.store.checkpoints.latestMeta(first.p.welcome.runId)).toBeUndefined();
+    });
+
+    it('stores an evaluation whose loss is not finite, as rejected, instead of losing it', async () => {
+      const huge = x0.slice().fill(1e38);
+      const { s, p, out } = await uploadAll([[huge, 9]], 8_000_000);
+      expect(out[0]).toMatchObject({ verdict: 'rejected', loss: null, reason: expect.stringMatching(/test loss is (NaN|Infinity)/) });
+      const stored = s.store.evaluations.list(p.welcome.runId, 10);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ verdict: 'rejected', loss: null });
+      expect(s.run.counters.storeErrors).toBe(0);
+      const { runs } = (await (await fetch(`${s.url}/api/runs`)).json()) as RunsResponse;
+      expect(runs[0]).toMatchObject({ finalAccuracy: null, finalLoss: null });
+    });
   });
 
   it('exports the checkpoint as a TF.js model that predicts exactly like the flat vector', async () => {

@@ -1,18 +1,27 @@
+import type { PeerId } from '@starling/core';
+import type { Evaluation, EvaluationVerdict } from '@starling/protocol';
 import type { EvalArrays } from '@starling/tasks';
-import type { Evaluation } from '@starling/protocol';
-import type { ServerTuning } from './config';
-import { SnapshotEvaluator, type Snapshot } from './evaluator';
+import { chanceLossOf, judgeSnapshot, NormConsensus, type ParamStats } from './checkpoint-gate';
+import type { ServerCounters } from './counters';
+import { SnapshotEvaluator, type Measurement, type Snapshot } from './evaluator';
 import type { ModelRuntime } from './model-runtime';
-import type { ServerCounters } from './run';
 import type { Store } from './store';
+import type { ServerTuning } from './tuning';
 
 /**
- * What happens to an accepted snapshot: it is evaluated (newest wins), the evaluation is stored and
- * broadcast, and the snapshot may become the run's checkpoint. A checkpoint is what joiners and a
- * restarted run start from, so it is written at most every `checkpointMinIntervalMs` and only if
- * its server-measured accuracy has not dropped more than `checkpointMaxAccuracyDrop` below the
- * previous checkpoint's: one bad (or malicious) upload cannot become everyone's starting point.
+ * What happens to an accepted snapshot: it is evaluated (newest wins), judged by the trust checks
+ * (`checkpoint-gate.ts`), stored with its verdict and broadcast, and it may become the run's
+ * checkpoint. A checkpoint is what joiners, a restarted run and the model download start from, so
+ * only a trusted snapshot becomes one, and at most every `checkpointMinIntervalMs`. A rejected
+ * snapshot is stored as such with its reason, and its peer is flagged.
  */
+
+/** A snapshot as uploaded: the parameters plus what the upload measured of them. */
+export interface UploadedSnapshot extends Snapshot {
+  stats: ParamStats;
+  /** Norm of the run's initial model (the trust checks' fixed reference). */
+  initialNorm: number;
+}
 
 export interface SnapshotPipelineOptions {
   store: Store;
@@ -24,16 +33,17 @@ export interface SnapshotPipelineOptions {
   samplesOf: (runId: string) => number;
   /** Tell observers. */
   broadcast: (e: Evaluation) => void;
+  /** Hold a rejected snapshot against its peer. */
+  flag: (runId: string, peerId: PeerId, reason: string) => void;
   log: (line: string) => void;
 }
 
-export type CheckpointDecision = 'saved' | 'too-soon' | 'accuracy-drop';
-
 export class SnapshotPipeline {
-  private readonly evaluator: SnapshotEvaluator;
+  private readonly evaluator: SnapshotEvaluator<UploadedSnapshot>;
+  private consensus: { runId: string; norms: NormConsensus } | undefined;
 
   constructor(private readonly o: SnapshotPipelineOptions) {
-    this.evaluator = new SnapshotEvaluator({
+    this.evaluator = new SnapshotEvaluator<UploadedSnapshot>({
       runtime: o.runtime,
       evalArrays: o.evalArrays,
       testCount: o.tuning.evalTestCount,
@@ -52,8 +62,10 @@ export class SnapshotPipeline {
     });
   }
 
-  accept(s: Snapshot): void {
+  accept(s: UploadedSnapshot): void {
     this.o.counters.snapshotsAccepted++;
+    // Every plausible upload informs the consensus, evaluated or not (a newer one may replace it).
+    if (s.stats.norm <= s.initialNorm * this.o.tuning.checkpointMaxNormVsInitial) this.normsOf(s.runId).note(s.peerId, s.stats.norm, s.receivedAt);
     this.evaluator.submit(s);
   }
 
@@ -62,44 +74,58 @@ export class SnapshotPipeline {
     return this.evaluator.close();
   }
 
-  private onResult(e: Evaluation, s: Snapshot): void {
-    const { counters, store, log } = this.o;
+  private normsOf(runId: string): NormConsensus {
+    if (this.consensus?.runId !== runId) this.consensus = { runId, norms: new NormConsensus(this.o.tuning.checkpointConsensusWindowMs) };
+    return this.consensus.norms;
+  }
+
+  private onResult(m: Measurement, s: UploadedSnapshot): void {
+    const { counters, store, log, tuning } = this.o;
     counters.evaluations++;
+    let verdict: EvaluationVerdict = 'rejected';
+    let reason: string | null = null;
     try {
-      store.evaluations.insert(e);
-      const decision = this.checkpoint(e, s);
-      if (decision === 'saved') counters.checkpointsSaved++;
-      else counters.checkpointsSkipped++;
+      const judged = judgeSnapshot(m, s.stats, {
+        best: store.evaluations.bestSince(s.runId, m.t - tuning.checkpointBestWindowMs),
+        chanceLoss: chanceLossOf(s.spec),
+        initialNorm: s.initialNorm,
+        consensus: this.normsOf(s.runId).of(s.peerId, m.t),
+      }, tuning);
+      if (judged.trusted) verdict = this.checkpointDue(s) ? 'checkpoint' : 'trusted';
+      else reason = judged.reason;
+    } catch (err) {
+      // Judging failed (the database): the snapshot is not trusted.
+      counters.storeErrors++;
+      reason = `could not be judged: ${(err as Error).message}`;
+    }
+    const e: Evaluation = { ...m, loss: Number.isFinite(m.loss) ? m.loss : null, verdict, reason, paramNorm: s.stats.norm, maxAbs: s.stats.maxAbs };
+    try {
+      store.batch(() => {
+        store.evaluations.insert(e, m.loss);
+        if (verdict === 'checkpoint') {
+          store.checkpoints.insert({ runId: s.runId, t: s.receivedAt, peerId: s.peerId, steps: s.steps, accuracy: m.accuracy, loss: m.loss }, s.params, tuning.checkpointsKept);
+        }
+      });
+      if (verdict === 'checkpoint') counters.checkpointsSaved++;
+      else if (verdict === 'trusted') counters.checkpointsSkipped++;
     } catch (err) {
       counters.storeErrors++;
       log(`storing the evaluation of peer ${s.peerId}'s snapshot failed: ${(err as Error).message}`);
     }
+    if (verdict === 'rejected') {
+      counters.snapshotsRejected++;
+      this.o.flag(s.runId, s.peerId, `snapshot at step ${s.steps} rejected: ${reason}`);
+      log(`peer ${s.peerId}'s snapshot (step ${s.steps}) rejected as a checkpoint: ${reason}`);
+    }
     log(
-      `evaluated peer ${e.peerId}'s snapshot (step ${e.snapshotSteps}, ${e.snapshotAgeMs} ms old): ${e.accuracy === null ? '' : `accuracy ${e.accuracy.toFixed(4)}, `}loss ${e.loss.toFixed(4)} on ${e.testCount} test examples in ${e.evalMs} ms`,
+      `evaluated peer ${e.peerId}'s snapshot (step ${e.snapshotSteps}, ${e.snapshotAgeMs} ms old): ${m.accuracy === null ? '' : `accuracy ${m.accuracy.toFixed(4)}, `}loss ${m.loss.toFixed(4)} on ${e.testCount} test examples in ${e.evalMs} ms: ${verdict}`,
     );
     this.o.broadcast(e);
   }
 
-  private checkpoint(e: Evaluation, s: Snapshot): CheckpointDecision {
-    const { store, tuning } = this.o;
-    const last = store.checkpoints.latestMeta(s.runId);
-    if (last !== undefined) {
-      if (s.receivedAt - last.t < tuning.checkpointMinIntervalMs) return 'too-soon';
-      if (e.accuracy !== null && last.accuracy !== null && e.accuracy < last.accuracy - tuning.checkpointMaxAccuracyDrop) {
-        this.o.log(`peer ${s.peerId}'s snapshot not kept as checkpoint: accuracy ${e.accuracy.toFixed(4)} is far below the last checkpoint's ${last.accuracy.toFixed(4)}`);
-        return 'accuracy-drop';
-      }
-      // Without an accuracy (regression) the loss gates: at most checkpointMaxLossRise above the last.
-      if (e.accuracy === null && last.loss !== null && e.loss > last.loss * (1 + tuning.checkpointMaxLossRise)) {
-        this.o.log(`peer ${s.peerId}'s snapshot not kept as checkpoint: loss ${e.loss.toFixed(4)} is far above the last checkpoint's ${last.loss.toFixed(4)}`);
-        return 'accuracy-drop';
-      }
-    }
-    store.checkpoints.insert(
-      { runId: s.runId, t: s.receivedAt, peerId: s.peerId, steps: s.steps, accuracy: e.accuracy, loss: e.loss },
-      s.params,
-      tuning.checkpointsKept,
-    );
-    return 'saved';
+  /** No checkpoint of the run yet, or the last one is at least `checkpointMinIntervalMs` older. */
+  private checkpointDue(s: UploadedSnapshot): boolean {
+    const last = this.o.store.checkpoints.latestMeta(s.runId);
+    return last === undefined || s.receivedAt - last.t >= this.o.tuning.checkpointMinIntervalMs;
   }
 }

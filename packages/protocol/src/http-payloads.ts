@@ -29,8 +29,12 @@ export const HTTP_ERROR_CODES = [
   'snapshots-disabled',
   'method-not-allowed',
   'payload-too-large',
-  /** Uploads faster than snapshotIntervalMs / 2; see the Retry-After header. */
+  /** Uploads faster than snapshotIntervalMs / 2, or too many requests from one address; see Retry-After. */
   'rate-limited',
+  /** The request (headers or body) did not arrive within the server's timeout. */
+  'request-timeout',
+  /** Request headers above Node's limit. */
+  'headers-too-large',
   /** The dataset or the model runtime is not available (yet). */
   'unavailable',
   'internal',
@@ -57,6 +61,33 @@ export interface RunInfo {
   lossRate: number;
   /** Every server counter, flat (`rejectedByCode.run-full`, `httpErrorsByCode.bad-snapshot`, ...). */
   counters: Record<string, number>;
+}
+
+/**
+ * GET /api/health: the process is alive, and what it has refused and holds. Open to everyone (the
+ * counters are public at GET /api/run too); the dashboard shows it as "Server health".
+ */
+export interface HealthResponse {
+  ok: true;
+  /** Server time of the answer and how long the process has run (ms). */
+  at: number;
+  uptimeMs: number;
+  memory: { rssBytes: number; heapUsedBytes: number; externalBytes: number };
+  /** Every server counter, flat (`rejectedByCode.rate-limited`, `httpErrorsByCode.request-timeout`, ...). */
+  counters: Record<string, number>;
+  livePeers: number;
+  /** Client addresses the per-client limits track now (it follows the clients connected, not all ever seen). */
+  trackedAddresses: number;
+  /** The per-client limits in effect (SERVER_TUNING with the operator's overrides). */
+  limits: {
+    maxConnectionsPerAddress: number;
+    maxPeersPerAddress: number;
+    joinsPerAddress: { burst: number; perSecond: number };
+    eventsPerConnection: { burst: number; perSecond: number };
+    signalsPerConnection: { burst: number; perSecond: number };
+    httpRequestsPerAddress: { burst: number; perSecond: number };
+    maxBufferedBytes: number;
+  };
 }
 
 /** One row of GET /api/runs (newest first). */

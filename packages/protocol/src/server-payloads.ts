@@ -59,6 +59,9 @@ export interface RunChangedPayload {
   runId: string;
 }
 
+export const EVALUATION_VERDICTS = ['checkpoint', 'trusted', 'rejected'] as const;
+export type EvaluationVerdict = (typeof EVALUATION_VERDICTS)[number];
+
 /**
  * A server-side evaluation of one peer's uploaded snapshot on the MNIST test set (computed by the
  * server, so it does not depend on what a volunteer claims). Broadcast as `evaluation`.
@@ -77,10 +80,23 @@ export interface Evaluation {
   samples: number;
   /** Fraction of correct predictions (per example, or per token of a text); null for regression. */
   accuracy: number | null;
-  /** The task's loss: mean cross-entropy per prediction, or mean squared error for regression. */
-  loss: number;
+  /**
+   * The task's loss: mean cross-entropy per prediction, or mean squared error for regression;
+   * null when it was not finite (NaN or Infinity, named in `reason`).
+   */
+  loss: number | null;
   /** Test examples (windows of a text) evaluated. */
   testCount: number;
+  /**
+   * What became of the snapshot: the run's new checkpoint, trusted but not kept (too soon after
+   * the last checkpoint), or rejected by the trust checks (`reason` says why; its peer is flagged).
+   */
+  verdict: EvaluationVerdict;
+  /** Why it was rejected; null unless `verdict` is 'rejected'. */
+  reason: string | null;
+  /** L2 norm and largest |value| of the snapshot's parameters; null for evaluations stored before they were measured. */
+  paramNorm: number | null;
+  maxAbs: number | null;
   /** Server time the evaluation took (ms). */
   evalMs: number;
 }
@@ -116,6 +132,12 @@ export const REJECT_CODES = [
   'unknown-peer',
   /** The run already has `maxPeers` live peers. */
   'run-full',
+  /** Too many events (or joins) from this connection or address; slow down. */
+  'rate-limited',
+  /** This address already holds the most live peers one address may. */
+  'address-full',
+  /** A telemetry report outside physical bounds (counter went down, impossible rate, ...); the peer is flagged. */
+  'implausible-telemetry',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 
@@ -143,15 +165,21 @@ export type PeerState = 'live' | 'left' | 'timed-out';
 export const PEER_FLAG_CODES = [
   /** Its model went non-finite (it said so), or its loss is far above the run's median. */
   'diverged',
+  /** A telemetry report outside physical bounds was refused (counters going down, impossible rates, ...). */
+  'implausible-telemetry',
+  /** A snapshot failed the checkpoint trust checks (non-finite or far worse loss, norm off the consensus). */
+  'rejected-snapshot',
 ] as const;
 export type PeerFlagCode = (typeof PEER_FLAG_CODES)[number];
 
 export interface PeerFlag {
   code: PeerFlagCode;
-  /** For the owner: what was seen, with the numbers. */
+  /** For the owner: what was seen, with the numbers (the latest occurrence). */
   message: string;
   /** Unix time (ms) the flag was first raised (it stays while the condition holds). */
   since: number;
+  /** How often it was raised (refused reports, rejected snapshots). */
+  count: number;
 }
 
 /** One row of the dashboard's peer table. */

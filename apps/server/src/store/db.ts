@@ -18,7 +18,7 @@ export class StoreError extends Error {
  * Schema versions in order; migration i brings user_version from i to i+1. Append only: a
  * released migration never changes, or databases made by it would disagree with new ones.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE runs (
     run_id         TEXT PRIMARY KEY,
@@ -127,6 +127,32 @@ const MIGRATIONS: readonly string[] = [
     info       TEXT NOT NULL,                    -- TaskInfo JSON, checked on upload
     summary    TEXT NOT NULL                     -- what the upload held (rows, classes, sizes), JSON
   );
+  `,
+  // 3: evaluations keep a non-finite loss (NULL = NaN; SQLite stores +-Infinity as such), the
+  // checkpoint verdict with its reason, and the snapshot's parameter norm and largest |value|.
+  `
+  CREATE TABLE evaluations_v3 (
+    id              INTEGER PRIMARY KEY,
+    run_id          TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    t               INTEGER NOT NULL,
+    peer_id         INTEGER NOT NULL,
+    snapshot_steps  INTEGER NOT NULL,
+    snapshot_age_ms INTEGER NOT NULL,
+    samples         INTEGER NOT NULL,
+    accuracy        REAL,
+    loss            REAL,
+    test_count      INTEGER NOT NULL,
+    eval_ms         REAL NOT NULL,
+    verdict         TEXT NOT NULL DEFAULT 'trusted' CHECK (verdict IN ('checkpoint', 'trusted', 'rejected')),
+    reason          TEXT,
+    param_norm      REAL,
+    max_abs         REAL
+  );
+  INSERT INTO evaluations_v3 (id, run_id, t, peer_id, snapshot_steps, snapshot_age_ms, samples, accuracy, loss, test_count, eval_ms)
+    SELECT id, run_id, t, peer_id, snapshot_steps, snapshot_age_ms, samples, accuracy, loss, test_count, eval_ms FROM evaluations;
+  DROP TABLE evaluations;
+  ALTER TABLE evaluations_v3 RENAME TO evaluations;
+  CREATE INDEX evaluations_run_t ON evaluations (run_id, t);
   `,
 ];
 

@@ -66,9 +66,9 @@ function prepare(db: Db) {
     ),
     list: db.prepare<[number], SummaryRow>(`
       SELECT r.*,
-        (SELECT accuracy FROM evaluations e WHERE e.run_id = r.run_id ORDER BY t DESC, id DESC LIMIT 1) AS final_accuracy,
-        (SELECT loss FROM evaluations e WHERE e.run_id = r.run_id ORDER BY t DESC, id DESC LIMIT 1) AS final_loss,
-        (SELECT MAX(accuracy) FROM evaluations e WHERE e.run_id = r.run_id) AS best_accuracy
+        (SELECT accuracy FROM evaluations e WHERE e.run_id = r.run_id AND e.verdict <> 'rejected' ORDER BY t DESC, id DESC LIMIT 1) AS final_accuracy,
+        (SELECT loss FROM evaluations e WHERE e.run_id = r.run_id AND e.verdict <> 'rejected' ORDER BY t DESC, id DESC LIMIT 1) AS final_loss,
+        (SELECT MAX(accuracy) FROM evaluations e WHERE e.run_id = r.run_id AND e.verdict <> 'rejected') AS best_accuracy
       FROM runs r ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`),
   };
 }
@@ -118,7 +118,7 @@ export class RunStore {
     this.q.activity.run(t, totalSamples, runId);
   }
 
-  /** Newest first, with the figures of each run's latest and best server evaluation. */
+  /** Newest first, with the figures of each run's latest and best trusted server evaluation (rejected snapshots do not count). */
   list(limit = 1000): RunSummary[] {
     return this.q.list.all(limit).map((r) => {
       const rec = toRecord(r);

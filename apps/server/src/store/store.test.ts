@@ -6,6 +6,7 @@ import { parseRunConfig, type MetricPoint } from '@starling/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { SERVER_TUNING } from '../config';
+import { MIGRATIONS } from './db';
 import { SCHEMA_VERSION, Store } from './index';
 
 let dir: string;
@@ -64,13 +65,39 @@ describe('database file', () => {
     store = Store.open(join(dir, 'starling.db'));
     expect(store.runs.get('a')?.config.algorithm).toBe('dpsgd');
   });
+
+  it('migrates a version-1 database: old evaluations kept (as trusted), non-finite losses storable', () => {
+    const file = join(dir, 'v1.db');
+    const v1 = new Database(file);
+    v1.exec(MIGRATIONS[0]);
+    v1.pragma('user_version = 1');
+    v1.prepare(`INSERT INTO runs (run_id, config, status, started_at, last_active_at) VALUES ('old', '{}', 'running', 1, 1)`).run();
+    v1.prepare(`INSERT INTO evaluations (run_id, t, peer_id, snapshot_steps, snapshot_age_ms, samples, accuracy, loss, test_count, eval_ms) VALUES ('old', 5, 1, 2, 3, 4, 0.5, 0.7, 10, 1)`).run();
+    expect(() => v1.prepare(`INSERT INTO evaluations (run_id, t, peer_id, snapshot_steps, snapshot_age_ms, samples, accuracy, loss, test_count, eval_ms) VALUES ('old', 6, 1, 2, 3, 4, 0.5, ?, 10, 1)`).run(NaN)).toThrow(/NOT NULL/);
+    v1.close();
+    const s = Store.open(file);
+    try {
+      expect(s.evaluations.list('old', 10)).toEqual([
+        { t: 5, runId: 'old', peerId: 1, snapshotSteps: 2, snapshotAgeMs: 3, samples: 4, accuracy: 0.5, loss: 0.7, testCount: 10, evalMs: 1, verdict: 'trusted', reason: null, paramNorm: null, maxAbs: null },
+      ]);
+      const e = { runId: 'old', peerId: 1, snapshotSteps: 2, snapshotAgeMs: 3, samples: 4, accuracy: 0.1, loss: null, testCount: 10, evalMs: 1, verdict: 'rejected', reason: 'its test loss is NaN', paramNorm: 1e9, maxAbs: 3e38 } as const;
+      s.evaluations.insert({ ...e, t: 6 }, NaN);
+      s.evaluations.insert({ ...e, t: 7, reason: 'its test loss is Infinity' }, Infinity);
+      expect(s.evaluations.list('old', 10).slice(1)).toEqual([{ ...e, t: 6 }, { ...e, t: 7, reason: 'its test loss is Infinity' }]);
+      // Rejected evaluations count neither for the best nor for the run's figures.
+      expect(s.evaluations.bestSince('old', 0)).toEqual({ loss: 0.7, accuracy: 0.5 });
+      expect(s.runs.list()[0]).toMatchObject({ finalAccuracy: 0.5, finalLoss: 0.7, bestAccuracy: 0.5 });
+    } finally {
+      s.close();
+    }
+  });
 });
 
 describe('runs', () => {
   it('lists newest first with the figures of the latest and best evaluation', () => {
     store.runs.create('old', parseRunConfig({}), T0);
     store.runs.create('new', parseRunConfig({ lr: 0.1 }), T0 + 1000);
-    const ev = { runId: 'old', peerId: 1, snapshotSteps: 10, snapshotAgeMs: 5, samples: 100, testCount: 50, evalMs: 3 };
+    const ev = { runId: 'old', peerId: 1, snapshotSteps: 10, snapshotAgeMs: 5, samples: 100, testCount: 50, evalMs: 3, verdict: 'trusted', reason: null, paramNorm: 1, maxAbs: 1 } as const;
     store.evaluations.insert({ ...ev, t: T0 + 10, accuracy: 0.9, loss: 0.3 });
     store.evaluations.insert({ ...ev, t: T0 + 20, accuracy: 0.7, loss: 0.5 });
     store.runs.notePeers('old', 5, 3);
@@ -194,10 +221,10 @@ describe('evaluations and checkpoints', () => {
   it('lists the newest evaluations oldest first', () => {
     store.runs.create('r', parseRunConfig({}), T0);
     for (let i = 0; i < 5; i++) {
-      store.evaluations.insert({ t: T0 + i, runId: 'r', peerId: i, snapshotSteps: i * 10, snapshotAgeMs: 1, samples: i, accuracy: i / 10, loss: 1, testCount: 10, evalMs: 2 });
+      store.evaluations.insert({ t: T0 + i, runId: 'r', peerId: i, snapshotSteps: i * 10, snapshotAgeMs: 1, samples: i, accuracy: i / 10, loss: 1, testCount: 10, evalMs: 2, verdict: 'checkpoint', reason: null, paramNorm: 2, maxAbs: 0.5 });
     }
     expect(store.evaluations.list('r', 3).map((e) => e.peerId)).toEqual([2, 3, 4]);
-    expect(store.evaluations.list('r', 100)[4]).toEqual({ t: T0 + 4, runId: 'r', peerId: 4, snapshotSteps: 40, snapshotAgeMs: 1, samples: 4, accuracy: 0.4, loss: 1, testCount: 10, evalMs: 2 });
+    expect(store.evaluations.list('r', 100)[4]).toEqual({ t: T0 + 4, runId: 'r', peerId: 4, snapshotSteps: 40, snapshotAgeMs: 1, samples: 4, accuracy: 0.4, loss: 1, testCount: 10, evalMs: 2, verdict: 'checkpoint', reason: null, paramNorm: 2, maxAbs: 0.5 });
   });
 
   it('keeps the newest checkpoints per run, bit for bit', () => {

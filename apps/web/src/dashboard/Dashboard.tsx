@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { AccuracyChart } from './AccuracyChart';
 import { DASHBOARD_CONFIG as C } from './config';
-import { latestEvaluation } from './evaluations';
+import { hasCheckpoint, latestEvaluation, trustedEvaluations } from './evaluations';
 import { LossChart } from './LossChart';
 import { PeersTable } from './PeersTable';
 import { PeerWarnings } from './PeerWarnings';
@@ -80,7 +80,7 @@ export function Dashboard() {
               run={d.run}
               runState={d.runState}
               modelUrls={d.run ? d.api.modelUrls(d.run.runId) : null}
-              hasCheckpoint={d.evaluations.length > 0}
+              hasCheckpoint={hasCheckpoint(d.evaluations)}
               onPause={(paused) => applyState({ paused })}
               onLossRate={(lossRate) => applyState({ lossRate })}
               onStartRun={startRun}
@@ -106,7 +106,7 @@ export function Dashboard() {
       </div>
       <div className="dash-grid-2">
         <LossChart series={d.series} version={d.seriesVersion} xMode={xMode} />
-        <AccuracyChart evaluations={d.evaluations} xMode={xMode} />
+        <AccuracyChart evaluations={trustedEvaluations(d.evaluations)} xMode={xMode} />
       </div>
       <PeersTable table={d.table} now={now} />
       <RunHistory runs={d.runs} api={d.api} currentRunId={d.run?.runId ?? null} onError={d.report} />

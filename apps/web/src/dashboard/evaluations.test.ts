@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonColumns, evaluationColumns, latestEvaluation, mergeEvaluations } from './evaluations';
+import { comparisonColumns, evaluationColumns, hasCheckpoint, latestEvaluation, mergeEvaluations, rejectedEvaluations, trustedEvaluations } from './evaluations';
 import type { Evaluation, MetricPoint } from './types';
 
 const ev = (t: number, accuracy: number, peerId = 0, samples = t * 10): Evaluation => ({
   t, runId: 'r', peerId, snapshotSteps: t, snapshotAgeMs: 100, samples, accuracy, loss: 1 - accuracy, testCount: 10_000, evalMs: 5,
+  verdict: 'trusted', reason: null, paramNorm: 10, maxAbs: 1,
 });
 
 describe('evaluations', () => {
@@ -34,5 +35,16 @@ describe('evaluations', () => {
     const acc = comparisonColumns([runA, runB], 'accuracy', 100);
     expect(acc.x).toEqual([50, 150]);
     expect(acc.ys).toEqual([[0.4, null], [0.6, 0.8]]);
+  });
+
+  it('keeps rejected snapshots (even with a non-finite loss) apart from the trusted ones', () => {
+    const bad: Evaluation = { ...ev(4, 0.1, 7), loss: null, verdict: 'rejected', reason: 'its test loss is NaN' };
+    const all = mergeEvaluations([], [ev(1, 0.5), { ...ev(2, 0.6), verdict: 'checkpoint' }, bad], 100);
+    expect(all).toHaveLength(3);
+    expect(trustedEvaluations(all).map((e) => e.t)).toEqual([1, 2]);
+    expect(rejectedEvaluations(all)).toEqual([bad]);
+    expect(latestEvaluation(all)?.t).toBe(2);
+    expect(hasCheckpoint(all)).toBe(true);
+    expect(hasCheckpoint([ev(1, 0.5), bad])).toBe(false);
   });
 });

@@ -27,7 +27,23 @@ export function mergeEvaluations(current: readonly Evaluation[], incoming: reado
 }
 
 function isEvaluation(e: Evaluation): boolean {
-  return Number.isFinite(e.t) && Number.isFinite(e.accuracy) && Number.isFinite(e.loss) && Number.isFinite(e.samples);
+  // A rejected snapshot's loss may be null (NaN / Infinity on the server): it is still listed.
+  return Number.isFinite(e.t) && Number.isFinite(e.accuracy) && (e.loss === null || Number.isFinite(e.loss)) && Number.isFinite(e.samples);
+}
+
+/** Evaluations of snapshots the server trusted (the charts and figures); rejected ones are listed apart. */
+export function trustedEvaluations(evals: readonly Evaluation[]): Evaluation[] {
+  return evals.filter((e) => e.verdict !== 'rejected');
+}
+
+/** Snapshots the server refused as checkpoints, newest first, with their reasons. */
+export function rejectedEvaluations(evals: readonly Evaluation[]): Evaluation[] {
+  return evals.filter((e) => e.verdict === 'rejected').reverse();
+}
+
+/** Whether the run has a checkpoint (one evaluation became it). */
+export function hasCheckpoint(evals: readonly Evaluation[]): boolean {
+  return evals.some((e) => e.verdict === 'checkpoint');
 }
 
 /** `ys[0]` accuracy (0-1), `ys[1]` test loss; x in seconds or samples. */
@@ -39,8 +55,10 @@ export function evaluationColumns(evals: readonly Evaluation[], xMode: XMode): C
   };
 }
 
+/** The newest trusted evaluation. */
 export function latestEvaluation(evals: readonly Evaluation[]): Evaluation | null {
-  return evals.length > 0 ? evals[evals.length - 1] : null;
+  for (let i = evals.length - 1; i >= 0; i--) if (evals[i].verdict !== 'rejected') return evals[i];
+  return null;
 }
 
 export interface RunCurves {
@@ -56,7 +74,7 @@ export interface RunCurves {
 export function comparisonColumns(runs: readonly RunCurves[], kind: 'accuracy' | 'loss', maxPoints: number): Columns {
   const series = runs.map((r) => {
     if (kind === 'accuracy') {
-      const e = [...r.evaluations].sort((a, b) => a.samples - b.samples);
+      const e = trustedEvaluations(r.evaluations).sort((a, b) => a.samples - b.samples);
       return { x: e.map((p) => p.samples), y: e.map((p) => p.accuracy) };
     }
     const m = [...r.metrics].sort((a, b) => a.samples - b.samples);

@@ -4,6 +4,8 @@ import { isDeparted, type PeerRow } from './peers-table';
 /** What the owner is warned about, per flag code (PEER_FLAG_CODES in @starling/protocol). */
 export const FLAG_TITLE: Record<PeerFlagCode, string> = {
   diverged: 'model diverged',
+  'implausible-telemetry': 'implausible reports',
+  'rejected-snapshot': 'snapshot rejected',
 };
 
 export interface PeerWarning {
