@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { io, type Socket } from 'socket.io-client';
-import type { TelemetryPayload, WelcomePayload } from '@starling/protocol';
+import type { Socket } from 'socket.io-client';
 import { RFAST_MNIST_RUN, useSpecEnvironment } from './support/environment';
+import { scriptPeer, scriptReport } from './support/script-peer';
 import { startServer, type TestServer } from './support/server';
 import { closeAll, joinVolunteer, status, waitFor, type Volunteer } from './support/swarm';
 
@@ -27,19 +27,12 @@ test.afterEach(async ({}, info) => {
 });
 
 async function buggyVolunteer(url: string): Promise<{ socket: Socket; peerId: number }> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false });
+  const { socket, welcome } = await scriptPeer(url);
   sockets.push(socket);
-  const welcome = new Promise<WelcomePayload>((resolve) => socket.once('welcome', resolve));
-  socket.emit('hello', { role: 'peer', backend: 'wasm' });
-  return { socket, peerId: (await welcome).peerId };
+  return { socket, peerId: welcome.peerId };
 }
 
-function report(over: Partial<TelemetryPayload>): TelemetryPayload {
-  return {
-    steps: 200, samples: 6400, loss: 0.4, stepsPerSec: 10, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
-    framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 0, commMs: 0, epoch: 0, neighbours: 0, ...over,
-  };
-}
+const report = scriptReport;
 
 test('the dashboard warns about peers whose model diverged and marks them in the peers table', async () => {
   server = await startServer({ ...RFAST_MNIST_RUN, runId: 'e2e-flags', snapshotIntervalMs: 0 });

@@ -7,7 +7,9 @@ import { PeersTable } from './PeersTable';
 import { PeerWarnings } from './PeerWarnings';
 import { AdminNote, RunControls } from './RunControls';
 import { RunHeader } from './RunHeader';
+import { RejectedSnapshots } from './RejectedSnapshots';
 import { RunHistory } from './RunHistory';
+import { ServerHealth } from './ServerHealth';
 import type { XMode } from './run-series';
 import { forgetAdminToken, loadAdminToken } from './token';
 import { TopologyView } from './TopologyView';
@@ -109,6 +111,8 @@ export function Dashboard() {
         <AccuracyChart evaluations={trustedEvaluations(d.evaluations)} xMode={xMode} />
       </div>
       <PeersTable table={d.table} now={now} />
+      <RejectedSnapshots evaluations={d.evaluations} now={now} />
+      <ServerHealth health={d.health} />
       <RunHistory runs={d.runs} api={d.api} currentRunId={d.run?.runId ?? null} onError={d.report} />
     </main>
   );

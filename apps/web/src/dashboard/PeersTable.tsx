@@ -60,6 +60,7 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
                   {(p.flags ?? []).map((f) => (
                     <span key={f.code} className="flag" title={f.message}>
                       {' '}⚠ {FLAG_TITLE[f.code]}
+                      {(f.count ?? 1) > 1 ? ` ×${f.count}` : ''}
                     </span>
                   ))}
                 </td>

@@ -33,6 +33,14 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
 }
 
 describe('api client', () => {
+  it('reads the server health, and refuses an answer without counters', async () => {
+    const body = { ok: true, counters: { floodDisconnects: 1 }, limits: { maxPeersPerAddress: 16 } };
+    const h = await createApi({ token: null, fetch: fakeFetch(() => json(200, body)).fetch }).health();
+    expect(h.counters.floodDisconnects).toBe(1);
+    const e = await failure(createApi({ token: null, fetch: fakeFetch(() => json(200, { ok: true })).fetch }).health());
+    expect(e.code).toBe('bad-response');
+  });
+
   it('sends the bearer token on admin calls only, and JSON bodies', async () => {
     const f = fakeFetch(() => json(200, { paused: true, lossRate: 0.1, runs: [] }));
     const api = createApi({ token: 'tok', fetch: f.fetch });

@@ -1,4 +1,4 @@
-import type { DashPeersPayload, Evaluation, MetricPoint, NewRunRequest, PeerLossSeries, RunInfo, RunStatePayload, RunSummary } from './types';
+import type { DashPeersPayload, Evaluation, HealthResponse, MetricPoint, NewRunRequest, PeerLossSeries, RunInfo, RunStatePayload, RunSummary } from './types';
 
 /**
  * Typed wrappers around the server's REST API. Every failure becomes an `ApiError` with the HTTP
@@ -35,6 +35,8 @@ export interface ApiClient {
   metrics(runId: string, maxPoints: number): Promise<MetricPoint[]>;
   peerLosses(runId: string, maxPoints: number): Promise<PeerLossSeries[]>;
   evaluations(runId: string): Promise<Evaluation[]>;
+  /** The server's refusal counters, memory and limits in effect. */
+  health(): Promise<HealthResponse>;
   setRunState(update: Partial<RunStatePayload>): Promise<RunStatePayload>;
   startRun(request: NewRunRequest): Promise<{ runId: string }>;
   /** Download links for the latest checkpoint (admin; the token rides in the query). */
@@ -103,6 +105,12 @@ export function createApi(opts: ApiOptions): ApiClient {
     async evaluations(runId) {
       const path = `/api/runs/${enc(runId)}/evaluations`;
       return field<Evaluation[]>(await get(path), 'evaluations', path, Array.isArray);
+    },
+    async health() {
+      const b = await get('/api/health');
+      field<object>(b, 'counters', '/api/health', isRecord);
+      field<object>(b, 'limits', '/api/health', isRecord);
+      return b as unknown as HealthResponse;
     },
     async setRunState(update) {
       return (await post('/api/run/state', update)) as unknown as RunStatePayload;

@@ -10,6 +10,8 @@ export const DASHBOARD_CONFIG = {
   evaluationsKept: 5000,
   /** How often the list of runs (with the current run's figures) is re-fetched. */
   runsRefreshMs: 15_000,
+  /** How often the server's health (refusal counters, memory) is re-fetched. */
+  healthRefreshMs: 5_000,
   /** Points handed to a chart: about two per horizontal pixel of a wide chart. */
   chartMaxPoints: 2400,
   /** EMA weight of the past in the smoothing toggle (TensorBoard-style, debiased). */

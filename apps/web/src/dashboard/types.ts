@@ -6,6 +6,7 @@ import type { PeersPayload, PeerSummary } from '@starling/protocol';
  */
 export type {
   Evaluation,
+  HealthResponse,
   MetricPoint,
   NewRunRequest,
   PeerLossSeries,

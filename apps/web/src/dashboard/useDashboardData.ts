@@ -6,7 +6,7 @@ import { mergeEvaluations } from './evaluations';
 import { subscribeLive, type ObservingLive } from './live';
 import { EMPTY_PEERS_TABLE, makePeersTableReducer } from './peers-table';
 import { RunSeries } from './run-series';
-import type { DashPeersPayload, Evaluation, RunInfo, RunStatePayload, RunSummary, TopologyEdges } from './types';
+import type { DashPeersPayload, Evaluation, HealthResponse, RunInfo, RunStatePayload, RunSummary, TopologyEdges } from './types';
 
 /**
  * Everything the dashboard shows, kept current: history from the REST API on load (and on
@@ -38,6 +38,7 @@ export function useDashboardData(token: string | null) {
   const [seriesVersion, setSeriesVersion] = useState(0);
   const [evaluations, setEvaluations] = useState<Evaluation[]>([]);
   const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [health, setHealth] = useState<HealthResponse | null>(null);
   const [connection, setConnection] = useState<Connection>({ connected: false, reason: 'connecting…' });
   const [error, setError] = useState<string | null>(null);
   /** Server clock minus local clock, from the latest `peers` payload. */
@@ -123,12 +124,17 @@ export function useDashboardData(token: string | null) {
       onRejected: (p) => setError(`The server refused '${p.event}' (${p.code}): ${p.message}`),
     });
     const timer = setInterval(refreshRuns, C.runsRefreshMs);
+    // Health is a side panel: a failed fetch keeps the last figures rather than raising an error.
+    const refreshHealth = () => void api.health().then(setHealth, () => {});
+    refreshHealth();
+    const healthTimer = setInterval(refreshHealth, C.healthRefreshMs);
     return () => {
       unsubscribe();
       clearInterval(timer);
+      clearInterval(healthTimer);
       loadGeneration.current++;
     };
-  }, [load, refreshRuns]);
+  }, [load, refreshRuns, api]);
 
   const serverNow = useCallback(() => Date.now() + clockOffset.current, []);
 
@@ -143,6 +149,7 @@ export function useDashboardData(token: string | null) {
     seriesVersion,
     evaluations,
     runs,
+    health,
     connection,
     error,
     setError,

@@ -1,0 +1,68 @@
+import { expect, test, type Browser } from '@playwright/test';
+import type { Socket } from 'socket.io-client';
+import { runPaths, SNAPSHOT_HEADERS } from '@starling/protocol';
+import { layoutOf } from '@starling/training';
+import { launchChromium } from './support/chromium';
+import { RFAST_MNIST_RUN } from './support/environment';
+import { scriptPeer, scriptReport } from './support/script-peer';
+import { startServer, type TestServer } from './support/server';
+
+/**
+ * A hostile volunteer (a plain script, as anyone on the internet could run) joins a run, uploads a
+ * snapshot of random values in +-1000 and reports absurd telemetry. The real dashboard must list
+ * the rejected snapshot with its reason, flag the peer for both, warn about it, and count the
+ * refusals under "Server health"; the run gets no checkpoint from it.
+ */
+
+let browser: Browser;
+let server: TestServer | null = null;
+let socket: Socket | null = null;
+
+test.beforeAll(async () => {
+  browser = await launchChromium();
+});
+test.afterAll(async () => {
+  await browser?.close();
+});
+test.afterEach(async ({}, info) => {
+  if (info.status !== info.expectedStatus && server) console.error(`server log:\n${server.log().slice(-3000)}`);
+  socket?.close();
+  socket = null;
+  await server?.stop();
+  server = null;
+});
+
+test('the dashboard shows a poisoned snapshot as rejected and flags the hostile peer', async () => {
+  server = await startServer({ ...RFAST_MNIST_RUN, runId: 'e2e-hostile', snapshotIntervalMs: 1000 });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/dashboard`);
+
+  const joined = await scriptPeer(server.url);
+  socket = joined.socket;
+  const w = joined.welcome;
+  socket.emit('telemetry', scriptReport({ steps: 0, samples: 0 }));
+  socket.emit('telemetry', scriptReport({ steps: 2 ** 53 - 1, samples: 2 ** 53 - 1, stepsPerSec: 1e308 }));
+
+  const dim = layoutOf(w.task.model).dim;
+  const garbage = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) garbage[i] = (Math.random() * 2 - 1) * 1000;
+  const res = await fetch(`${server.url}${runPaths.snapshots(w.runId)}`, {
+    method: 'POST',
+    headers: { [SNAPSHOT_HEADERS.peer]: String(w.peerId), [SNAPSHOT_HEADERS.token]: w.uploadToken, [SNAPSHOT_HEADERS.steps]: '7' },
+    body: new Uint8Array(garbage.buffer),
+  });
+  expect(res.status).toBe(202);
+
+  const row = page.locator(`[data-testid="rejected-snapshot"][data-peer="${w.peerId}"]`);
+  await expect(row).toHaveCount(1, { timeout: 60_000 });
+  await expect(row).toContainText(/parameter norm .* above 20 x the initial model/);
+  const peerRow = page.locator('[data-testid="peer-row"]').filter({ has: page.getByRole('rowheader', { name: String(w.peerId), exact: true }) });
+  await expect(peerRow).toHaveAttribute('data-flags', /implausible-telemetry/, { timeout: 30_000 });
+  await expect(peerRow).toHaveAttribute('data-flags', /rejected-snapshot/);
+  await expect(page.locator(`[data-testid="peer-warning"][data-peer="${w.peerId}"]`)).toHaveCount(2);
+  await expect(page.getByTestId('dash-refusals')).toContainText(/implausible telemetry reports/, { timeout: 30_000 });
+  await expect(page.getByTestId('dash-refusals')).toContainText(/snapshots rejected as checkpoints/);
+  // Nothing for joiners or the download.
+  expect((await fetch(`${server.url}${runPaths.checkpoint(w.runId)}`)).status).toBe(404);
+  await page.context().close();
+});
