@@ -15,7 +15,7 @@ import { PeerRuntime, type CreatePeer, type RtcPeer } from '@starling/peer';
 import { HEADLESS_USAGE, HeadlessUsageError, parseHeadlessArgs, type HeadlessOptions } from './headless/options';
 import { statusText } from './headless/status-line';
 
-const createPeer: CreatePeer = (opts) => new SimplePeer({ ...opts, wrtc }) as unknown as RtcPeer;
+const createPeer: CreatePeer = (opts) => new SimplePeer(opts as unknown as SimplePeer.Options) as unknown as RtcPeer;
 
 function report(opts: HeadlessOptions, runtime: PeerRuntime): void {
   const s = runtime.status();
@@ -40,6 +40,7 @@ async function main(): Promise<number> {
   const runtime = new PeerRuntime({
     serverUrl: opts.server,
     createPeer,
+    wrtc,
     backends: opts.backends,
     slowdown: opts.slowdown,
     onChange: (s) => {

@@ -208,6 +208,8 @@ function summarise(r: PeerRecord): PeerSummary {
     row.computeMs = r.computeMs;
     row.commMs = r.commMs;
     if (t.staleness !== undefined) row.staleness = t.staleness;
+    if (t.massInTransit !== undefined) row.massInTransit = t.massInTransit;
+    if (t.computeShare !== undefined) row.computeShare = t.computeShare;
   }
   return row;
 }

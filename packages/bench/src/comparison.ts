@@ -2,7 +2,7 @@
  * The R-FAST comparison: calibrated compute model, step-size tuning on a short IID run, then every
  * algorithm on every scenario of a preset from the same x0 and seed.
  */
-import { ALGORITHM_LABEL, type BenchAlgorithm } from './algorithms';
+import { algorithmLabel, type BenchAlgorithm } from './algorithms';
 import { valueAt } from './curves';
 import type { BenchTask, StepTiming } from './bench-task';
 import type { ComparisonPreset, TuningPlan } from './presets';
@@ -97,7 +97,7 @@ async function tune(task: BenchTask, p: ComparisonPreset, t: TuningPlan, o: Comp
       const r = await runOne(task, plan(p, t.scenario, a, lr, o, t.budgetSteps, false));
       const acc = valueAt(r.curve.time, r.curve.accuracy, t.budgetSteps * o.stepTime);
       trials.push({ lr, accuracy: acc, diverged: r.diverged !== null });
-      o.log(`tune ${ALGORITHM_LABEL[a]} lr=${lr}: ${r.diverged ? 'diverged' : `${(100 * acc).toFixed(1)}%`} (${r.wallSeconds.toFixed(0)} s)`);
+      o.log(`tune ${algorithmLabel(a)} lr=${lr}: ${r.diverged ? 'diverged' : `${(100 * acc).toFixed(1)}%`} (${r.wallSeconds.toFixed(0)} s)`);
     }
     out.push({ algorithm: a, trials, pick: pickStepSize(trials) });
   }
@@ -122,7 +122,7 @@ export async function runComparison(task: BenchTask, p: ComparisonPreset, o: Com
       const r = await runOne(task, plan(p, s, a, lr[a], o, p.budgetSteps, p.extend));
       runs.push(r);
       const tt = r.timeTo.map((x) => (x === null ? '-' : `${x.toFixed(2)} s`)).join(' / ');
-      o.log(`${scenarioId(s)} ${ALGORITHM_LABEL[a]}: to targets ${tt}, at budget ${((r.atBudget?.accuracy ?? Number.NaN) * 100).toFixed(1)}% (${r.wallSeconds.toFixed(0)} s)`);
+      o.log(`${scenarioId(s)} ${algorithmLabel(a)}: to targets ${tt}, at budget ${((r.atBudget?.accuracy ?? Number.NaN) * 100).toFixed(1)}% (${r.wallSeconds.toFixed(0)} s)`);
     }
     scenarios.push({ scenario: s, id: scenarioId(s), label: scenarioLabel(s), runs });
   }

@@ -35,6 +35,8 @@ export const BENCH_CONFIG = {
   pauseDuration: 0.5,
   /** Non-IID shards: labels per peer, the platform's default. */
   classesPerShard: 2,
+  /** R-FAST's frames in the comparison: the platform's default (compact, docs/algorithms.md 1.7). */
+  rfastEncoding: 'f16-i8' as const,
   /** OSGP: steps it may run ahead of what it received before it blocks. */
   osgpTau: 4,
   /** Gossip local SGD: local steps per version; the fanout is ceil(ln n) (c = 1). */

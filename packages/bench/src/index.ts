@@ -6,15 +6,13 @@
 export { BENCH_CONFIG, type BenchConfig } from './config';
 export { BenchError } from './errors';
 export {
-  ALGORITHM_LABEL,
+  algorithmLabel,
   BENCH_ALGORITHMS,
-  algorithmFactory,
   algorithmSettings,
   coreName,
   parseAlgorithm,
   type BenchAlgorithm,
 } from './algorithms';
-export { RotatingSends, rotateByBlock } from './rotating-sends';
 export {
   STRAGGLES,
   SPLITS,

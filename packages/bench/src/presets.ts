@@ -44,12 +44,13 @@ const BASE: Scenario = { n: 8, split: 'iid', straggle: 'none', loss: 0 };
 /** The picks of the full preset's tuning (results/full/comparison.md), reused where nothing is tuned. */
 const TUNED_LR: Record<BenchAlgorithm, number> = {
   rfast: 0.6,
-  'rfast-rot': 0.6,
+  'rfast-f32': 0.6,
   allreduce: 0.5,
   dpsgd: 0.3,
   adpsgd: 0.3,
   osgp: 0.1,
   gossip: 0.6,
+  solo: 0.3,
 };
 
 export const QUICK: ComparisonPreset = {
@@ -57,7 +58,7 @@ export const QUICK: ComparisonPreset = {
   scenarios: [BASE],
   algorithms: BENCH_ALGORITHMS,
   firstScenarioOnly: [],
-  reference: 'rfast-rot',
+  reference: 'rfast',
   budgetSteps: 150,
   targets: [0.6, 0.7],
   evalCount: 1000,
@@ -71,8 +72,8 @@ export const FULL: ComparisonPreset = {
   name: 'full',
   scenarios: oneAtATime(BASE, { split: ['noniid'], straggle: ['one-slow', 'quarter-slow', 'pauses'], loss: [0.1, 0.3], n: [16] }),
   algorithms: BENCH_ALGORITHMS,
-  firstScenarioOnly: ['rfast'],
-  reference: 'rfast-rot',
+  firstScenarioOnly: ['rfast-f32'],
+  reference: 'rfast',
   budgetSteps: 500,
   targets: [0.85, 0.9],
   evalCount: 2000,
@@ -82,14 +83,14 @@ export const FULL: ComparisonPreset = {
   tuning: {
     scenario: BASE,
     grid: {
-      'rfast-rot': [0.3, 0.6, 1],
+      rfast: [0.3, 0.6, 1],
       allreduce: [0.2, 0.5, 1],
       dpsgd: [0.1, 0.3, 0.6],
       adpsgd: [0.1, 0.3, 0.6],
       osgp: [0.1, 0.3, 0.6],
       gossip: [0.1, 0.3, 0.6],
     },
-    shareWith: { rfast: 'rfast-rot' },
+    shareWith: { 'rfast-f32': 'rfast' },
     budgetSteps: 150,
   },
 };

@@ -23,9 +23,9 @@ function run(algorithm: BenchAlgorithm, speed: number, final: number): RunOutcom
 function result(): ComparisonResult {
   return {
     preset: 'test', seed: 1, backend: 'wasm', timing: { median: 0.004, cpuP10: 0.003, cpuP90: 0.005, wallMedian: 0.004, wallP10: 0.003, wallP90: 0.006, steps: 10 }, stepTime: 0.004, sendBuffer: 131072, budget: 4,
-    targets: [0.9, 0.95], reference: 'rfast-rot', evalCount: 2000, finalEvalCount: 10000, tuning: null, tuningBudget: null,
-    lr: { rfast: 0.1, 'rfast-rot': 0.1, allreduce: 0.1, dpsgd: 0.1, adpsgd: 0.1, osgp: 0.1, gossip: 0.1 },
-    scenarios: [{ scenario: S, id: scenarioId(S), label: 'base', runs: [run('rfast-rot', 0.2, 0.97), run('dpsgd', 0.1, 0.97), run('gossip', 0.1, 0.92)] }],
+    targets: [0.9, 0.95], reference: 'rfast', evalCount: 2000, finalEvalCount: 10000, tuning: null, tuningBudget: null,
+    lr: { rfast: 0.1, 'rfast-f32': 0.1, allreduce: 0.1, dpsgd: 0.1, adpsgd: 0.1, osgp: 0.1, gossip: 0.1, solo: 0.1 },
+    scenarios: [{ scenario: S, id: scenarioId(S), label: 'base', runs: [run('rfast', 0.2, 0.97), run('dpsgd', 0.1, 0.97), run('gossip', 0.1, 0.92)] }],
     wallSeconds: 60,
   };
 }

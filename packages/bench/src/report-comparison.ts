@@ -1,5 +1,5 @@
 /** Markdown tables and SVG plots of a comparison result. */
-import { ALGORITHM_LABEL, BENCH_ALGORITHMS } from './algorithms';
+import { algorithmLabel, BENCH_ALGORITHMS } from './algorithms';
 import { BENCH_CONFIG } from './config';
 import type { ComparisonResult, ScenarioResult } from './comparison';
 import { formatRatio, timeRatio, type Ratio } from './curves';
@@ -34,7 +34,7 @@ export function scenarioTable(s: ScenarioResult, res: ComparisonResult): string 
   res.targets.forEach((t) => header.push(`to ${targetName(t)} (s)`, 'vs ref.'));
   header.push('avg model at budget', 'vs ref.', 'peers mean / min', 'steps/peer', 'blocked', 'MB sent/peer', 'lost / skipped');
   const rows = s.runs.map((r) => {
-    const row = [ALGORITHM_LABEL[r.algorithm] + (r.diverged ? ' (diverged)' : ''), String(r.lr)];
+    const row = [algorithmLabel(r.algorithm) + (r.diverged ? ' (diverged)' : ''), String(r.lr)];
     res.targets.forEach((_, k) => row.push(secs(r.timeTo[k], r.horizon), formatRatio(ratioToReference(r, ref, k))));
     const b = r.atBudget;
     const refAcc = ref?.atBudget?.accuracyFinal;
@@ -59,7 +59,7 @@ export function scenarioTable(s: ScenarioResult, res: ComparisonResult): string 
  */
 export function summaryTable(res: ComparisonResult, k: number): string {
   const algos = [...new Set(res.scenarios.flatMap((s) => s.runs.map((r) => r.algorithm)))].filter((a) => a !== res.reference);
-  const header = ['scenario', `${ALGORITHM_LABEL[res.reference]} (s)`, ...algos.map((a) => ALGORITHM_LABEL[a])];
+  const header = ['scenario', `${algorithmLabel(res.reference)} (s)`, ...algos.map((a) => algorithmLabel(a))];
   const rows = res.scenarios.map((s) => {
     const ref = s.runs.find((r) => r.algorithm === res.reference);
     const refTime = ref === undefined ? '-' : secs(ref.timeTo[k], ref.horizon);
@@ -85,13 +85,13 @@ export function accuracyTable(res: ComparisonResult): string {
       return b ? `${pct(b.accuracyFinal)} / ${pct(b.peerMean)}` : 'not run';
     }),
   ]);
-  return markdownTable(['scenario', ...algos.map((a) => ALGORITHM_LABEL[a])], rows);
+  return markdownTable(['scenario', ...algos.map((a) => algorithmLabel(a))], rows);
 }
 
 export function tuningTable(res: ComparisonResult): string {
   const rows = (res.tuning ?? []).map((t) => [
-    ALGORITHM_LABEL[t.algorithm],
-    t.sharedFrom ? `same as ${ALGORITHM_LABEL[t.sharedFrom]}` : t.trials.map((x) => `${x.lr}: ${x.diverged ? 'diverged' : pct(x.accuracy)}`).join(', '),
+    algorithmLabel(t.algorithm),
+    t.sharedFrom ? `same as ${algorithmLabel(t.sharedFrom)}` : t.trials.map((x) => `${x.lr}: ${x.diverged ? 'diverged' : pct(x.accuracy)}`).join(', '),
     String(t.pick),
   ]);
   return markdownTable(['algorithm', 'lr: accuracy at the tuning budget', 'pick'], rows);
@@ -107,7 +107,7 @@ export function scenarioPlot(s: ScenarioResult, res: ComparisonResult): string {
     yMax: 1,
     // One colour per algorithm across every plot, whichever algorithms a scenario ran.
     series: s.runs.map((r) => ({
-      name: ALGORITHM_LABEL[r.algorithm],
+      name: algorithmLabel(r.algorithm),
       x: r.curve.time,
       y: r.curve.accuracy,
       dashed: r.algorithm === 'rfast',
@@ -130,7 +130,7 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
       ? `- Compute model: base step time ${ms(res.stepTime)} = median CPU time of ${t.steps} measured steps (p10 ${ms(t.cpuP10)}, p90 ${ms(t.cpuP90)}; wall time median ${ms(t.wallMedian)}, p10 ${ms(t.wallP10)}, p90 ${ms(t.wallP90)} on the shared machine), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`
       : `- Compute model: base step time ${ms(res.stepTime)} (given with --step-time), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`,
     `- Network per link: ${net.latency * 1000} ms + U(0, ${net.jitter * 1000} ms), ${net.bandwidth / 1e6} MB/s, unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`,
-    `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs: average model on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${ALGORITHM_LABEL[res.reference]}'s; "> t": not reached within the t seconds the run lasted, so ">= r" / "<= r" bound the ratio when one side missed, and "-" means both did.`,
+    `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs: average model on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${algorithmLabel(res.reference)}'s; "> t": not reached within the t seconds the run lasted, so ">= r" / "<= r" bound the ratio when one side missed, and "-" means both did.`,
     `- Wall time of this preset: ${(res.wallSeconds / 60).toFixed(1)} min.`,
     '',
   ];
@@ -140,7 +140,7 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
     lines.push('## Step sizes', '', markdownTable(['algorithm', 'lr'], Object.entries(res.lr).map(([a, lr]) => [a, String(lr)])), '');
   }
   res.targets.forEach((target, k) => {
-    lines.push(`## Time to ${targetName(target)}, relative to ${ALGORITHM_LABEL[res.reference]}`, '', summaryTable(res, k), '');
+    lines.push(`## Time to ${targetName(target)}, relative to ${algorithmLabel(res.reference)}`, '', summaryTable(res, k), '');
   });
   lines.push(
     `## Accuracy at the budget (${res.budget.toFixed(2)} s): average model on ${res.finalEvalCount} test images / mean of the peers' own models on ${res.evalCount}`,

@@ -3,7 +3,7 @@
  * with real TF.js gradients; the average model is evaluated on the test set at every record.
  */
 import { runSimulationAsync, type EndReason, type SimObservation } from '@starling/sim';
-import { algorithmFactory, algorithmSettings, coreName, type BenchAlgorithm } from './algorithms';
+import { algorithmSettings, coreName, type BenchAlgorithm } from './algorithms';
 import { BENCH_CONFIG } from './config';
 import { timeToTarget, type Curve } from './curves';
 import type { BenchTask } from './bench-task';
@@ -119,7 +119,6 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
     result = await runSimulationAsync({
       n: s.n,
       algorithm: coreName(plan.algorithm),
-      createAlgorithm: algorithmFactory(plan.algorithm),
       settings: algorithmSettings(plan.algorithm, plan.lr),
       topology: { kind: BENCH_CONFIG.topology },
       problem,

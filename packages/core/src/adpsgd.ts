@@ -18,9 +18,8 @@
  * Epochs: setEpoch cancels an open request (a gradient waiting for it is applied) and forgets the
  * per-neighbour request state; blocks already exchanged stay averaged.
  */
-import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { defineAlgorithm, type AlgorithmOptions, MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
-import type { AlgorithmOptions } from './factory';
 import { Rng } from './rng';
 import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
@@ -209,3 +208,14 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     return envelope(to, true, kind, this.id, this.epoch, seq, b, blockStart(this.layout, b), rid, data);
   }
 }
+
+/** Default step 0.3: three real tabs reach 90% with it (e2e/baselines.spec.ts). */
+export const ADPSGD_DESCRIPTOR = defineAlgorithm({
+  name: 'adpsgd',
+  label: 'AD-PSGD',
+  defaultLr: 0.3,
+  links: 'graph',
+  kinds: [MsgKind.AdRequest, MsgKind.AdReply],
+  options: {},
+  create: (opts) => new AdPsgd(opts),
+});

@@ -8,7 +8,7 @@
  * Rng, weighted by per-peer speeds, so runs interleave unevenly but reproducibly.
  */
 import type { Algorithm, Envelope, Message, MsgKind, PeerId, PeerNeighbours } from './contract';
-import type { AlgorithmOptions } from './factory';
+import type { AlgorithmOptions } from './contract';
 import { Rng } from './rng';
 
 /** Step size of every peer that baselineMaker builds. */

@@ -15,6 +15,7 @@
  * The algorithm never waits and never touches I/O: "waiting" for a synchronous algorithm is simply
  * `ready() === false` until its round's messages have arrived.
  */
+export type { AlgorithmName } from './registry';
 
 /** Index of a peer in the run, 0..n-1 (stable for the peer's lifetime in the run). */
 export type PeerId = number;
@@ -30,6 +31,11 @@ export const MsgKind = {
   RfastRho: 2,
   /** Naive R-FAST variant: a block of the pushed increment (float64). For tests/benchmarks only. */
   NaiveDelta: 3,
+  /**
+   * R-FAST, reliable: the receiver keeps the RfastRho value of `seq` (a frame sent with `keep`) as
+   * its base for `block`; the sender may now send running sums as deltas against it. No payload.
+   */
+  RfastAck: 4,
   /** AllReduce: a segment block during reduce-scatter (float32). */
   ArReduce: 10,
   /** AllReduce: a segment block during all-gather (float32). */
@@ -55,8 +61,16 @@ export const MsgKind = {
 } as const;
 export type MsgKind = (typeof MsgKind)[keyof typeof MsgKind];
 
-/** Payload element type; the wire format encodes it in the header. */
-export type Payload = Float32Array | Float64Array;
+/**
+ * Payload element type; the wire format encodes it in the header. Float32Array and Float64Array
+ * hold the values themselves; Uint16Array (float16 or bfloat16 codes) and Int8Array (int8 codes)
+ * are the compact encodings of docs/algorithms.md 1.7, decoded as code * `scale` (see quantize.ts).
+ */
+export type Payload = Float32Array | Float64Array | Uint16Array | Int8Array;
+
+/** How a payload encodes its values; the wire's dtype byte. */
+export const Dtype = { F32: 1, F64: 2, F16: 3, BF16: 4, I8: 5 } as const;
+export type Dtype = (typeof Dtype)[keyof typeof Dtype];
 
 /**
  * One message: a block of one vector (or a small control payload). Every field but `data` maps to
@@ -76,6 +90,20 @@ export interface Message {
   offset: number;
   /** One scalar side value (push-sum weight, gossip version, AllReduce hop, AD-PSGD request id). */
   aux: number;
+  /**
+   * Compact payloads only: Dtype.F16 or Dtype.BF16 for a Uint16Array (the array type alone is
+   * ambiguous). Absent: the array type says it.
+   */
+  dtype?: Dtype;
+  /** Compact payloads: value = decoded code * scale (a finite float32 > 0). Absent = 1. */
+  scale?: number;
+  /**
+   * Delta frames: the seq of an earlier frame of the same (sender, kind, block) that the receiver
+   * acknowledged keeping; the value is that frame's value plus the payload. Absent: absolute.
+   */
+  base?: number;
+  /** The receiver should keep this frame's value as a future base and acknowledge it (RfastAck). */
+  keep?: boolean;
   /**
    * The block's values. A message *returned by* an algorithm may be a view into its state, valid
    * only until the next call into that algorithm: a transport that holds it must copy (encode) it
@@ -122,7 +150,8 @@ export interface AlgoStats {
 }
 
 export interface Algorithm {
-  readonly name: AlgorithmName;
+  /** Its registry name (registry.ts, AlgorithmName). */
+  readonly name: string;
   readonly id: PeerId;
   /** Number of model parameters. */
   readonly dim: number;
@@ -148,9 +177,20 @@ export interface Algorithm {
    * values; algorithms without a choice leave this out.
    */
   kernelKind?(): 'simd' | 'js';
+  /** Present when the algorithm's unreliable traffic is pulled per slot (see SlotSource). */
+  readonly slots?: SlotSource;
+  /**
+   * Tracker algorithms (R-FAST): this peer's share of the mass-in-transit estimate, the L1 norm of
+   * what it pushed that its receivers have not yet acknowledged, and the L1 norm of its latest
+   * gradient; null when the encoding carries no acknowledgements.
+   */
+  transitEstimate?(): { transit: number; gradient: number } | null;
+  /**
+   * Tracker algorithms (R-FAST): live views of the tracker z and of the gradient g last fed into it.
+   * A simulator that sees every peer computes the exact mass in transit from them: sum g - sum z.
+   */
+  tracker?(): { z: Float64Array; g: Float32Array };
 }
-
-export type AlgorithmName = 'rfast' | 'rfast-naive' | 'allreduce' | 'dpsgd' | 'adpsgd' | 'sgp' | 'osgp' | 'gossip';
 
 /** Options shared by every algorithm. */
 export interface CommonOptions {
@@ -165,4 +205,87 @@ export interface CommonOptions {
   neighbours: PeerNeighbours;
   /** Seed for any randomness the algorithm itself needs (gossip targets). */
   seed?: number;
+}
+
+/**
+ * Options for any algorithm: the common ones plus every algorithm's own (each descriptor says which
+ * it reads, in `options`); fields an algorithm does not use are ignored.
+ */
+export interface AlgorithmOptions extends CommonOptions {
+  /** OSGP: steps it may run without receiving before it blocks. */
+  tau?: number;
+  /** Gossip local SGD: local steps per version (H). */
+  localSteps?: number;
+  /** Gossip local SGD: peers pushed to after each version; default ceil(fanoutC * ln n). */
+  fanout?: number;
+  /** Gossip local SGD: c in ceil(c ln n) when `fanout` is not given. */
+  fanoutC?: number;
+  /** R-FAST: WebAssembly SIMD or plain JavaScript kernels (same values); default 'auto'. */
+  kernels?: 'auto' | 'simd' | 'js';
+  /** R-FAST: how v and the running sums travel (docs/algorithms.md 1.7); see RFAST_ENCODINGS. */
+  encoding?: string;
+}
+
+/** The per-algorithm option names (what a run config's `algorithmOptions` may hold). */
+export type AlgorithmOptionName = Exclude<keyof AlgorithmOptions, keyof CommonOptions>;
+
+/** One option an algorithm reads, with the bounds a config file must respect. */
+export type OptionSpec =
+  | { readonly type: 'int' | 'number'; readonly min: number; readonly max: number; readonly doc: string }
+  | { readonly type: 'enum'; readonly values: readonly [string, ...string[]]; readonly doc: string };
+
+/**
+ * Everything a runtime, the run config and the benches need to know about one algorithm. Each
+ * algorithm's module exports one; registry.ts lists them, and everything else (names, defaults,
+ * the config schema, link targets, the factory) is derived from that list.
+ */
+export interface AlgorithmDescriptor<N extends string = string> {
+  readonly name: N;
+  /** For tables, plots and the dashboard. */
+  readonly label: string;
+  /**
+   * Step size of a run config that gives none (the built-in MNIST MLP at batch 32; the measurement
+   * behind each value is in the algorithm's module).
+   */
+  readonly defaultLr: number;
+  /**
+   * Which peers need a link: 'graph' the neighbours on G_R / G_C (and their undirected union),
+   * 'members' every member (a ring all-reduce, push-sum's rotating graph, random gossip targets),
+   * 'none' no one (no communication).
+   */
+  readonly links: 'graph' | 'members' | 'none';
+  /** Message kinds it sends and accepts (codes are unique across the registry, except within a family). */
+  readonly kinds: readonly MsgKind[];
+  /** Variants of one implementation (sgp / osgp) name the same family and may share kinds. */
+  readonly family?: string;
+  /** The options it reads beyond CommonOptions. */
+  readonly options: Readonly<Partial<Record<AlgorithmOptionName, OptionSpec>>>;
+  create(opts: AlgorithmOptions): Algorithm;
+}
+
+/** Keeps a descriptor's name as a literal type, so registry.ts can derive AlgorithmName from its list. */
+export function defineAlgorithm<const N extends string>(d: AlgorithmDescriptor<N>): AlgorithmDescriptor<N> {
+  return d;
+}
+
+/**
+ * Unreliable traffic that a runtime pulls when a link can carry it (docs/algorithms.md 1.7): per
+ * out-neighbour one slot per (kind, block), holding only the newest content and encoded at send
+ * time. An algorithm that offers slots returns no unreliable envelopes from its step calls; a
+ * runtime asks `nextPending` / `take` instead (packages/transport's SendScheduler does).
+ */
+export interface SlotSource {
+  /** Out-neighbours this peer fills slots for, in a fixed order; changes only with `version`. */
+  targets(): readonly PeerId[];
+  /** Number of slots of target index t. */
+  slotCount(t: number): number;
+  /** First slot index at or after `from` (cyclically) holding content not sent yet to target t, or -1. */
+  nextPending(t: number, from: number): number;
+  /**
+   * Encodes the newest content of slot s of target t now and marks it sent. The envelope's payload
+   * is a view valid until the next call into the algorithm: encode or copy it at once.
+   */
+  take(t: number, s: number): Envelope;
+  /** Increases whenever targets or slot counts change (a new epoch). */
+  readonly version: number;
 }

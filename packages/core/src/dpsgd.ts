@@ -16,9 +16,8 @@
  * Epochs: on setEpoch every live peer drops its round in progress and restarts at round 0 with the
  * new neighbours and degrees; x keeps its last completed value.
  */
-import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { defineAlgorithm, type AlgorithmOptions, MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
-import type { AlgorithmOptions } from './factory';
 import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 
@@ -179,3 +178,13 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
   }
 }
 
+/** Default step 0.3: three real tabs reach 90% with it (e2e/baselines.spec.ts). */
+export const DPSGD_DESCRIPTOR = defineAlgorithm({
+  name: 'dpsgd',
+  label: 'D-PSGD',
+  defaultLr: 0.3,
+  links: 'graph',
+  kinds: [MsgKind.DpsgdModel],
+  options: {},
+  create: (opts) => new Dpsgd(opts),
+});

@@ -15,9 +15,8 @@
  * peer's version, computes the true one from versions()). Duplicated blocks count towards "all
  * blocks": a duplicate can make a version count as mixed with one block missing.
  */
-import { MsgKind, type AlgoStats, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { defineAlgorithm, type AlgorithmOptions, MsgKind, type AlgoStats, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { allFinite, blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
-import type { AlgorithmOptions } from './factory';
 import { ConfigError } from './errors';
 import { Rng } from './rng';
 import { BASELINE_DEFAULTS } from './baseline-config';
@@ -284,3 +283,18 @@ function resized(a: Float64Array, len: number): Float64Array<ArrayBuffer> {
   r.set(a.subarray(0, Math.min(len, a.length)));
   return r;
 }
+
+/** Default step 0.3: three real tabs reach 90% with it (e2e/baselines.spec.ts). */
+export const GOSSIP_DESCRIPTOR = defineAlgorithm({
+  name: 'gossip',
+  label: 'Gossip local SGD',
+  defaultLr: 0.3,
+  links: 'members',
+  kinds: [MsgKind.GossipModel, MsgKind.GossipVersions],
+  options: {
+    localSteps: { type: 'int', min: 1, max: 10_000, doc: 'local SGD steps per version (H)' },
+    fanout: { type: 'int', min: 1, max: 1024, doc: 'peers pushed to per version' },
+    fanoutC: { type: 'number', min: 0.01, max: 100, doc: 'c in ceil(c ln n) when fanout is absent' },
+  },
+  create: (opts) => new GossipSgd(opts),
+});

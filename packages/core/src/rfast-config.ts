@@ -1,3 +1,5 @@
+import { Dtype } from './contract';
+
 /** Tunables of R-FAST's implementation (not of the algorithm: lr and blockSize come per run). */
 export const RFAST_DEFAULTS = {
   /**
@@ -8,4 +10,44 @@ export const RFAST_DEFAULTS = {
    * step takes microseconds either way.
    */
   simdMinDim: 2048,
+  /**
+   * Compact encodings: a running-sum frame sent with `keep` proposes itself as the receiver's next
+   * base. If its acknowledgement has not come back after this many further sends of the same
+   * (neighbour, block), the frame (or its ack) is taken as lost and the next send proposes again.
+   * An ack normally returns within one round trip; a few sends of slack avoid churning candidates
+   * on a busy event loop, and a lost one only delays the switch to a fresher base.
+   */
+  candidateRetrySends: 8,
+  /** Encoding of a run that names none. */
+  defaultEncoding: 'f16-i8',
 } as const;
+
+/**
+ * How v and the running sums travel (docs/algorithms.md 1.7). Whole values (v float32, running sums
+ * float64) need no handshake; every other dtype carries a delta against a base the receiver
+ * acknowledged (rfast-bases.ts), coded with a per-block scale. Deltas shrink as training settles,
+ * so their rounding does too: the peers still reach the exact optimum, which a rounded v sent whole
+ * would not allow. The sender keeps a running sum's rounding residual in its own tracker, so the
+ * conservation law of section 1.4 stays exact.
+ */
+export interface RfastEncoding {
+  readonly v: typeof Dtype.F32 | typeof Dtype.F16 | typeof Dtype.BF16 | typeof Dtype.I8;
+  readonly rho: typeof Dtype.F64 | typeof Dtype.F32 | typeof Dtype.I8;
+}
+
+export const RFAST_ENCODINGS = {
+  /** The original frames: v float32, running sums float64, whole (12 bytes per coordinate and link). */
+  f32: { v: Dtype.F32, rho: Dtype.F64 },
+  /** v float16 deltas, running-sum int8 deltas (3 bytes per coordinate and link). */
+  'f16-i8': { v: Dtype.F16, rho: Dtype.I8 },
+  /** v bfloat16 deltas (coarser mantissa, float32's range), running-sum int8 deltas (3 bytes). */
+  'bf16-i8': { v: Dtype.BF16, rho: Dtype.I8 },
+  /** v and running sums as int8 deltas (2 bytes). */
+  i8: { v: Dtype.I8, rho: Dtype.I8 },
+  /** v float16 deltas, running-sum float32 deltas (6 bytes). */
+  'f16-f32': { v: Dtype.F16, rho: Dtype.F32 },
+} as const satisfies Record<string, RfastEncoding>;
+
+export type RfastEncodingName = keyof typeof RFAST_ENCODINGS;
+
+export const RFAST_ENCODING_NAMES = Object.keys(RFAST_ENCODINGS) as [RfastEncodingName, ...RfastEncodingName[]];

@@ -10,27 +10,46 @@
  * Nothing here allocates.
  */
 import { blockEnd, blockStart, type BlockLayout } from './blocks';
-import type { MassLinks } from './rfast-links';
+import type { MassLinks, PullLinks } from './rfast-links';
 import type { SimdExports } from './rfast-simd';
 
-/** Step 3 then steps 1-2, block by block (see RFast.beginStep for why 3 comes first). */
+/**
+ * Step 3 then steps 1-2, block by block (see RFast.beginStep for why 3 comes first). Step 2 mixes,
+ * per block, the copies that arrived since the last step, each once, with uniform weights over
+ * itself and them (1 / (m + 1) for m fresh copies): while every neighbour's copy is renewed every
+ * step this is the spec's R_ij = 1 / (|N_R| + 1); a copy that was not renewed is not mixed again,
+ * since mixing the same stale copy every step would pull the model back to it every step. `mix` is
+ * scratch room for the fresh copies (length >= the number of in-links).
+ */
 export function consumeDescendMix(
   x: Float32Array,
   z: Float64Array,
   v: Float32Array,
   out: Float32Array,
   lr: number,
-  w: number,
-  vhats: readonly Float32Array[],
+  pull: PullLinks,
+  mix: Float32Array[],
   links: MassLinks,
   layout: BlockLayout,
   k: SimdExports | null,
 ): void {
-  for (let b = 0; b < layout.count; b++) {
+  const views = pull.views;
+  const fresh = pull.fresh;
+  const count = layout.count;
+  for (let b = 0; b < count; b++) {
     const from = blockStart(layout, b);
     const to = blockEnd(layout, b);
-    consumeBlock(z, links, b, from, to - from, layout.count, k);
-    descendAndMix(x, z, v, out, lr, w, vhats, from, to, k);
+    consumeBlock(z, links, b, from, to - from, count, k);
+    let m = 0;
+    for (let j = 0; j < views.length; j++) {
+      const slot = j * count + b;
+      if (fresh[slot] === 1) {
+        fresh[slot] = 0;
+        mix[m++] = views[j];
+      }
+    }
+    mix.length = m;
+    descendAndMix(x, z, v, out, lr, 1 / (m + 1), mix, from, to, k);
   }
 }
 
@@ -176,36 +195,19 @@ export function descendAndMix(
 }
 
 /**
- * Steps 4-5: z = c (z + grad - g); g = grad; rho += z. With C_ki = C_ii = c every out-neighbour
- * gets the same share as the one kept, so one running sum `rho` serves all of them (null: no
- * out-neighbour, nothing pushed).
+ * Step 4: z += grad - g; g = grad. Computed as 1 * (z + (grad - g)), the SIMD kernel's `track`
+ * with c = 1 (exact), so both kernel kinds give the same bits. The push (step 5) happens at send
+ * time, per block (rfast-sends.ts).
  */
-export function trackAndPush(
-  z: Float64Array,
-  g: Float32Array,
-  grad: Float32Array,
-  c: number,
-  rho: Float64Array | null,
-  k: SimdExports | null,
-): void {
+export function track(z: Float64Array, g: Float32Array, grad: Float32Array, k: SimdExports | null): void {
   const n = z.length;
   if (k !== null) {
-    if (rho === null) k.track(z.byteOffset, g.byteOffset, grad.byteOffset, n, c);
-    else k.trackPush(z.byteOffset, g.byteOffset, grad.byteOffset, rho.byteOffset, n, c);
-    return;
-  }
-  if (rho === null) {
-    for (let t = 0; t < n; t++) {
-      const gt = grad[t];
-      z[t] = c * (z[t] + (gt - g[t]));
-      g[t] = gt;
-    }
+    k.track(z.byteOffset, g.byteOffset, grad.byteOffset, n, 1);
     return;
   }
   for (let t = 0; t < n; t++) {
     const gt = grad[t];
-    const zn = (z[t] = c * (z[t] + (gt - g[t])));
+    z[t] = z[t] + (gt - g[t]);
     g[t] = gt;
-    rho[t] += zn;
   }
 }

@@ -11,6 +11,7 @@ import type { PeerId, PeerNeighbours } from './contract';
 import { allFinite, copyInto, type BlockLayout } from './blocks';
 import type { SimdScratch } from './rfast-simd';
 import { TopologyError } from './errors';
+import { ReceivedBases } from './rfast-bases';
 
 /** Position of a sender among the in-neighbours; a scan beats a Map for the usual few. */
 export class LinkIndex {
@@ -48,7 +49,16 @@ export class PullLinks {
   readonly views: Float32Array[];
   /** Newest seq held per (link, block); 0 = nothing received yet (senders start at seq 1). */
   readonly seq: Float64Array;
+  /**
+   * Per (link, block): 1 when the held copy arrived after the last step mixed it. A step mixes only
+   * fresh copies, each once: mixing a copy again every step while it is not renewed (the link is
+   * slower than the steps) would pull the model back to it every time.
+   */
+  readonly fresh: Uint8Array;
+  /** Delta bases of compact v frames (rfast-bases.ts). */
+  readonly bases: ReceivedBases;
   private readonly dim: number;
+  private readonly count: number;
 
   /**
    * A neighbour we already pulled from keeps its last v (still a valid recent model); a new one
@@ -57,26 +67,42 @@ export class PullLinks {
   constructor(ids: readonly PeerId[], layout: BlockLayout, old: PullLinks | null, x: Float32Array, alloc: (n: number) => Float32Array) {
     const dim = layout.dim;
     this.dim = dim;
+    this.count = layout.count;
     this.index = new LinkIndex(ids);
     this.vhat = alloc(ids.length * dim);
     this.views = ids.map((_, j) => this.vhat.subarray(j * dim, (j + 1) * dim));
     this.seq = new Float64Array(ids.length * layout.count);
+    this.fresh = new Uint8Array(ids.length * layout.count);
+    this.bases = new ReceivedBases(ids.length, layout);
     ids.forEach((id, j) => {
       const k = old === null ? -1 : old.index.of(id);
       this.views[j].set(k >= 0 ? (old as PullLinks).views[k] : x);
+      // A kept neighbour's copy that no step has mixed yet is still news.
+      if (k >= 0) this.fresh.set((old as PullLinks).fresh.subarray(k * layout.count, (k + 1) * layout.count), j * layout.count);
     });
   }
 
-  /** Stores a received v_j block if it is finite; false (nothing changed) if not. */
-  store(j: number, offset: number, data: Float32Array, simd: SimdScratch | null): boolean {
+  /**
+   * Stores a received v_j block (its values, already decoded) if they are finite; false (nothing
+   * changed) if not.
+   */
+  store(j: number, block: number, offset: number, data: Float32Array, simd: SimdScratch | null): boolean {
     if (simd === null) {
       if (!allFinite(data)) return false;
     } else {
-      simd.f32.set(data); // checked in the kernel memory: twice as fast as the JavaScript scan
+      // Checked in the kernel memory (twice as fast as the JavaScript scan); decoded blocks are there already.
+      if (data.buffer !== simd.f32.buffer || data.byteOffset !== simd.f32.byteOffset) simd.f32.set(data);
       if (simd.k.finite32(simd.f32.byteOffset, data.length) === 0) return false;
     }
     copyInto(this.vhat, j * this.dim + offset, data);
+    this.fresh[j * this.count + block] = 1;
     return true;
+  }
+
+  /** Replaces every held copy (a model was loaded); none counts as fresh. */
+  reset(x: Float32Array): void {
+    for (const v of this.views) v.set(x);
+    this.fresh.fill(0);
   }
 }
 
@@ -87,6 +113,7 @@ export class PullLinks {
  * - fresh = 1: the other half is rhoNew, newer than rhoTilde;
  * - fresh = 0: rhoNew = rhoTilde, and the other half is a spare whose content means nothing (the
  *   next arrival overwrites the whole block).
+ * Compact senders send deltas against bases kept in `bases` (rfast-bases.ts).
  */
 export class MassLinks {
   readonly index: LinkIndex;
@@ -95,6 +122,7 @@ export class MassLinks {
   readonly tildeHalf: Uint8Array;
   readonly fresh: Uint8Array;
   readonly seq: Float64Array;
+  readonly bases: ReceivedBases;
   private readonly layout: BlockLayout;
 
   /** Running sums start at zero; `alloc` must return zeroed arrays. */
@@ -106,6 +134,7 @@ export class MassLinks {
     this.tildeHalf = new Uint8Array(slots);
     this.fresh = new Uint8Array(slots);
     this.seq = new Float64Array(slots);
+    this.bases = new ReceivedBases(ids.length, layout);
   }
 
   /** Offset in `sums` of link j's rhoTilde for the block starting at `offset`. */
@@ -145,6 +174,12 @@ export class MassLinks {
     }
     this.fresh[slot] = 1;
     return true;
+  }
+
+  /** Stores decoded, already checked values as rhoNew. */
+  storeDecoded(j: number, block: number, offset: number, values: Float64Array): void {
+    copyInto(this.sums, this.newAt(j, block, offset), values);
+    this.fresh[j * this.layout.count + block] = 1;
   }
 
   /** rhoNew_ij (`which` = 'new') or rhoTilde_ij as one vector: a copy, for inspection. */

@@ -1,84 +1,155 @@
 /**
- * R-FAST's messages (docs/algorithms.md 1.3 step 6 and the receive rule): what one step sends, and
- * the receive handler that validates everything a buggy or malicious sender could get wrong, keeps
- * only the newest block per (sender, kind, block) and never adds anything to z on arrival.
+ * R-FAST's receive rule (docs/algorithms.md 1.3 and 1.7): validate everything a buggy or malicious
+ * sender could get wrong, keep only the newest block per (sender, kind, block), never add anything
+ * to z on arrival. Compact frames are decoded here into plain values (base + delta, rfast-bases.ts)
+ * before they touch any state, so a receive-side filter (bounds on magnitudes, robust mixing) has
+ * one place to hook in: `decodeBlock`'s result, before it is stored.
  */
-import { MsgKind, type Envelope, type Message, type PeerId } from './contract';
-import { blockStart, isValidBlock, type BlockLayout } from './blocks';
+import { Dtype, MsgKind, type Message } from './contract';
+import { allFinite, blockStart, isValidBlock, type BlockLayout } from './blocks';
+import { allFiniteHalf, decodeHalf, decodeI8, validScale } from './quantize';
+import type { ReceivedBases } from './rfast-bases';
 import type { MassLinks, PullLinks } from './rfast-links';
+import type { RfastSender } from './rfast-sends';
 import type { SimdScratch } from './rfast-simd';
 
-export type Verdict = 'ok' | 'rejected' | 'stale';
+/** 'kept': taken, and the sender asked us to keep it as a delta base: acknowledge it. */
+export type Verdict = 'ok' | 'kept' | 'rejected' | 'stale';
 
-/** What a step sends: per block, v to every G_R out-neighbour and the mass vector to every G_C one. */
-export interface StepSends {
-  from: PeerId;
+/** What the receive rule reads and writes; one per peer and epoch. */
+export interface ReceiveState {
   epoch: number;
-  seq: number;
   layout: BlockLayout;
-  rOut: readonly PeerId[];
-  cOut: readonly PeerId[];
-  vBlocks: readonly Float32Array[];
-  /** Running sums (RfastRho), or the naive variant's increments (NaiveDelta). */
-  massBlocks: readonly Float64Array[];
-  massKind: MsgKind;
+  pull: PullLinks;
+  mass: MassLinks;
+  sender: RfastSender;
+  naive: boolean;
+  /** SIMD kernels' scratch (finiteness checks in kernel memory), or null. */
+  simd: SimdScratch | null;
+  /** Block-sized decode buffers (the SIMD scratch when there is one). */
+  f32: Float32Array;
+  f64: Float64Array;
 }
 
-/** All unreliable: a later running sum contains every earlier one, so a lost block is a late one. */
-export function stepEnvelopes(s: StepSends): Envelope[] {
-  const out: Envelope[] = [];
-  const { from, epoch, seq, layout } = s;
-  for (let block = 0; block < layout.count; block++) {
-    const offset = blockStart(layout, block);
-    for (const to of s.rOut) {
-      out.push({ to, reliable: false, msg: { kind: MsgKind.RfastV, from, epoch, seq, block, offset, aux: 0, data: s.vBlocks[block] } });
-    }
-    const data = s.massBlocks[block];
-    for (const to of s.cOut) {
-      out.push({ to, reliable: false, msg: { kind: s.massKind, from, epoch, seq, block, offset, aux: 0, data } });
-    }
-  }
-  return out;
-}
-
-/**
- * The receive rule. Stores the block only when every check passed (positional arguments: this
- * runs for every message, so it allocates nothing).
- */
-export function acceptMessage(
-  msg: Message,
-  current: number,
-  layout: BlockLayout,
-  pull: PullLinks,
-  mass: MassLinks,
-  naive: boolean,
-  scratch: SimdScratch | null,
-): Verdict {
+/** Stores the block only when every check passed (allocates nothing but the decoded views). */
+export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
   if (typeof msg !== 'object' || msg === null) return 'rejected';
-  const { kind, from, epoch, seq, block, offset, data } = msg;
+  const { kind, epoch, seq, block, offset, data } = msg;
   if (!Number.isSafeInteger(epoch)) return 'rejected';
   // Another epoch is not an attack: frames cross every membership change. Older epochs are void,
   // newer ones resend everything once we switch, so both are dropped as stale, not counted as bad.
-  if (epoch !== current) return 'stale';
+  if (epoch !== s.epoch) return 'stale';
   if (!Number.isSafeInteger(seq) || seq < 0) return 'rejected';
-  if (kind === MsgKind.RfastV) {
-    const j = pull.index.of(from);
-    if (j < 0 || !(data instanceof Float32Array)) return 'rejected';
-    if (!isValidBlock(layout, block, offset, data.length)) return 'rejected';
-    const slot = j * layout.count + block;
-    if (seq <= pull.seq[slot]) return 'stale'; // before the finiteness scan: duplicates cost no pass
-    if (!pull.store(j, offset, data, scratch)) return 'rejected';
-    pull.seq[slot] = seq;
-  } else if (kind === (naive ? MsgKind.NaiveDelta : MsgKind.RfastRho)) {
-    const j = mass.index.of(from);
-    if (j < 0 || !(data instanceof Float64Array)) return 'rejected';
-    if (!isValidBlock(layout, block, offset, data.length)) return 'rejected';
-    const slot = j * layout.count + block;
-    if (seq <= mass.seq[slot]) return 'stale';
-    if (!mass.store(j, block, offset, data, naive, scratch)) return 'rejected';
-    mass.seq[slot] = seq;
+  if (!ArrayBuffer.isView(data)) return 'rejected';
+  if (msg.keep !== undefined && typeof msg.keep !== 'boolean') return 'rejected';
+  if (kind === MsgKind.RfastV) return acceptV(msg, s);
+  if (kind === (s.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho)) return s.naive ? acceptNaive(msg, s) : acceptRho(msg, s);
+  if (kind === MsgKind.RfastAck && !s.naive) {
+    if (data.length !== 0 || msg.base !== undefined || msg.keep === true) return 'rejected';
+    if (!Number.isSafeInteger(block) || block < 0 || block >= s.layout.count || offset !== blockStart(s.layout, block)) return 'rejected';
+    if (msg.aux !== MsgKind.RfastV && msg.aux !== MsgKind.RfastRho) return 'rejected';
+    if (!s.sender.isTarget(msg.from, msg.aux)) return 'rejected';
+    return s.sender.acknowledge(msg.from, msg.aux, block, seq) ? 'ok' : 'stale';
+  }
+  return 'rejected';
+}
+
+/** Outcome of decoding a block: its values (a view into the scratch) or why not. */
+type Decoded = Float64Array | Float32Array | 'rejected' | 'stale';
+
+/**
+ * The block's values, whole or rebuilt as base + delta. `whole` is the payload type a whole block
+ * travels as (v: Float32Array, running sums: Float64Array).
+ */
+function decodeBlock(msg: Message, s: ReceiveState, bases: ReceivedBases, j: number, whole: typeof Float32Array | typeof Float64Array): Decoded {
+  const { data, block, offset } = msg;
+  const n = data.length;
+  if (msg.base === undefined) {
+    if (!(data instanceof whole) || msg.keep === true) return 'rejected';
+    if ((msg.scale !== undefined && msg.scale !== 1) || (msg.dtype !== undefined && msg.dtype !== (whole === Float32Array ? Dtype.F32 : Dtype.F64))) return 'rejected';
+    return data as Float32Array | Float64Array;
+  }
+  const base = msg.base;
+  if (!Number.isSafeInteger(base) || base < 0 || base >= msg.seq) return 'rejected';
+  const value = s.f64.subarray(0, n);
+  if (data instanceof Int8Array) {
+    if (!validScale(msg.scale) || (msg.dtype !== undefined && msg.dtype !== Dtype.I8)) return 'rejected';
+    decodeI8(data, msg.scale, value, 0);
+  } else if (data instanceof Uint16Array) {
+    const dtype = msg.dtype;
+    if ((dtype !== Dtype.F16 && dtype !== Dtype.BF16) || !validScale(msg.scale) || !allFiniteHalf(data, dtype)) return 'rejected';
+    decodeHalf(data, dtype, msg.scale, value, 0);
+  } else if (data instanceof Float32Array) {
+    if ((msg.scale !== undefined && msg.scale !== 1) || (msg.dtype !== undefined && msg.dtype !== Dtype.F32)) return 'rejected';
+    for (let t = 0; t < n; t++) value[t] = data[t];
   } else {
     return 'rejected';
   }
+  const which = bases.which(j, block, base);
+  if (which === null) return 'stale'; // older than a base switch, or on a base never acknowledged: a delay
+  const held = bases.values(which);
+  const at = j * s.layout.dim + offset;
+  for (let t = 0; t < n; t++) value[t] = held[at + t] + value[t];
+  let out: Float32Array | Float64Array = value;
+  if (whole === Float32Array) {
+    out = s.f32.subarray(0, n); // v travels as float32: both sides keep the rounded value
+    out.set(value);
+  }
+  if (!allFinite(out)) return 'rejected'; // checked before anything changes
+  if (which === 'cand') bases.promote(j, block, offset, n);
+  return out;
+}
+
+function acceptV(msg: Message, s: ReceiveState): Verdict {
+  const { from, seq, block, offset, data } = msg;
+  const { pull, layout } = s;
+  const j = pull.index.of(from);
+  if (j < 0 || !isValidBlock(layout, block, offset, data.length)) return 'rejected';
+  const slot = j * layout.count + block;
+  const newest = seq > pull.seq[slot];
+  const kept = msg.keep === true && msg.base !== undefined && pull.bases.wantsCandidate(j, block, seq);
+  if (!newest && !kept) return 'stale'; // before any decoding: duplicates cost no pass
+  const decoded = decodeBlock(msg, s, pull.bases, j, Float32Array);
+  if (typeof decoded === 'string') return decoded;
+  const values = decoded as Float32Array;
+  if (kept) pull.bases.keep(j, block, offset, seq, values);
+  if (newest) {
+    if (!pull.store(j, block, offset, values, s.simd)) return 'rejected';
+    pull.seq[slot] = seq;
+  }
+  return kept ? 'kept' : 'ok';
+}
+
+function acceptRho(msg: Message, s: ReceiveState): Verdict {
+  const { from, seq, block, offset, data } = msg;
+  const { mass, layout } = s;
+  const j = mass.index.of(from);
+  if (j < 0 || !isValidBlock(layout, block, offset, data.length)) return 'rejected';
+  const slot = j * layout.count + block;
+  const newest = seq > mass.seq[slot];
+  const kept = msg.keep === true && msg.base !== undefined && mass.bases.wantsCandidate(j, block, seq);
+  if (!newest && !kept) return 'stale';
+  const decoded = decodeBlock(msg, s, mass.bases, j, Float64Array);
+  if (typeof decoded === 'string') return decoded;
+  const values = decoded as Float64Array;
+  if (msg.base === undefined) {
+    if (!mass.store(j, block, offset, values, false, s.simd)) return 'rejected';
+  } else {
+    if (kept) mass.bases.keep(j, block, offset, seq, values);
+    if (newest) mass.storeDecoded(j, block, offset, values);
+  }
+  if (newest) mass.seq[slot] = seq;
+  return kept ? 'kept' : 'ok';
+}
+
+function acceptNaive(msg: Message, s: ReceiveState): Verdict {
+  const { from, seq, block, offset, data } = msg;
+  const j = s.mass.index.of(from);
+  if (j < 0 || !(data instanceof Float64Array) || msg.base !== undefined || msg.keep === true) return 'rejected';
+  if (!isValidBlock(s.layout, block, offset, data.length)) return 'rejected';
+  const slot = j * s.layout.count + block;
+  if (seq <= s.mass.seq[slot]) return 'stale';
+  if (!s.mass.store(j, block, offset, data, true, s.simd)) return 'rejected';
+  s.mass.seq[slot] = seq;
   return 'ok';
 }

@@ -27,7 +27,6 @@ export interface SimdExports {
   consume2(z: number, an: number, at: number, bn: number, bt: number, n: number): void;
   consume3(z: number, an: number, at: number, bn: number, bt: number, cn: number, ct: number, n: number): void;
   track(z: number, g: number, grad: number, n: number, c: number): void;
-  trackPush(z: number, g: number, grad: number, rho: number, n: number, c: number): void;
   /** 1 when all n elements are finite, else 0. */
   finite32(p: number, n: number): number;
   finite64(p: number, n: number): number;

@@ -165,29 +165,21 @@ function consume(k: number): Kernel {
   };
 }
 
-/** Steps 4-5 (trackAndPush): z = c (z + (grad - g)); g = grad; and rho += z when `push`. */
-function track(push: boolean): Kernel {
-  return {
-    name: push ? 'trackPush' : 'track',
-    ptrs: [['z', 'f64'], ['g', 'f32'], ['grad', 'f32'], ...(push ? [['rho', 'f64'] as const] : [])],
-    reads32: ['g', 'grad'],
-    scalars: ['c'],
-    body: (e) => {
-      const out = [
-        e.st64('z', (el) => el.op('mul', el.k('c'), el.op('add', el.f64('z'), el.op('sub', el.f32('grad'), el.f32('g'))))),
-        e.st32('g', (el) => el.f32('grad')),
-      ];
-      if (push) {
-        out.push(
-          e.st64('rho', (el) => {
-            return el.op('add', el.f64('rho'), el.f64('z')); // z as just stored
-          }),
-        );
-      }
-      return out;
-    },
-  };
-}
+/**
+ * Step 4 (track): z = c (z + (grad - g)); g = grad. R-FAST calls it with c = 1 (multiplying by 1
+ * is exact) and pushes at send time (rfast-sends.ts); c stays a parameter so the kernel keeps the
+ * operation order of the fused step it replaced.
+ */
+const track: Kernel = {
+  name: 'track',
+  ptrs: [['z', 'f64'], ['g', 'f32'], ['grad', 'f32']],
+  reads32: ['g', 'grad'],
+  scalars: ['c'],
+  body: (e) => [
+    e.st64('z', (el) => el.op('mul', el.k('c'), el.op('add', el.f64('z'), el.op('sub', el.f32('grad'), el.f32('g'))))),
+    e.st32('g', (el) => el.f32('grad')),
+  ],
+};
 
 /**
  * finite32 / finite64 (p, n) -> 1 when every element is finite, else 0. x * 0 is ±0 for a finite x
@@ -218,7 +210,7 @@ function finite(bits: 32 | 64): string {
       (i${bits}.eqz (i${bits}.and (local.get $s) (i${bits}.const ${bits === 32 ? '0x7f800000' : '0x7ff0000000000000'})))))`;
 }
 
-export const KERNELS: readonly Kernel[] = [descendMix(0), descendMix(1), descendMix(2), descendMix(3), addScaled, consume(1), consume(2), consume(3), track(false), track(true)];
+export const KERNELS: readonly Kernel[] = [descendMix(0), descendMix(1), descendMix(2), descendMix(3), addScaled, consume(1), consume(2), consume(3), track];
 
 /** The whole module: one imported memory, the kernels above. */
 export function rfastWat(): string {

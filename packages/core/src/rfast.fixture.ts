@@ -3,9 +3,11 @@
  * Peer 5 pulls from 1 and 2, is pulled by 3, receives mass from 2 and 4, pushes to 1 and 3.
  * dim 5 in blocks of 2: [0,2) [2,4) [4,5).
  */
-import { MsgKind, type Message, type PeerId, type PeerNeighbours } from './contract';
+import { MsgKind, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { RFast } from './rfast';
+import type { RfastEncodingName } from './rfast-config';
 import type { KernelChoice } from './rfast-simd';
+import { takeSlots } from './rfast.test-driver';
 
 export const SELF: PeerId = 5;
 export const DIM = 5;
@@ -24,8 +26,13 @@ export const NB: PeerNeighbours = {
 /** Both kernel implementations: the fixture's tests run once with each. */
 export const KERNEL_KINDS = ['js', 'simd'] as const;
 
-export function peer(naive = false, epoch = 0, kernels: KernelChoice = 'js'): RFast {
-  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive, kernels });
+export function peer(naive = false, epoch = 0, kernels: KernelChoice = 'js', encoding: RfastEncodingName = 'f32'): RFast {
+  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive, kernels, encoding });
+}
+
+/** Every pending slot, taken now (steps 5-6: the push happens here), payloads copied. */
+export function sendAll(p: RFast): Envelope[] {
+  return takeSlots(p.slots);
 }
 
 /** The block starting at `offset`, e.g. block(1) covers coordinates 2 and 3. */
@@ -65,10 +72,11 @@ export function snapshot(p: RFast): unknown {
   };
 }
 
-/** Runs one full step with gradient `grad` and returns the parameters it was taken at. */
+/** Runs one full step with gradient `grad`, sends every slot, and returns the parameters it was taken at. */
 export function fullStep(p: RFast, grad: number[]): Float32Array {
   p.beginStep();
   const at = p.params().slice();
   p.applyGradient(Float32Array.from(grad));
+  sendAll(p);
   return at;
 }

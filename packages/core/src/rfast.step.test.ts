@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MsgKind, type PeerNeighbours } from './contract';
 import { ConfigError, TopologyError } from './errors';
 import { RFast } from './rfast';
-import { DIM, KERNEL_KINDS, LR, NB, SELF, X0, fullStep, peer, rhoMsg, snapshot, vMsg, wholeVector } from './rfast.fixture';
+import { DIM, KERNEL_KINDS, LR, NB, SELF, X0, fullStep, peer, rhoMsg, sendAll, snapshot, vMsg, wholeVector } from './rfast.fixture';
 
 const G0 = [1, 2, 3, 4, 5];
 const G1 = [-0.5, 0.25, 2, -3, 1.5];
@@ -16,26 +16,36 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, dig
 }
 
 describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
-  it('takes the first gradient at x0 as the initialisation z = g, then pushes and sends', () => {
+  it('takes the first gradient at x0 as the initialisation z = g, then pushes when it sends', () => {
     const p = peer(false, 0, kernels);
     expect(p.name).toBe('rfast');
     expect(p.ready()).toBe(true);
     expect(p.beginStep()).toEqual([]);
     expect(Array.from(p.params())).toEqual(Array.from(X0));
-    const envs = p.applyGradient(Float32Array.from(G0));
+    expect(p.applyGradient(Float32Array.from(G0))).toEqual([]);
     const s = p.inspect();
     expect(s.initialised).toBe(true);
     expect(Array.from(s.g)).toEqual(G0);
     expect(Array.from(s.x)).toEqual(Array.from(X0));
+    // Nothing is pushed until a link takes the block: the whole tracker is still here.
+    expect(Array.from(s.z)).toEqual(G0);
+    for (const k of NB.cOut) expect(s.rho.get(k)!.every((r) => r === 0)).toBe(true);
+    const src = p.slots;
+    const envs: ReturnType<typeof src.take>[] = [];
+    for (let t = 0; t < src.targets().length; t++) {
+      for (let slot = src.nextPending(t, 0); slot >= 0; slot = src.nextPending(t, slot)) envs.push(src.take(t, slot));
+    }
     expectClose(s.z, G0.map((g) => C * g));
     for (const k of NB.cOut) expectClose(s.rho.get(k)!, G0.map((g) => C * g));
     // nothing created or lost: own share plus both pushed shares is the gradient
     expectClose(G0.map((_, t) => s.z[t] + s.rho.get(1)![t] + s.rho.get(3)![t]), G0, 14);
 
     expect(envs).toHaveLength(3 * (NB.rOut.length + NB.cOut.length));
+    const seqs = envs.map((e) => e.msg.seq);
+    expect(new Set(seqs).size).toBe(seqs.length); // every frame its own seq
     for (const { to, reliable, msg } of envs) {
       expect(reliable).toBe(false);
-      expect(msg).toMatchObject({ from: SELF, epoch: 0, seq: 1, offset: msg.block * 2 });
+      expect(msg).toMatchObject({ from: SELF, epoch: 0, offset: msg.block * 2 });
       if (msg.kind === MsgKind.RfastV) {
         expect(to).toBe(3);
         expect(msg.data).toBeInstanceOf(Float32Array);
@@ -73,18 +83,36 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
 
     const xNew = Array.from(p.params());
     const rhoBefore = Array.from(p.inspect().rho.get(3)!);
-    const envs = p.applyGradient(Float32Array.from(G1));
+    p.applyGradient(Float32Array.from(G1));
+    const envs = sendAll(p);
     const s = p.inspect();
     const zt = zMid.map((z, t) => z + Math.fround(G1[t]) - G0[t]);
     expect(Array.from(s.x)).toEqual(xNew);
     expectClose(s.z, zt.map((z) => C * z));
     expectClose(s.rho.get(3)!, rhoBefore.map((r, t) => r + C * zt[t]));
-    expect(envs.every((e) => e.msg.seq === 2)).toBe(true);
+    expect(envs).toHaveLength(9);
+    expect(s.seq).toBe(2);
 
-    // with no new mass arrived, a step consumes nothing
+    // with no new mass arrived, a step consumes nothing, and with no fresh copy it mixes nothing
     const zBefore = Array.from(s.z);
+    const x2 = Array.from(p.model());
     p.beginStep();
     expect(Array.from(p.inspect().z)).toEqual(zBefore);
+    expect(Array.from(p.params())).toEqual(x2.map((xt, t) => Math.fround(xt - LR * zBefore[t])));
+  });
+
+  it('mixes only the copies that arrived since the last step, each once', () => {
+    const p = peer(false, 0, kernels);
+    fullStep(p, G0);
+    const a1 = [0.5, 1.5, -1, 2, 0];
+    for (const m of wholeVector(vMsg, 1, a1)) p.receive(m);
+    p.receive(vMsg(2, 1, [7, 8])); // only block 1 from peer 2
+    const z = Array.from(p.inspect().z);
+    p.beginStep();
+    const v = z.map((zt, t) => Math.fround(X0[t] - LR * zt));
+    const half = (t: number) => (v[t] + a1[t]) / 2;
+    const third = (t: number, b: number) => (v[t] + a1[t] + b) / 3;
+    expectClose(p.params(), [half(0), half(1), third(2, 7), third(3, 8), half(4)], 6);
   });
 
   it('setEpoch resets z to g, clears the running sums and keeps x', () => {
@@ -93,6 +121,7 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     const a2 = [2, 0, 1, -1, 3];
     for (const m of [...wholeVector(vMsg, 2, a2), ...wholeVector(rhoMsg, 4, [1, 1, 1, 1, 1])]) p.receive(m);
     fullStep(p, G1);
+    for (const m of wholeVector(vMsg, 2, a2, 2)) p.receive(m); // renewed, so fresh in the next epoch's first step
     const x = Array.from(p.model());
     const nb: PeerNeighbours = { rIn: [2, 7], rOut: [7], cIn: [7], cOut: [2], undirected: [2, 7], members: [2, 5, 7] };
 
@@ -105,11 +134,11 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     expect([...s.rhoNew.keys()]).toEqual([7]);
     for (const m of [s.rho, s.rhoNew, s.rhoTilde]) for (const buf of m.values()) expect(buf.every((e) => e === 0)).toBe(true);
 
-    // the kept in-neighbour 2 still holds its v; the new one (7) starts at our own x
+    // the kept in-neighbour 2 still holds its fresh v; the new one (7) holds our own x, not news
     const z = Array.from(s.z);
     p.beginStep();
     const v = z.map((zt, t) => Math.fround(x[t] - LR * zt));
-    expectClose(p.params(), v.map((vt, t) => W * (vt + a2[t] + x[t])), 6);
+    expectClose(p.params(), v.map((vt, t) => (vt + a2[t]) / 2), 6);
 
     // a repeated or older announcement changes nothing
     const before = snapshot(p);
@@ -139,7 +168,8 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     expect(Array.from(p.inspect().v)).toEqual(Array.from(y));
     const z = Array.from(p.inspect().z);
     p.beginStep();
-    expectClose(p.params(), z.map((zt, t) => W * (Math.fround(y[t] - LR * zt) + 2 * y[t])), 6);
+    // the pulled copies are y now, but none is fresh: the step mixes nothing
+    expectClose(p.params(), z.map((zt, t) => Math.fround(y[t] - LR * zt)), 6);
     expect(() => p.loadModel(new Float32Array(DIM + 1))).toThrow(ConfigError);
     expect(() => p.loadModel(Float32Array.from([NaN, 0, 0, 0, 0]))).toThrow(/NaN/);
   });
@@ -170,7 +200,8 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
   it('naive variant: sends the pushed increment and adds up what arrives', () => {
     const p = peer(true, 0, kernels);
     expect(p.name).toBe('rfast-naive');
-    const envs = p.applyGradient(Float32Array.from(G0));
+    p.applyGradient(Float32Array.from(G0));
+    const envs = sendAll(p);
     const deltas = envs.filter((e) => e.msg.kind === MsgKind.NaiveDelta);
     expect(deltas).toHaveLength(3 * NB.cOut.length);
     for (const { msg } of deltas) {

@@ -5,8 +5,9 @@
  * files use it. Pure core: no dependency on the simulator package.
  */
 import fc from 'fast-check';
-import type { Envelope, Message, PeerId } from './contract';
+import type { Envelope, Message, PeerId, SlotSource } from './contract';
 import { RFast } from './rfast';
+import { RFAST_ENCODING_NAMES, type RfastEncodingName } from './rfast-config';
 import type { KernelChoice } from './rfast-simd';
 import { Rng } from './rng';
 import { buildTopology, neighboursOf, type Topology, type TopologyKind } from './topology';
@@ -139,6 +140,36 @@ export interface NetOptions {
   loss: number;
   /** Probability that a sent or delivered message is (also) kept in flight for a second delivery. */
   duplicate: number;
+  /**
+   * Probability that an event is a send (a random peer's link takes a few slots) rather than a step
+   * or a delivery; 0: every peer sends all its slots right after each step (the spec's order).
+   */
+  sendRate?: number;
+}
+
+/**
+ * Takes up to `max` pending slots of `src` (all when Infinity), visiting targets in turn as a
+ * runtime's scheduler does, starting at a random target and slot when `rng` is given.
+ */
+export function takeSlots(src: SlotSource, max = Infinity, rng?: Rng): Envelope[] {
+  const out: Envelope[] = [];
+  const n = src.targets().length;
+  if (n === 0) return out;
+  const cursor = Array.from({ length: n }, (_, t) => (rng ? rng.int(Math.max(1, src.slotCount(t))) : 0));
+  const start = rng ? rng.int(n) : 0;
+  for (;;) {
+    let round = 0;
+    for (let i = 0; i < n && out.length < max; i++) {
+      const t = (start + i) % n;
+      const s = src.nextPending(t, cursor[t]);
+      if (s < 0) continue;
+      const env = src.take(t, s);
+      out.push({ ...env, msg: { ...env.msg, data: env.msg.data.slice() } }); // payloads are views: copy at once
+      cursor[t] = (s + 1) % src.slotCount(t);
+      round++;
+    }
+    if (round === 0 || out.length >= max) return out;
+  }
 }
 
 /**
@@ -171,21 +202,34 @@ export class LossyNet {
     return this.pool.length;
   }
 
-  /** One random event: a random peer steps, or a random in-flight message is delivered. */
+  /**
+   * One random event: a random in-flight message is delivered, a random peer steps, or (with
+   * `sendRate`) a random peer's links take a few of its pending slots.
+   */
   event(): void {
     const n = this.pool.length;
     // In equilibrium a message waits about `target` steps (network-wide), two per peer on average.
     const target = 2 * this.peers.size;
     if (n > 0 && this.rng.next() < n / (n + target)) this.deliverOne();
+    else if ((this.opts.sendRate ?? 0) > 0 && this.rng.next() < (this.opts.sendRate as number)) this.send(this.randomPeer(), 1 + this.rng.int(4));
     else this.step(this.randomPeer());
   }
 
-  /** The driving loop of contract.ts, with the exact gradient. */
+  /** The driving loop of contract.ts, with the exact gradient; sends may happen mid-step. */
   step(id: PeerId): void {
     const peer = this.peers.get(id)!;
+    const lazy = (this.opts.sendRate ?? 0) > 0;
     this.post(peer.beginStep());
+    if (lazy && this.rng.next() < 0.3) this.send(id, 1 + this.rng.int(3)); // while the gradient is computed
     gradient(this.problem, id, peer.params(), this.grad);
     this.post(peer.applyGradient(this.grad));
+    if (!lazy) this.send(id, Infinity);
+  }
+
+  /** Peer `id`'s links take up to `max` of its pending slots. */
+  send(id: PeerId, max: number): void {
+    const peer = this.peers.get(id)!;
+    this.post(takeSlots(peer.slots, max, (this.opts.sendRate ?? 0) > 0 ? this.rng : undefined));
   }
 
   deliverOne(): void {
@@ -225,11 +269,14 @@ function copy(msg: Message, to: PeerId): { to: PeerId; msg: Message } {
   return { to, msg: { ...msg, data: msg.data.slice() } };
 }
 
+/** Every encoding, for property tests. */
+export const anyEncoding = (): fc.Arbitrary<RfastEncodingName> => fc.constantFrom(...RFAST_ENCODING_NAMES);
+
 /** One RFast per member of `t`, all starting at x0. */
 export function spawn(
   net: LossyNet,
   t: Topology,
-  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array; kernels?: KernelChoice },
+  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array; kernels?: KernelChoice; encoding?: RfastEncodingName },
 ): void {
   for (const id of t.members) {
     net.add(
@@ -242,6 +289,7 @@ export function spawn(
         neighbours: neighboursOf(t, id),
         naive: opts.naive,
         kernels: opts.kernels,
+        encoding: opts.encoding ?? 'f32',
       }),
     );
   }
@@ -297,15 +345,18 @@ export interface LossyRunCase {
   kind: TopologyKind;
   naive?: boolean;
   kernels?: KernelChoice;
+  encoding?: RfastEncodingName;
+  /** See NetOptions.sendRate. */
+  sendRate?: number;
 }
 
 /** A lossy network of R-FAST peers on `kind` over `ids`, with a step size safe for any topology. */
 export function lossyRun(c: LossyRunCase): LossyNet {
   const rng = new Rng(c.seed);
   const problem = makeProblem(rng, c.ids, c.dim, 3);
-  const net = new LossyNet(problem, rng, { loss: c.loss, duplicate: c.duplicate });
+  const net = new LossyNet(problem, rng, { loss: c.loss, duplicate: c.duplicate, sendRate: c.sendRate });
   const lr = 0.2 / averageSmoothness(problem, c.ids) / c.ids.length;
-  spawn(net, buildTopology(c.kind, c.ids, { seed: c.seed }), { lr, blockSize: c.blockSize, naive: c.naive, kernels: c.kernels });
+  spawn(net, buildTopology(c.kind, c.ids, { seed: c.seed }), { lr, blockSize: c.blockSize, naive: c.naive, kernels: c.kernels, encoding: c.encoding });
   return net;
 }
 
@@ -321,6 +372,8 @@ export function lossyCases(b: { maxDim: number; maxBlock: number; maxLoss: numbe
     loss: fc.double({ min: 0, max: b.maxLoss, noNaN: true }),
     duplicate: fc.double({ min: 0, max: b.maxDuplicate, noNaN: true }),
     kind: fc.constantFrom(...TOPOLOGY_KINDS_ALL),
+    encoding: anyEncoding(),
+    sendRate: fc.constantFrom(0, 0.3, 0.6),
   });
 }
 

@@ -1,17 +1,16 @@
 /**
  * R-FAST, robust fully-asynchronous gradient tracking (docs/algorithms.md section 1).
  *
- * Contract mapping: the first `applyGradient` is the initialisation g_i(x0) (z = g = grad, then the
- * push of steps 5-6). After that `beginStep` runs steps 1-3 synchronously, `params` is x_new, and
- * `applyGradient` runs steps 4-6 and returns one V message per block per G_R out-neighbour and one
- * RHO message per block per G_C out-neighbour, all unreliable: a later running sum contains every
- * earlier one, so loss, duplication and reordering only delay mass.
+ * Contract mapping: the first `applyGradient` is the initialisation g_i(x0) (z = g = grad). After
+ * that `beginStep` runs steps 1-3 synchronously, `params` is x_new, and `applyGradient` runs step 4.
+ * Steps 5-6 happen at send time: the step calls return no envelopes; a runtime pulls frames from
+ * `slots` (rfast-sends.ts) whenever a link can carry one, each holding the newest v or running sum
+ * of one block, all unreliable: a later running sum contains every earlier one, so loss,
+ * duplication and reordering only delay mass. `receive` returns acknowledgements (reliable) for
+ * frames a compact sender asked us to keep as a delta base.
  *
- * Two storage choices differ from the spec's table without changing the arithmetic:
- * - z is float64 (the table says float32): z exchanges mass with the float64 running sums every
- *   step, and float32 rounding there would break the conservation law of section 1.4 at the 1e-7
- *   level. Everything sent along G_R (v) stays float32.
- * - one running sum serves every G_C out-neighbour: with uniform C_ki = C_ii all rho_ki are equal.
+ * z is float64 (the spec's table says float32): z exchanges mass with the float64 running sums,
+ * and float32 rounding there would break the conservation law of section 1.4 at the 1e-7 level.
  *
  * Step size: beginStep consumes arrived mass (step 3) before the descent (step 1), so the descent
  * uses the whole tracker and, on a regular graph, alpha is an ordinary single-worker rate (the
@@ -21,20 +20,24 @@ import {
   MsgKind,
   type AlgoStats,
   type Algorithm,
-  type AlgorithmName,
   type CommonOptions,
   type Envelope,
   type Message,
   type PeerId,
   type PeerNeighbours,
+  type SlotSource,
 } from './contract';
-import { allFinite, blockLayout, blockViews, type BlockLayout } from './blocks';
+import { allFinite, blockLayout, blockStart, type BlockLayout } from './blocks';
 import { ConfigError } from './errors';
-import { RFAST_DEFAULTS } from './rfast-config';
-import { consumeDescendMix, trackAndPush } from './rfast-kernels';
-import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdExports, type SimdScratch } from './rfast-simd';
+import { RFAST_DEFAULTS, RFAST_ENCODINGS, type RfastEncoding, type RfastEncodingName } from './rfast-config';
+import { consumeDescendMix, track } from './rfast-kernels';
+import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdExports } from './rfast-simd';
 import { MassLinks, PullLinks, validateNeighbours } from './rfast-links';
-import { acceptMessage, stepEnvelopes } from './rfast-messages';
+import { acceptMessage, type ReceiveState } from './rfast-messages';
+import { RfastSender } from './rfast-sends';
+
+const NONE: Envelope[] = [];
+const EMPTY = new Float32Array(0);
 
 export interface RFastOptions extends CommonOptions {
   /**
@@ -48,6 +51,8 @@ export interface RFastOptions extends CommonOptions {
    * compute the same values bit for bit.
    */
   kernels?: KernelChoice;
+  /** How frames carry v and the running sums (RFAST_ENCODINGS); default RFAST_DEFAULTS.defaultEncoding. */
+  encoding?: string;
 }
 
 /**
@@ -59,7 +64,7 @@ export interface RFastInspection {
   readonly v: Float32Array;
   readonly z: Float64Array;
   readonly g: Float32Array;
-  /** Out-neighbour k on G_C -> rho_ki, everything pushed to k in this epoch (one shared buffer). */
+  /** Out-neighbour k on G_C -> rho_ki, everything pushed to k in this epoch (what k will rebuild once sent). */
   readonly rho: ReadonlyMap<PeerId, Float64Array>;
   /** In-neighbour j on G_C -> newest running sum received from j. */
   readonly rhoNew: ReadonlyMap<PeerId, Float64Array>;
@@ -72,13 +77,14 @@ export interface RFastInspection {
 }
 
 export class RFast implements Algorithm {
-  readonly name: AlgorithmName;
+  readonly name: 'rfast' | 'rfast-naive';
   readonly id: PeerId;
   readonly dim: number;
 
   private readonly naive: boolean;
   private readonly lr: number;
   private readonly layout: BlockLayout;
+  private readonly encoding: RfastEncoding;
   /**
    * State vectors live in the current epoch's KernelMemory and move to a new one on every epoch
    * change (useNeighbours), so these fields are reassigned there. x and x_new also swap roles each
@@ -95,31 +101,20 @@ export class RFast implements Algorithm {
   private simd: boolean;
   private readonly kernelChoice: KernelChoice;
   private kernels: SimdExports | null = null;
-  private scratch: SimdScratch | null = null;
-  private vBlocks!: Float32Array[];
-  /** Naive variant: after step 5 z equals each pushed increment, so it is sent straight from z. */
-  private zBlocks!: Float64Array[];
 
   private epoch: number;
+  /** Steps taken (inspect().seq); frames carry their own counter, `frameSeq`. */
   private seq = 0;
+  private frameSeq = 0;
+  private slotVersion = 0;
   private initialised = false;
   private begun = false;
-  private rOut: PeerId[] = [];
   private pull: PullLinks | null = null;
   private mass!: MassLinks;
-  private cOut: PeerId[] = [];
-  /**
-   * rho_ki for every G_C out-neighbour k at once: with uniform C_ki = C_ii each k receives the same
-   * share every step, so within an epoch all rho_ki are equal and one buffer holds them.
-   */
-  private rho!: Float64Array;
-  private rhoBlocks!: Float64Array[];
-  /** The pulled copies the mixing kernel loops over, gathered once per epoch rather than per step. */
-  private vhats: Float32Array[] = [];
-  /** R_ij = 1/(|rIn|+1), the receiver's own row. */
-  private rWeight = 1;
-  /** C_ki = 1/(|cOut|+1), the sender's own column. */
-  private cWeight = 1;
+  private sender!: RfastSender;
+  private rx!: ReceiveState;
+  /** Scratch list of the fresh pulled copies one block mixes. */
+  private readonly mix: Float32Array[] = [];
   private readonly counters: AlgoStats = { steps: 0, messagesIn: 0, rejected: 0, stale: 0 };
 
   constructor(opts: RFastOptions) {
@@ -133,7 +128,13 @@ export class RFast implements Algorithm {
     if (!Number.isSafeInteger(opts.epoch) || opts.epoch < 0) {
       throw new ConfigError(`epoch must be a non-negative integer, got ${opts.epoch}`);
     }
+    const encoding = opts.encoding ?? RFAST_DEFAULTS.defaultEncoding;
+    if (!Object.hasOwn(RFAST_ENCODINGS, encoding)) {
+      throw new ConfigError(`encoding must be one of ${Object.keys(RFAST_ENCODINGS).join(', ')}, got ${String(encoding)}`);
+    }
     this.naive = opts.naive === true;
+    // The naive variant exists to lose mass: it sends whole float64 increments whatever the encoding.
+    this.encoding = this.naive ? RFAST_ENCODINGS.f32 : RFAST_ENCODINGS[encoding as RfastEncodingName];
     this.name = this.naive ? 'rfast-naive' : 'rfast';
     this.id = opts.id;
     this.dim = opts.x0.length;
@@ -155,23 +156,29 @@ export class RFast implements Algorithm {
     return true;
   }
 
-  /** Steps 1-3: descend along the tracker, pull-mix the newest v's, consume new tracker mass. */
+  /** The slots a runtime sends from (steps 5-6 happen when it takes them). */
+  get slots(): SlotSource {
+    return this.sender;
+  }
+
+  /** Steps 1-3: descend along the tracker, pull-mix the fresh v's, consume new tracker mass. */
   beginStep(): Envelope[] {
-    if (!this.initialised) return []; // the first gradient is taken at x0 and only initialises
+    if (!this.initialised) return NONE; // the first gradient is taken at x0 and only initialises
     // Step 3 before step 1: descend along the tracker *with* the mass that has arrived. In the
     // spec's order step 1 sees only the share C_ii kept at step 5, which scales the step by
     // 1/(d+1); this way lr is an ordinary single-worker rate on a regular graph. The invariant
     // (section 1.4) does not involve x, so it is unaffected.
-    consumeDescendMix(this.x, this.z, this.v, this.xNew, this.lr, this.rWeight, this.vhats, this.mass, this.layout, this.kernels);
+    consumeDescendMix(this.x, this.z, this.v, this.xNew, this.lr, this.pull as PullLinks, this.mix, this.mass, this.layout, this.kernels);
     this.begun = true;
-    return [];
+    this.sender.vChanged();
+    return NONE;
   }
 
   params(): Float32Array {
     return this.begun ? this.xNew : this.x;
   }
 
-  /** Steps 4-6: tracking correction, push of the tracker share, and the sends. */
+  /** Step 4, the tracking correction; the push (step 5) waits for the send (rfast-sends.ts). */
   applyGradient(grad: Float32Array): Envelope[] {
     if (grad.length !== this.dim) {
       throw new ConfigError(`gradient has ${grad.length} entries, the model has ${this.dim}`);
@@ -186,32 +193,26 @@ export class RFast implements Algorithm {
       const x = this.x; // x = x_new by swapping buffers: no copy
       this.x = this.xNew;
       this.xNew = x;
+    } else {
+      this.sender.vChanged(); // v = x0 goes out with the first running sums
     }
-    // Before the first gradient z = g = 0, so the same update gives z = g = grad (then the push).
-    trackAndPush(this.z, this.g, g, this.cWeight, this.cOut.length > 0 ? this.rho : null, this.kernels);
+    // Before the first gradient z = g = 0, so the same update gives z = g = grad.
+    track(this.z, this.g, g, this.kernels);
     this.initialised = true;
     this.begun = false;
     this.seq += 1;
     this.counters.steps += 1;
-    return stepEnvelopes({
-      from: this.id,
-      epoch: this.epoch,
-      seq: this.seq,
-      layout: this.layout,
-      rOut: this.rOut,
-      cOut: this.cOut,
-      vBlocks: this.vBlocks,
-      massBlocks: this.naive ? this.zBlocks : this.rhoBlocks,
-      massKind: this.naive ? MsgKind.NaiveDelta : MsgKind.RfastRho,
-    });
+    this.sender.massChanged();
+    return NONE;
   }
 
   receive(msg: Message): Envelope[] {
     this.counters.messagesIn += 1;
-    const verdict = acceptMessage(msg, this.epoch, this.layout, this.pull as PullLinks, this.mass, this.naive, this.scratch);
+    const verdict = acceptMessage(msg, this.rx);
     if (verdict === 'rejected') this.counters.rejected += 1;
     else if (verdict === 'stale') this.counters.stale += 1;
-    return [];
+    else if (verdict === 'kept') return [this.ack(msg)];
+    return NONE;
   }
 
   model(): Float32Array {
@@ -225,12 +226,17 @@ export class RFast implements Algorithm {
    */
   setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
     if (!Number.isSafeInteger(epoch)) throw new ConfigError(`epoch must be an integer, got ${epoch}`);
-    if (epoch <= this.epoch) return [];
-    this.useNeighbours(neighbours);
+    if (epoch <= this.epoch) return NONE;
+    validateNeighbours(this.id, neighbours); // before anything changes
     this.epoch = epoch;
+    this.useNeighbours(neighbours);
     const { z, g } = this;
     for (let t = 0; t < this.dim; t++) z[t] = g[t];
-    return [];
+    if (this.initialised) {
+      this.sender.vChanged(); // new out-neighbours need our v
+      this.sender.massChanged();
+    }
+    return NONE;
   }
 
   /** Replaces x (and v, and the pulled copies, so a joiner does not mix back toward its x0). */
@@ -240,7 +246,8 @@ export class RFast implements Algorithm {
     this.x.set(x);
     this.v.set(x);
     this.xNew.set(x);
-    for (const vhat of this.vhats) vhat.set(x);
+    (this.pull as PullLinks).reset(x);
+    if (this.initialised) this.sender.vChanged();
   }
 
   /** Which kernels run this peer's steps now: 'simd' (WebAssembly) or 'js'. */
@@ -252,18 +259,40 @@ export class RFast implements Algorithm {
     return { ...this.counters };
   }
 
+  /** Mass pushed and not yet acknowledged, and the latest gradient, both as L1 norms (compact encodings). */
+  transitEstimate(): { transit: number; gradient: number } | null {
+    const transit = this.sender.unacknowledged();
+    if (transit === null) return null;
+    let gradient = 0;
+    for (let t = 0; t < this.dim; t++) gradient += Math.abs(this.g[t]);
+    return { transit, gradient };
+  }
+
+  tracker(): { z: Float64Array; g: Float32Array } {
+    return { z: this.z, g: this.g };
+  }
+
   inspect(): RFastInspection {
     return {
       x: this.x,
       v: this.v,
       z: this.z,
       g: this.g,
-      rho: new Map(this.cOut.map((k) => [k, this.rho] as const)),
+      rho: this.sender.rhoByTarget(),
       rhoNew: this.massVectors('new'),
       rhoTilde: this.massVectors('tilde'),
       seq: this.seq,
       epoch: this.epoch,
       initialised: this.initialised,
+    };
+  }
+
+  private ack(msg: Message): Envelope {
+    return {
+      to: msg.from,
+      reliable: true,
+      // aux names the kind whose base this is (v or running sum).
+      msg: { kind: MsgKind.RfastAck, from: this.id, epoch: this.epoch, seq: msg.seq, block: msg.block, offset: blockStart(this.layout, msg.block), aux: msg.kind, data: EMPTY },
     };
   }
 
@@ -281,7 +310,7 @@ export class RFast implements Algorithm {
     const scratch = alignedBytes(block, 4) + alignedBytes(block, 8);
     let mem: KernelMemory;
     try {
-      mem = KernelMemory.create(5 * f32 + 2 * f64 + links + scratch, this.simd);
+      mem = KernelMemory.create(5 * f32 + f64 + links + scratch, this.simd);
     } catch (err) {
       // e.g. the browser refused another wasm memory: plain JavaScript computes the same values.
       if (this.kernelChoice !== 'auto') throw err;
@@ -300,21 +329,37 @@ export class RFast implements Algorithm {
     const z = mem.f64(dim);
     z.set(this.z);
     this.z = z;
-    this.rho = mem.f64(dim);
     this.gradIn = this.simd ? mem.f32(dim) : null;
     this.kernels = mem.exports;
-    this.scratch = mem.exports === null ? null : { k: mem.exports, f32: mem.f32(block), f64: mem.f64(block) };
-    this.vBlocks = blockViews(this.v, layout);
-    this.zBlocks = blockViews(this.z, layout);
-    this.rhoBlocks = blockViews(this.rho, layout);
-
-    this.rOut = nb.rOut.slice();
+    const f32s = mem.f32(block);
+    const f64s = mem.f64(block);
     this.pull = new PullLinks(nb.rIn, layout, this.pull, this.x, (n) => mem.f32(n));
     this.mass = new MassLinks(nb.cIn, layout, (n) => mem.f64(n));
-    this.cOut = nb.cOut.slice();
-    this.vhats = this.pull.views;
-    this.rWeight = 1 / (nb.rIn.length + 1);
-    this.cWeight = 1 / (nb.cOut.length + 1);
+    this.slotVersion++;
+    this.sender = new RfastSender({
+      self: this.id,
+      epoch: this.epoch,
+      layout,
+      rOut: nb.rOut,
+      cOut: nb.cOut,
+      z: this.z,
+      v: this.v,
+      encoding: this.encoding,
+      naive: this.naive,
+      nextSeq: () => ++this.frameSeq,
+      version: this.slotVersion,
+    });
+    this.rx = {
+      epoch: this.epoch,
+      layout,
+      pull: this.pull,
+      mass: this.mass,
+      sender: this.sender,
+      naive: this.naive,
+      simd: mem.exports === null ? null : { k: mem.exports, f32: f32s, f64: f64s },
+      f32: f32s,
+      f64: f64s,
+    };
   }
 
   private massVectors(which: 'new' | 'tilde'): Map<PeerId, Float64Array> {

@@ -1,4 +1,5 @@
-import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type Rng } from '@starling/core';
+import { MsgKind, type Algorithm, type Envelope, type Message, type PeerId } from '@starling/core';
+import { SendScheduler } from '@starling/transport';
 import { decodeFrame, encodeFrame, FrameError } from '@starling/wire';
 import type { Mesh } from './mesh';
 
@@ -14,6 +15,8 @@ export interface FrameCounters {
   framesHeld: number;
   /** Envelopes for a peer we have no open link to (it left, or is still connecting). */
   undeliverable: number;
+  /** Messages the wire refused to encode (non-finite values: a diverging model is not sent). */
+  unencodable: number;
 }
 
 /** Prime step between rotation starts, so consecutive steps begin far apart. */
@@ -22,11 +25,12 @@ const ROTATION_STRIDE = 7919;
 /**
  * Moves algorithm envelopes onto links and incoming frames into the algorithm. This is the
  * trust boundary for peer data: every frame is decoded by the hand-checked wire format, and a
- * frame must name the sender of the link it arrived on.
+ * frame must name the sender of the link it arrived on. For an algorithm with slots (R-FAST) it
+ * also runs the newest-wins send scheduler: after each of the algorithm's calls and whenever a link
+ * drains, links that can take a frame get the freshest pending slot, encoded at that moment.
  */
 export class FrameRouter {
-  readonly counters: FrameCounters = { framesRejected: 0, framesEarly: 0, framesHeld: 0, undeliverable: 0 };
-  lossRate = 0;
+  readonly counters: FrameCounters = { framesRejected: 0, framesEarly: 0, framesHeld: 0, undeliverable: 0, unencodable: 0 };
   private lastMsg: Message | null = null;
   private lastBytes: Uint8Array | null = null;
 
@@ -43,13 +47,25 @@ export class FrameRouter {
   private rotation = 0;
   private heldBytes = 0;
 
+  private readonly scheduler: SendScheduler;
+
   constructor(
     private readonly mesh: Mesh,
     private readonly algorithm: () => Algorithm | null,
-    private readonly lossRng: Rng,
     private readonly onRejected?: (from: PeerId, reason: string) => void,
     private readonly maxHeldBytes = 64 << 20,
-  ) {}
+  ) {
+    this.scheduler = new SendScheduler({
+      ready: (to) => this.mesh.link(to)?.takesSlot ?? false,
+      send: (env) => this.sendOne(env),
+    });
+  }
+
+  /** Let links that can take a frame send the algorithm's freshest pending slots. */
+  pump(): void {
+    const slots = this.algorithm()?.slots;
+    if (slots) this.scheduler.pump(slots);
+  }
 
   /** Hand the held reliable frames to the algorithm, now that it exists. */
   replayHeld(): void {
@@ -75,6 +91,7 @@ export class FrameRouter {
     // Payloads are views into algorithm state: never keep an encoding across calls.
     this.lastMsg = null;
     this.lastBytes = null;
+    this.pump();
   }
 
   private sendOne(env: Envelope): void {
@@ -83,9 +100,16 @@ export class FrameRouter {
       this.counters.undeliverable++;
       return;
     }
-    const bytes = this.encode(env.msg);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.encode(env.msg);
+    } catch (e) {
+      if (!(e instanceof FrameError)) throw e;
+      this.counters.unencodable++;
+      return;
+    }
     if (env.reliable) link.sendReliable(bytes);
-    else link.sendUnreliable(bytes, this.lossRate > 0 && this.lossRng.next() < this.lossRate);
+    else link.sendUnreliable(bytes);
   }
 
   receive(from: PeerId, bytes: Uint8Array, reliable = false): void {
@@ -133,5 +157,6 @@ export class FrameRouter {
 
 function sameFrame(a: Message, b: Message): boolean {
   return a === b || (a.data === b.data && a.kind === b.kind && a.from === b.from && a.epoch === b.epoch &&
-    a.seq === b.seq && a.block === b.block && a.offset === b.offset && a.aux === b.aux);
+    a.seq === b.seq && a.block === b.block && a.offset === b.offset && a.aux === b.aux &&
+    a.dtype === b.dtype && a.scale === b.scale && a.base === b.base && a.keep === b.keep);
 }

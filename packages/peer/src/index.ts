@@ -2,8 +2,9 @@
 export { PeerRuntime, type PeerRuntimeOptions } from './runtime';
 export { initialStatus, type PeerPhase, type PeerStatus } from './status';
 export { PeerError, type PeerErrorCode } from './errors';
-export { DEFAULT_TUNING, RELIABLE_CHANNEL_ID, type PeerRuntimeTuning } from './config';
-export type { CreatePeer, RtcPeer, RtcPeerOptions, LinkCounters } from './link';
+export { DEFAULT_TUNING, RELIABLE_CHANNEL_ID, UNRELIABLE_CHANNEL_ID, type PeerRuntimeTuning } from './config';
+export type { LinkCounters } from './link';
+export { WebRtcTransport, globalWrtc, type CreatePeer, type RtcPeer, type RtcPeerOptions, type WrtcImpl } from './webrtc-transport';
 export { Mesh, type MeshEvents, type MeshTotals } from './mesh';
 export { FrameRouter, type FrameCounters } from './frames';
 export { StepLoop, type GradientFn, type StepCounters } from './step-loop';

@@ -1,6 +1,24 @@
-import type { PeerId } from '@starling/core';
+import type { PeerId, Rng } from '@starling/core';
+import { LossyTransport, type ShapedUplink } from '@starling/transport';
+import type { PeerRuntimeTuning } from './config';
 import { parseControl, type ControlMessage } from './control';
-import { Link, type CreatePeer, type LinkCounters, type LinkTuning } from './link';
+import { Link, type LinkCounters } from './link';
+import { WebRtcTransport, type CreatePeer, type WrtcImpl } from './webrtc-transport';
+
+/** How a mesh builds its links: WebRTC, the run's channel settings, the shaped uplink, loss injection. */
+export interface MeshSetup {
+  createPeer: CreatePeer;
+  wrtc: WrtcImpl;
+  tuning: PeerRuntimeTuning;
+  iceServers: RTCIceServer[];
+  /** Skip an unreliable envelope while a link buffers more than this (the run's maxBufferedBytes). */
+  unreliableHighWaterBytes: number;
+  /** Every link sends through this uplink (the run's link shape, a volunteer's cap); null = unshaped. */
+  uplink: ShapedUplink | null;
+  /** Injected loss on unreliable frames: one seeded stream for all links, the current rate. */
+  lossRng: Rng;
+  lossRate: () => number;
+}
 
 export interface MeshEvents {
   /** Hand a signaling message to the server for `to`. */
@@ -13,6 +31,8 @@ export interface MeshEvents {
   neighbourLost(id: PeerId, reason: string): void;
   /** A validated control message other than a heartbeat (heartbeats are handled here). */
   control(from: PeerId, msg: ControlMessage): void;
+  /** A link can take more frames (its send queue drained). */
+  drain(id: PeerId): void;
 }
 
 export interface MeshTotals extends LinkCounters {
@@ -29,6 +49,8 @@ export interface MeshTotals extends LinkCounters {
  */
 export class Mesh {
   private readonly links = new Map<PeerId, Link>();
+  /** The WebRTC transport under each link, for signaling. */
+  private readonly rtc = new Map<PeerId, WebRtcTransport>();
   private wanted = new Set<PeerId>();
   /** Peers the server says are in the run: the only ones whose offers we accept. */
   private members = new Set<PeerId>();
@@ -39,8 +61,7 @@ export class Mesh {
 
   constructor(
     private readonly self: PeerId,
-    private readonly createPeer: CreatePeer,
-    private readonly tuning: LinkTuning,
+    private readonly setup: MeshSetup,
     private readonly events: MeshEvents,
     private readonly now: () => number,
   ) {}
@@ -61,12 +82,12 @@ export class Mesh {
       // Only the lower id offers; accept only from run members (epoch news may lag the offer).
       if (from > this.self || !this.members.has(from)) return;
       link = this.open(from, false);
-    } else if (link.initiator === false && link.isStale(data)) {
+    } else if (link.initiator === false && this.rtc.get(from)?.isStale(data)) {
       // The remote re-offers after its connect timeout: start over instead of answering twice.
       link.destroy('remote restarted the connection');
       link = this.open(from, false);
     }
-    link.signal(data);
+    this.rtc.get(from)?.signal(data);
   }
 
   link(id: PeerId): Link | undefined {
@@ -90,7 +111,7 @@ export class Mesh {
           link.destroy(`no heartbeat for ${Math.round(t - link.lastHeard)} ms`);
           this.events.neighbourLost(id, 'timed out');
         }
-      } else if (t - link.openedAt > this.tuning.connectTimeoutMs) {
+      } else if (t - link.openedAt > this.setup.tuning.connectTimeoutMs) {
         link.destroy('did not connect in time');
         this.events.neighbourLost(id, 'connection failed');
       }
@@ -122,23 +143,37 @@ export class Mesh {
   }
 
   private open(id: PeerId, initiator: boolean): Link {
-    const link: Link = new Link(id, initiator, this.createPeer, this.tuning, {
-      signal: (d) => this.events.signal(id, d),
+    const s = this.setup;
+    const rtc = new WebRtcTransport(id, initiator, s.createPeer, s.wrtc, {
+      iceServers: s.iceServers,
+      reliableHighWaterBytes: s.tuning.reliableHighWaterBytes,
+      reliableQueueMaxBytes: s.tuning.reliableQueueMaxBytes,
+      unreliableLowWaterBytes: s.tuning.slotLowWaterBytes,
+    }, (d) => this.events.signal(id, d));
+    // Loss is injected under the shaper, so a dropped frame still spends its uplink share.
+    const lossy = new LossyTransport(rtc, s.lossRng, s.lossRate);
+    const transport = s.uplink ? s.uplink.wrap(lossy) : lossy;
+    const link: Link = new Link(id, initiator, transport, { unreliableHighWaterBytes: s.unreliableHighWaterBytes, injectedDrops: () => lossy.drops }, {
       open: () => this.events.linksChanged(),
       close: () => {
-        if (this.links.get(id) === link) this.links.delete(id);
+        if (this.links.get(id) === link) {
+          this.links.delete(id);
+          this.rtc.delete(id);
+        }
         addCounters(this.retired, link.counters);
         this.events.linksChanged();
       },
       frame: (bytes, reliable) => this.events.frame(id, bytes, reliable),
       control: (text) => this.onControl(link, text),
+      drain: () => this.events.drain(id),
     }, this.now);
     this.links.set(id, link);
+    this.rtc.set(id, rtc);
     return link;
   }
 
   private onControl(link: Link, text: string): void {
-    const msg = parseControl(text, this.tuning.maxControlChars);
+    const msg = parseControl(text, this.setup.tuning.maxControlChars);
     if (!msg) {
       this.controlRejected++;
       return;

@@ -1,4 +1,5 @@
 import { createAlgorithm, Rng, type Algorithm, type PeerNeighbours } from '@starling/core';
+import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
 import { PROTOCOL_LIMITS, type EpochPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
 import { BackendError, initialParams, Trainer, TRAINING_DEFAULTS, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
@@ -10,7 +11,7 @@ import { FrameRouter } from './frames';
 import { handoffEnvelopes } from './handoff';
 import { ModelSync } from './model-sync';
 import { ServerSession } from './server-session';
-import type { CreatePeer } from './link';
+import { globalWrtc, type CreatePeer, type WrtcImpl } from './webrtc-transport';
 import { linkTargets } from './link-targets';
 import { Mesh } from './mesh';
 import { initialStatus, type PeerStatus } from './status';
@@ -22,8 +23,15 @@ import { yieldToEventLoop } from './yield';
 export interface PeerRuntimeOptions {
   /** Origin of the Starling server, e.g. `location.origin`. */
   serverUrl: string;
-  /** simple-peer constructor: the browser bundle, or simple-peer + wrtc in Node. */
+  /** simple-peer constructor: the browser bundle, or simple-peer in Node. */
   createPeer: CreatePeer;
+  /** The WebRTC classes: the browser's globals by default, @roamhq/wrtc in Node. */
+  wrtc?: WrtcImpl;
+  /**
+   * The volunteer's own upload cap, bytes per second (null: none): the tab uploads at most the
+   * lower of this and the run's `network.uplinkBytesPerSec`. `setUploadCap` changes it live.
+   */
+  uploadCapBytesPerSec?: number | null;
   backends?: readonly BackendName[];
   backendOptions?: SelectBackendOptions;
   tuning?: Partial<PeerRuntimeTuning>;
@@ -55,6 +63,9 @@ export class PeerRuntime {
   private loop: StepLoop | null = null;
   private timers: ReturnType<typeof setInterval>[] = [];
   private wake: (() => void) | null = null;
+  /** The shaped uplink every link sends through (null while unshaped), and the volunteer's cap. */
+  private uplink: ShapedUplink | null = null;
+  private uploadCap: number | null;
   private meter: TelemetryMeter;
   /** While a joiner waits for a neighbour's model. */
   private sync: ModelSync | null = null;
@@ -69,6 +80,19 @@ export class PeerRuntime {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
     this.now = opts.now ?? (() => performance.now());
     this.meter = new TelemetryMeter(this.now);
+    this.uploadCap = opts.uploadCapBytesPerSec ?? null;
+  }
+
+  /**
+   * Cap what this tab uploads (bytes per second; null lifts the cap). Takes effect at once on a
+   * shaped uplink; an unshaped one is rebuilt shaped on the next run or rejoin.
+   */
+  setUploadCap(bytesPerSec: number | null): void {
+    this.uploadCap = bytesPerSec !== null && bytesPerSec > 0 && Number.isFinite(bytesPerSec) ? bytesPerSec : null;
+    if (this.config && this.uplink) {
+      this.uplink.setRate(capUplink(this.config.network, this.uploadCap).uplinkBytesPerSec);
+      this.st.uplinkBytesPerSec = this.uplink.bytesPerSec;
+    }
   }
 
   status(): PeerStatus {
@@ -137,7 +161,6 @@ export class PeerRuntime {
           this.st.paused = r.paused;
           this.st.lossRate = r.lossRate;
           this.loop?.setPaused(r.paused);
-          if (this.router) this.router.lossRate = r.lossRate;
           if (this.st.phase === 'training' || this.st.phase === 'paused') this.setPhase(r.paused ? 'paused' : 'training');
         },
         disconnected: () => {
@@ -191,7 +214,7 @@ export class PeerRuntime {
     // Epoch news may have come in while we downloaded: the algorithm starts in the newest one.
     const { epoch, neighbours } = this.latest;
     this.algo = createAlgorithm(cfg.algorithm, {
-      ...cfg.algorithmOptions,
+      ...cfg.algorithmOptions, // validated against the algorithm's descriptor by the run config
       id: w.peerId,
       x0: previous ?? initialParams(spec, cfg.seed),
       lr: cfg.lr,
@@ -293,10 +316,21 @@ export class PeerRuntime {
 
   private setupNetwork(cfg: RunConfig): void {
     this.mesh?.close();
-    const mesh = new Mesh(this.st.peerId!, this.opts.createPeer, {
-      ...this.tuning,
-      unreliableHighWaterBytes: cfg.maxBufferedBytes,
+    const wrtc = this.opts.wrtc ?? globalWrtc();
+    if (!wrtc) throw new PeerError('peer-connection-failed', 'this runtime has no RTCPeerConnection (WebRTC)');
+    const shape: LinkShape = capUplink(cfg.network, this.uploadCap);
+    this.uplink = shape.uplinkBytesPerSec === null && shape.latencyMs === 0 ? null : new ShapedUplink(shape, this.tuning.uplinkBurstBytes);
+    this.st.uplinkBytesPerSec = shape.uplinkBytesPerSec;
+    this.st.latencyMs = shape.latencyMs;
+    const mesh = new Mesh(this.st.peerId!, {
+      createPeer: this.opts.createPeer,
+      wrtc,
+      tuning: this.tuning,
       iceServers: cfg.iceServers,
+      unreliableHighWaterBytes: cfg.maxBufferedBytes,
+      uplink: this.uplink,
+      lossRng: new Rng(cfg.seed * 7919 + this.st.peerId!),
+      lossRate: () => this.st.lossRate,
     }, {
       signal: (to, data) => this.session?.emit('signal', { to, data: data as never }),
       frame: (from, bytes, reliable) => {
@@ -309,10 +343,10 @@ export class PeerRuntime {
       },
       neighbourLost: () => this.refreshCounters(),
       control: (from, msg) => this.onControl(from, msg),
+      drain: () => this.router?.pump(),
     }, this.now);
     this.mesh = mesh;
-    this.router = new FrameRouter(mesh, () => this.algo, new Rng(cfg.seed * 7919 + this.st.peerId!), undefined, this.tuning.maxHeldBytes);
-    this.router.lossRate = this.st.lossRate;
+    this.router = new FrameRouter(mesh, () => this.algo, undefined, this.tuning.maxHeldBytes);
     this.router.onData = (from) => this.staleness.heard(from, this.st.steps);
   }
 
@@ -361,7 +395,9 @@ export class PeerRuntime {
       idleWaitMs: this.tuning.idleWaitMs,
       yieldNow: yieldToEventLoop,
       maxGradientRetries: this.tuning.maxGradientRetries,
-      congested: () => this.mesh?.congested(this.tuning.paceFraction * cfg.maxBufferedBytes) ?? false,
+      // An algorithm with slots (R-FAST) never waits for the network: its scheduler sends what the
+      // links can take. Only envelope algorithms pace to their uplink.
+      congested: () => !this.algo?.slots && (this.mesh?.congested(this.tuning.paceFraction * cfg.maxBufferedBytes) ?? false),
       maxPaceMs: this.tuning.maxPaceMs,
       paceCheckMs: this.tuning.paceCheckMs,
       onStep: () => this.afterStep(cfg),
@@ -410,6 +446,9 @@ export class PeerRuntime {
     }
     if (c) Object.assign(this.st, { computeMs: c.computeMs, commMs: c.commMs, blockedMs: c.blockedMs });
     this.st.staleness = this.st.steps > 0 ? this.staleness.mean(this.sources, this.st.steps) : null;
+    const transit = this.algo?.transitEstimate?.() ?? null;
+    this.st.massInTransit = transit !== null && transit.gradient > 0 ? transit.transit / transit.gradient : null;
+    this.st.computeShare = c && c.trainingMs > 0 ? Math.min(1, c.computeMs / c.trainingMs) : null;
   }
 
   private setPhase(p: PeerStatus['phase']): void {

@@ -40,6 +40,16 @@ export interface PeerStatus {
   stepsPerSec: number;
   /** Mean steps of ours since each neighbour's latest data frame arrived (see staleness.ts). */
   staleness: number | null;
+  /**
+   * R-FAST with compact frames: tracker mass pushed and not yet acknowledged by the receivers, as a
+   * fraction of this peer's latest gradient (L1); null for other algorithms and encodings.
+   */
+  massInTransit: number | null;
+  /** Share of the training time (running, not paused) spent computing gradients. */
+  computeShare: number | null;
+  /** The uplink this peer sends through: bytes/s (null: not limited) and added one-way latency. */
+  uplinkBytesPerSec: number | null;
+  latencyMs: number;
   /** Where this peer's model started: a neighbour's copy, the run's checkpoint, or x0. */
   startedFrom: string | null;
   startedAt: number | null;
@@ -67,7 +77,8 @@ export function initialStatus(): PeerStatus {
   return {
     phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, peerId: null, runId: null,
     algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
-    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, startedFrom: null, startedAt: null, download: null,
+    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null,
+    uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,
     injectedDrops: 0, backpressureSkips: 0, error: null,

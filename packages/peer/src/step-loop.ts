@@ -16,6 +16,8 @@ export interface StepCounters {
   blockedMs: number;
   /** Time spent letting our own outbound channels drain before a step (see pacing). */
   pacedMs: number;
+  /** Time the loop has been training (running and not paused): the denominator of the compute share. */
+  trainingMs: number;
 }
 
 export interface StepLoopDeps {
@@ -47,7 +49,7 @@ export interface StepLoopDeps {
  */
 export class StepLoop {
   readonly counters: StepCounters = {
-    steps: 0, discardedSteps: 0, lastLoss: null, computeMs: 0, commMs: 0, blockedMs: 0, pacedMs: 0,
+    steps: 0, discardedSteps: 0, lastLoss: null, computeMs: 0, commMs: 0, blockedMs: 0, pacedMs: 0, trainingMs: 0,
   };
   private running = false;
   private paused = false;
@@ -85,9 +87,13 @@ export class StepLoop {
       if (this.paused || !algo.ready()) {
         const t = deps.now();
         await deps.waitForWork(deps.idleWaitMs);
-        if (!this.paused) this.counters.blockedMs += deps.now() - t;
+        if (!this.paused) {
+          this.counters.blockedMs += deps.now() - t;
+          this.counters.trainingMs += deps.now() - t;
+        }
         continue;
       }
+      const stepStart = deps.now();
       if (this.grad.length !== algo.dim) this.grad = new Float32Array(algo.dim);
       // Pace to our own uplink: stepping while our channels are still full only produces state
       // that backpressure skips, and neighbours then mix ever staler copies of our model. This
@@ -126,6 +132,7 @@ export class StepLoop {
       this.counters.lastLoss = loss;
       deps.onStep?.(loss);
       await deps.yieldNow();
+      this.counters.trainingMs += deps.now() - stepStart;
     }
   }
 }

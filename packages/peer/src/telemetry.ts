@@ -40,6 +40,8 @@ export class TelemetryMeter {
       epoch: s.epoch,
       neighbours: Math.min(s.neighboursOpen, maxNeighbours),
       staleness: s.staleness,
+      massInTransit: s.massInTransit,
+      computeShare: s.computeShare,
     };
     if (s.error?.code === 'diverged') payload.diverged = true;
     this.lastAt = t;

@@ -97,6 +97,13 @@ export const telemetrySchema = z.strictObject({
    * itself cannot travel: JSON has no NaN). Sent once, just before the peer leaves.
    */
   diverged: z.boolean().optional(),
+  /**
+   * R-FAST with compact frames: the tracker mass this peer pushed and its receivers have not yet
+   * acknowledged, as a fraction of its latest gradient (L1 norms); an upper bound on its mass in transit.
+   */
+  massInTransit: z.number().min(0).max(1e9).nullable().optional(),
+  /** Share of this peer's training time spent computing gradients, in [0, 1]. */
+  computeShare: z.number().min(0).max(1).nullable().optional(),
 });
 export type TelemetryPayload = z.output<typeof telemetrySchema>;
 

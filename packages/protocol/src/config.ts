@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { algorithmDescriptor, algorithmDescriptors, type AlgorithmName, type AlgorithmOptionName, type AlgorithmOptions, type OptionSpec } from '@starling/core';
+import { LINK_PROFILE_NAMES, LINK_PROFILES, type LinkShape } from '@starling/transport';
 import { describeIssues, issuesFromZod, type ValidationIssue } from './issues';
 import { ALGORITHM_NAMES, SHARD_MODES, TOPOLOGY_KINDS } from './names';
 
@@ -9,24 +11,10 @@ import { ALGORITHM_NAMES, SHARD_MODES, TOPOLOGY_KINDS } from './names';
  */
 
 /**
- * Step size of a run whose config gives none, per algorithm, for the built-in MNIST MLP with
- * batch 32. Measured here: four real tabs reach 90% with 0.3 under R-FAST, and three with 0.3
- * under AllReduce, D-PSGD, AD-PSGD and gossip (e2e/train.spec.ts, e2e/baselines.spec.ts); the
- * simulated tuning grid picked 0.3-0.6 for them (BENCHMARKS.md). Push-sum (SGP, OSGP): the grid
- * 0.025-0.8 in 3 real tabs, 3 seeds, 60 steps per tab (e2e/bench/lr-grid.bench.ts,
- * results/lr-grid-osgp.json) picked 0.4 for OSGP (worst tab 0.903 on average, 0.888 at the lowest;
- * 0.8 fell to 0.874); SGP takes the same update, so it takes the same value.
+ * Step size of a run whose config gives none, per algorithm: each algorithm's descriptor says what
+ * it is and which measurement it comes from (packages/core, registry.ts).
  */
-export const DEFAULT_LR = {
-  rfast: 0.3,
-  'rfast-naive': 0.3,
-  allreduce: 0.3,
-  dpsgd: 0.3,
-  adpsgd: 0.3,
-  sgp: 0.4,
-  osgp: 0.4,
-  gossip: 0.3,
-} as const satisfies Record<(typeof ALGORITHM_NAMES)[number], number>;
+export const DEFAULT_LR = Object.fromEntries(algorithmDescriptors().map((d) => [d.name, d.defaultLr])) as Readonly<Record<AlgorithmName, number>>;
 
 /** Shortest non-zero snapshot period: each upload is the whole model and a server evaluation. */
 export const MIN_SNAPSHOT_INTERVAL_MS = 1000;
@@ -60,16 +48,33 @@ function upgradeLegacyTask(input: unknown): unknown {
   return { ...rest, task: `mnist-${kind}`, taskOptions: options };
 }
 
-const algorithmOptionsSchema = z.strictObject({
-  /** OSGP: steps it may run without receiving before it blocks. */
-  tau: int(0, 1000).optional(),
-  /** Gossip local SGD: local steps per version (H). */
-  localSteps: int(1, 10_000).optional(),
-  /** Gossip local SGD: peers pushed to per version. */
-  fanout: int(1, 1024).optional(),
-  /** Gossip local SGD: c in ceil(c ln n) when `fanout` is absent. */
-  fanoutC: z.number().positive().max(100).optional(),
-});
+function optionSchema(spec: OptionSpec): z.ZodType {
+  return spec.type === 'enum' ? z.enum(spec.values) : (spec.type === 'int' ? z.int() : z.number()).min(spec.min).max(spec.max);
+}
+
+/** Every option some registered algorithm reads; which algorithm reads which is checked below. */
+const algorithmOptionsSchema = z.strictObject(
+  Object.fromEntries(
+    algorithmDescriptors().flatMap((d) => Object.entries(d.options).map(([k, spec]) => [k, optionSchema(spec as OptionSpec).optional()])),
+  ),
+) as unknown as z.ZodType<Partial<Pick<AlgorithmOptions, AlgorithmOptionName>>, Partial<Pick<AlgorithmOptions, AlgorithmOptionName>>>;
+
+/**
+ * Links: `loopback` (unshaped) or `home` (LINK_PROFILES), or the shape itself. Every peer sends
+ * through a token bucket of this rate and adds this latency (packages/transport), so a run on one
+ * machine behaves like one over volunteers' home connections.
+ */
+const networkSchema = z
+  .union([
+    z.enum(LINK_PROFILE_NAMES).transform((p): LinkShape => ({ ...LINK_PROFILES[p] })),
+    z.strictObject({
+      /** Bytes per second each peer's uplink carries (shared by its links); null = not limited. */
+      uplinkBytesPerSec: z.number().min(1000).max(1e10).nullable().default(null),
+      /** One-way latency added to every frame, milliseconds. */
+      latencyMs: z.number().min(0).max(5000).default(0),
+    }),
+  ])
+  .default({ ...LINK_PROFILES.loopback });
 
 const topologySchema = z.strictObject({
   kind: z.enum(TOPOLOGY_KINDS).default('exponential'),
@@ -108,6 +113,7 @@ const runConfigObject = z
     taskOptions: taskOptionsSchema.default({}),
     algorithm: z.enum(ALGORITHM_NAMES).default('rfast'),
     algorithmOptions: algorithmOptionsSchema.prefault({}),
+    network: networkSchema,
     topology: topologySchema.prefault({}),
     /**
      * Step size; when absent, DEFAULT_LR of the algorithm. For R-FAST on a regular graph z tracks
@@ -149,6 +155,12 @@ const runConfigObject = z
     snapshotIntervalMs: ms(0, 3_600_000).default(10_000),
   })
   .superRefine((c, ctx) => {
+    const reads = algorithmDescriptor(c.algorithm).options;
+    for (const key of Object.keys(c.algorithmOptions)) {
+      if (!Object.hasOwn(reads, key)) {
+        ctx.addIssue({ code: 'custom', path: ['algorithmOptions', key], message: `${c.algorithm} has no option '${key}'` });
+      }
+    }
     const beat = Math.max(c.telemetryIntervalMs, c.heartbeatIntervalMs);
     if (c.peerTimeoutMs < 2 * beat) {
       ctx.addIssue({

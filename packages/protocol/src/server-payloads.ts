@@ -208,6 +208,10 @@ export interface PeerSummary {
   commMs?: number;
   /** Staleness as last reported, when the peer's algorithm reports one. */
   staleness?: number | null;
+  /** R-FAST: mass pushed and not yet acknowledged, as a fraction of the peer's gradient (last report). */
+  massInTransit?: number | null;
+  /** Share of the peer's training time spent computing gradients (last report). */
+  computeShare?: number | null;
   /** Unix time (ms) of the last event from the peer. */
   lastSeen: number;
   /** Unix time (ms) of its `hello`. */

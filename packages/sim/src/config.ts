@@ -7,10 +7,18 @@ import type { ComputeModel } from './compute';
 
 export const SIM_DEFAULTS = {
   /**
-   * Bytes added to every message for its wire header (kind, from, epoch, seq, block, offset, aux)
-   * plus transport framing; counted in bandwidth and byte totals.
+   * Bytes added to every message for its wire header (packages/wire's 48-byte frame header: kind,
+   * from, epoch, seq, block, offset, aux, base, scale); counted in bandwidth and byte totals.
    */
-  headerBytes: 40,
+  headerBytes: 48,
+  /**
+   * Algorithms with slots (R-FAST): an unshaped link takes a new frame while it has at most this
+   * many bytes left to serialise, as the peer runtime's WebRTC link does (its slotLowWaterBytes);
+   * a shaped uplink takes one when the link's queue is empty.
+   */
+  slotLowWaterBytes: 64 * 1024,
+  /** Shaped uplinks: bytes the token bucket may save up while idle (the peer runtime's uplinkBurstBytes). */
+  uplinkBurstBytes: 16 * 1024,
   /**
    * Reliable envelopes under loss: each lost attempt costs one retransmission timeout,
    * RTO = rtoLatencyFactor * latency + jitter (one round trip plus the worst jitter).

@@ -22,8 +22,21 @@ export interface DeliverEvent extends Message {
   bytes: number;
   /** The payload buffer that travels with the recycled event (`data` points to it). */
   buf: Payload;
-  /** Whether `buf` is a Float64Array; kept here so recycling need not touch the buffer. */
-  f64: boolean;
+  /** Which pool `buf` belongs to (PayloadType); kept here so recycling need not touch the buffer. */
+  pool: number;
+}
+
+/** Payload array types, each with its own free list and slab. */
+const F32 = 0;
+const F64 = 1;
+const U16 = 2;
+const I8 = 3;
+
+function poolOf(data: Payload): number {
+  if (data instanceof Float32Array) return F32;
+  if (data instanceof Float64Array) return F64;
+  if (data instanceof Uint16Array) return U16;
+  return I8;
 }
 
 /** Small payload buffers are carved out of shared slabs, so in-flight data sits close together. */
@@ -56,21 +69,26 @@ class Slab<T extends Payload> {
  * usually fits the next message as is.
  */
 export class DeliveryPool {
-  private readonly free32: DeliverEvent[] = [];
-  private readonly free64: DeliverEvent[] = [];
-  private readonly slab32 = new Slab((n) => new Float32Array(n));
-  private readonly slab64 = new Slab((n) => new Float64Array(n));
+  private readonly free: DeliverEvent[][] = [[], [], [], []];
+  private readonly slabs: Slab<Payload>[] = [
+    new Slab((n) => new Float32Array(n)),
+    new Slab((n) => new Float64Array(n)),
+    new Slab((n) => new Uint16Array(n)),
+    new Slab((n) => new Int8Array(n)),
+  ];
 
   /** A delivery event holding a copy of `src`. */
   take(from: PeerId, fromLife: number, to: PeerId, toLife: number, bytes: number, src: Message): DeliverEvent {
     const data = src.data;
     const n = data.length;
-    const f64 = data instanceof Float64Array;
-    let ev = (f64 ? this.free64 : this.free32).pop();
-    if (ev === undefined) ev = newDelivery(f64 ? this.slab64.alloc(n) : this.slab32.alloc(n), f64);
-    else if (ev.buf.length !== n) ev.buf = f64 ? this.slab64.alloc(n) : this.slab32.alloc(n);
+    const pool = poolOf(data);
+    let ev = this.free[pool].pop();
+    if (ev === undefined) ev = newDelivery(this.slabs[pool].alloc(n), pool);
+    else if (ev.buf.length !== n) ev.buf = this.slabs[pool].alloc(n);
     const buf = ev.buf;
-    copyInto(buf, 0, data);
+    if (pool <= F64) copyInto(buf as Float32Array | Float64Array, 0, data as Float32Array | Float64Array);
+    else if (n > 64) buf.set(data as ArrayLike<number>);
+    else for (let t = 0; t < n; t++) buf[t] = data[t];
     ev.sender = from;
     ev.to = to;
     ev.fromLife = fromLife;
@@ -83,17 +101,21 @@ export class DeliveryPool {
     ev.block = src.block;
     ev.offset = src.offset;
     ev.aux = src.aux;
+    ev.dtype = src.dtype;
+    ev.scale = src.scale;
+    ev.base = src.base;
+    ev.keep = src.keep;
     ev.data = buf;
     return ev;
   }
 
   /** Returns an event whose message has been handled (or discarded). */
   give(ev: DeliverEvent): void {
-    (ev.f64 ? this.free64 : this.free32).push(ev);
+    this.free[ev.pool].push(ev);
   }
 }
 
-function newDelivery(buf: Payload, f64: boolean): DeliverEvent {
+function newDelivery(buf: Payload, pool: number): DeliverEvent {
   return {
     type: 0,
     sender: 0,
@@ -108,8 +130,12 @@ function newDelivery(buf: Payload, f64: boolean): DeliverEvent {
     block: 0,
     offset: 0,
     aux: 0,
+    dtype: undefined,
+    scale: undefined,
+    base: undefined,
+    keep: undefined,
     data: buf,
     buf,
-    f64,
+    pool,
   };
 }

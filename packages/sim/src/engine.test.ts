@@ -39,7 +39,7 @@ describe('simulator engine', () => {
     expect(made.reduce((s, a) => s + a.corrupted, 0)).toBe(0);
     const t = r.totals;
     expect(t.messagesSent).toBeGreaterThan(1000);
-    expect(t.bytesSent).toBe(t.messagesSent * (40 + 4 * 4));
+    expect(t.bytesSent).toBe(t.messagesSent * (48 + 4 * 4));
     // Loss 20%, duplication 10% of the survivors.
     expect(t.messagesDropped / t.messagesSent).toBeGreaterThan(0.15);
     expect(t.messagesDropped / t.messagesSent).toBeLessThan(0.25);
@@ -54,7 +54,7 @@ describe('simulator engine', () => {
     const t = r.totals;
     expect(t.messagesSkipped / t.messagesSent).toBeGreaterThan(0.5);
     expect(t.messagesDropped).toBe(0);
-    expect(t.bytesSent).toBe((t.messagesSent - t.messagesSkipped) * (40 + 4 * 4));
+    expect(t.bytesSent).toBe((t.messagesSent - t.messagesSkipped) * (48 + 4 * 4));
     // Everything transmitted arrives, except what is still queued or in flight at the end (a few per link).
     expect(t.messagesDelivered).toBeLessThanOrEqual(t.messagesSent - t.messagesSkipped);
     expect(t.messagesDelivered).toBeGreaterThan(t.messagesSent - t.messagesSkipped - 8 * 3 * 8);

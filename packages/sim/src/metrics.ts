@@ -154,8 +154,34 @@ export function measure(
   };
   const age = ages !== null ? summariseAges(ages, ageCount) : null;
   if (age !== null) rec.versionAge = age;
+  const transit = massInTransit(live, xbar);
+  if (transit !== null) rec.massInTransit = transit;
   if (series) rec.peers = series;
   return rec;
+}
+
+/**
+ * The mass in transit of tracker algorithms (R-FAST): sum_i g_i - sum_i z_i is exactly the tracker
+ * mass that is in no z (section 1.4); reported as its L1 norm over the total L1 mass of the latest
+ * gradients, sum_i ||g_i||_1 (the sum of the gradients itself vanishes at a heterogeneous optimum).
+ * Null for other algorithms. `scratch` (model-sized) is overwritten.
+ */
+export function massInTransit(live: readonly PeerRuntime[], scratch: Float64Array): number | null {
+  if (live.length === 0 || typeof live[0].algo.tracker !== 'function') return null;
+  const d = scratch.length;
+  scratch.fill(0);
+  let den = 0;
+  for (const p of live) {
+    const tr = p.algo.tracker?.();
+    if (tr === undefined) return null;
+    for (let t = 0; t < d; t++) {
+      scratch[t] += tr.g[t] - tr.z[t];
+      den += Math.abs(tr.g[t]);
+    }
+  }
+  let num = 0;
+  for (let t = 0; t < d; t++) num += Math.abs(scratch[t]);
+  return den > 0 ? num / den : 0;
 }
 
 function emptySeries(size: number): PeerSeries {

@@ -41,6 +41,12 @@ export interface LinkModel {
 export interface NetworkConfig extends Partial<LinkModel> {
   /** Header bytes added to every message; default SIM_DEFAULTS.headerBytes. */
   headerBytes?: number;
+  /**
+   * A per-peer uplink shared by all of a peer's links, ahead of the per-link model: a token bucket
+   * of this many bytes/s and this one-way latency (packages/transport's Uplink, the code the peer
+   * runtime shapes its links with). Absent: each link is modelled on its own, as before.
+   */
+  uplink?: { bytesPerSec: number | null; latencyMs: number };
   /** Per-link overrides (a slow uplink, one lossy link). Called once per link, on its first message. */
   link?: (from: PeerId, to: PeerId) => Partial<LinkModel> | undefined;
 }
@@ -161,6 +167,31 @@ export class Network {
       out.deliveries = 2;
     }
     return out;
+  }
+
+  /** The send buffer of link from -> to (its per-link override, else the base model's). */
+  sendBufferOf(from: PeerId, to: PeerId): number {
+    return this.linkState(from, to).model.sendBuffer;
+  }
+
+  /** Bytes link from -> to still has to serialise at `now` (0 for a link never used). */
+  backlog(from: PeerId, to: PeerId, now: number): number {
+    const link = this.existing(from, to);
+    if (link === undefined || link.busyUntil <= now) return 0;
+    return (link.busyUntil - now) * link.model.bandwidth;
+  }
+
+  /** When link from -> to's backlog falls to `bytes` (now if it already has). */
+  backlogFallsTo(from: PeerId, to: PeerId, bytes: number, now: number): number {
+    const link = this.existing(from, to);
+    if (link === undefined) return now;
+    return Math.max(now, link.busyUntil - bytes / link.model.bandwidth);
+  }
+
+  private existing(from: PeerId, to: PeerId): LinkState | undefined {
+    const out = this.links[from];
+    if (out === undefined) return undefined;
+    return out.map !== null ? out.map.get(to) : out.list.find((l) => l.to === to);
   }
 
   /** Message size on the wire: header plus payload. */

@@ -5,6 +5,14 @@
  * (the algorithm object, timing) lives in one PeerRuntime object per peer.
  */
 import type { Algorithm, PeerId, Rng } from '@starling/core';
+import type { SendScheduler, Uplink } from '@starling/transport';
+import type { DeliverEvent } from './deliveries';
+
+/** A frame waiting in a peer's shaped uplink: already copied (the algorithm's payload was a view). */
+export interface UplinkFrame {
+  ev: DeliverEvent;
+  reliable: boolean;
+}
 
 /** Traffic counters of one peer. Sent/dropped/discarded are counted at the sender, delivered at the receiver. */
 export interface TrafficCounters {
@@ -96,6 +104,12 @@ export class PeerRuntime {
   steps = 0;
   joinedAt: number;
   leftAt = Number.NaN;
+  /** The newest-wins send scheduler of an algorithm with slots (R-FAST), else null. */
+  scheduler: SendScheduler | null = null;
+  /** The peer's shaped uplink (network.uplink), else null. */
+  uplink: Uplink<UplinkFrame> | null = null;
+  /** Unshaped links with a drain timer already scheduled (by destination). */
+  readonly draining = new Set<PeerId>();
 
   constructor(
     readonly id: PeerId,

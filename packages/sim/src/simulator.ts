@@ -13,7 +13,8 @@
  * No algorithm is called in between, so params() is unchanged and the run is the same as if the
  * gradient had been computed at once.
  */
-import { createAlgorithm, neighboursOf, type Algorithm, type Envelope, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
+import { createAlgorithm, neighboursOf, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
+import { SendScheduler, Uplink, type Clock } from '@starling/transport';
 import { ComputeTimes } from './compute';
 import { DeliveryPool, type DeliverEvent } from './deliveries';
 import { SIM_DEFAULTS } from './config';
@@ -22,7 +23,7 @@ import { EventQueue } from './events';
 import { checkSchedule, modelSource, topologyFor } from './membership';
 import { measure, stepTotals } from './metrics';
 import { Network } from './network';
-import { PeerRuntime, PeerTable } from './peers';
+import { PeerRuntime, PeerTable, type UplinkFrame } from './peers';
 import { createProblem, type AsyncProblem, type Problem, type ProblemSpec } from './problems';
 import { RecordLog } from './record-log';
 import { Stream, deriveSeed, streamRng } from './seeds';
@@ -33,6 +34,7 @@ const DELIVER = 0;
 const STEP_DONE = 1;
 const MEMBERSHIP = 2;
 const RECORD = 3;
+const TIMER = 4;
 
 interface StepDoneEvent {
   type: typeof STEP_DONE;
@@ -47,7 +49,12 @@ interface MembershipEvent {
 interface RecordEvent {
   type: typeof RECORD;
 }
-type SimEvent = DeliverEvent | StepDoneEvent | MembershipEvent | RecordEvent;
+/** A timer of a peer's uplink or send scheduler (virtual time). */
+interface TimerEvent {
+  type: typeof TIMER;
+  fn: () => void;
+}
+type SimEvent = DeliverEvent | StepDoneEvent | MembershipEvent | RecordEvent | TimerEvent;
 
 const RECORD_EVENT: RecordEvent = { type: RECORD };
 
@@ -169,6 +176,10 @@ export class Simulation {
         this.log.push(this.fresh);
         this.queue.push(t + this.log.interval, RECORD_EVENT);
         break;
+      case TIMER:
+        this.pending--;
+        ev.fn();
+        break;
     }
     return null;
   }
@@ -223,29 +234,85 @@ export class Simulation {
     const existing = this.peers[id];
     const create = this.config.createAlgorithm ?? createAlgorithm;
     const algo = create(this.config.algorithm, {
+      ...s,
       id,
       x0: this.problem.x0,
-      lr: s.lr,
       blockSize: s.blockSize ?? this.problem.dim,
       epoch: this.epoch,
       neighbours: nb,
       seed: deriveSeed(this.config.seed, Stream.algorithm, id + this.table.life[id] * this.idSpace),
-      tau: s.tau,
-      localSteps: s.localSteps,
-      fanout: s.fanout,
-      fanoutC: s.fanoutC,
     });
     if (algo.dim !== this.problem.dim) {
       throw new SimConfigError(`algorithm dim ${algo.dim} does not match problem dim ${this.problem.dim}`);
     }
+    let p: PeerRuntime;
     if (existing) {
       existing.rejoin(algo, this.now);
       existing.finished = existing.steps >= this.budget;
+      p = existing;
     } else {
       const rng = streamRng(this.config.seed, Stream.minibatch, id);
-      this.peers[id] = new PeerRuntime(id, this.table, algo, new Float32Array(this.problem.dim), rng, this.now);
+      p = this.peers[id] = new PeerRuntime(id, this.table, algo, new Float32Array(this.problem.dim), rng, this.now);
     }
+    this.attachLinks(p);
     return algo;
+  }
+
+  /**
+   * The peer's send path: its shaped uplink (network.uplink) and, for an algorithm with slots, the
+   * same newest-wins scheduler the peer runtime uses, fed when a link can take a frame.
+   */
+  private attachLinks(p: PeerRuntime): void {
+    const shape = this.config.network?.uplink;
+    p.uplink = null;
+    if (shape !== undefined && (shape.bytesPerSec !== null || shape.latencyMs > 0)) {
+      p.uplink = new Uplink<UplinkFrame>({
+        shape: { uplinkBytesPerSec: shape.bytesPerSec, latencyMs: shape.latencyMs },
+        burstBytes: SIM_DEFAULTS.uplinkBurstBytes,
+        clock: this.clock,
+        size: (f) => f.ev.bytes,
+        deliver: (to, f) => this.transmit(p.id, to, f.ev, f.reliable),
+        drained: () => this.pumpSlots(p),
+      });
+    }
+    p.draining.clear();
+    p.scheduler = p.algo.slots === undefined ? null : new SendScheduler({
+      ready: (to) => this.linkTakesSlot(p, to),
+      send: (env) => this.sendEnvelopes(p, [env]),
+    });
+  }
+
+  /** Virtual time for the uplinks, in milliseconds. */
+  private readonly clock: Clock = {
+    now: () => this.now * 1000,
+    at: (ms, fn) => this.schedule1(Math.max(this.now, ms / 1000), { type: TIMER, fn }),
+  };
+
+  private linkTakesSlot(p: PeerRuntime, to: PeerId): boolean {
+    if (p.uplink !== null) return p.uplink.queued(to) === 0;
+    return this.net.backlog(p.id, to, this.now) <= SIM_DEFAULTS.slotLowWaterBytes;
+  }
+
+  /** An algorithm with slots: let its links take what they can now. */
+  private pumpSlots(p: PeerRuntime): void {
+    const slots = p.algo.slots;
+    if (p.scheduler === null || slots === undefined || !p.alive) return;
+    p.scheduler.pump(slots);
+  }
+
+  /** An unshaped link is too full for another slot frame: come back when it has drained. */
+  private watchDrain(p: PeerRuntime, to: PeerId): void {
+    if (p.draining.has(to)) return;
+    p.draining.add(to);
+    const life = p.life;
+    const at = this.net.backlogFallsTo(p.id, to, SIM_DEFAULTS.slotLowWaterBytes, this.now);
+    this.schedule1(at, {
+      type: TIMER,
+      fn: () => {
+        p.draining.delete(to);
+        if (p.life === life) this.pumpSlots(p);
+      },
+    });
   }
 
   private tryStart(p: PeerRuntime): void {
@@ -308,7 +375,13 @@ export class Simulation {
     this.deliveries.give(ev);
   }
 
+  /** Sends what an algorithm call returned, then lets an algorithm with slots send what its links can take. */
   private send(from: PeerRuntime, envs: readonly Envelope[]): void {
+    this.sendEnvelopes(from, envs);
+    if (from.scheduler !== null) this.pumpSlots(from);
+  }
+
+  private sendEnvelopes(from: PeerRuntime, envs: readonly Envelope[]): void {
     const t = this.table;
     const id = from.id;
     for (let e = 0; e < envs.length; e++) {
@@ -321,21 +394,47 @@ export class Simulation {
         t.discarded[id]++;
         continue;
       }
-      const out = this.net.send(id, to.id, bytes, env.reliable, this.now, this.times);
-      t.retransmits[id] += out.retransmits;
-      if (out.deliveries === 0) {
-        if (out.skipped) {
+      const uplink = from.uplink;
+      if (uplink !== null) {
+        // Unreliable sends are skipped while the link's share of the uplink queue is over the send buffer.
+        if (!env.reliable && uplink.queued(to.id) > this.net.sendBufferOf(id, to.id)) {
           t.skipped[id]++;
-          t.bytesSent[id] -= bytes; // never left the peer
-        } else {
-          t.dropped[id]++;
+          t.bytesSent[id] -= bytes;
+          continue;
         }
+        // The payload may be a view into the algorithm's state: copy it now, send it when the uplink lets it go.
+        uplink.enqueue(to.id, { ev: this.deliveries.take(id, t.life[id], to.id, t.life[to.id], bytes, env.msg), reliable: env.reliable });
         continue;
       }
-      const toLife = t.life[to.id];
-      for (let k = 0; k < out.deliveries; k++) {
-        this.schedule1(this.times[k], this.deliveries.take(id, t.life[id], to.id, toLife, bytes, env.msg));
+      this.transmit(id, to.id, null, env.reliable, env.msg, bytes);
+      if (from.scheduler !== null && !env.reliable && this.net.backlog(id, to.id, this.now) > SIM_DEFAULTS.slotLowWaterBytes) this.watchDrain(from, to.id);
+    }
+  }
+
+  /**
+   * Puts one message on the link from -> to: the network model decides loss, duplication and
+   * delivery times. `ev` is a delivery event that already holds a copy (from the uplink), else `msg`
+   * is copied now.
+   */
+  private transmit(from: PeerId, to: PeerId, ev: DeliverEvent | null, reliable: boolean, msg: Message | null = null, size = 0): void {
+    const t = this.table;
+    const bytes = ev !== null ? ev.bytes : size;
+    const out = this.net.send(from, to, bytes, reliable, this.now, this.times);
+    t.retransmits[from] += out.retransmits;
+    if (out.deliveries === 0) {
+      if (out.skipped) {
+        t.skipped[from]++;
+        t.bytesSent[from] -= bytes; // never left the peer
+      } else {
+        t.dropped[from]++;
       }
+      if (ev !== null) this.deliveries.give(ev);
+      return;
+    }
+    const src = (ev ?? msg) as Message;
+    for (let k = 0; k < out.deliveries; k++) {
+      const d = k === 0 && ev !== null ? ev : this.deliveries.take(from, t.life[from], to, t.life[to], bytes, src);
+      this.schedule1(this.times[k], d);
     }
   }
 

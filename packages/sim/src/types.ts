@@ -3,6 +3,7 @@ import type {
   AlgoStats,
   Algorithm,
   AlgorithmName,
+  AlgorithmOptionName,
   AlgorithmOptions,
   PeerId,
   Topology,
@@ -28,18 +29,15 @@ export interface MembershipChange {
   join?: PeerId[];
 }
 
-/** Algorithm settings beyond the ones the simulator fills in (id, x0, epoch, neighbours, seed). */
-export interface AlgorithmSettings {
+/**
+ * Algorithm settings beyond the ones the simulator fills in (id, x0, epoch, neighbours, seed): the
+ * step size, the block size, and any algorithm's own options (tau, localSteps, fanout, fanoutC,
+ * encoding, kernels; see core's AlgorithmOptions).
+ */
+export interface AlgorithmSettings extends Partial<Pick<AlgorithmOptions, AlgorithmOptionName>> {
   lr: number;
   /** Coordinates per message block; default: the whole vector in one block. */
   blockSize?: number;
-  /** OSGP: steps it may run without receiving before it blocks. */
-  tau?: number;
-  /** Gossip: local steps per version (H). */
-  localSteps?: number;
-  /** Gossip: peers pushed to after each version (default ceil(fanoutC * ln n)). */
-  fanout?: number;
-  fanoutC?: number;
 }
 
 export interface StopCondition {
@@ -158,6 +156,11 @@ export interface SimRecord {
   bytesDelivered: number;
   /** Present only for algorithms that track versions (gossip). */
   versionAge?: AgeSummary;
+  /**
+   * Tracker algorithms (R-FAST) only: the mass in transit, exact: ||sum_i g_i - sum_i z_i||_1 over
+   * sum_i ||g_i||_1 (metrics.ts).
+   */
+  massInTransit?: number;
   peers?: PeerSeries;
 }
 

@@ -8,9 +8,9 @@ export type FrameErrorCode =
   | 'bad-version'
   /** The kind byte is not a MsgKind. */
   | 'unknown-kind'
-  /** The dtype byte is not 1 (f32) or 2 (f64), or the payload is not a Float32Array/Float64Array. */
+  /** The dtype byte is unknown, or the payload type does not match it. */
   | 'bad-dtype'
-  /** Reserved flags or padding bytes are not zero. */
+  /** Unknown flag bits, non-zero padding, or a base on a frame that is not a delta. */
   | 'bad-flags'
   /** More elements or bytes than the configured limit. */
   | 'oversize'
@@ -18,6 +18,8 @@ export type FrameErrorCode =
   | 'length-mismatch'
   /** aux is NaN or infinite. */
   | 'bad-aux'
+  /** A compact payload's scale is not a positive finite float32, or a float32/64 frame's is not 1. */
+  | 'bad-scale'
   /** A payload value is NaN or infinite. */
   | 'non-finite'
   /** Encoding only: a header field is not an integer in [0, 2^32). */

@@ -15,7 +15,7 @@ import {
   tryDecodeFrame,
   type FrameErrorCode,
 } from './index';
-import { OFF_AUX, OFF_COUNT, OFF_DTYPE, OFF_FLAGS, OFF_KIND, OFF_MAGIC, OFF_PAD, OFF_VERSION } from './layout';
+import { OFF_AUX, OFF_BASE, OFF_COUNT, OFF_DTYPE, OFF_FLAGS, OFF_KIND, OFF_MAGIC, OFF_PAD, OFF_SCALE, OFF_VERSION } from './layout';
 
 const KINDS = Object.values(MsgKind);
 
@@ -152,6 +152,50 @@ describe('payload alignment', () => {
   });
 });
 
+describe('compact frames (float16, bfloat16, int8 codes; deltas; keep)', () => {
+  const compact: [string, Message][] = [
+    ['float16', { ...message(MsgKind.RfastV, Uint16Array.from([0, 0x3c00, 0xbc00, 0x7bff, 1])), dtype: Dtype.F16, scale: 0.25, base: 9, keep: true }],
+    ['bfloat16', { ...message(MsgKind.RfastV, Uint16Array.from([0x3f80, 0xff7f, 0])), dtype: Dtype.BF16, scale: 2 ** -10, base: 0 }],
+    ['int8', { ...message(MsgKind.RfastRho, Int8Array.from([-128, -127, 0, 127, 5])), scale: Math.fround(0.1), base: 123456, keep: true }],
+    ['a float32 delta', { ...message(MsgKind.RfastRho, Float32Array.from([1.5, -2])), base: 3 }],
+    ['an empty ack', message(MsgKind.RfastAck, new Float32Array(0))],
+  ];
+  for (const [name, msg] of compact) {
+    it(`${name}: header fields and payload round-trip exactly`, () => {
+      const frame = encodeFrame(msg);
+      expect(frame.byteLength).toBe(HEADER_BYTES + msg.data.byteLength);
+      expectSame(decodeFrame(frame), msg);
+    });
+  }
+
+  it('refuses to encode ambiguous or invalid compact messages', () => {
+    const codes = Uint16Array.from([1, 2]);
+    expect(codeOf(() => encodeFrame(message(MsgKind.RfastV, codes)))).toBe('bad-dtype'); // f16 or bf16?
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastV, codes), dtype: Dtype.F16 }))).toBe('bad-scale');
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastV, codes), dtype: Dtype.F16, scale: 0.1 }))).toBe('bad-scale'); // not a float32
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastV, Uint16Array.from([0x7c00])), dtype: Dtype.F16, scale: 1 }))).toBe('non-finite');
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Int8Array.from([1])), scale: -1 }))).toBe('bad-scale');
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Float32Array.from([1])), scale: 2 }))).toBe('bad-scale');
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Float32Array.from([1])), dtype: Dtype.F64 }))).toBe('bad-dtype');
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Float32Array.from([1])), base: -1 }))).toBe('bad-field');
+  });
+
+  it('rejects corrupted compact headers and non-finite codes', () => {
+    const f16 = (edit: (v: DataView, b: Uint8Array<ArrayBuffer>) => void) => {
+      const bytes = encodeFrame({ ...message(MsgKind.RfastV, Uint16Array.from([1, 2, 3, 4])), dtype: Dtype.F16, scale: 1, base: 2 }).slice();
+      edit(new DataView(bytes.buffer), bytes);
+      return bytes;
+    };
+    expect(codeOf(() => decodeFrame(f16(() => {})))).toBe('no error');
+    expect(codeOf(() => decodeFrame(f16((v) => v.setFloat32(OFF_SCALE, 0, true))))).toBe('bad-scale');
+    expect(codeOf(() => decodeFrame(f16((v) => v.setFloat32(OFF_SCALE, NaN, true))))).toBe('bad-scale');
+    expect(codeOf(() => decodeFrame(f16((v) => v.setFloat32(OFF_SCALE, -Infinity, true))))).toBe('bad-scale');
+    expect(codeOf(() => decodeFrame(f16((v) => v.setUint16(HEADER_BYTES + 2, 0x7e00, true))))).toBe('non-finite');
+    expect(codeOf(() => decodeFrame(f16((v) => v.setUint8(OFF_DTYPE, Dtype.BF16))))).toBe('no error'); // same size: a receiver's type check
+    expect(codeOf(() => decodeFrame(f16((v) => v.setUint8(OFF_DTYPE, Dtype.I8))))).toBe('length-mismatch');
+  });
+});
+
 describe('every corrupted field is rejected with its code', () => {
   const cases: [string, () => unknown, FrameErrorCode][] = [
     ['empty', () => decodeFrame(new Uint8Array(0)), 'truncated'],
@@ -165,14 +209,18 @@ describe('every corrupted field is rejected with its code', () => {
     }, 'length-mismatch'],
     ['magic', () => decodeFrame(corrupted((v) => v.setUint16(OFF_MAGIC, 0x5453, true))), 'bad-magic'],
     ['version 0', () => decodeFrame(corrupted((v) => v.setUint8(OFF_VERSION, 0))), 'bad-version'],
-    ['version 2', () => decodeFrame(corrupted((v) => v.setUint8(OFF_VERSION, 2))), 'bad-version'],
+    ['version 1 (before compact frames)', () => decodeFrame(corrupted((v) => v.setUint8(OFF_VERSION, 1))), 'bad-version'],
+    ['version 3', () => decodeFrame(corrupted((v) => v.setUint8(OFF_VERSION, 3))), 'bad-version'],
     ['kind 0', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 0))), 'unknown-kind'],
-    ['kind 4', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 4))), 'unknown-kind'],
+    ['kind 5', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 5))), 'unknown-kind'],
     ['kind 255', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 255))), 'unknown-kind'],
     ['dtype 0', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 0))), 'bad-dtype'],
-    ['dtype 3', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 3))), 'bad-dtype'],
+    ['dtype 6', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 6))), 'bad-dtype'],
+    ['dtype f16 on an f32 body, scale 1', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, Dtype.F16))), 'length-mismatch'],
+    ['scale 2 on a float32 frame', () => decodeFrame(corrupted((v) => v.setFloat32(OFF_SCALE, 2, true))), 'bad-scale'],
+    ['base without the DELTA flag', () => decodeFrame(corrupted((v) => v.setUint32(OFF_BASE, 7, true))), 'bad-flags'],
     ['dtype f64 on an f32 body', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, Dtype.F64))), 'length-mismatch'],
-    ['flags', () => decodeFrame(corrupted((v) => v.setUint8(OFF_FLAGS, 1))), 'bad-flags'],
+    ['unknown flag bits', () => decodeFrame(corrupted((v) => v.setUint8(OFF_FLAGS, 4))), 'bad-flags'],
     ['padding', () => decodeFrame(corrupted((v) => v.setUint16(OFF_PAD, 0x100, true))), 'bad-flags'],
     ['count + 1', () => decodeFrame(corrupted((v) => v.setUint32(OFF_COUNT, 9, true))), 'length-mismatch'],
     ['count - 1', () => decodeFrame(corrupted((v) => v.setUint32(OFF_COUNT, 7, true))), 'length-mismatch'],
@@ -212,7 +260,7 @@ describe('every corrupted field is rejected with its code', () => {
     const f32 = new Uint8Array(frameSize(Dtype.F32, MAX_F32_ELEMENTS + 1));
     const v = new DataView(f32.buffer);
     v.setUint16(OFF_MAGIC, 0x5354, true);
-    v.setUint8(OFF_VERSION, 1);
+    v.setUint8(OFF_VERSION, 2);
     v.setUint8(OFF_KIND, MsgKind.RfastV);
     v.setUint8(OFF_DTYPE, Dtype.F32);
     v.setUint32(OFF_COUNT, MAX_F32_ELEMENTS + 1, true);

@@ -2,15 +2,18 @@
  * Encode and decode tensor frames (layout in ./layout). Decoding treats every input as hostile:
  * each header field is checked by hand and payload values must be finite before anyone sees them.
  */
-import { MsgKind, allFinite, type Message, type Payload } from '@starling/core';
+import { MsgKind, allFinite, allFiniteHalf, validScale, type Message, type Payload } from '@starling/core';
 import { WIRE_CONFIG, maxElements, type WireLimits } from './config';
 import { FrameError } from './errors';
 import {
   Dtype,
+  FLAG_DELTA,
+  FLAG_KEEP,
   FRAME_MAGIC,
   FRAME_VERSION,
   HEADER_BYTES,
   OFF_AUX,
+  OFF_BASE,
   OFF_BLOCK,
   OFF_COUNT,
   OFF_DTYPE,
@@ -21,9 +24,11 @@ import {
   OFF_MAGIC,
   OFF_OFFSET,
   OFF_PAD,
+  OFF_SCALE,
   OFF_SEQ,
   OFF_VERSION,
   elementBytes,
+  isCompact,
 } from './layout';
 
 /** knownKind[k] === 1 iff k is a MsgKind: one indexed load per frame instead of a Set lookup. */
@@ -43,11 +48,18 @@ export function frameSize(dtype: Dtype, count: number): number {
   return HEADER_BYTES + count * elementBytes(dtype);
 }
 
-/** Dtype code of a payload; throws for anything but Float32Array / Float64Array. */
-export function dtypeOf(data: Payload): Dtype {
-  if (data instanceof Float32Array) return Dtype.F32;
-  if (data instanceof Float64Array) return Dtype.F64;
-  throw new FrameError('bad-dtype', 'message data must be a Float32Array or a Float64Array');
+/** Dtype code of a message's payload (a Uint16Array needs msg.dtype: float16 or bfloat16). */
+export function dtypeOf(data: Payload, declared?: Dtype): Dtype {
+  const actual = data instanceof Float32Array ? Dtype.F32 : data instanceof Float64Array ? Dtype.F64 : data instanceof Int8Array ? Dtype.I8 : null;
+  if (actual !== null) {
+    if (declared !== undefined && declared !== actual) throw new FrameError('bad-dtype', `message dtype ${declared} contradicts its ${data.constructor.name} payload`);
+    return actual;
+  }
+  if (data instanceof Uint16Array) {
+    if (declared === Dtype.F16 || declared === Dtype.BF16) return declared;
+    throw new FrameError('bad-dtype', 'a Uint16Array payload must say whether it holds float16 or bfloat16 codes (msg.dtype)');
+  }
+  throw new FrameError('bad-dtype', 'message data must be a Float32Array, Float64Array, Uint16Array (float16/bfloat16) or Int8Array');
 }
 
 function checkU32(name: string, v: number): void {
@@ -56,15 +68,18 @@ function checkU32(name: string, v: number): void {
   }
 }
 
-function firstNonFinite(a: ArrayLike<number>): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+function firstNonFinite(a: ArrayLike<number>, dtype: number = Dtype.F32): number {
+  const mask = dtype === Dtype.F16 ? 0x7c00 : 0x7f80;
+  for (let i = 0; i < a.length; i++) {
+    if (dtype === Dtype.F16 || dtype === Dtype.BF16 ? (a[i] & mask) === mask : !Number.isFinite(a[i])) return i;
+  }
   return -1;
 }
 
 /** Checks everything about an outgoing message; returns its dtype and frame size. */
 function validateOutgoing(msg: Message, limits: WireLimits): { dtype: Dtype; size: number } {
   requireLittleEndianHost();
-  const dtype = dtypeOf(msg.data);
+  const dtype = dtypeOf(msg.data, msg.dtype);
   if (knownKind[msg.kind] !== 1) {
     throw new FrameError('unknown-kind', `kind ${msg.kind} is not a MsgKind; add it to @starling/core first`);
   }
@@ -82,10 +97,21 @@ function validateOutgoing(msg: Message, limits: WireLimits): { dtype: Dtype; siz
     );
   }
   if (!Number.isFinite(msg.aux)) throw new FrameError('bad-aux', `aux must be finite, got ${msg.aux}`);
-  if (!allFinite(msg.data)) {
-    throw new FrameError('non-finite', `payload element ${firstNonFinite(msg.data)} is NaN or infinite; refusing to send it`);
+  if (msg.base !== undefined) checkU32('base', msg.base);
+  if (isCompact(dtype) ? !validScale(msg.scale) : msg.scale !== undefined && msg.scale !== 1) {
+    throw new FrameError('bad-scale', `scale ${msg.scale} must be a positive finite float32 for compact payloads, absent or 1 otherwise`);
+  }
+  if (!payloadFinite(msg.data, dtype)) {
+    throw new FrameError('non-finite', `payload element ${firstNonFinite(msg.data, dtype)} is NaN or infinite; refusing to send it`);
   }
   return { dtype, size: frameSize(dtype, count) };
+}
+
+/** Every value finite: float16/bfloat16 codes by their exponent bits; int8 codes always are. */
+function payloadFinite(data: Payload, dtype: Dtype): boolean {
+  if (dtype === Dtype.F16 || dtype === Dtype.BF16) return allFiniteHalf(data as Uint16Array, dtype);
+  if (dtype === Dtype.I8) return true;
+  return allFinite(data);
 }
 
 function writeFrame(msg: Message, dtype: Dtype, size: number, target: Uint8Array): void {
@@ -94,7 +120,7 @@ function writeFrame(msg: Message, dtype: Dtype, size: number, target: Uint8Array
   v.setUint8(OFF_VERSION, FRAME_VERSION);
   v.setUint8(OFF_KIND, msg.kind);
   v.setUint8(OFF_DTYPE, dtype);
-  v.setUint8(OFF_FLAGS, 0);
+  v.setUint8(OFF_FLAGS, (msg.base !== undefined ? FLAG_DELTA : 0) | (msg.keep === true ? FLAG_KEEP : 0));
   v.setUint16(OFF_PAD, 0, true);
   v.setUint32(OFF_FROM, msg.from, true);
   v.setUint32(OFF_EPOCH, msg.epoch, true);
@@ -103,6 +129,8 @@ function writeFrame(msg: Message, dtype: Dtype, size: number, target: Uint8Array
   v.setUint32(OFF_OFFSET, msg.offset, true);
   v.setUint32(OFF_COUNT, msg.data.length, true);
   v.setFloat64(OFF_AUX, msg.aux, true);
+  v.setUint32(OFF_BASE, msg.base ?? 0, true);
+  v.setFloat32(OFF_SCALE, msg.scale ?? 1, true);
   // A byte copy works whatever the target's alignment.
   const d = msg.data;
   target.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), HEADER_BYTES);
@@ -178,10 +206,13 @@ export function decodeFrame(input: ArrayBuffer | Uint8Array, limits: WireLimits 
   if (knownKind[kind] !== 1) throw new FrameError('unknown-kind', `kind ${kind} is not a MsgKind`);
   const dtype = v.getUint8(OFF_DTYPE);
   const eb = elementBytes(dtype);
-  if (eb === 0) throw new FrameError('bad-dtype', `dtype ${dtype} is neither 1 (f32) nor 2 (f64)`);
-  if (v.getUint8(OFF_FLAGS) !== 0 || v.getUint16(OFF_PAD, true) !== 0) {
-    throw new FrameError('bad-flags', 'reserved flags/padding bytes must be zero in this version');
+  if (eb === 0) throw new FrameError('bad-dtype', `dtype ${dtype} is not 1 (f32), 2 (f64), 3 (f16), 4 (bf16) or 5 (i8)`);
+  const flags = v.getUint8(OFF_FLAGS);
+  if ((flags & ~(FLAG_DELTA | FLAG_KEEP)) !== 0 || v.getUint16(OFF_PAD, true) !== 0) {
+    throw new FrameError('bad-flags', 'unknown flag bits or non-zero padding');
   }
+  const baseSeq = v.getUint32(OFF_BASE, true);
+  if ((flags & FLAG_DELTA) === 0 && baseSeq !== 0) throw new FrameError('bad-flags', `base ${baseSeq} on a frame without the DELTA flag`);
   const count = v.getUint32(OFF_COUNT, true);
   const max = maxElements(dtype, limits);
   if (count > max || length > limits.maxFrameBytes) {
@@ -193,6 +224,10 @@ export function decodeFrame(input: ArrayBuffer | Uint8Array, limits: WireLimits 
   }
   const aux = v.getFloat64(OFF_AUX, true);
   if (!Number.isFinite(aux)) throw new FrameError('bad-aux', `aux is ${aux}`);
+  const scale = v.getFloat32(OFF_SCALE, true);
+  if (isCompact(dtype) ? !(scale > 0 && Number.isFinite(scale)) : scale !== 1) {
+    throw new FrameError('bad-scale', `scale ${scale} must be finite and > 0 for compact payloads, 1 for float32/float64`);
+  }
 
   const start = base + HEADER_BYTES;
   let src = buffer;
@@ -204,11 +239,11 @@ export function decodeFrame(input: ArrayBuffer | Uint8Array, limits: WireLimits 
     src = copy.buffer;
     at = 0;
   }
-  const data: Payload = dtype === Dtype.F32 ? new Float32Array(src, at, count) : new Float64Array(src, at, count);
-  if (!allFinite(data)) {
-    throw new FrameError('non-finite', `payload element ${firstNonFinite(data)} is NaN or infinite`);
+  const data = payloadView(dtype, src, at, count);
+  if (!payloadFinite(data, dtype as Dtype)) {
+    throw new FrameError('non-finite', `payload element ${firstNonFinite(data, dtype)} is NaN or infinite`);
   }
-  return {
+  const msg: Message = {
     kind: kind as MsgKind,
     from: v.getUint32(OFF_FROM, true),
     epoch: v.getUint32(OFF_EPOCH, true),
@@ -218,6 +253,24 @@ export function decodeFrame(input: ArrayBuffer | Uint8Array, limits: WireLimits 
     aux,
     data,
   };
+  if (dtype === Dtype.F16 || dtype === Dtype.BF16) msg.dtype = dtype;
+  if (isCompact(dtype)) msg.scale = scale;
+  if ((flags & FLAG_DELTA) !== 0) msg.base = baseSeq;
+  if ((flags & FLAG_KEEP) !== 0) msg.keep = true;
+  return msg;
+}
+
+function payloadView(dtype: number, src: ArrayBufferLike, at: number, count: number): Payload {
+  switch (dtype) {
+    case Dtype.F32:
+      return new Float32Array(src, at, count);
+    case Dtype.F64:
+      return new Float64Array(src, at, count);
+    case Dtype.I8:
+      return new Int8Array(src, at, count);
+    default:
+      return new Uint16Array(src, at, count);
+  }
 }
 
 export type DecodeResult = { ok: true; msg: Message } | { ok: false; error: FrameError };

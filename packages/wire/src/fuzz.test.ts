@@ -56,7 +56,7 @@ describe('fuzz', () => {
     const prefix = fc.tuple(
       fc.constantFrom(1, 0, 2),
       fc.constantFrom(...Object.values(MsgKind), 0, 255),
-      fc.constantFrom(1, 2, 0, 3),
+      fc.constantFrom(1, 2, 3, 4, 5, 0, 6),
       fc.uint8Array({ minLength: 35, maxLength: 400 }),
     );
     fc.assert(
@@ -81,9 +81,10 @@ describe('fuzz', () => {
           // Accepted: then the flip hit a field with no redundancy (ids, aux, payload) and the result
           // must reflect exactly those bytes, re-encoding to the flipped frame.
           expect(encodeFrame(out)).toEqual(frame);
-          // Besides kind (byte 3) and the fields from byte 8 on, only the dtype (byte 4) of an empty
-          // payload can change undetected: with no elements, f32 and f64 are the same bytes.
-          expect(at === 3 || at >= 8 || (at === 4 && msg.data.length === 0)).toBe(true);
+          // Besides kind (byte 3), the DELTA / KEEP flags (byte 5: a delta on base 0 is valid) and the
+          // fields from byte 8 on, only the dtype (byte 4) of an empty payload can change
+          // undetected: with no elements, every dtype is the same bytes.
+          expect(at === 3 || at === 5 || at >= 8 || (at === 4 && msg.data.length === 0)).toBe(true);
         } catch (e) {
           expect(e).toBeInstanceOf(FrameError);
         }

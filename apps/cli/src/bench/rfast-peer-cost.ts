@@ -9,6 +9,7 @@
  */
 import { MsgKind, RFast, Rng, type KernelChoice } from '@starling/core';
 import { median } from './stats';
+import { takeAll } from './step-cost';
 
 export interface PeerCostCase {
   dim: number;
@@ -62,6 +63,7 @@ export function measurePeerCost(c: PeerCostCase): PeerCost {
     p.beginStep();
     p.params();
     p.applyGradient(grad);
+    takeAll(p.slots); // steps 5-6: every link takes every slot (push, encode)
     const t2 = performance.now();
     if (s > warmup) {
       receive.push(t1 - t0);

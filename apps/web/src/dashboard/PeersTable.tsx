@@ -1,5 +1,5 @@
 import { DASH, formatCount, formatFixed, formatPercent, formatRelative } from './format';
-import { computeShare, isDeparted, type PeerDisplayState, type PeersTableState } from './peers-table';
+import { computeShare, isDeparted, meanMassInTransit, type PeerDisplayState, type PeersTableState } from './peers-table';
 import { FLAG_TITLE } from './peer-flags';
 import type { DashPeer } from './types';
 
@@ -16,10 +16,20 @@ function staleness(p: DashPeer): string {
   return typeof p.staleness === 'number' ? formatFixed(p.staleness, 1) : DASH;
 }
 
+function transit(x: number | null | undefined): string {
+  return typeof x === 'number' ? formatPercent(x, 1) : DASH;
+}
+
 export function PeersTable({ table, now }: { table: PeersTableState; now: number }) {
+  const runTransit = meanMassInTransit(table.rows);
   return (
     <section className="card dash-peers" aria-labelledby="peers-title">
       <h2 id="peers-title">Peers</h2>
+      {runTransit !== null && (
+        <p className="muted" data-testid="mass-in-transit" title="tracker mass pushed and not yet acknowledged by its receivers, as a share of the peers' gradients (mean over live peers)">
+          Mass in transit: {transit(runTransit)}
+        </p>
+      )}
       <div className="table-scroll">
         <table className="dash-table" data-testid="dash-peers-table">
           <caption className="visually-hidden">Peers of the current run, live first</caption>
@@ -35,13 +45,14 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
               <th scope="col">Last seen</th>
               <th scope="col" className="num" title="frames sent / lost / rejected">Frames sent / lost / rej.</th>
               <th scope="col" className="num" title="version age / staleness, when the algorithm reports it">Staleness</th>
-              <th scope="col" className="num" title="share of time computing gradients vs communicating">Compute share</th>
+              <th scope="col" className="num" title="R-FAST: tracker mass pushed and not yet acknowledged, as a share of the peer's gradient">Mass in transit</th>
+              <th scope="col" className="num" title="share of the peer's training time spent computing gradients">Compute share</th>
             </tr>
           </thead>
           <tbody>
             {table.rows.length === 0 && (
               <tr>
-                <td colSpan={11} className="muted">
+                <td colSpan={12} className="muted">
                   No peers yet. Volunteers join from the <a href="/">contribute page</a>.
                 </td>
               </tr>
@@ -72,6 +83,7 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
                 <td>{formatRelative(now - p.lastSeen)}</td>
                 <td className="num">{frames(p)}</td>
                 <td className="num">{staleness(p)}</td>
+                <td className="num">{transit(p.massInTransit)}</td>
                 <td className="num">{formatPercent(computeShare(p), 0)}</td>
               </tr>
             ))}

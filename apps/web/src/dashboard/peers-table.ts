@@ -75,12 +75,22 @@ function medianLiveRate(peers: readonly DashPeer[]): number {
   return rates.length % 2 === 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
 }
 
-/** Share of time spent computing (vs communicating), or null when the server does not report it. */
+/**
+ * Share of the peer's training time spent computing gradients: as the peer measures it against its
+ * wall clock when it reports that, else computing against communicating; null when unknown.
+ */
 export function computeShare(peer: DashPeer): number | null {
+  if (typeof peer.computeShare === 'number') return peer.computeShare;
   const c = peer.computeMs;
   const m = peer.commMs;
   if (typeof c !== 'number' || typeof m !== 'number' || !(c + m > 0)) return null;
   return c / (c + m);
+}
+
+/** Run-wide mass in transit: the mean of the live peers' reports, or null when none reports it. */
+export function meanMassInTransit(rows: readonly PeerRow[]): number | null {
+  const xs = rows.filter((r) => !isDeparted(r.status) && typeof r.peer.massInTransit === 'number').map((r) => r.peer.massInTransit as number);
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /** Live peers' display states by id, for colouring the topology. */

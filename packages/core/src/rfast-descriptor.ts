@@ -1,0 +1,36 @@
+/** R-FAST's registry entries (registry.ts); the algorithm itself is rfast.ts. */
+import { MsgKind, defineAlgorithm, type OptionSpec } from './contract';
+import { RFAST_ENCODING_NAMES } from './rfast-config';
+import { RFast } from './rfast';
+
+const ENCODING: OptionSpec = {
+  type: 'enum',
+  values: RFAST_ENCODING_NAMES,
+  doc: 'how v and the running sums travel: f32 (whole: v float32, sums float64) or compact deltas f16-i8, bf16-i8, i8, f16-f32 (docs/algorithms.md 1.7)',
+};
+
+/**
+ * Default step 0.3: four real tabs reach 90% with it (e2e/train.spec.ts); the simulated tuning
+ * grid picked 0.6 on 40 MB/s links (BENCHMARKS.md).
+ */
+export const RFAST_DESCRIPTOR = defineAlgorithm({
+  name: 'rfast',
+  label: 'R-FAST',
+  defaultLr: 0.3,
+  links: 'graph',
+  kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck],
+  options: { encoding: ENCODING },
+  create: (opts) => new RFast(opts),
+});
+
+/** Increments instead of running sums: loses mass under loss. For tests and benchmarks only. */
+export const RFAST_NAIVE_DESCRIPTOR = defineAlgorithm({
+  name: 'rfast-naive',
+  label: 'R-FAST (naive increments)',
+  family: 'rfast',
+  defaultLr: 0.3,
+  links: 'graph',
+  kinds: [MsgKind.RfastV, MsgKind.NaiveDelta],
+  options: {},
+  create: (opts) => new RFast({ ...opts, naive: true }),
+});

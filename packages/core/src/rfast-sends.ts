@@ -1,0 +1,310 @@
+/**
+ * R-FAST's sending side (docs/algorithms.md 1.3 steps 5-6 and 1.7), as slots a runtime pulls when a
+ * link can carry a frame (SlotSource): per out-neighbour one slot per (kind, block) holding only
+ * the newest content, encoded at send time.
+ *
+ * When tracker mass is pushed: at send time. A step only marks every block "push pending"; the
+ * first running-sum frame of block b after that does step 5 for b (z_b -> C_ii z_b, rho_kb +=
+ * C_ki z_b for every out-neighbour k) and the other out-neighbours' frames of b follow in the same
+ * rotation. Until then the mass stays in z, where it drives this peer's own descent, instead of
+ * waiting in a queue where it drives nobody's (mass in transit shrinks every z). On a link that
+ * keeps up with the steps this is exactly the spec's push every step.
+ *
+ * Compact running sums: rho_k is what k will rebuild (base + decoded delta, in float64 on both
+ * sides); the rounding residual of each frame goes back into z, so sum z + in flight = sum g holds
+ * exactly. The base is a frame of ours the receiver acknowledged keeping (MassLinks).
+ */
+import { Dtype, MsgKind, type Envelope, type Message, type PeerId, type SlotSource } from './contract';
+import { blockEnd, blockStart, type BlockLayout } from './blocks';
+import { RFAST_DEFAULTS, type RfastEncoding } from './rfast-config';
+import { SentBases } from './rfast-bases';
+import { decodeHalf, decodeI8, encodeHalf, encodeI8, halfScale, i8Scale, maxAbs } from './quantize';
+
+const KIND_V = 0;
+const KIND_MASS = 1;
+
+export interface SenderSetup {
+  self: PeerId;
+  epoch: number;
+  layout: BlockLayout;
+  rOut: readonly PeerId[];
+  cOut: readonly PeerId[];
+  /** The tracker and v: views into the peer's state (the push and the residual write z). */
+  z: Float64Array;
+  v: Float32Array;
+  encoding: RfastEncoding;
+  naive: boolean;
+  /** Seq of the next frame: one counter per peer, so seqs grow across epochs too. */
+  nextSeq: () => number;
+  version: number;
+}
+
+type Compact = typeof Dtype.F32 | typeof Dtype.F16 | typeof Dtype.BF16 | typeof Dtype.I8;
+
+export class RfastSender implements SlotSource {
+  readonly version: number;
+  private readonly s: SenderSetup;
+  private readonly ids: PeerId[];
+  /** Per target: index in rOut / cOut, or -1. */
+  private readonly rIdx: Int32Array;
+  private readonly cIdx: Int32Array;
+  private readonly cWeight: number;
+  private readonly count: number;
+  private readonly vDirty: Uint8Array;
+  private readonly pushPending: Uint8Array;
+  private readonly massDirty: Uint8Array;
+  /** rho_k per out-neighbour k: everything produced for k (pushed; what k will rebuild once sent). */
+  readonly rho: Float64Array[];
+  /** Naive variant: what was last sent to each k (the next increment is rho_k minus it). */
+  private readonly lastSent: Float64Array[];
+  /** Delta bases of compact v and running-sum frames; null when that kind travels whole. */
+  private readonly vBases: SentBases | null;
+  private readonly massBases: SentBases | null;
+  private readonly delta: Float64Array;
+  private readonly codes8: Int8Array;
+  private readonly codes16: Uint16Array;
+  private readonly codes32: Float32Array;
+  private readonly sent32: Float32Array;
+  private readonly sent64: Float64Array;
+
+  constructor(s: SenderSetup) {
+    this.s = s;
+    this.version = s.version;
+    const { layout, rOut, cOut, encoding, naive } = s;
+    this.count = layout.count;
+    this.ids = [...rOut, ...cOut.filter((k) => !rOut.includes(k))];
+    this.rIdx = Int32Array.from(this.ids, (id) => rOut.indexOf(id));
+    this.cIdx = Int32Array.from(this.ids, (id) => cOut.indexOf(id));
+    this.cWeight = 1 / (cOut.length + 1);
+    this.vDirty = new Uint8Array(rOut.length * this.count);
+    this.pushPending = new Uint8Array(this.count);
+    this.massDirty = new Uint8Array(cOut.length * this.count);
+    const dim = layout.dim;
+    this.rho = cOut.map(() => new Float64Array(dim));
+    this.lastSent = naive ? cOut.map(() => new Float64Array(dim)) : [];
+    const retry = RFAST_DEFAULTS.candidateRetrySends;
+    this.vBases = encoding.v === Dtype.F32 ? null : new SentBases(rOut.length, layout, retry);
+    this.massBases = naive || encoding.rho === Dtype.F64 ? null : new SentBases(cOut.length, layout, retry);
+    const block = Math.min(layout.blockSize, dim);
+    this.delta = new Float64Array(block);
+    this.codes8 = new Int8Array(block);
+    this.codes16 = new Uint16Array(block);
+    this.codes32 = new Float32Array(block);
+    this.sent32 = new Float32Array(block);
+    this.sent64 = new Float64Array(block);
+  }
+
+  /** A step produced new v: every G_R out-neighbour's v slots hold newer content. */
+  vChanged(): void {
+    this.vDirty.fill(1);
+  }
+
+  /** A step changed z: the next running-sum frame of each block pushes (step 5 at send time). */
+  massChanged(): void {
+    if (this.massDirty.length > 0) this.pushPending.fill(1);
+  }
+
+  targets(): readonly PeerId[] {
+    return this.ids;
+  }
+
+  slotCount(t: number): number {
+    return this.count * this.kindsOf(t);
+  }
+
+  nextPending(t: number, from: number): number {
+    const kinds = this.kindsOf(t);
+    const n = this.count * kinds;
+    const r = this.rIdx[t] * this.count;
+    const c = this.cIdx[t] * this.count;
+    for (let i = 0; i < n; i++) {
+      const slot = (from + i) % n;
+      const b = (slot / kinds) | 0;
+      const kind = this.kindAt(t, slot % kinds);
+      if (kind === KIND_V ? this.vDirty[r + b] === 1 : this.pushPending[b] === 1 || this.massDirty[c + b] === 1) return slot;
+    }
+    return -1;
+  }
+
+  take(t: number, slot: number): Envelope {
+    const kinds = this.kindsOf(t);
+    const b = (slot / kinds) | 0;
+    const to = this.ids[t];
+    const msg = this.kindAt(t, slot % kinds) === KIND_V ? this.takeV(this.rIdx[t], b) : this.takeMass(this.cIdx[t], b);
+    return { to, reliable: false, msg };
+  }
+
+  /** Does `id` receive frames of `kind` (RfastV or RfastRho) from us in this epoch? */
+  isTarget(id: PeerId, kind: number): boolean {
+    return (kind === MsgKind.RfastV ? this.s.rOut : this.s.cOut).includes(id);
+  }
+
+  /**
+   * The receiver `from` acknowledged keeping frame `seq` of (kind, block): when it is our current
+   * candidate there, later deltas build on it. False for an ack that matches nothing (late or
+   * duplicate).
+   */
+  acknowledge(from: PeerId, kind: number, block: number, seq: number): boolean {
+    const v = kind === MsgKind.RfastV;
+    const bases = v ? this.vBases : this.massBases;
+    const k = (v ? this.s.rOut : this.s.cOut).indexOf(from);
+    if (bases === null || k < 0) return false;
+    const { from: lo, to: hi } = this.range(block);
+    return bases.acknowledge(k, block, lo, hi - lo, seq);
+  }
+
+  /** Out-neighbour k on G_C -> rho_k (live views, for inspection). */
+  rhoByTarget(): Map<PeerId, Float64Array> {
+    return new Map(this.s.cOut.map((k, i) => [k, this.rho[i]] as const));
+  }
+
+  /**
+   * L1 norm of what was pushed to the out-neighbours and not yet acknowledged (compact running
+   * sums only): an upper bound on this peer's mass in transit, since an acknowledgement follows
+   * arrival.
+   */
+  unacknowledged(): number | null {
+    const bases = this.massBases;
+    if (bases === null) return null;
+    let sum = 0;
+    for (let k = 0; k < this.rho.length; k++) {
+      const r = this.rho[k];
+      const b = bases.base[k];
+      for (let t = 0; t < r.length; t++) sum += Math.abs(r[t] - b[t]);
+    }
+    return sum;
+  }
+
+  private kindsOf(t: number): number {
+    return (this.rIdx[t] >= 0 ? 1 : 0) + (this.cIdx[t] >= 0 ? 1 : 0);
+  }
+
+  /** Kind of the k-th slot of a block for target t: v first when the target pulls from us. */
+  private kindAt(t: number, k: number): number {
+    return k === 0 && this.rIdx[t] >= 0 ? KIND_V : KIND_MASS;
+  }
+
+  private range(b: number): { from: number; to: number } {
+    return { from: blockStart(this.s.layout, b), to: blockEnd(this.s.layout, b) };
+  }
+
+  private header(kind: MsgKind, b: number, offset: number): Message {
+    return { kind, from: this.s.self, epoch: this.s.epoch, seq: this.s.nextSeq(), block: b, offset, aux: 0, data: this.codes32 };
+  }
+
+  private takeV(r: number, b: number): Message {
+    this.vDirty[r * this.count + b] = 0;
+    const { from, to } = this.range(b);
+    const msg = this.header(MsgKind.RfastV, b, from);
+    const v = this.s.v;
+    if (this.vBases === null) {
+      msg.data = v.subarray(from, to);
+      return msg;
+    }
+    // A delta against the acknowledged base; the receiver rebuilds it in float64 and keeps the
+    // float32 rounding, so both sides hold the same value if the frame becomes a base.
+    const sent = this.sent32.subarray(0, to - from);
+    if (!this.encodeDelta(msg, v, this.vBases, r, from, to - from, this.s.encoding.v, sent)) {
+      msg.data = v.subarray(from, to); // a non-finite v: sent whole, and receivers refuse it
+      return msg;
+    }
+    if (this.vBases.propose(r, b, from, msg.seq, sent)) msg.keep = true;
+    return msg;
+  }
+
+  private takeMass(k: number, b: number): Message {
+    if (this.pushPending[b] === 1) this.push(b);
+    this.massDirty[k * this.count + b] = 0;
+    const { from, to } = this.range(b);
+    const n = to - from;
+    const rho = this.rho[k];
+    if (this.s.naive) {
+      const last = this.lastSent[k];
+      const inc = this.delta.subarray(0, n);
+      for (let t = 0; t < n; t++) inc[t] = rho[from + t] - last[from + t];
+      last.set(rho.subarray(from, to), from);
+      const msg = this.header(MsgKind.NaiveDelta, b, from);
+      msg.data = inc;
+      return msg;
+    }
+    const msg = this.header(MsgKind.RfastRho, b, from);
+    const bases = this.massBases;
+    const sent = this.sent64.subarray(0, n);
+    if (bases === null || !this.encodeDelta(msg, rho, bases, k, from, n, this.s.encoding.rho as Compact, sent)) {
+      msg.data = rho.subarray(from, to); // whole float64 sums (or a delta that cannot be scaled)
+      return msg;
+    }
+    // The receiver will hold `sent`, not rho: the rounding residual stays in z, so mass is conserved.
+    const z = this.s.z;
+    for (let t = 0; t < n; t++) {
+      const at = from + t;
+      z[at] += rho[at] - sent[t];
+      rho[at] = sent[t];
+    }
+    if (bases.propose(k, b, from, msg.seq, sent)) msg.keep = true;
+    return msg;
+  }
+
+  /**
+   * Fills msg with the codes of (src - base) over [from, from + n) and writes into `sent` what the
+   * receiver will rebuild (base + decoded delta; rounded to float32 when `sent` is). False when the
+   * block cannot be scaled (non-finite values).
+   */
+  private encodeDelta(
+    msg: Message,
+    src: ArrayLike<number>,
+    bases: SentBases,
+    k: number,
+    from: number,
+    n: number,
+    dtype: Compact,
+    sent: Float32Array | Float64Array,
+  ): boolean {
+    const base = bases.base[k];
+    const d = this.delta.subarray(0, n);
+    for (let t = 0; t < n; t++) d[t] = src[from + t] - base[from + t];
+    if (dtype === Dtype.I8) {
+      const scale = i8Scale(maxAbs(d, 0, n));
+      if (!(scale > 0)) return false;
+      const codes = this.codes8.subarray(0, n);
+      encodeI8(d, 0, n, scale, codes);
+      decodeI8(codes, scale, d, 0);
+      msg.data = codes;
+      msg.scale = scale;
+    } else if (dtype === Dtype.F32) {
+      const codes = this.codes32.subarray(0, n);
+      for (let t = 0; t < n; t++) {
+        codes[t] = d[t];
+        d[t] = codes[t]; // what the receiver reads: the float32 rounding
+      }
+      msg.data = codes;
+    } else {
+      const scale = halfScale(maxAbs(d, 0, n));
+      if (!(scale > 0)) return false;
+      const codes = this.codes16.subarray(0, n);
+      encodeHalf(d, 0, n, dtype, scale, codes);
+      decodeHalf(codes, dtype, scale, d, 0);
+      msg.data = codes;
+      msg.dtype = dtype;
+      msg.scale = scale;
+    }
+    msg.base = bases.baseSeqOf(k, msg.block);
+    for (let t = 0; t < n; t++) sent[t] = base[from + t] + d[t];
+    return true;
+  }
+
+  /** Step 5 for block b, for every out-neighbour at once (the spec's weights C_ki = C_ii). */
+  private push(b: number): void {
+    this.pushPending[b] = 0;
+    const { from, to } = this.range(b);
+    const z = this.s.z;
+    const c = this.cWeight;
+    const rho = this.rho;
+    for (let t = from; t < to; t++) {
+      const zn = c * z[t];
+      z[t] = zn;
+      for (let k = 0; k < rho.length; k++) rho[k][t] += zn;
+    }
+    for (let k = 0; k < rho.length; k++) this.massDirty[k * this.count + b] = 1;
+  }
+}

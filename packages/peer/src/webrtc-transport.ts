@@ -1,0 +1,219 @@
+/**
+ * The WebRTC implementation of a Transport: one RTCPeerConnection per neighbour, set up and
+ * signalled by simple-peer, with two negotiated data channels of our own: an unreliable unordered
+ * one (`ordered: false, maxRetransmits: 0`) for R-FAST's blocks and a reliable ordered one for
+ * control JSON and the baselines' frames. simple-peer's own channel only tells us the connection is
+ * up. We get the RTCPeerConnection through simple-peer's public `wrtc` option (a constructor that
+ * records the instance it makes), never through its private fields.
+ */
+import type { PeerId } from '@starling/core';
+import type { Transport, TransportEvents } from '@starling/transport';
+import { RELIABLE_CHANNEL_ID, UNRELIABLE_CHANNEL_ID } from './config';
+
+/** The WebRTC classes simple-peer builds on: the browser's globals, or @roamhq/wrtc in Node. */
+export interface WrtcImpl {
+  RTCPeerConnection: unknown;
+  RTCSessionDescription: unknown;
+  RTCIceCandidate: unknown;
+}
+
+/** The slice of a simple-peer instance the runtime uses (browser bundle and Node + wrtc alike). */
+export interface RtcPeer {
+  signal(data: unknown): void;
+  destroy(err?: Error): void;
+  on(event: 'signal', cb: (data: unknown) => void): this;
+  on(event: 'connect' | 'close', cb: () => void): this;
+  on(event: 'error', cb: (err: Error) => void): this;
+}
+
+export interface RtcPeerOptions {
+  initiator: boolean;
+  config: RTCConfiguration;
+  channelConfig: RTCDataChannelInit;
+  trickle: boolean;
+  wrtc: WrtcImpl;
+}
+export type CreatePeer = (opts: RtcPeerOptions) => RtcPeer;
+
+export interface WebRtcTuning {
+  iceServers: RTCIceServer[];
+  /** Above this many buffered bytes, reliable frames wait in our own queue (Chromium throws at ~16 MiB). */
+  reliableHighWaterBytes: number;
+  /** A link whose own reliable queue grows past this is declared failed rather than eat memory. */
+  reliableQueueMaxBytes: number;
+  /** `lowWater` of the unreliable channel: its bufferedamountlow threshold. */
+  unreliableLowWaterBytes: number;
+}
+
+/** The browser's (or the global polyfill's) WebRTC classes. */
+export function globalWrtc(): WrtcImpl | undefined {
+  const g = globalThis as unknown as Partial<WrtcImpl>;
+  return g.RTCPeerConnection ? { RTCPeerConnection: g.RTCPeerConnection, RTCSessionDescription: g.RTCSessionDescription, RTCIceCandidate: g.RTCIceCandidate } : undefined;
+}
+
+export class WebRtcTransport implements Transport {
+  private readonly peer: RtcPeer;
+  private readonly pc: RTCPeerConnection;
+  private readonly unreliable: RTCDataChannel;
+  private readonly reliable: RTCDataChannel;
+  private readonly queue: (Uint8Array | string)[] = [];
+  private queuedBytes = 0;
+  private events: TransportEvents | null = null;
+  private closed = false;
+  private connected = false;
+  private gotOffer = false;
+
+  constructor(
+    readonly remote: PeerId,
+    readonly initiator: boolean,
+    createPeer: CreatePeer,
+    wrtc: WrtcImpl,
+    private readonly tuning: WebRtcTuning,
+    onSignal: (data: unknown) => void,
+  ) {
+    let made: RTCPeerConnection | null = null;
+    const Base = wrtc.RTCPeerConnection as new (cfg?: RTCConfiguration) => RTCPeerConnection;
+    // Called with `new` by simple-peer: returning an object from a constructor makes that the result.
+    function Recording(cfg?: RTCConfiguration): RTCPeerConnection {
+      made = new Base(cfg);
+      return made;
+    }
+    this.peer = createPeer({
+      initiator,
+      config: { iceServers: tuning.iceServers },
+      channelConfig: { ordered: false, maxRetransmits: 0 },
+      trickle: true,
+      wrtc: { ...wrtc, RTCPeerConnection: Recording },
+    });
+    if (made === null) throw new Error('simple-peer did not create its RTCPeerConnection through the wrtc option');
+    this.pc = made;
+    this.unreliable = this.channel('starling-data', UNRELIABLE_CHANNEL_ID, { ordered: false, maxRetransmits: 0 });
+    this.unreliable.bufferedAmountLowThreshold = tuning.unreliableLowWaterBytes;
+    this.unreliable.onbufferedamountlow = () => this.events?.drain();
+    this.unreliable.onmessage = (ev: MessageEvent) => {
+      if (ev.data instanceof ArrayBuffer) this.events?.frame(new Uint8Array(ev.data), false);
+    };
+    this.reliable = this.channel('starling-ctrl', RELIABLE_CHANNEL_ID, { ordered: true });
+    this.reliable.bufferedAmountLowThreshold = tuning.reliableHighWaterBytes / 2;
+    this.reliable.onbufferedamountlow = () => this.flush();
+    this.reliable.onmessage = (ev: MessageEvent) => this.onReliable(ev.data);
+    this.peer.on('signal', onSignal);
+    this.peer.on('connect', () => {
+      this.connected = true;
+      this.maybeOpen();
+    });
+    this.peer.on('close', () => this.close('connection closed'));
+    this.peer.on('error', (e) => this.close(`connection error: ${e.message}`));
+  }
+
+  get isOpen(): boolean {
+    return this.connected && !this.closed && this.unreliable.readyState === 'open' && this.reliable.readyState === 'open';
+  }
+
+  get buffered(): number {
+    return this.closed ? 0 : this.unreliable.bufferedAmount;
+  }
+
+  get lowWater(): number {
+    return this.tuning.unreliableLowWaterBytes;
+  }
+
+  listen(events: TransportEvents): void {
+    this.events = events;
+  }
+
+  /** A second offer on a link that already took one: the remote gave up and started over. */
+  isStale(data: unknown): boolean {
+    return this.gotOffer && isOffer(data);
+  }
+
+  /** Feed a signaling message (offer, answer, candidate) relayed by the server. */
+  signal(data: unknown): void {
+    if (this.closed) return;
+    if (isOffer(data)) this.gotOffer = true;
+    try {
+      this.peer.signal(data);
+    } catch (e) {
+      this.close(`bad signal: ${(e as Error).message}`);
+    }
+  }
+
+  sendUnreliable(bytes: Uint8Array): boolean {
+    if (!this.isOpen) return false;
+    try {
+      this.unreliable.send(bytes as Uint8Array<ArrayBuffer>);
+      return true;
+    } catch (e) {
+      this.close(`send failed: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** The channel copies synchronously; our own queue (used while it is closed or full) copies too. */
+  sendReliable(data: Uint8Array | string): void {
+    if (this.closed) return;
+    if (this.queue.length === 0 && this.reliable.readyState === 'open' && this.reliable.bufferedAmount < this.tuning.reliableHighWaterBytes) {
+      this.rawSend(data);
+      return;
+    }
+    const item = typeof data === 'string' ? data : data.slice();
+    this.queue.push(item);
+    this.queuedBytes += typeof item === 'string' ? item.length : item.byteLength;
+    if (this.queuedBytes > this.tuning.reliableQueueMaxBytes) this.close('reliable queue overflow');
+  }
+
+  close(reason = 'closed locally'): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    for (const ch of [this.unreliable, this.reliable]) {
+      try {
+        ch.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    this.peer.destroy();
+    this.events?.close(reason);
+  }
+
+  private channel(label: string, id: number, init: RTCDataChannelInit): RTCDataChannel {
+    const ch = this.pc.createDataChannel(label, { ...init, negotiated: true, id });
+    ch.binaryType = 'arraybuffer';
+    ch.onopen = () => {
+      if (ch === this.reliable) this.flush();
+      this.maybeOpen();
+    };
+    ch.onclose = () => this.close(`${label} channel closed`);
+    return ch;
+  }
+
+  private maybeOpen(): void {
+    if (this.isOpen) this.events?.open();
+  }
+
+  private rawSend(data: Uint8Array | string): void {
+    try {
+      this.reliable.send(data as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      this.close(`reliable send failed: ${(e as Error).message}`);
+    }
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && this.reliable.readyState === 'open' && this.reliable.bufferedAmount < this.tuning.reliableHighWaterBytes) {
+      const item = this.queue.shift()!;
+      this.queuedBytes -= typeof item === 'string' ? item.length : item.byteLength;
+      this.rawSend(item);
+    }
+  }
+
+  private onReliable(data: unknown): void {
+    if (typeof data === 'string') this.events?.control(data);
+    else if (data instanceof ArrayBuffer) this.events?.frame(new Uint8Array(data), true);
+  }
+}
+
+function isOffer(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'offer';
+}
