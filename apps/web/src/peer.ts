@@ -23,13 +23,14 @@ function slowdown(): number {
   return Number.isFinite(k) && k >= 1 && k <= 100 ? k : 1;
 }
 
-export function createPeerRuntime(onChange: (s: PeerStatus) => void): PeerRuntime {
+export function createPeerRuntime(onChange: (s: PeerStatus) => void, uploadCapBytesPerSec: number | null): PeerRuntime {
   const runtime = new PeerRuntime({
     serverUrl: location.origin,
     createPeer: (opts) => new SimplePeer(opts),
     backends: backendOrder(),
     backendOptions: { wasmPaths: '/tfjs-wasm/' },
     slowdown: slowdown(),
+    uploadCapBytesPerSec,
     onChange,
   });
   window.starling = runtime;

@@ -3,6 +3,7 @@
  * onto the simulator's compute and network models.
  */
 import type { ComputeModel, NetworkConfig } from '@starling/sim';
+import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { BENCH_CONFIG } from './config';
 import { BenchError } from './errors';
 
@@ -13,6 +14,8 @@ export const SPLITS: readonly Split[] = ['iid', 'noniid'];
 export const STRAGGLES: readonly Straggle[] = ['none', 'one-slow', 'quarter-slow', 'pauses'];
 
 export interface Scenario {
+  /** Link profile (packages/transport): 'loopback' when absent. */
+  profile?: LinkProfileName;
   n: number;
   split: Split;
   straggle: Straggle;
@@ -37,9 +40,10 @@ export function checkScenario(s: Scenario): void {
   if (!(s.loss >= 0 && s.loss < 1)) throw new BenchError(`scenario loss must be in [0, 1), got ${s.loss}`);
 }
 
-/** Short stable id, used in file names: n8-iid-none-loss0. */
+/** Short stable id, used in file names: n8-iid-none-loss0, home-n8-iid-none-loss0. */
 export function scenarioId(s: Scenario): string {
-  return `n${s.n}-${s.split}-${s.straggle}-loss${Math.round(s.loss * 100)}`;
+  const p = s.profile === undefined || s.profile === 'loopback' ? '' : `${s.profile}-`;
+  return `${p}n${s.n}-${s.split}-${s.straggle}-loss${Math.round(s.loss * 100)}`;
 }
 
 const STRAGGLE_LABEL: Record<Straggle, string> = {
@@ -49,9 +53,9 @@ const STRAGGLE_LABEL: Record<Straggle, string> = {
   pauses: 'random pauses',
 };
 
-/** Human-readable: "8 peers, IID, no stragglers, 0% loss". */
+/** Human-readable: "8 peers, IID, no stragglers, 0% loss" ("home: ..." on the home profile). */
 export function scenarioLabel(s: Scenario): string {
-  return `${s.n} peers, ${s.split === 'iid' ? 'IID' : 'non-IID'}, ${STRAGGLE_LABEL[s.straggle]}, ${Math.round(s.loss * 100)}% loss`;
+  return `${s.profile === 'home' ? 'home: ' : ''}${s.n} peers, ${s.split === 'iid' ? 'IID' : 'non-IID'}, ${STRAGGLE_LABEL[s.straggle]}, ${Math.round(s.loss * 100)}% loss`;
 }
 
 /** Every combination, in grid order (n slowest, loss fastest). */
@@ -106,7 +110,15 @@ export function computeModel(s: Scenario, stepTime: number): Partial<ComputeMode
   }
 }
 
-/** Links of this scenario: the shared link model (optionally another send buffer) plus its injected loss. */
+/**
+ * Links of this scenario, with its injected loss. loopback: the measured per-link model (40 MB/s
+ * per link, 5 ms). home: each peer's uplink (2.5 MB/s shared by its links, 20 ms one way: the same
+ * Uplink code the peer runtime shapes with), then links with no further limit and 2 ms of jitter.
+ */
 export function networkModel(s: Scenario, sendBuffer: number = BENCH_CONFIG.network.sendBuffer): NetworkConfig {
+  if (s.profile === 'home') {
+    const home = LINK_PROFILES.home;
+    return { latency: 0, jitter: BENCH_CONFIG.network.jitter, bandwidth: Infinity, duplicate: 0, sendBuffer, loss: s.loss, uplink: { bytesPerSec: home.uplinkBytesPerSec, latencyMs: home.latencyMs } };
+  }
   return { ...BENCH_CONFIG.network, sendBuffer, loss: s.loss };
 }

@@ -100,35 +100,44 @@ function decodeBlock(msg: Message, s: ReceiveState, bases: ReceivedBases, j: num
   return out;
 }
 
+/** Where a v or running-sum frame lands: its link, whether it is the newest, whether to keep it. */
+interface Admitted {
+  j: number;
+  slot: number;
+  newest: boolean;
+  kept: boolean;
+}
+
+/** The checks before any decoding (a duplicate costs no pass): known sender, valid block, news. */
+function admit(msg: Message, links: PullLinks | MassLinks, layout: BlockLayout): Admitted | 'rejected' | 'stale' {
+  const j = links.index.of(msg.from);
+  if (j < 0 || !isValidBlock(layout, msg.block, msg.offset, msg.data.length)) return 'rejected';
+  const slot = j * layout.count + msg.block;
+  const newest = msg.seq > links.seq[slot];
+  const kept = msg.keep === true && msg.base !== undefined && links.bases.wantsCandidate(j, msg.block, msg.seq);
+  return newest || kept ? { j, slot, newest, kept } : 'stale';
+}
+
 function acceptV(msg: Message, s: ReceiveState): Verdict {
-  const { from, seq, block, offset, data } = msg;
-  const { pull, layout } = s;
-  const j = pull.index.of(from);
-  if (j < 0 || !isValidBlock(layout, block, offset, data.length)) return 'rejected';
-  const slot = j * layout.count + block;
-  const newest = seq > pull.seq[slot];
-  const kept = msg.keep === true && msg.base !== undefined && pull.bases.wantsCandidate(j, block, seq);
-  if (!newest && !kept) return 'stale'; // before any decoding: duplicates cost no pass
-  const decoded = decodeBlock(msg, s, pull.bases, j, Float32Array);
+  const a = admit(msg, s.pull, s.layout);
+  if (typeof a === 'string') return a;
+  const decoded = decodeBlock(msg, s, s.pull.bases, a.j, Float32Array);
   if (typeof decoded === 'string') return decoded;
   const values = decoded as Float32Array;
-  if (kept) pull.bases.keep(j, block, offset, seq, values);
-  if (newest) {
-    if (!pull.store(j, block, offset, values, s.simd)) return 'rejected';
-    pull.seq[slot] = seq;
+  if (a.kept) s.pull.bases.keep(a.j, msg.block, msg.offset, msg.seq, values);
+  if (a.newest) {
+    if (!s.pull.store(a.j, msg.block, msg.offset, values, s.simd)) return 'rejected';
+    s.pull.seq[a.slot] = msg.seq;
   }
-  return kept ? 'kept' : 'ok';
+  return a.kept ? 'kept' : 'ok';
 }
 
 function acceptRho(msg: Message, s: ReceiveState): Verdict {
-  const { from, seq, block, offset, data } = msg;
-  const { mass, layout } = s;
-  const j = mass.index.of(from);
-  if (j < 0 || !isValidBlock(layout, block, offset, data.length)) return 'rejected';
-  const slot = j * layout.count + block;
-  const newest = seq > mass.seq[slot];
-  const kept = msg.keep === true && msg.base !== undefined && mass.bases.wantsCandidate(j, block, seq);
-  if (!newest && !kept) return 'stale';
+  const { seq, block, offset } = msg;
+  const { mass } = s;
+  const a = admit(msg, mass, s.layout);
+  if (typeof a === 'string') return a;
+  const { j, slot, newest, kept } = a;
   const decoded = decodeBlock(msg, s, mass.bases, j, Float64Array);
   if (typeof decoded === 'string') return decoded;
   const values = decoded as Float64Array;

@@ -13,8 +13,8 @@ export interface MeshSetup {
   iceServers: RTCIceServer[];
   /** Skip an unreliable envelope while a link buffers more than this (the run's maxBufferedBytes). */
   unreliableHighWaterBytes: number;
-  /** Every link sends through this uplink (the run's link shape, a volunteer's cap); null = unshaped. */
-  uplink: ShapedUplink | null;
+  /** Every link sends through this uplink (the run's link shape, a volunteer's cap). */
+  uplink: ShapedUplink;
   /** Injected loss on unreliable frames: one seeded stream for all links, the current rate. */
   lossRng: Rng;
   lossRate: () => number;
@@ -152,7 +152,7 @@ export class Mesh {
     }, (d) => this.events.signal(id, d));
     // Loss is injected under the shaper, so a dropped frame still spends its uplink share.
     const lossy = new LossyTransport(rtc, s.lossRng, s.lossRate);
-    const transport = s.uplink ? s.uplink.wrap(lossy) : lossy;
+    const transport = s.uplink.wrap(lossy);
     const link: Link = new Link(id, initiator, transport, { unreliableHighWaterBytes: s.unreliableHighWaterBytes, injectedDrops: () => lossy.drops }, {
       open: () => this.events.linksChanged(),
       close: () => {

@@ -83,10 +83,7 @@ export class PeerRuntime {
     this.uploadCap = opts.uploadCapBytesPerSec ?? null;
   }
 
-  /**
-   * Cap what this tab uploads (bytes per second; null lifts the cap). Takes effect at once on a
-   * shaped uplink; an unshaped one is rebuilt shaped on the next run or rejoin.
-   */
+  /** Cap what this tab uploads (bytes per second; null lifts the cap); takes effect at once. */
   setUploadCap(bytesPerSec: number | null): void {
     this.uploadCap = bytesPerSec !== null && bytesPerSec > 0 && Number.isFinite(bytesPerSec) ? bytesPerSec : null;
     if (this.config && this.uplink) {
@@ -319,7 +316,8 @@ export class PeerRuntime {
     const wrtc = this.opts.wrtc ?? globalWrtc();
     if (!wrtc) throw new PeerError('peer-connection-failed', 'this runtime has no RTCPeerConnection (WebRTC)');
     const shape: LinkShape = capUplink(cfg.network, this.uploadCap);
-    this.uplink = shape.uplinkBytesPerSec === null && shape.latencyMs === 0 ? null : new ShapedUplink(shape, this.tuning.uplinkBurstBytes);
+    // Always present, so a volunteer's cap can start or stop mid-run; unshaped, it passes frames through.
+    this.uplink = new ShapedUplink(shape, this.tuning.uplinkBurstBytes);
     this.st.uplinkBytesPerSec = shape.uplinkBytesPerSec;
     this.st.latencyMs = shape.latencyMs;
     const mesh = new Mesh(this.st.peerId!, {

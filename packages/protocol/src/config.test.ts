@@ -132,3 +132,27 @@ describe('parseRunConfig', () => {
     expect(issuesOf({ snapshotIntervalMs: -1 }).map((i) => i.path)).toEqual(['snapshotIntervalMs']);
   });
 });
+
+describe('network and algorithm options', () => {
+  it('takes a named link profile or a shape; loopback (unshaped) by default', () => {
+    expect(parseRunConfig({}).network).toEqual({ uplinkBytesPerSec: null, latencyMs: 0 });
+    expect(parseRunConfig({ network: 'home' }).network).toEqual({ uplinkBytesPerSec: 2_500_000, latencyMs: 20 });
+    expect(parseRunConfig({ network: { uplinkBytesPerSec: 1e6 } }).network).toEqual({ uplinkBytesPerSec: 1e6, latencyMs: 0 });
+    for (const bad of ['dialup', { uplinkBytesPerSec: 0 }, { latencyMs: -1 }, { latencyMs: 1e5 }, { rate: 1 }]) {
+      expect(() => parseRunConfig({ network: bad })).toThrow(/network/);
+    }
+  });
+
+  it('accepts an option only for the algorithm that reads it, within its bounds', () => {
+    expect(parseRunConfig({ algorithm: 'rfast', algorithmOptions: { encoding: 'i8' } }).algorithmOptions).toEqual({ encoding: 'i8' });
+    expect(parseRunConfig({ algorithm: 'osgp', algorithmOptions: { tau: 8 } }).algorithmOptions).toEqual({ tau: 8 });
+    expect(issuesOf({ algorithm: 'rfast', algorithmOptions: { tau: 8 } })[0]).toMatchObject({ path: 'algorithmOptions.tau', message: "rfast has no option 'tau'" });
+    expect(() => parseRunConfig({ algorithm: 'rfast', algorithmOptions: { encoding: 'f8' } })).toThrow(/encoding/);
+    expect(() => parseRunConfig({ algorithm: 'gossip', algorithmOptions: { fanout: 0 } })).toThrow(/fanout/);
+    expect(() => parseRunConfig({ algorithmOptions: { nonsense: 1 } })).toThrow(/nonsense/);
+  });
+
+  it('knows solo, whose default step comes from its descriptor', () => {
+    expect(parseRunConfig({ algorithm: 'solo' }).lr).toBe(DEFAULT_LR.solo);
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * ShapedUplink wraps any peer's transports so that everything they send (unreliable frames,
  * reliable frames, control text) shares one uplink of the run's rate and latency (Uplink). Used by
- * the peer runtime for the `home` profile and for a volunteer's upload cap; the simulator drives
- * the same Uplink directly.
+ * the peer runtime for the `home` profile and for a volunteer's upload cap (which may come and go
+ * during a run: with no rate and no latency the wrapper passes everything straight through, and the
+ * inner link's own buffer and drain events rule); the simulator drives the same Uplink directly.
  */
 import type { PeerId } from '@starling/core';
 import { REAL_CLOCK, type Clock } from './clock';
@@ -38,13 +39,18 @@ export class ShapedUplink {
     return this.uplink.bytesPerSec;
   }
 
+  /** Does the uplink hold anything back (a rate or a latency)? */
+  get shaping(): boolean {
+    return this.uplink.bytesPerSec !== null || this.uplink.latency > 0;
+  }
+
   setRate(bytesPerSec: number | null): void {
     this.uplink.setRate(bytesPerSec);
   }
 
   /** `inner` with every send going through this uplink. */
   wrap(inner: Transport): Transport {
-    const t = new ShapedTransport(inner, this.uplink, () => {
+    const t = new ShapedTransport(inner, this.uplink, () => this.shaping, () => {
       if (this.links.get(inner.remote) === t) this.links.delete(inner.remote);
       this.uplink.drop(inner.remote);
     });
@@ -53,14 +59,18 @@ export class ShapedUplink {
   }
 }
 
-/** One link behind the shared uplink. Its `buffered` is what waits for the bucket; lowWater 0. */
+/**
+ * One link behind the shared uplink. While the uplink shapes, `buffered` is what waits for the
+ * bucket and a fresh-frame sender may add one only when that is empty (lowWater 0); otherwise the
+ * inner link's buffer and low-water mark rule.
+ */
 class ShapedTransport implements Transport {
-  readonly lowWater = 0;
   private events: TransportEvents | null = null;
 
   constructor(
     private readonly inner: Transport,
     private readonly uplink: Uplink<Frame>,
+    private readonly shaping: () => boolean,
     private readonly onClosed: () => void,
   ) {
     inner.listen({
@@ -71,7 +81,9 @@ class ShapedTransport implements Transport {
       },
       frame: (bytes, reliable) => this.events?.frame(bytes, reliable),
       control: (text) => this.events?.control(text),
-      drain: () => undefined, // the inner link is faster than the shape; our own queue decides
+      drain: () => {
+        if (!this.shaping()) this.events?.drain(); // shaped, our own queue decides (drained())
+      },
     });
   }
 
@@ -84,7 +96,11 @@ class ShapedTransport implements Transport {
   }
 
   get buffered(): number {
-    return this.uplink.queued(this.inner.remote);
+    return this.shaping() ? this.uplink.queued(this.inner.remote) : this.inner.buffered;
+  }
+
+  get lowWater(): number {
+    return this.shaping() ? 0 : this.inner.lowWater;
   }
 
   listen(events: TransportEvents): void {

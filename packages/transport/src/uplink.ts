@@ -50,7 +50,7 @@ export class Uplink<F> {
   private releaseTimer = false;
   private lineTimer = false;
   private releasing = false;
-  private latencyMs: number;
+  private readonly latencyMs: number;
 
   constructor(private readonly o: UplinkOptions<F>) {
     this.bucket = new TokenBucket(o.shape.uplinkBytesPerSec, o.burstBytes, o.clock.now());
@@ -60,6 +60,10 @@ export class Uplink<F> {
 
   get bytesPerSec(): number | null {
     return this.bucket.bytesPerSec;
+  }
+
+  get latency(): number {
+    return this.latencyMs;
   }
 
   setRate(bytesPerSec: number | null): void {

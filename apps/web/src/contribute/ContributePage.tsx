@@ -3,6 +3,7 @@ import type { PeerRuntime, PeerStatus } from '@starling/peer';
 import { createPeerRuntime } from '../peer';
 import { backendLabel, formatBytes, formatDuration, plannedBackendText } from './format';
 import { Sparkline } from './Sparkline';
+import { formatRate, loadUploadCapText, parseUploadCap, saveUploadCapText } from './upload-cap';
 
 const POLL_MS = 500;
 const SPARK_POINTS = 120;
@@ -24,6 +25,9 @@ export function ContributePage() {
   const runtime = useRef<PeerRuntime | null>(null);
   const [status, setStatus] = useState<PeerStatus | null>(null);
   const [losses, setLosses] = useState<number[]>([]);
+  const [capText, setCapText] = useState(loadUploadCapText);
+  const cap = parseUploadCap(capText);
+  const capValid = cap === null || !Number.isNaN(cap);
   const hasWebGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
 
   useEffect(() => {
@@ -40,8 +44,15 @@ export function ContributePage() {
 
   const start = () => {
     setLosses([]);
-    runtime.current ??= createPeerRuntime(setStatus);
+    runtime.current ??= createPeerRuntime(setStatus, capValid ? cap : null);
     void runtime.current.start();
+  };
+  const changeCap = (text: string) => {
+    setCapText(text);
+    const c = parseUploadCap(text);
+    if (c !== null && Number.isNaN(c)) return;
+    saveUploadCapText(text);
+    runtime.current?.setUploadCap(c); // applies at once while training
   };
   const stop = () => void runtime.current?.stop();
   const active = status !== null && !['idle', 'stopped', 'error'].includes(status.phase);
@@ -62,6 +73,26 @@ export function ContributePage() {
           </button>
         </section>
       )}
+      <section className="card">
+        <label className="row" htmlFor="upload-cap">
+          <span>Upload limit (MB/s)</span>
+          <input
+            id="upload-cap"
+            data-testid="upload-cap"
+            type="text"
+            inputMode="decimal"
+            placeholder="no limit"
+            value={capText}
+            aria-invalid={!capValid}
+            onChange={(e) => changeCap(e.target.value)}
+          />
+        </label>
+        <p className="muted" data-testid="upload-cap-note">
+          {capValid
+            ? `This tab uploads at most ${formatRate(cap)}${status?.uplinkBytesPerSec != null ? ` (now ${formatRate(status.uplinkBytesPerSec)}, the lower of yours and the run's)` : ''}.`
+            : 'Type a rate between 0.01 and 10000 MB/s, or leave it empty for no limit.'}
+        </p>
+      </section>
       {status?.error && (
         <section className="card error" role="alert" data-testid="error">
           <strong>{status.error.message}</strong>
