@@ -50,7 +50,7 @@ async function evaluation(spec: ModelSpec, reps: number): Promise<void> {
     }, 1);
     const e = await new Promise<Measurement>((resolve) => {
       done = resolve;
-      evaluator.submit({ runId: 'bench', peerId: 0, steps: 0, spec, params: x, receivedAt: Date.now() });
+      evaluator.submit({ runId: 'bench', peerId: 0, steps: 0, task: { id: 'bench', title: 'bench', model: spec, data: { layout: 'examples', classNames: null, image: null }, metric: 'accuracy', initialUrl: null }, params: x, receivedAt: Date.now() });
     });
     clearInterval(probe);
     if (r > 0) times.push(e.evalMs); // the first run warms the backend up

@@ -49,7 +49,7 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
     runId: 'r',
     peerId: label,
     steps,
-    spec: { kind: 'mlp', hidden: [4] },
+    task: { id: 't', title: 't', model: { kind: 'mlp', hidden: [4] }, data: { layout: 'examples', classNames: null, image: null }, metric: 'accuracy', initialUrl: null },
     params: Float32Array.of(label),
     receivedAt: now,
   });

@@ -1,5 +1,5 @@
 import type { PeerId } from '@starling/core';
-import type { Evaluation } from '@starling/protocol';
+import type { Evaluation, TaskInfo } from '@starling/protocol';
 import type { EvalArrays } from '@starling/tasks';
 import type { Trainer, ModelSpec } from '@starling/training';
 
@@ -16,7 +16,8 @@ export interface Snapshot {
   peerId: PeerId;
   /** The peer's step count when it took the snapshot. */
   steps: number;
-  spec: ModelSpec;
+  /** The run's task: its model is what the params are for. */
+  task: TaskInfo;
   /** Private copy; length = the spec's parameter count, all finite (checked on upload). */
   params: Float32Array;
   /** Server time the upload completed. */
@@ -115,7 +116,7 @@ export class SnapshotEvaluator<S extends Snapshot = Snapshot> {
   }
 
   private async evaluate(s: S): Promise<Measurement> {
-    const [trainer, test] = await Promise.all([this.o.runtime.trainerFor(s.spec), this.o.evalArrays(s.runId, this.o.testCount)]);
+    const [trainer, test] = await Promise.all([this.o.runtime.trainerFor(s.task.model), this.o.evalArrays(s.runId, this.o.testCount)]);
     const count = test.count;
     if (count === 0) throw new Error('the test set is empty');
     const { inputSize, targetSize } = trainer.io;

@@ -37,6 +37,13 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
       head: req.method === 'HEAD',
     };
+    if (deps.tuning.crossOriginIsolated) {
+      // Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer). Everything
+      // the app loads is same-origin (socket.io, the wasm binaries, assets); WebRTC is not a fetch.
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    }
     handle(ctx).catch((e: unknown) => fail(ctx, e));
   };
 }

@@ -61,7 +61,7 @@ async function uploadSnapshot(ctx: RequestContext, [id]: string[]): Promise<void
       throw e;
     }
     const initialNorm = initialNormOf(spec, run.config.seed);
-    deps.snapshots.accept({ runId, peerId, steps: Number(stepsText), spec, ...body, initialNorm, receivedAt: deps.clock() });
+    deps.snapshots.accept({ runId, peerId, steps: Number(stepsText), task: run.task, ...body, initialNorm, receivedAt: deps.clock() });
     sendJson(res, 202, { accepted: true });
   } catch (e) {
     if (e instanceof HttpError) deps.runs.current.counters.snapshotsRefused++;
@@ -151,7 +151,15 @@ function sendWeights(ctx: RequestContext, [id]: string[]): void {
   });
 }
 
+function sendSamples(ctx: RequestContext, [id]: string[]): void {
+  const runId = knownRun(ctx, id);
+  const samples = ctx.deps.snapshots.samples(runId);
+  if (samples === undefined) throw new HttpError(404, 'no-samples', `run ${runId} has no evaluated snapshot with samples yet (they are kept in memory, for the current run)`);
+  sendJson(ctx.res, 200, samples, ctx.head);
+}
+
 export const modelRoutes: Route[] = [
+  { method: 'GET', pattern: new RegExp(`^/api/runs/${RUN_ID}/samples$`), handle: sendSamples },
   { method: 'POST', pattern: new RegExp(`^/api/runs/${RUN_ID}/snapshots$`), handle: uploadSnapshot },
   { method: 'GET', pattern: new RegExp(`^/api/runs/${RUN_ID}/checkpoint$`), handle: sendCheckpoint },
   { method: 'GET', pattern: new RegExp(`^/api/runs/${RUN_ID}/model/model\\.json$`), handle: sendModelJson },

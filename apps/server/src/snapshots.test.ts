@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readIdxSplit } from '@starling/tasks/node';
 import type { DataSet } from '@starling/tasks';
-import { CHECKPOINT_HEADERS, runPaths, type Evaluation, type EvaluationsResponse, type HttpErrorBody, type RunsResponse } from '@starling/protocol';
+import { CHECKPOINT_HEADERS, runPaths, type TaskSamples, type Evaluation, type EvaluationsResponse, type HttpErrorBody, type RunsResponse } from '@starling/protocol';
 import { initialParams, Trainer, type Evaluation as TrainerEvaluation, type ModelSpec } from '@starling/training';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Splits } from './datasets';
@@ -120,6 +120,22 @@ describe('snapshot evaluation', () => {
     expect(cp.headers.get(CHECKPOINT_HEADERS.peer)).toBe(String(welcome.peerId));
     expect(cp.headers.get(CHECKPOINT_HEADERS.time)).toBe(String(now));
     expect(new Uint8Array(await cp.arrayBuffer())).toEqual(new Uint8Array(trained.buffer));
+
+    // Samples for the dashboard: the first test images, their labels and the trained model's guesses.
+    let samples: TaskSamples | null = null;
+    for (let tries = 0; samples?.snapshotSteps !== 400; tries++) {
+      if (tries > 200) throw new Error('no samples of the trained snapshot');
+      const r = await fetch(`${s.url}${runPaths.samples(runId)}`);
+      samples = r.status === 200 ? ((await r.json()) as TaskSamples) : null;
+      if (samples?.snapshotSteps !== 400) await new Promise((done) => setTimeout(done, 25));
+    }
+    expect(samples.text).toBeNull();
+    expect(samples.images!.shape).toEqual([28, 28, 1]);
+    expect(samples.images!.items).toHaveLength(8);
+    const firstImage = samples.images!.items[0];
+    expect(Buffer.from(firstImage.pixels, "base64")).toEqual(Buffer.from(splits.test.features.subarray(0, 784)));
+    expect(firstImage.label).toBe(String(splits.test.targets![0]));
+    expect(samples.images!.items.filter((i) => i.label === i.predicted).length).toBeGreaterThanOrEqual(5);
   });
 
   it('rejects a much worse snapshot as a checkpoint, with the reason, and flags its peer', async () => {

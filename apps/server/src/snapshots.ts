@@ -1,10 +1,11 @@
 import type { PeerId } from '@starling/core';
-import type { Evaluation, EvaluationVerdict } from '@starling/protocol';
+import type { Evaluation, EvaluationVerdict, TaskSamples } from '@starling/protocol';
 import type { EvalArrays } from '@starling/tasks';
 import { chanceLossOf, judgeSnapshot, NormConsensus, type ParamStats } from './checkpoint-gate';
 import type { ServerCounters } from './counters';
 import { SnapshotEvaluator, type Measurement, type Snapshot } from './evaluator';
 import type { ModelRuntime } from './model-runtime';
+import { makeSamples } from './samples';
 import type { Store } from './store';
 import type { ServerTuning } from './tuning';
 
@@ -41,6 +42,9 @@ export interface SnapshotPipelineOptions {
 export class SnapshotPipeline {
   private readonly evaluator: SnapshotEvaluator<UploadedSnapshot>;
   private consensus: { runId: string; norms: NormConsensus } | undefined;
+  /** The latest samples of each run's evaluated snapshots (only the current run gets new ones). */
+  private readonly latestSamples = new Map<string, TaskSamples>();
+  private sampling: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: SnapshotPipelineOptions) {
     this.evaluator = new SnapshotEvaluator<UploadedSnapshot>({
@@ -70,8 +74,29 @@ export class SnapshotPipeline {
   }
 
   /** Waits for an evaluation in progress to be stored; later snapshots are dropped. */
-  close(): Promise<void> {
-    return this.evaluator.close();
+  async close(): Promise<void> {
+    await this.evaluator.close();
+    await this.sampling;
+  }
+
+  /** The latest samples of a run, if one of its snapshots was evaluated by this process. */
+  samples(runId: string): TaskSamples | undefined {
+    return this.latestSamples.get(runId);
+  }
+
+  /** Predictions on a few test images, or a generated line, from the snapshot just evaluated. */
+  private makeSamples(e: Evaluation, s: Snapshot): void {
+    const { runtime, tuning, log, counters } = this.o;
+    this.sampling = this.sampling.then(async () => {
+      try {
+        const [trainer, test] = await Promise.all([runtime.trainerFor(s.task.model), this.o.evalArrays(s.runId, tuning.samples.images)]);
+        const made = await makeSamples(trainer, s.task, test, s.params, tuning.samples, e.snapshotSteps);
+        this.latestSamples.set(s.runId, { runId: s.runId, t: this.o.clock(), peerId: s.peerId, snapshotSteps: s.steps, ...made });
+      } catch (err) {
+        counters.evaluationErrors++;
+        log(`samples of peer ${s.peerId}'s snapshot (run ${s.runId}) failed: ${(err as Error).message}`);
+      }
+    });
   }
 
   private normsOf(runId: string): NormConsensus {
@@ -87,7 +112,7 @@ export class SnapshotPipeline {
     try {
       const judged = judgeSnapshot(m, s.stats, {
         best: store.evaluations.bestSince(s.runId, m.t - tuning.checkpointBestWindowMs),
-        chanceLoss: chanceLossOf(s.spec),
+        chanceLoss: chanceLossOf(s.task.model),
         initialNorm: s.initialNorm,
         consensus: this.normsOf(s.runId).of(s.peerId, m.t),
       }, tuning);
@@ -121,6 +146,8 @@ export class SnapshotPipeline {
       `evaluated peer ${e.peerId}'s snapshot (step ${e.snapshotSteps}, ${e.snapshotAgeMs} ms old): ${m.accuracy === null ? '' : `accuracy ${m.accuracy.toFixed(4)}, `}loss ${m.loss.toFixed(4)} on ${e.testCount} test examples in ${e.evalMs} ms: ${verdict}`,
     );
     this.o.broadcast(e);
+    // The dashboard shows what trusted models do; a rejected snapshot's guesses are not worth showing.
+    if (verdict !== 'rejected') this.makeSamples(e, s);
   }
 
   /** No checkpoint of the run yet, or the last one is at least `checkpointMinIntervalMs` older. */

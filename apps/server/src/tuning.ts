@@ -146,6 +146,17 @@ export const SERVER_TUNING = {
   evalBatchSize: 500,
   /** At least this long between the starts of two evaluations, bounding their CPU share (newest snapshot wins). */
   minEvalIntervalMs: 2000,
+  /**
+   * Serve every response with COOP same-origin + COEP require-corp (+ CORP same-origin), so pages
+   * are cross-origin isolated and TF.js's wasm backend can run multi-threaded with SIMD.
+   */
+  crossOriginIsolated: true,
+  /**
+   * What the dashboard shows of each evaluated snapshot: predictions on the first `images` test
+   * images, or `chars` characters the language model writes (sampled at `temperature`) after a
+   * prompt from the validation text. Generating costs one forward pass per character, so it stays short.
+   */
+  samples: { images: 8, chars: 48, temperature: 0.8 },
   /** TF.js backends for server evaluation, in order of preference. */
   evalBackends: ['wasm', 'cpu'] as readonly ('wasm' | 'cpu')[],
 };

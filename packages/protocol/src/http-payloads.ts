@@ -23,6 +23,8 @@ export const HTTP_ERROR_CODES = [
   'unknown-run',
   /** The run has no checkpoint yet. */
   'no-checkpoint',
+  /** No evaluated snapshot of the run has samples yet (the server keeps the latest, in memory). */
+  'no-samples',
   /** The run exists but is not the one running (uploads), or a run id that is taken. */
   'conflict',
   /** The run's snapshotIntervalMs is 0. */
@@ -181,6 +183,7 @@ export const runPaths = {
   metrics: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/metrics`,
   peerLosses: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/peer-losses`,
   evaluations: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/evaluations`,
+  samples: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/samples`,
   snapshots: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/snapshots`,
   checkpoint: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/checkpoint`,
   modelJson: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/model/model.json`,

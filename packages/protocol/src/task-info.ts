@@ -44,3 +44,19 @@ export interface TaskSummary {
 export interface TasksResponse {
   tasks: TaskSummary[];
 }
+
+/**
+ * What the latest evaluated snapshot does on a few test examples, for people to look at
+ * (`GET /api/runs/:id/samples`): predicted labels of test images, or a line of generated text.
+ */
+export interface TaskSamples {
+  runId: string;
+  /** Server time the samples were made. */
+  t: number;
+  peerId: number;
+  snapshotSteps: number;
+  /** Image tasks: each test image as base64 bytes (height x width x channels), its label and the prediction. */
+  images: { shape: [number, number, number]; items: { pixels: string; label: string; predicted: string }[] } | null;
+  /** Language model: the prompt (the start of a validation window) and what the model wrote after it. */
+  text: { prompt: string; generated: string } | null;
+}

@@ -77,7 +77,9 @@ async function wasmDevice(): Promise<string> {
   };
   const simd = await flag('WASM_HAS_SIMD_SUPPORT');
   const threads = await flag('WASM_HAS_MULTITHREAD_SUPPORT');
-  return `WebAssembly${simd ? ' SIMD' : ''}${threads ? ' multi-threaded' : ' single-threaded'}`;
+  // Threads need a cross-origin isolated page (COOP + COEP); the count is the pool TF.js started.
+  const count = threads ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
+  return `WebAssembly${simd ? ' SIMD' : ''}${threads ? ` multi-threaded (${count} threads)` : ' single-threaded'}`;
 }
 
 /** Describes the active backend's hardware, or undefined when the platform does not say. */

@@ -10,6 +10,7 @@ import { RunHeader } from './RunHeader';
 import { RejectedSnapshots } from './RejectedSnapshots';
 import { RunHistory } from './RunHistory';
 import { ServerHealth } from './ServerHealth';
+import { SamplesPanel } from './SamplesPanel';
 import type { XMode } from './run-series';
 import { forgetAdminToken, loadAdminToken } from './token';
 import { TopologyView } from './TopologyView';
@@ -79,6 +80,7 @@ export function Dashboard() {
           />
           {token ? (
             <RunControls
+              api={d.api}
               run={d.run}
               runState={d.runState}
               modelUrls={d.run ? d.api.modelUrls(d.run.runId) : null}
@@ -108,8 +110,9 @@ export function Dashboard() {
       </div>
       <div className="dash-grid-2">
         <LossChart series={d.series} version={d.seriesVersion} xMode={xMode} />
-        <AccuracyChart evaluations={trustedEvaluations(d.evaluations)} xMode={xMode} />
+        <AccuracyChart evaluations={trustedEvaluations(d.evaluations)} xMode={xMode} metric={d.run?.task?.metric ?? 'accuracy'} />
       </div>
+      <SamplesPanel api={d.api} runId={d.run?.runId ?? null} latest={latestEvaluation(d.evaluations)} />
       <PeersTable table={d.table} now={now} />
       <RejectedSnapshots evaluations={d.evaluations} now={now} />
       <ServerHealth health={d.health} />

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
-import { ALGORITHM_NAMES, DEFAULT_LR, TOPOLOGY_KINDS, type RunConfig } from '@starling/protocol';
+import { ALGORITHM_NAMES, DEFAULT_LR, TOPOLOGY_KINDS, type RunConfig, type TaskSummary } from '@starling/protocol';
+import type { ApiClient } from './api';
 import type { NewRunRequest, RunInfo, RunStatePayload } from './types';
 
 /**
@@ -8,6 +9,7 @@ import type { NewRunRequest, RunInfo, RunStatePayload } from './types';
  */
 
 export interface RunControlsProps {
+  api: Pick<ApiClient, 'tasks'>;
   run: RunInfo | null;
   runState: RunStatePayload | null;
   modelUrls: { modelJson: string; weights: string } | null;
@@ -20,7 +22,7 @@ export interface RunControlsProps {
   onForgetToken: () => void;
 }
 
-export function RunControls({ run, runState, modelUrls, hasCheckpoint, onPause, onLossRate, onStartRun, onForgetToken }: RunControlsProps) {
+export function RunControls({ api, run, runState, modelUrls, hasCheckpoint, onPause, onLossRate, onStartRun, onForgetToken }: RunControlsProps) {
   const [busy, setBusy] = useState<string | null>(null);
   const paused = runState?.paused ?? run?.paused ?? false;
   const act = async (what: string, f: () => Promise<boolean>) => {
@@ -59,7 +61,7 @@ export function RunControls({ run, runState, modelUrls, hasCheckpoint, onPause, 
           <span className="dash-downloads muted">No checkpoint to download yet (one is kept per evaluated snapshot).</span>
         )}
       </div>
-      <NewRunForm config={run?.config ?? null} disabled={busy !== null} onStart={(req) => act('start', () => onStartRun(req))} />
+      <NewRunForm api={api} config={run?.config ?? null} disabled={busy !== null} onStart={(req) => act('start', () => onStartRun(req))} />
     </section>
   );
 }
@@ -97,8 +99,18 @@ function LossRateControl({ current, disabled, onApply }: { current: number; disa
   );
 }
 
-function NewRunForm({ config, disabled, onStart }: { config: RunConfig | null; disabled: boolean; onStart: (req: NewRunRequest) => Promise<void> }) {
+function NewRunForm({ api, config, disabled, onStart }: { api: Pick<ApiClient, 'tasks'>; config: RunConfig | null; disabled: boolean; onStart: (req: NewRunRequest) => Promise<void> }) {
   const id = useId();
+  const [tasks, setTasks] = useState<TaskSummary[]>([]);
+  const [task, setTask] = useState(config?.task ?? 'mnist-mlp');
+  useEffect(() => {
+    let live = true;
+    api.tasks().then((t) => live && setTasks(t), () => {});
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  const picked = tasks.find((t) => t.id === task);
   const [algorithm, setAlgorithm] = useState<RunConfig['algorithm']>(config?.algorithm ?? 'rfast');
   const [topology, setTopology] = useState<RunConfig['topology']['kind']>(config?.topology.kind ?? 'exponential');
   const [lr, setLr] = useState(String(config?.lr ?? DEFAULT_LR[algorithm]));
@@ -117,11 +129,21 @@ function NewRunForm({ config, disabled, onStart }: { config: RunConfig | null; d
       className="dash-new-run"
       onSubmit={(e) => {
         e.preventDefault();
-        if (valid) void onStart({ config: { algorithm, topology: { kind: topology }, lr: lrNum, batchSize: batchNum } });
+        // The current task keeps its options; another task starts with its defaults.
+        const taskOptions = task === config?.task ? config.taskOptions : {};
+        if (valid) void onStart({ config: { task, taskOptions, algorithm, topology: { kind: topology }, lr: lrNum, batchSize: batchNum } });
       }}
     >
       <fieldset disabled={disabled}>
         <legend>New run</legend>
+        <label htmlFor={`${id}-task`}>Task</label>
+        <select id={`${id}-task`} data-testid="dash-new-task" value={task} onChange={(e) => setTask(e.target.value)}>
+          {(tasks.some((t) => t.id === task) ? tasks : [...tasks, { id: task, title: task }]).map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.title} ({t.id})
+            </option>
+          ))}
+        </select>
         <label htmlFor={`${id}-alg`}>Algorithm</label>
         <select id={`${id}-alg`} data-testid="dash-new-algorithm" value={algorithm} onChange={(e) => chooseAlgorithm(e.target.value as RunConfig['algorithm'])}>
           {ALGORITHM_NAMES.map((a) => <option key={a} value={a}>{a}</option>)}
@@ -139,7 +161,7 @@ function NewRunForm({ config, disabled, onStart }: { config: RunConfig | null; d
           max={10}
           step="any"
           value={lr}
-          title={`suggested for ${algorithm} on MNIST: ${DEFAULT_LR[algorithm]}`}
+          title={`suggested for ${algorithm} (measured on the MNIST MLP): ${DEFAULT_LR[algorithm]}`}
           onChange={(e) => {
             setLr(e.target.value);
             setLrEdited(true);
@@ -150,6 +172,7 @@ function NewRunForm({ config, disabled, onStart }: { config: RunConfig | null; d
         <button type="submit" data-testid="dash-start-run" disabled={!valid}>
           End this run and start a new one
         </button>
+        {picked && <p className="muted dash-task-description">{picked.description}</p>}
       </fieldset>
       {!valid && <p className="muted">Learning rate must be in (0, 10] and batch size an integer from 1 to 4096.</p>}
     </form>

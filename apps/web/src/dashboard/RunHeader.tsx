@@ -3,6 +3,7 @@ import type { RunConfig, TaskInfo } from '@starling/protocol';
 import { formatDuration } from '../contribute/format';
 import { DASH, formatAge, formatCount, formatPercent, formatRelative } from './format';
 import { isDeparted, type PeersTableState } from './peers-table';
+import { metricView, type MetricView } from './metric';
 import type { Evaluation, RunInfo, RunStatePayload } from './types';
 
 /** The run at a glance: what is being trained, how, how far it got and how well it does. */
@@ -76,8 +77,8 @@ export function RunHeader({ run, runState, table, epoch, totalSamples, latest, n
         </Fact>
         <Fact label="Samples">{formatCount(totalSamples)}</Fact>
         <Fact label="Throughput">{formatCount(stepsPerSec * c.batchSize)} samples/s · {stepsPerSec.toFixed(1)} steps/s</Fact>
-        <Fact label="Test accuracy">
-          <LatestAccuracy latest={latest} now={now} />
+        <Fact label={metricView(run.task.metric).title}>
+          <LatestAccuracy latest={latest} now={now} view={metricView(run.task.metric)} />
         </Fact>
       </dl>
     </section>
@@ -93,7 +94,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function LatestAccuracy({ latest, now }: { latest: Evaluation | null; now: number }) {
+function LatestAccuracy({ latest, now, view }: { latest: Evaluation | null; now: number; view: MetricView }) {
   if (!latest) {
     return (
       <span>
@@ -103,10 +104,10 @@ function LatestAccuracy({ latest, now }: { latest: Evaluation | null; now: numbe
   }
   return (
     <span>
-      <strong data-testid="dash-accuracy-latest">{formatPercent(latest.accuracy, 2)}</strong>{' '}
+      <strong data-testid="dash-accuracy-latest">{view.format(view.value(latest))}</strong>{' '}
       <span className="muted">
         peer {latest.peerId}'s snapshot at {formatCount(latest.snapshotSteps)} steps, {formatAge(latest.snapshotAgeMs)} old when evaluated
-        on {formatCount(latest.testCount)} test images · {formatRelative(now - latest.t)}
+        on {formatCount(latest.testCount)} test examples · {formatRelative(now - latest.t)}
       </span>
     </span>
   );

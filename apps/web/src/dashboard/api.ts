@@ -1,3 +1,4 @@
+import type { TaskSamples, TaskSummary } from '@starling/protocol';
 import type { DashPeersPayload, Evaluation, HealthResponse, MetricPoint, NewRunRequest, PeerLossSeries, RunInfo, RunStatePayload, RunSummary } from './types';
 
 /**
@@ -37,6 +38,10 @@ export interface ApiClient {
   evaluations(runId: string): Promise<Evaluation[]>;
   /** The server's refusal counters, memory and limits in effect. */
   health(): Promise<HealthResponse>;
+  /** The tasks a new run may name (built-in and uploaded). */
+  tasks(): Promise<TaskSummary[]>;
+  /** The latest evaluated snapshot's samples, or null when there are none yet. */
+  samples(runId: string): Promise<TaskSamples | null>;
   setRunState(update: Partial<RunStatePayload>): Promise<RunStatePayload>;
   startRun(request: NewRunRequest): Promise<{ runId: string }>;
   /** Download links for the latest checkpoint (admin; the token rides in the query). */
@@ -111,6 +116,17 @@ export function createApi(opts: ApiOptions): ApiClient {
       field<object>(b, 'counters', '/api/health', isRecord);
       field<object>(b, 'limits', '/api/health', isRecord);
       return b as unknown as HealthResponse;
+    },
+    async tasks() {
+      return field<TaskSummary[]>(await get('/api/tasks'), 'tasks', '/api/tasks', Array.isArray);
+    },
+    async samples(runId) {
+      try {
+        return (await get(`/api/runs/${enc(runId)}/samples`)) as unknown as TaskSamples;
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'no-samples') return null;
+        throw e;
+      }
     },
     async setRunState(update) {
       return (await post('/api/run/state', update)) as unknown as RunStatePayload;

@@ -1,5 +1,6 @@
 import type uPlot from 'uplot';
 import type { PeerId } from '@starling/core';
+import { metricView, type MetricView } from './metric';
 import type { XMode } from './run-series';
 
 /** uPlot options for the dashboard's charts: colours, axes and legends in one place. */
@@ -89,18 +90,19 @@ export function lossChartOptions(mode: XMode, peerIds: readonly PeerId[], logSca
   };
 }
 
-export function accuracyChartOptions(mode: XMode): Omit<uPlot.Options, 'width' | 'height'> {
+export function accuracyChartOptions(mode: XMode, metric: MetricView = metricView('accuracy')): Omit<uPlot.Options, 'width' | 'height'> {
   const x = xAxis(mode);
+  const shareAxis = { scale: 'acc', values: (_u: uPlot, s: number[]) => s.map((v) => `${Math.round(v * 1000) / 10}%`) };
   return {
-    scales: { x: x.scale, acc: { range: accuracyRange }, loss: { auto: true } },
+    scales: { x: x.scale, acc: metric.share ? { range: accuracyRange } : { auto: true }, loss: { auto: true } },
     axes: [
       x.axis,
-      yAxis('test accuracy', { scale: 'acc', values: (_u, s) => s.map((v) => `${Math.round(v * 1000) / 10}%`) }),
+      yAxis(metric.title.toLowerCase(), metric.share ? shareAxis : { scale: 'acc' }),
       yAxis('test loss', { scale: 'loss', side: 1, grid: { show: false } }),
     ],
     series: [
       x.series,
-      { label: 'accuracy', scale: 'acc', stroke: COLOURS.accuracy, width: 2, spanGaps: true, value: pct, points: { show: true, size: 5 } },
+      { label: metric.label, scale: 'acc', stroke: COLOURS.accuracy, width: 2, spanGaps: true, value: metric.share ? pct : fmt(3), points: { show: true, size: 5 } },
       { label: 'test loss', scale: 'loss', stroke: COLOURS.testLoss, width: 1.5, dash: [6, 4], spanGaps: true, value: fmt(4), points: { show: true, size: 4 } },
     ],
     cursor: { drag: { x: true, y: false } },

@@ -1,5 +1,6 @@
 import type { XMode } from './run-series';
 import { alignSeries, downsampleMinMax, type Columns } from './series';
+import { metricView, type MetricView } from './metric';
 import type { Evaluation, MetricPoint } from './types';
 
 /**
@@ -27,8 +28,8 @@ export function mergeEvaluations(current: readonly Evaluation[], incoming: reado
 }
 
 function isEvaluation(e: Evaluation): boolean {
-  // A rejected snapshot's loss may be null (NaN / Infinity on the server): it is still listed.
-  return Number.isFinite(e.t) && Number.isFinite(e.accuracy) && (e.loss === null || Number.isFinite(e.loss)) && Number.isFinite(e.samples);
+  // Regression tasks have no accuracy (null). A rejected snapshot's loss may be null (NaN / Infinity on the server): it is still listed.
+  return Number.isFinite(e.t) && (e.accuracy === null || Number.isFinite(e.accuracy)) && (e.loss === null || Number.isFinite(e.loss)) && Number.isFinite(e.samples);
 }
 
 /** Evaluations of snapshots the server trusted (the charts and figures); rejected ones are listed apart. */
@@ -46,12 +47,12 @@ export function hasCheckpoint(evals: readonly Evaluation[]): boolean {
   return evals.some((e) => e.verdict === 'checkpoint');
 }
 
-/** `ys[0]` accuracy (0-1), `ys[1]` test loss; x in seconds or samples. */
-export function evaluationColumns(evals: readonly Evaluation[], xMode: XMode): Columns {
+/** `ys[0]` the task's metric (accuracy 0-1 by default), `ys[1]` test loss; x in seconds or samples. */
+export function evaluationColumns(evals: readonly Evaluation[], xMode: XMode, metric: MetricView = metricView('accuracy')): Columns {
   const sorted = xMode === 'time' ? evals : [...evals].sort((a, b) => a.samples - b.samples);
   return {
     x: sorted.map((e) => (xMode === 'time' ? e.t / 1000 : e.samples)),
-    ys: [sorted.map((e) => e.accuracy), sorted.map((e) => e.loss)],
+    ys: [sorted.map((e) => metric.value(e)), sorted.map((e) => e.loss)],
   };
 }
 

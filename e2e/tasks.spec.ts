@@ -1,0 +1,85 @@
+import { expect, test } from '@playwright/test';
+import type { RunConfigInput } from '@starling/protocol';
+import { WEBGPU_ARGS, launchChromium } from './support/chromium';
+import { startServer, type TestServer } from './support/server';
+import { closeAll, joinVolunteer, status, waitFor, type Volunteer } from './support/swarm';
+import type { Browser } from '@playwright/test';
+
+/**
+ * Tasks beyond the MNIST MLP in real tabs: the LeNet-style conv net trains on the WebGPU backend
+ * (software adapter, SwiftShader: slow, so few steps and a small net), and the page is cross-origin
+ * isolated so the wasm backend runs multi-threaded while socket.io and WebRTC keep working.
+ */
+
+/** A small LeNet: software WebGPU runs a step in about a second here. */
+const CNN_RUN: RunConfigInput = {
+  task: 'mnist-cnn',
+  taskOptions: { filters: [4, 8], kernelSize: 5, dense: [16] },
+  algorithm: 'rfast',
+  batchSize: 16,
+  lr: 0.1,
+  evalEverySteps: 0,
+  snapshotIntervalMs: 0,
+};
+const STEPS = 24;
+
+let browser: Browser;
+let server: TestServer | null = null;
+let tabs: Volunteer[] = [];
+
+test.beforeAll(async () => {
+  browser = await launchChromium(WEBGPU_ARGS);
+});
+test.afterAll(async () => {
+  await browser?.close();
+});
+test.afterEach(async ({}, info) => {
+  if (info.status !== info.expectedStatus && server) console.error(`server log:\n${server.log().slice(-4000)}`);
+  await closeAll(tabs);
+  tabs = [];
+  await server?.stop();
+  server = null;
+});
+
+test('two tabs train mnist-cnn on the WebGPU backend and their loss falls', async () => {
+  server = await startServer({ ...CNN_RUN, runId: 'e2e-cnn-webgpu' });
+  tabs = [await joinVolunteer(browser, server.url, 'gpu0', '?backends=webgpu'), await joinVolunteer(browser, server.url, 'gpu1', '?backends=webgpu')];
+  // Loss of every step we see, per tab (status() holds the latest step's minibatch loss).
+  const seen = tabs.map(() => new Map<number, number>());
+  await waitFor(`${STEPS} steps in each tab`, 300_000, async () => {
+    const ss = await Promise.all(tabs.map(status));
+    for (const [i, s] of ss.entries()) {
+      if (s.phase === 'error') throw new Error(`${tabs[i].label} failed: ${s.error?.message}`);
+      if (s.steps > 0 && s.loss !== null) seen[i].set(s.steps, s.loss);
+    }
+    return ss.every((s) => s.steps >= STEPS) ? ss : null;
+  }, 250);
+  for (const [i, v] of tabs.entries()) {
+    const s = await status(v);
+    expect(s.backend).toBe('webgpu');
+    expect(s.task).toBe('mnist-cnn');
+    const points = [...seen[i].entries()].sort((a, b) => a[0] - b[0]);
+    const early = points.filter(([step]) => step <= 4).map(([, l]) => l);
+    const late = points.filter(([step]) => step >= STEPS - 8).map(([, l]) => l);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`${v.label}: device '${s.device}', ${s.steps} steps, loss early ${early.map((l) => l.toFixed(2)).join(' ')} late ${late.map((l) => l.toFixed(2)).join(' ')}`);
+    expect(early.length).toBeGreaterThan(0);
+    expect(late.length).toBeGreaterThan(0);
+    expect(mean(late)).toBeLessThan(mean(early) - 0.2);
+  }
+});
+
+test('pages are cross-origin isolated: wasm runs multi-threaded, socket.io and WebRTC still work', async () => {
+  server = await startServer({ task: 'mnist-mlp', taskOptions: { hidden: [32] }, runId: 'e2e-coep', evalEverySteps: 0, snapshotIntervalMs: 0 });
+  tabs = [await joinVolunteer(browser, server.url, 'wasm0', '?backends=wasm'), await joinVolunteer(browser, server.url, 'wasm1', '?backends=wasm')];
+  expect(await tabs[0].page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const ss = await waitFor('both tabs training with data from each other', 120_000, async () => {
+    const s = await Promise.all(tabs.map(status));
+    return s.every((x) => x.steps >= 20 && x.framesReceived > 0) ? s : null;
+  });
+  for (const s of ss) {
+    expect(s.backend).toBe('wasm');
+    expect(s.device).toMatch(/multi-threaded \(\d+ threads\)/);
+  }
+  console.log(`cross-origin isolated tabs: ${ss.map((s) => `'${s.device}' ${s.steps} steps`).join('; ')}`);
+});
