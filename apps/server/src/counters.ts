@@ -51,6 +51,9 @@ export interface ServerCounters {
   /** Evaluated snapshots that failed the trust checks (stored as rejected, peer flagged). */
   snapshotsRejected: number;
   runsStarted: number;
+  /** Owner task uploads stored, and refused (each refusal is also an httpErrors entry). */
+  tasksUploaded: number;
+  uploadsRefused: number;
   metricPoints: number;
   /** One-second points merged away by downsampling. */
   pointsDownsampled: number;
@@ -97,6 +100,8 @@ export function createCounters(): ServerCounters {
     checkpointsSkipped: 0,
     snapshotsRejected: 0,
     runsStarted: 0,
+    tasksUploaded: 0,
+    uploadsRefused: 0,
     metricPoints: 0,
     pointsDownsampled: 0,
     storeErrors: 0,

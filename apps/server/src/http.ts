@@ -1,3 +1,4 @@
+import { taskRoutes } from './routes-tasks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { countHttpError } from './counters';
 import { discardRest } from './http-guard';
@@ -16,7 +17,7 @@ import { serveStatic } from './routes-static';
 
 export type { HttpDeps } from './http-context';
 
-const ROUTE_TABLE: readonly Route[] = [...apiRoutes, ...modelRoutes];
+const ROUTE_TABLE: readonly Route[] = [...apiRoutes, ...modelRoutes, ...taskRoutes];
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {

@@ -9,7 +9,6 @@ import {
   type PeerLossesResponse,
   type PeersPayload,
   type RunsResponse,
-  type TasksResponse,
 } from '@starling/protocol';
 import { TaskError } from '@starling/tasks/node';
 import { flattenCounters } from './counters';
@@ -83,14 +82,6 @@ export const apiRoutes: Route[] = [
     handle: (ctx) => {
       const run = ctx.deps.runs.current;
       const body: PeersPayload = { at: ctx.deps.clock(), epoch: run.coordinator.epoch, peers: run.peers.summaries() };
-      sendJson(ctx.res, 200, body, ctx.head);
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/api\/tasks$/,
-    handle: (ctx) => {
-      const body: TasksResponse = { tasks: ctx.deps.tasks.list() };
       sendJson(ctx.res, 200, body, ctx.head);
     },
   },

@@ -74,9 +74,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const adminToken = options.adminToken ?? newSecret();
   const counters = createCounters();
   const loader = o.loader ?? packedTaskLoader(options.dataDir, log);
-  const tasks = new TaskCatalog();
 
   const store = Store.open(dbFile);
+  const tasks = new TaskCatalog(store, options.dataDir);
   let runs: RunLifecycle;
   try {
     runs = RunLifecycle.open(

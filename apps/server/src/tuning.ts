@@ -157,6 +157,28 @@ export const SERVER_TUNING = {
    * prompt from the validation text. Generating costs one forward pass per character, so it stays short.
    */
   samples: { images: 8, chars: 48, temperature: 0.8 },
+  /**
+   * Limits of an owner's task upload (POST /api/tasks). Everything is checked before it is
+   * inflated, decoded or built: a model of at most `maxParams` parameters in `maxLayers` layers,
+   * a CSV of `maxRows` x `maxColumns`, a zip of `maxEntries` PNG images of at most `maxImageSide`
+   * pixels a side, `maxEntryBytes` each and `maxTotalBytes` in all, compressed at most `maxRatio`:1.
+   */
+  uploads: {
+    maxBodyBytes: 64 * 1024 * 1024,
+    maxModelJsonBytes: 1024 * 1024,
+    maxLayers: 32,
+    maxParams: 2_000_000,
+    maxRows: 200_000,
+    maxColumns: 1024,
+    maxEntries: 20_000,
+    maxEntryBytes: 4 * 1024 * 1024,
+    maxTotalBytes: 256 * 1024 * 1024,
+    maxRatio: 100,
+    maxImageSide: 512,
+    maxClasses: 255,
+    minExamples: 20,
+    testFraction: 0.1,
+  },
   /** TF.js backends for server evaluation, in order of preference. */
   evalBackends: ['wasm', 'cpu'] as readonly ('wasm' | 'cpu')[],
 };

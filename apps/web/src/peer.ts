@@ -28,7 +28,8 @@ export function createPeerRuntime(onChange: (s: PeerStatus) => void, uploadCapBy
     serverUrl: location.origin,
     createPeer: (opts) => new SimplePeer(opts),
     backends: backendOrder(),
-    backendOptions: { wasmPaths: '/tfjs-wasm/' },
+    // Every core for the wasm backend's threads (used when the page is cross-origin isolated).
+    backendOptions: { wasmPaths: '/tfjs-wasm/', wasmThreads: Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) },
     slowdown: slowdown(),
     uploadCapBytesPerSec,
     onChange,

@@ -25,6 +25,8 @@ export const HTTP_ERROR_CODES = [
   'no-checkpoint',
   /** No evaluated snapshot of the run has samples yet (the server keeps the latest, in memory). */
   'no-samples',
+  /** An uploaded task (model, weights or data) failed a check; the message says which. */
+  'bad-upload',
   /** The run exists but is not the one running (uploads), or a run id that is taken. */
   'conflict',
   /** The run's snapshotIntervalMs is 0. */
@@ -179,11 +181,18 @@ export const CHECKPOINT_HEADERS = {
 } as const;
 
 /** Server paths with a run id, shared by the server and its clients. */
+/** `POST /api/tasks` answers 201 with the stored task. */
+export interface TaskUploadResponse {
+  task: TaskInfo;
+}
+
 export const runPaths = {
   metrics: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/metrics`,
   peerLosses: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/peer-losses`,
   evaluations: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/evaluations`,
   samples: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/samples`,
+  /** POST (admin): upload a task, multipart/form-data (see apps/server/README.md). */
+  tasks: '/api/tasks',
   snapshots: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/snapshots`,
   checkpoint: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/checkpoint`,
   modelJson: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/model/model.json`,

@@ -44,6 +44,11 @@ export type WasmBinaryName =
 export interface SelectBackendOptions {
   /** Browser only: URL prefix (ending in '/') or per-file URLs of the wasm binaries. */
   wasmPaths?: string | Record<WasmBinaryName, string>;
+  /**
+   * Threads of the wasm backend when the page is cross-origin isolated (TF.js's own default is
+   * half the cores, one thread on a 2-core machine). Applied before the first wasm start.
+   */
+  wasmThreads?: number;
   /** Relative tolerance of the self-check; default `TRAINING_DEFAULTS.verifyTolerance`. */
   tolerance?: number;
   /** Time allowed per backend (init + self-check); default `TRAINING_DEFAULTS.backendTimeoutMs`. */
@@ -83,6 +88,7 @@ async function register(name: BackendName, opts: SelectBackendOptions): Promise<
       wasm.setWasmPaths(opts.wasmPaths);
       wasmPathsApplied = true;
     }
+    if (opts.wasmThreads !== undefined && Number.isInteger(opts.wasmThreads) && opts.wasmThreads >= 1) wasm.setThreadsCount(opts.wasmThreads);
     return tf.findBackendFactory('wasm') ? null : 'the wasm module loaded but did not register a backend';
   }
   if (tf.findBackendFactory(name)) return null;

@@ -1,5 +1,6 @@
 import { endianness } from 'node:os';
 import type { MetricPoint } from '@starling/protocol';
+import { TaskStore } from './tasks';
 import { CheckpointStore } from './checkpoints';
 import { openDb, StoreError, type Db } from './db';
 import { EvaluationStore } from './evaluations';
@@ -17,6 +18,7 @@ export class Store {
   readonly metrics: MetricStore;
   readonly evaluations: EvaluationStore;
   readonly checkpoints: CheckpointStore;
+  readonly tasks: TaskStore;
   private closed = false;
 
   private constructor(private readonly db: Db) {
@@ -24,6 +26,7 @@ export class Store {
     this.metrics = new MetricStore(db);
     this.evaluations = new EvaluationStore(db);
     this.checkpoints = new CheckpointStore(db);
+    this.tasks = new TaskStore(db);
   }
 
   /** Opens or creates the database at `file` (':memory:' for a throwaway one). */
