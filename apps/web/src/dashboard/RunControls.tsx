@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { ALGORITHM_NAMES, DEFAULT_LR, TOPOLOGY_KINDS, type RunConfig, type TaskSummary } from '@starling/protocol';
 import type { ApiClient } from './api';
+import { TaskUpload } from './TaskUpload';
 import type { NewRunRequest, RunInfo, RunStatePayload } from './types';
 
 /**
@@ -9,7 +10,7 @@ import type { NewRunRequest, RunInfo, RunStatePayload } from './types';
  */
 
 export interface RunControlsProps {
-  api: Pick<ApiClient, 'tasks'>;
+  api: Pick<ApiClient, 'tasks' | 'uploadTask'>;
   run: RunInfo | null;
   runState: RunStatePayload | null;
   modelUrls: { modelJson: string; weights: string } | null;
@@ -24,6 +25,8 @@ export interface RunControlsProps {
 
 export function RunControls({ api, run, runState, modelUrls, hasCheckpoint, onPause, onLossRate, onStartRun, onForgetToken }: RunControlsProps) {
   const [busy, setBusy] = useState<string | null>(null);
+  // Bumped after an upload, so the task picker lists the new task.
+  const [taskListVersion, setTaskListVersion] = useState(0);
   const paused = runState?.paused ?? run?.paused ?? false;
   const act = async (what: string, f: () => Promise<boolean>) => {
     setBusy(what);
@@ -61,7 +64,8 @@ export function RunControls({ api, run, runState, modelUrls, hasCheckpoint, onPa
           <span className="dash-downloads muted">No checkpoint to download yet (one is kept per evaluated snapshot).</span>
         )}
       </div>
-      <NewRunForm api={api} config={run?.config ?? null} disabled={busy !== null} onStart={(req) => act('start', () => onStartRun(req))} />
+      <NewRunForm key={taskListVersion} api={api} config={run?.config ?? null} disabled={busy !== null} onStart={(req) => act('start', () => onStartRun(req))} />
+      <TaskUpload api={api} disabled={busy !== null} onUploaded={() => setTaskListVersion((v) => v + 1)} />
     </section>
   );
 }

@@ -40,6 +40,8 @@ export interface ApiClient {
   health(): Promise<HealthResponse>;
   /** The tasks a new run may name (built-in and uploaded). */
   tasks(): Promise<TaskSummary[]>;
+  /** Admin: uploads a task (multipart form of POST /api/tasks); resolves with its id. */
+  uploadTask(form: FormData): Promise<string>;
   /** The latest evaluated snapshot's samples, or null when there are none yet. */
   samples(runId: string): Promise<TaskSamples | null>;
   setRunState(update: Partial<RunStatePayload>): Promise<RunStatePayload>;
@@ -56,7 +58,7 @@ export function createApi(opts: ApiOptions): ApiClient {
   async function request(path: string, init?: RequestInit & { admin?: boolean }): Promise<Record<string, unknown>> {
     const headers = new Headers(init?.headers);
     if (init?.admin && opts.token) headers.set('Authorization', `Bearer ${opts.token}`);
-    if (init?.body !== undefined) headers.set('Content-Type', 'application/json');
+    if (init?.body !== undefined && !(init.body instanceof FormData)) headers.set('Content-Type', 'application/json');
     let res: Response;
     try {
       res = await doFetch(base + path, { ...init, headers });
@@ -116,6 +118,12 @@ export function createApi(opts: ApiOptions): ApiClient {
       field<object>(b, 'counters', '/api/health', isRecord);
       field<object>(b, 'limits', '/api/health', isRecord);
       return b as unknown as HealthResponse;
+    },
+    async uploadTask(form) {
+      // No JSON content type: the browser sets the multipart boundary itself.
+      const b = await request('/api/tasks', { method: 'POST', admin: true, body: form });
+      const task = field<{ id: string }>(b, 'task', '/api/tasks', isRecord);
+      return String(task.id);
     },
     async tasks() {
       return field<TaskSummary[]>(await get('/api/tasks'), 'tasks', '/api/tasks', Array.isArray);

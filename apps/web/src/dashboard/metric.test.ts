@@ -30,3 +30,23 @@ describe('a task metric on the dashboard', () => {
     expect(await api.samples('r 1')).toBeNull();
   });
 });
+
+describe('uploading a task from the dashboard', () => {
+  it('posts the multipart form with the token and no JSON content type, and returns the task id; a refusal keeps its reason', async () => {
+    const seen: { headers: Headers; body: unknown }[] = [];
+    let answer = new Response(JSON.stringify({ task: { id: 'custom-4' } }), { status: 201 });
+    const fetch: FetchLike = async (_url, init) => {
+      seen.push({ headers: new Headers(init?.headers), body: init?.body });
+      return answer;
+    };
+    const api = createApi({ token: 'tok', fetch });
+    const form = new FormData();
+    form.set('name', 'x');
+    expect(await api.uploadTask(form)).toBe('custom-4');
+    expect(seen[0].headers.get('Authorization')).toBe('Bearer tok');
+    expect(seen[0].headers.get('Content-Type')).toBeNull();
+    expect(seen[0].body).toBe(form);
+    answer = new Response(JSON.stringify({ error: { code: 'bad-upload', message: "the CSV has no column 'y'" } }), { status: 400 });
+    await expect(api.uploadTask(form)).rejects.toThrow(/no column 'y'/);
+  });
+});
