@@ -1,0 +1,224 @@
+/**
+ * Load bench of the signaling server (not a test: it prints figures). For each N, the real server
+ * process (main.ts, default tuning) and N socket.io clients on loopback, spread over loopback
+ * addresses (`--per-address` each, as volunteers come from many addresses, so the per-address
+ * limits apply as they would in the field). Every client joins as a peer at once, then for
+ * `--seconds` sends telemetry once a second and relays one small signal a second to a neighbour
+ * through the server (the signal's delivery time is the event latency).
+ *
+ *   npx tsx apps/server/src/bench-load.ts [--clients 200,500] [--seconds 20] [--per-address 8] [--cpu-prof DIR]
+ *   npx tsx apps/server/src/bench-load.ts --summarise DIR    (the profile summary of an earlier run)
+ *
+ * Prints, per N: join latency (hello -> welcome) p50/p99/max and connect time, refusals by code, connection
+ * failures, relay latency p50/p99, epoch messages and their bytes per client, server RSS (peak and
+ * at the end, from GET /api/health), and the bench process's own event-loop delay, which says
+ * whether the figures are the server's or the clients'.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { ClientToServer, HealthResponse, RejectedPayload, ServerToClient, WelcomePayload } from '@starling/protocol';
+import { io, type Socket } from 'socket.io-client';
+
+type Client = Socket<ServerToClient, ClientToServer>;
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '200,500' },
+    seconds: { type: 'string', default: '20' },
+    'per-address': { type: 'string', default: '8' },
+    /** Write the server's V8 CPU profile here and print where its time went. */
+    'cpu-prof': { type: 'string' },
+    summarise: { type: 'string' },
+  },
+});
+const SIZES = values.clients.split(',').map(Number);
+const SECONDS = Number(values.seconds);
+const PER_ADDRESS = Number(values['per-address']);
+const JOIN_TIMEOUT_MS = 60_000;
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+async function startServer(dir: string): Promise<{ child: ChildProcess; url: string }> {
+  await writeFile(join(dir, 'run.json'), JSON.stringify({ maxPeers: 1024, peerTimeoutMs: 30_000, snapshotIntervalMs: 0, topology: { kind: 'exponential' } }));
+  const prof = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'apps/server/src/main.ts', '--port', '0', '--data-dir', join(dir, 'data'), '--config', join(dir, 'run.json'), '--web-dist', dir, '--new-run'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+  });
+  return { child, url };
+}
+
+async function health(url: string): Promise<HealthResponse | null> {
+  try {
+    return (await (await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5000) })).json()) as HealthResponse;
+  } catch {
+    return null;
+  }
+}
+
+interface Peer {
+  socket: Client;
+  id?: number;
+  to?: number;
+  steps: number;
+}
+
+async function runOnce(n: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'starling-load-'));
+  const { child, url } = await startServer(dir);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  let peakRss = 0;
+  const rssTimer = setInterval(() => void health(url).then((h) => (peakRss = Math.max(peakRss, h?.memory.rssBytes ?? 0))), 1000);
+
+  const joinMs: number[] = [];
+  const connectMs: number[] = [];
+  const refusals = new Map<string, number>();
+  let connectFailures = 0;
+  let epochs = 0;
+  /** Bytes of every packet the clients received (engine.io frames), by phase. */
+  let bytesIn = 0;
+  const relayMs: number[] = [];
+  const peers: Peer[] = [];
+  const t0 = performance.now();
+  const joins = Array.from({ length: n }, (_, i) => {
+    const address = `127.0.${1 + Math.floor(i / PER_ADDRESS / 250)}.${2 + (Math.floor(i / PER_ADDRESS) % 250)}`;
+    const socket: Client = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: JOIN_TIMEOUT_MS, localAddress: address } as never);
+    const peer: Peer = { socket, steps: 0 };
+    peers.push(peer);
+    socket.io.on('open', () => socket.io.engine.on('packet', (p: { data?: unknown }) => (bytesIn += typeof p.data === 'string' ? p.data.length : 0)));
+    socket.on('epoch', (e) => {
+      epochs++;
+      peer.to = e.neighbours.rOut.find((x) => x !== peer.id);
+    });
+    socket.on('signal', (s) => {
+      const sent = Number(/^t=([\d.]+)/.exec(s.data.type === 'candidate' ? s.data.candidate.candidate : '')?.[1]);
+      if (Number.isFinite(sent)) relayMs.push(performance.now() - sent);
+    });
+    return new Promise<void>((done) => {
+      const created = performance.now();
+      let hello = created;
+      const timer = setTimeout(() => (refusals.set('join-timeout', (refusals.get('join-timeout') ?? 0) + 1), done()), JOIN_TIMEOUT_MS);
+      socket.once('connect_error', () => (connectFailures++, clearTimeout(timer), done()));
+      socket.once('connect', () => {
+        hello = performance.now();
+        connectMs.push(hello - created);
+        socket.emit('hello', { role: 'peer', backend: 'wasm' });
+      });
+      socket.once('welcome', (w: WelcomePayload) => {
+        joinMs.push(performance.now() - hello);
+        peer.id = w.peerId;
+        peer.to = w.neighbours.rOut.find((x) => x !== w.peerId);
+        clearTimeout(timer);
+        done();
+      });
+      socket.on('rejected', (r: RejectedPayload) => {
+        refusals.set(r.code, (refusals.get(r.code) ?? 0) + 1);
+        if (r.event === 'hello') (clearTimeout(timer), done());
+      });
+    });
+  });
+  process.stderr.write(`N=${n}: ${n} clients created, joining...\n`);
+  await Promise.all(joins);
+  process.stderr.write(`N=${n}: ${joinMs.length} joined; ${SECONDS} s of steady load...\n`);
+  const joinWallS = (performance.now() - t0) / 1000;
+  const joinEpochs = epochs;
+  const joinBytes = bytesIn;
+
+  // Steady state: telemetry and one relayed signal a second per joined peer, at random phases.
+  const joined = peers.filter((p) => p.id !== undefined);
+  const timers2: ReturnType<typeof setInterval>[] = [];
+  const timers = joined.map((p) =>
+    setTimeout(() => {
+      const tick = () => {
+        p.steps += 20;
+        p.socket.emit('telemetry', {
+          steps: p.steps, samples: p.steps * 32, loss: 1, stepsPerSec: 20, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
+          framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 500, commMs: 100, epoch: 1, neighbours: 1,
+        });
+        if (p.to !== undefined) p.socket.emit('signal', { to: p.to, data: { type: 'candidate', candidate: { candidate: `t=${performance.now()}` } } });
+      };
+      tick();
+      const every = setInterval(tick, 1000);
+      p.socket.once('disconnect', () => clearInterval(every));
+      timers2.push(every);
+    }, Math.random() * 1000),
+  );
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  for (const t of [...timers, ...timers2]) clearTimeout(t);
+  const end = await health(url);
+  clearInterval(rssTimer);
+  lag.disable();
+  for (const p of peers) p.socket.disconnect();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await rm(dir, { recursive: true, force: true });
+
+  const c = end?.counters ?? {};
+  const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
+  console.log(
+    [
+      `N=${n} (${Math.ceil(n / PER_ADDRESS)} addresses, ${PER_ADDRESS} each), ${SECONDS} s of telemetry + 1 signal/s each:`,
+      `  joined ${joinMs.length}/${n} in ${joinWallS.toFixed(1)} s; join latency (hello -> welcome) p50 ${fmt(quantile(joinMs, 0.5))} ms, p99 ${fmt(quantile(joinMs, 0.99))} ms, max ${fmt(Math.max(...joinMs))} ms; connect p99 ${fmt(quantile(connectMs, 0.99))} ms`,
+      `  refusals: ${[...refusals].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}; connection failures ${connectFailures}; server timeouts ${c.timeouts ?? '-'}, rate-limited ${c['rejectedByCode.rate-limited'] ?? '-'}, slow-client cuts ${c.slowClientDisconnects ?? '-'}`,
+      `  relay latency (${relayMs.length} signals) p50 ${fmt(quantile(relayMs, 0.5))} ms, p99 ${fmt(quantile(relayMs, 0.99))} ms`,
+      `  during the joins: ${joinEpochs} epoch messages (${(joinEpochs / Math.max(1, joinMs.length)).toFixed(0)} per peer), ${(joinBytes / 2 ** 20).toFixed(1)} MiB received by the clients in all; steady state ${((bytesIn - joinBytes) / 2 ** 20 / SECONDS).toFixed(2)} MiB/s`,
+      `  server RSS peak ${(peakRss / 2 ** 20).toFixed(0)} MiB, at the end ${end ? (end.memory.rssBytes / 2 ** 20).toFixed(0) : '-'} MiB; telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`,
+      `  bench process event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms`,
+    ].join('\n'),
+  );
+}
+
+/**
+ * Self time per function in the busiest V8 profile in `dir` (the server's main thread; tsx's
+ * loader thread writes one too), top 15, as shares of the busy (non-idle) samples.
+ */
+async function summariseProfile(dir: string): Promise<void> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  let best: { busy: number; self: Map<string, number> } | undefined;
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'))) {
+    const p = JSON.parse(await readFile(join(dir, file), 'utf8')) as {
+      nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+      samples: number[];
+    };
+    const byNode = new Map(p.nodes.map((nd) => [nd.id, nd.callFrame]));
+    const self = new Map<string, number>();
+    let busy = 0;
+    for (const id of p.samples) {
+      const f = byNode.get(id)!;
+      if (f.functionName === '(idle)') continue;
+      busy++;
+      const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/apps\//, 'apps/')}:${f.lineNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + 1);
+    }
+    if (best === undefined || busy > best.busy) best = { busy, self };
+  }
+  if (best === undefined) return;
+  console.log(`server CPU profile, main thread (${best.busy} busy samples), self time:`);
+  for (const [k, v] of [...best.self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${((100 * v) / best.busy).toFixed(1)}%  ${k}`);
+}
+
+/** `--summarise DIR` alone: only print the summary of profiles written earlier. */
+
+if (values.summarise !== undefined) await summariseProfile(values.summarise);
+else {
+  for (const n of SIZES) await runOnce(n);
+  if (values['cpu-prof'] !== undefined) await summariseProfile(values['cpu-prof']);
+}
