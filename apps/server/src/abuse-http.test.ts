@@ -179,6 +179,7 @@ describe('every route, with and without the admin token', () => {
       '/api/run', '/api/run/state', '/api/peers', '/api/runs', '/api/health', `/api/runs/${runId}/metrics?maxPoints=-5`,
       `/api/runs/${runId}/peer-losses`, `/api/runs/${runId}/evaluations`, `/api/runs/${runId}/checkpoint`, `/api/runs/${runId}/snapshots`,
       `/api/runs/${runId}/model/model.json`, `/api/runs/${runId}/model/weights.bin`, '/api/runs/%ZZ/metrics', '/api/runs/nope/evaluations',
+      `/api/runs/${runId}/samples`, '/api/tasks', '/data/tasks/custom-1/initial', '/data/tasks/%2e%2e/initial',
       '/data/mnist/train/shard/0', '/data/mnist/train/shard/99', '/data/mnist/test?x=1', '/tfjs-wasm/../x.wasm', '/api/nope', '/', '/%00',
     ];
     const auths = [{}, { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, { Authorization: 'Bearer wrong-token-0123456789' }, { Authorization: 'Basic xyz' }];
