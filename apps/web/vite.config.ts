@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { API_PREFIXES } from '../../packages/protocol/src/paths.ts';
 
 // The server (apps/server) serves the built app from dist/ next to the API, so one origin holds
 // the page, the socket and the data. `npm run dev:web` proxies to a running server instead.
@@ -10,11 +11,9 @@ export default defineConfig({
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 4096, minify: false },
   server: {
-    proxy: {
-      '/socket.io': { target: 'http://localhost:8080', ws: true },
-      '/api': 'http://localhost:8080',
-      '/data': 'http://localhost:8080',
-      '/tfjs-wasm': 'http://localhost:8080',
-    },
+    // Everything that is not the web app goes to the server (STARLING_SERVER, default :8080).
+    proxy: Object.fromEntries(
+      API_PREFIXES.map((p) => [p.slice(0, -1), { target: process.env.STARLING_SERVER ?? 'http://localhost:8080', ws: p === '/socket.io/', secure: false }]),
+    ),
   },
 });

@@ -1,4 +1,4 @@
-import { parseRunConfig, runPaths, type RunConfig } from '@starling/protocol';
+import { parseRunConfig, pathTo, type RunConfig } from '@starling/protocol';
 import type { ResolvedTask } from '@starling/tasks/node';
 import { DatasetService, type SplitsLoader } from './datasets';
 import type { ServerCounters } from './counters';
@@ -106,7 +106,7 @@ export class RunLifecycle {
 
   /** The welcome's `checkpointUrl`: set when the run has a checkpoint. */
   checkpointUrl(run: Run): string | null {
-    return this.o.store.checkpoints.latestMeta(run.runId) === undefined ? null : runPaths.checkpoint(run.runId);
+    return this.o.store.checkpoints.latestMeta(run.runId) === undefined ? null : pathTo('checkpoint', { runId: run.runId });
   }
 
   private resumable(open: OpenOptions): { record: RunRecord; config: RunConfig } | undefined {

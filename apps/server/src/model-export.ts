@@ -1,3 +1,4 @@
+import { PATHS } from '@starling/protocol';
 import { layoutOf, specName, type ModelSpec, type Trainer } from '@starling/training';
 import type { ModelRuntime } from './model-runtime';
 
@@ -24,7 +25,8 @@ export interface ModelJson {
   weightsManifest: { paths: string[]; weights: WeightSpecs }[];
 }
 
-export const WEIGHTS_FILE = 'weights.bin';
+/** The weights file's name: model.json's manifest names it relative to itself, so the two routes are siblings. */
+export const WEIGHTS_FILE = PATHS.modelWeights.slice(PATHS.modelWeights.lastIndexOf('/') + 1);
 
 /** The saved model disagrees with the flat layout: a bug in the training package, not bad input. */
 export class ModelExportError extends Error {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECKPOINT_HEADERS, runPaths, type Evaluation, type EvaluationsResponse, type MetricsResponse, type RunsResponse } from '@starling/protocol';
+import { CHECKPOINT_HEADERS, pathTo, type Evaluation, type EvaluationsResponse, type MetricsResponse, type RunsResponse } from '@starling/protocol';
 import { initialParams } from '@starling/training';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminHeaders, bodyOf, nextEvent, telemetryReport, TestSession, until, type TestServerOptions } from './test-support';
@@ -46,7 +46,7 @@ async function firstLife() {
   s.recorder.tick();
   const params = initialParams(SPEC, 99);
   const evaluated = nextEvent<Evaluation>(obs.socket, 'evaluation', undefined, 20_000);
-  const res = await fetch(`${s.url}${runPaths.snapshots(welcome.runId)}`, {
+  const res = await fetch(`${s.url}${pathTo('snapshots', { runId: welcome.runId })}`, {
     method: 'POST',
     headers: { 'x-starling-peer': String(welcome.peerId), 'x-starling-token': welcome.uploadToken, 'x-starling-steps': '77' },
     body: bodyOf(params),
@@ -69,16 +69,16 @@ describe('restart', () => {
     const { runs } = await json<RunsResponse>(fetch(`${s.url}/api/runs`));
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ runId: before.runId, status: 'running', totalSamples: 3200, peakPeers: 1, finalAccuracy: before.evaluation.accuracy });
-    const { points } = await json<MetricsResponse>(fetch(`${s.url}${runPaths.metrics(before.runId)}`));
+    const { points } = await json<MetricsResponse>(fetch(`${s.url}${pathTo('metrics', { runId: before.runId })}`));
     expect(points.map((p) => p.samples)).toEqual([3200, 3200]);
-    const { evaluations } = await json<EvaluationsResponse>(fetch(`${s.url}${runPaths.evaluations(before.runId)}`));
+    const { evaluations } = await json<EvaluationsResponse>(fetch(`${s.url}${pathTo('evaluations', { runId: before.runId })}`));
     expect(evaluations).toEqual([before.evaluation]);
 
     // A joiner starts from the checkpoint; peer ids are not reused across the restart.
     const { welcome } = await session.peer(s.url);
     expect(welcome.runId).toBe(before.runId);
     expect(welcome.peerId).toBeGreaterThan(before.firstPeer);
-    expect(welcome.checkpointUrl).toBe(runPaths.checkpoint(before.runId));
+    expect(welcome.checkpointUrl).toBe(pathTo('checkpoint', { runId: before.runId }));
     const cp = await fetch(`${s.url}${welcome.checkpointUrl}`);
     expect(cp.status).toBe(200);
     expect(cp.headers.get(CHECKPOINT_HEADERS.steps)).toBe('77');
@@ -115,8 +115,8 @@ describe('restart', () => {
     ]);
     // An interrupted run ends at its last recorded activity and keeps its checkpoint.
     expect(runs[2].endedAt).toBe(10_001_000); // the second metric tick of firstLife
-    expect((await fetch(`${other.url}${runPaths.checkpoint(before.runId)}`)).status).toBe(200);
-    expect((await fetch(`${other.url}${runPaths.checkpoint(other.run.runId)}`)).status).toBe(404);
+    expect((await fetch(`${other.url}${pathTo('checkpoint', { runId: before.runId })}`)).status).toBe(200);
+    expect((await fetch(`${other.url}${pathTo('checkpoint', { runId: other.run.runId })}`)).status).toBe(404);
 
     // Finishing through the API survives a restart too.
     const finished = other.run.runId;

@@ -1,12 +1,9 @@
 import { checkAdmin } from './admin';
+import { PATHS } from '@starling/protocol';
 import type { RequestContext } from './http-context';
 import { HttpError } from './http-util';
-import { ROUTES } from './routes';
 
 /** Checks shared by the routes: the admin token and run ids from the path. */
-
-/** Path group of a run id: any segment, checked against the database by `knownRun`. */
-export const RUN_ID = '([^/]+)';
 
 /** Throws 401/403 unless the request carries the admin token. */
 export function requireAdmin(ctx: RequestContext, allowQuery = false): void {
@@ -18,6 +15,6 @@ export function requireAdmin(ctx: RequestContext, allowQuery = false): void {
 
 /** The run id if the database knows it, else 404. */
 export function knownRun(ctx: RequestContext, runId: string): string {
-  if (!ctx.deps.store.runs.has(runId)) throw new HttpError(404, 'unknown-run', `no run '${runId.slice(0, 80)}'; GET ${ROUTES.runs} lists them`);
+  if (!ctx.deps.store.runs.has(runId)) throw new HttpError(404, 'unknown-run', `no run '${runId.slice(0, 80)}'; GET ${PATHS.runs} lists them`);
   return runId;
 }

@@ -1,5 +1,6 @@
 import {
   maxPointsQuerySchema,
+  pathPattern,
   newRunRequestSchema,
   runStateUpdateSchema,
   type EvaluationsResponse,
@@ -15,7 +16,7 @@ import { flattenCounters } from './counters';
 import type { RequestContext, Route } from './http-context';
 import { HttpError, readJson, readQuery, sendJson } from './http-util';
 import { RunIdTakenError } from './lifecycle';
-import { knownRun, requireAdmin, RUN_ID } from './route-guards';
+import { knownRun, requireAdmin } from './route-guards';
 
 /**
  * The run's JSON API: the current run, its switches and peers, the list of runs, each run's
@@ -54,22 +55,22 @@ function health(ctx: RequestContext): HealthResponse {
 export const apiRoutes: Route[] = [
   {
     method: 'GET',
-    pattern: /^\/api\/health$/,
+    pattern: pathPattern('health'),
     handle: (ctx) => sendJson(ctx.res, 200, health(ctx), ctx.head),
   },
   {
     method: 'GET',
-    pattern: /^\/api\/run$/,
+    pattern: pathPattern('run'),
     handle: (ctx) => sendJson(ctx.res, 200, ctx.deps.runs.current.info(), ctx.head),
   },
   {
     method: 'GET',
-    pattern: /^\/api\/run\/state$/,
+    pattern: pathPattern('runState'),
     handle: (ctx) => sendJson(ctx.res, 200, ctx.deps.runs.current.state, ctx.head),
   },
   {
     method: 'POST',
-    pattern: /^\/api\/run\/state$/,
+    pattern: pathPattern('runState'),
     handle: async (ctx) => {
       requireAdmin(ctx);
       const update = await readJson(ctx.req, runStateUpdateSchema, ctx.deps.tuning.maxBodyBytes);
@@ -78,7 +79,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^\/api\/peers$/,
+    pattern: pathPattern('peers'),
     handle: (ctx) => {
       const run = ctx.deps.runs.current;
       const body: PeersPayload = { at: ctx.deps.clock(), epoch: run.coordinator.epoch, peers: run.peers.summaries() };
@@ -87,7 +88,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^\/api\/runs$/,
+    pattern: pathPattern('runs'),
     handle: (ctx) => {
       const body: RunsResponse = { runs: ctx.deps.store.runs.list() };
       sendJson(ctx.res, 200, body, ctx.head);
@@ -95,7 +96,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: /^\/api\/runs$/,
+    pattern: pathPattern('runs'),
     handle: async (ctx) => {
       requireAdmin(ctx);
       const { config } = await readJson(ctx.req, newRunRequestSchema, ctx.deps.tuning.maxBodyBytes);
@@ -113,7 +114,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: new RegExp(`^/api/runs/${RUN_ID}/metrics$`),
+    pattern: pathPattern('metrics'),
     handle: (ctx, [id]) => {
       const runId = knownRun(ctx, id);
       const { maxPoints } = readQuery(ctx.query, maxPointsQuerySchema);
@@ -123,7 +124,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: new RegExp(`^/api/runs/${RUN_ID}/peer-losses$`),
+    pattern: pathPattern('peerLosses'),
     handle: (ctx, [id]) => {
       const runId = knownRun(ctx, id);
       const { maxPoints } = readQuery(ctx.query, maxPointsQuerySchema);
@@ -133,7 +134,7 @@ export const apiRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: new RegExp(`^/api/runs/${RUN_ID}/evaluations$`),
+    pattern: pathPattern('evaluations'),
     handle: (ctx, [id]) => {
       const runId = knownRun(ctx, id);
       const body: EvaluationsResponse = { evaluations: ctx.deps.store.evaluations.list(runId, MAX_EVALUATIONS) };

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { CHECKPOINT_HEADERS, parseRunConfig, SNAPSHOT_HEADERS } from '@starling/protocol';
+import { CHECKPOINT_HEADERS, parseRunConfig, pathPattern, SNAPSHOT_HEADERS } from '@starling/protocol';
 import { layoutOf, type ModelSpec } from '@starling/training';
 import { secretsEqual } from './admin';
 import { initialNormOf, type ParamStats } from './checkpoint-gate';
 import type { RequestContext, Route } from './http-context';
 import { consumeBody, HttpError, sendBytes, sendJson } from './http-util';
 import { ModelExporter, WEIGHTS_FILE } from './model-export';
-import { knownRun, requireAdmin, RUN_ID } from './route-guards';
+import { knownRun, requireAdmin } from './route-guards';
 
 /**
  * Model data over HTTP: peers upload snapshots of their model (evaluated by the server), joiners
@@ -159,9 +159,9 @@ function sendSamples(ctx: RequestContext, [id]: string[]): void {
 }
 
 export const modelRoutes: Route[] = [
-  { method: 'GET', pattern: new RegExp(`^/api/runs/${RUN_ID}/samples$`), handle: sendSamples },
-  { method: 'POST', pattern: new RegExp(`^/api/runs/${RUN_ID}/snapshots$`), handle: uploadSnapshot },
-  { method: 'GET', pattern: new RegExp(`^/api/runs/${RUN_ID}/checkpoint$`), handle: sendCheckpoint },
-  { method: 'GET', pattern: new RegExp(`^/api/runs/${RUN_ID}/model/model\\.json$`), handle: sendModelJson },
-  { method: 'GET', pattern: new RegExp(`^/api/runs/${RUN_ID}/model/${WEIGHTS_FILE.replace('.', '\\.')}$`), handle: sendWeights },
+  { method: 'GET', pattern: pathPattern('samples'), handle: sendSamples },
+  { method: 'POST', pattern: pathPattern('snapshots'), handle: uploadSnapshot },
+  { method: 'GET', pattern: pathPattern('checkpoint'), handle: sendCheckpoint },
+  { method: 'GET', pattern: pathPattern('modelJson'), handle: sendModelJson },
+  { method: 'GET', pattern: pathPattern('modelWeights'), handle: sendWeights },
 ];

@@ -1,11 +1,11 @@
+import { isApiPath, pathPattern, PATHS, WASM_DIR } from '@starling/protocol';
 import type { RequestContext } from './http-context';
 import { HttpError, sendBytes, sendFile } from './http-util';
-import { isApiPath, ROUTES } from './routes';
 import { looksLikeAppRoute, resolveFile, unsafePathReason } from './static-files';
 
 /** GET-only files: the MNIST payloads of the current run, the TF.js wasm binaries, the web app. */
 
-const SHARD_ROUTE = new RegExp(`^${ROUTES.shardPrefix}([^/]*)$`);
+const SHARD_ROUTE = pathPattern('shard');
 const WASM_NAME = /^[A-Za-z0-9._-]+\.wasm$/;
 
 /** Serves a data payload, a wasm binary or a file of the web app; 404 (HttpError) when there is none. */
@@ -18,12 +18,12 @@ export async function serveStatic(ctx: RequestContext): Promise<void> {
     const index = parseShardIndex(shard[1], data.shardCount);
     return sendBytes(res, await loadData(() => data.shard(index)), head);
   }
-  if (path === ROUTES.test) {
+  if (path === PATHS.testSet) {
     noQuery(query);
     return sendBytes(res, await loadData(() => data.test()), head);
   }
-  if (path.startsWith(ROUTES.wasmPrefix)) {
-    const name = path.slice(ROUTES.wasmPrefix.length);
+  if (path.startsWith(WASM_DIR)) {
+    const name = path.slice(WASM_DIR.length);
     const file = deps.wasmDir !== undefined && WASM_NAME.test(name) ? await resolveFile(deps.wasmDir, `/${name}`) : null;
     if (file === null) throw new HttpError(404, 'not-found', `no TF.js wasm binary '${name}'`);
     return sendFile(res, file, head, 'public, max-age=3600');

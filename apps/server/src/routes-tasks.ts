@@ -1,4 +1,4 @@
-import { runPaths, type TaskUploadResponse, type TasksResponse } from '@starling/protocol';
+import { pathPattern, type TaskUploadResponse, type TasksResponse } from '@starling/protocol';
 import type { RequestContext, Route } from './http-context';
 import { HttpError, readBody, sendBytes, sendJson } from './http-util';
 import { requireAdmin } from './route-guards';
@@ -74,12 +74,12 @@ async function sendInitial(ctx: RequestContext, [id]: string[]): Promise<void> {
 export const taskRoutes: Route[] = [
   {
     method: 'GET',
-    pattern: /^\/api\/tasks$/,
+    pattern: pathPattern('tasks'),
     handle: (ctx) => {
       const body: TasksResponse = { tasks: ctx.deps.tasks.list() };
       sendJson(ctx.res, 200, body, ctx.head);
     },
   },
-  { method: 'POST', pattern: new RegExp(`^${runPaths.tasks}$`), handle: uploadTask },
-  { method: 'GET', pattern: /^\/data\/tasks\/([^/]+)\/initial$/, handle: sendInitial },
+  { method: 'POST', pattern: pathPattern('tasks'), handle: uploadTask },
+  { method: 'GET', pattern: pathPattern('taskInitial'), handle: sendInitial },
 ];

@@ -2,6 +2,7 @@ import type { PeerId } from '@starling/core';
 import {
   describeIssues,
   isClientEvent,
+  pathTo,
   validateHello,
   validateLeave,
   validateSignal,
@@ -21,7 +22,7 @@ import { checkDivergence } from './divergence';
 import type { RunLifecycle } from './lifecycle';
 import { Observers } from './observers';
 import { sendLossless } from './outbound';
-import { ROUTES, shardUrl } from './routes';
+import { IceIssuer } from './ice-servers';
 import type { Run } from './run';
 import type { IoServer, IoSocket } from './socket-types';
 import { SERVER_TUNING, type ServerTuning } from './tuning';
@@ -47,6 +48,8 @@ export interface SignalingOptions {
   tuning?: ServerTuning;
   /** The per-client limits shared with the HTTP side. */
   gate?: ClientGate;
+  /** ICE servers and TURN credentials for peers (default: none). */
+  ice?: IceIssuer;
 }
 
 export class SignalingHub {
@@ -61,6 +64,7 @@ export class SignalingHub {
   private readonly log: (line: string) => void;
   private readonly tuning: ServerTuning;
   private readonly gate: ClientGate;
+  private readonly ice: IceIssuer;
 
   constructor(
     private readonly io: IoServer,
@@ -72,6 +76,7 @@ export class SignalingHub {
     this.tuning = opts.tuning ?? SERVER_TUNING;
     this.gate = opts.gate ?? new ClientGate(this.tuning, [], this.clock);
     this.observers = new Observers(this.tuning.maxBufferedBytes, () => this.run.counters);
+    this.ice = opts.ice ?? new IceIssuer({ stun: [] }, this.clock);
     io.on('connection', (socket) => this.guarded('connection', () => this.onConnection(socket)));
     this.startSweeping();
     this.peersTimer = setInterval(() => this.guarded('peers', () => {
@@ -188,11 +193,12 @@ export class SignalingHub {
       config: run.config,
       epoch: run.coordinator.epoch,
       neighbours: run.coordinator.neighboursOf(peerId)!,
-      shard: { index: shard, count: run.config.shards.count, url: shardUrl(shard) },
-      testUrl: ROUTES.test,
+      shard: { index: shard, count: run.config.shards.count, url: pathTo('shard', { index: shard }) },
+      testUrl: pathTo('testSet'),
       task: run.task,
       uploadToken: run.issueUploadToken(peerId),
       checkpointUrl: this.runs.checkpointUrl(run),
+      ice: this.ice.issue(run.config.iceServers, String(peerId)),
     });
     socket.emit('run-state', run.state);
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readIdxSplit } from '@starling/tasks/node';
 import type { DataSet } from '@starling/tasks';
-import { CHECKPOINT_HEADERS, runPaths, type TaskSamples, type Evaluation, type EvaluationsResponse, type HttpErrorBody, type RunsResponse } from '@starling/protocol';
+import { CHECKPOINT_HEADERS, pathTo, type TaskSamples, type Evaluation, type EvaluationsResponse, type HttpErrorBody, type RunsResponse } from '@starling/protocol';
 import { initialParams, Trainer, type Evaluation as TrainerEvaluation, type ModelSpec } from '@starling/training';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Splits } from './datasets';
@@ -54,7 +54,7 @@ const session = new TestSession();
 afterEach(() => session.cleanup());
 
 function upload(url: string, runId: string, peer: { peerId: number; uploadToken: string }, steps: number, params: Float32Array) {
-  return fetch(`${url}${runPaths.snapshots(runId)}`, {
+  return fetch(`${url}${pathTo('snapshots', { runId })}`, {
     method: 'POST',
     headers: { 'x-starling-peer': String(peer.peerId), 'x-starling-token': peer.uploadToken, 'x-starling-steps': String(steps) },
     body: bodyOf(params),
@@ -107,14 +107,14 @@ describe('snapshot evaluation', () => {
     expect(e1.verdict).toBe('checkpoint');
 
     // Stored, listed, and the run summary shows them.
-    const { evaluations } = (await (await fetch(`${s.url}${runPaths.evaluations(runId)}`)).json()) as EvaluationsResponse;
+    const { evaluations } = (await (await fetch(`${s.url}${pathTo('evaluations', { runId })}`)).json()) as EvaluationsResponse;
     expect(evaluations).toEqual([e0, e1]);
     const { runs } = (await (await fetch(`${s.url}/api/runs`)).json()) as RunsResponse;
     expect(runs[0]).toMatchObject({ runId, finalAccuracy: e1.accuracy, bestAccuracy: e1.accuracy, finalLoss: e1.loss });
 
     // The latest checkpoint is the trained snapshot, byte for byte, for the next joiner.
     const next = await session.peer(s.url);
-    expect(next.welcome.checkpointUrl).toBe(runPaths.checkpoint(runId));
+    expect(next.welcome.checkpointUrl).toBe(pathTo('checkpoint', { runId }));
     const cp = await fetch(`${s.url}${next.welcome.checkpointUrl}`);
     expect(cp.headers.get(CHECKPOINT_HEADERS.steps)).toBe('400');
     expect(cp.headers.get(CHECKPOINT_HEADERS.peer)).toBe(String(welcome.peerId));
@@ -125,7 +125,7 @@ describe('snapshot evaluation', () => {
     let samples: TaskSamples | null = null;
     for (let tries = 0; samples?.snapshotSteps !== 400; tries++) {
       if (tries > 200) throw new Error('no samples of the trained snapshot');
-      const r = await fetch(`${s.url}${runPaths.samples(runId)}`);
+      const r = await fetch(`${s.url}${pathTo('samples', { runId })}`);
       samples = r.status === 200 ? ((await r.json()) as TaskSamples) : null;
       if (samples?.snapshotSteps !== 400) await new Promise((done) => setTimeout(done, 25));
     }
@@ -200,7 +200,7 @@ describe('snapshot evaluation', () => {
       const { s, p } = await uploadAll([[random(), 5]], 5_500_000);
       expect(s.store.checkpoints.latestMeta(p.welcome.runId)).toBeUndefined();
       expect((await session.peer(s.url)).welcome.checkpointUrl).toBeNull();
-      expect((await fetch(`${s.url}${runPaths.modelJson(p.welcome.runId)}?token=${TEST_ADMIN_TOKEN}`)).status).toBe(404);
+      expect((await fetch(`${s.url}${pathTo('modelJson', { runId: p.welcome.runId })}?token=${TEST_ADMIN_TOKEN}`)).status).toBe(404);
     });
 
     it('rejects the trained checkpoint with its last layer scaled by 1e6 (accuracy kept, loss and norm not)', async () => {
@@ -235,7 +235,7 @@ describe('snapshot evaluation', () => {
     const obs = await session.observer(s.url);
     const { welcome } = await session.peer(s.url);
     const runId = welcome.runId;
-    const modelUrl = `${s.url}${runPaths.modelJson(runId)}`;
+    const modelUrl = `${s.url}${pathTo('modelJson', { runId })}`;
     expect((await fetch(`${modelUrl}?token=${TEST_ADMIN_TOKEN}`)).status).toBe(404); // no checkpoint yet
     const e = nextEvent<Evaluation>(obs.socket, 'evaluation', undefined, 20_000);
     await upload(s.url, runId, welcome, 400, trained);
@@ -243,8 +243,8 @@ describe('snapshot evaluation', () => {
 
     expect((await fetch(modelUrl)).status).toBe(401);
     expect((await fetch(`${modelUrl}?token=wrong-wrong-wrong-wrong`)).status).toBe(403);
-    expect((await fetch(`${s.url}${runPaths.modelWeights(runId)}`)).status).toBe(401);
-    const viaHeader = await fetch(`${s.url}${runPaths.modelWeights(runId)}`, { headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect((await fetch(`${s.url}${pathTo('modelWeights', { runId })}`)).status).toBe(401);
+    const viaHeader = await fetch(`${s.url}${pathTo('modelWeights', { runId })}`, { headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
     expect(new Uint8Array(await viaHeader.arrayBuffer())).toEqual(new Uint8Array(trained.buffer));
 
     // What a user does: tf.loadLayersModel(url); TF.js carries ?token= over to weights.bin.
@@ -280,7 +280,7 @@ describe('bad uploads', () => {
     const other = await session.peer(s.url);
     const runId = welcome.runId;
     const dim = x0.length;
-    const post = (headers: Record<string, string>, body: Uint8Array, path = runPaths.snapshots(runId)) =>
+    const post = (headers: Record<string, string>, body: Uint8Array, path = pathTo('snapshots', { runId })) =>
       fetch(`${s.url}${path}`, { method: 'POST', headers, body: bodyOf(body) });
     const h = (over: Record<string, string> = {}) => ({
       'x-starling-peer': String(welcome.peerId),
@@ -306,7 +306,7 @@ describe('bad uploads', () => {
       ['unknown peer', () => post(h({ 'x-starling-peer': '999' }), bytes(x0)), 403, 'forbidden'],
       ['bad peer header', () => post(h({ 'x-starling-peer': 'me' }), bytes(x0)), 400, 'bad-request'],
       ['bad steps header', () => post(h({ 'x-starling-steps': '-1' }), bytes(x0)), 400, 'bad-request'],
-      ['unknown run', () => post(h(), bytes(x0), runPaths.snapshots('no-such-run')), 404, 'unknown-run'],
+      ['unknown run', () => post(h(), bytes(x0), pathTo('snapshots', { runId: 'no-such-run' })), 404, 'unknown-run'],
     ];
     for (const [what, send, status, code] of cases) {
       const res = await send();

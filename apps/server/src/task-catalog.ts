@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunConfig, TaskInfo, TaskSummary } from '@starling/protocol';
+import { pathTo, type RunConfig, type TaskInfo, type TaskSummary } from '@starling/protocol';
 import { encodeSet } from '@starling/tasks';
 import { builtinSummaries, loadPackedSet, resolveTask, type ResolvedTask } from '@starling/tasks/node';
 import type { Store } from './store';
@@ -19,7 +19,7 @@ export function customTaskId(id: number): string {
 }
 
 export function initialUrl(taskId: string): string {
-  return `/data/tasks/${taskId}/initial`;
+  return pathTo('taskInitial', { taskId });
 }
 
 export class TaskCatalog {

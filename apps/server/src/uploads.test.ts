@@ -1,4 +1,4 @@
-import { parseRunConfig, runPaths, type HttpErrorBody, type TaskUploadResponse, type TasksResponse, type WelcomePayload } from '@starling/protocol';
+import { parseRunConfig, pathTo, type HttpErrorBody, type TaskUploadResponse, type TasksResponse, type WelcomePayload } from '@starling/protocol';
 import { decodeSet } from '@starling/tasks';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders, TestSession } from './test-support';
@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 function post(url: string, form: FormData, token = true): Promise<Response> {
   const headers: Record<string, string> = token ? { Authorization: adminHeaders().Authorization } : {};
-  return fetch(`${url}${runPaths.tasks}`, { method: 'POST', body: form, headers });
+  return fetch(`${url}${pathTo('tasks')}`, { method: 'POST', body: form, headers });
 }
 
 function imageZip(classes: number, perClass: number): Uint8Array {

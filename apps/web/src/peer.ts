@@ -1,5 +1,6 @@
 import { PeerRuntime, type PeerStatus } from '@starling/peer';
 import SimplePeer from 'simple-peer/simplepeer.min.js';
+import { WASM_DIR } from '@starling/protocol';
 
 declare global {
   interface Window {
@@ -29,7 +30,7 @@ export function createPeerRuntime(onChange: (s: PeerStatus) => void, uploadCapBy
     createPeer: (opts) => new SimplePeer(opts),
     backends: backendOrder(),
     // Every core for the wasm backend's threads (used when the page is cross-origin isolated).
-    backendOptions: { wasmPaths: '/tfjs-wasm/', wasmThreads: Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) },
+    backendOptions: { wasmPaths: WASM_DIR, wasmThreads: Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) },
     slowdown: slowdown(),
     uploadCapBytesPerSec,
     onChange,

@@ -1,4 +1,5 @@
 import type { PeerId, Rng } from '@starling/core';
+import type { LinkReport } from '@starling/protocol';
 import { LossyTransport, type ShapedUplink } from '@starling/transport';
 import type { PeerRuntimeTuning } from './config';
 import { parseControl, type ControlMessage } from './control';
@@ -10,7 +11,8 @@ export interface MeshSetup {
   createPeer: CreatePeer;
   wrtc: WrtcImpl;
   tuning: PeerRuntimeTuning;
-  iceServers: RTCIceServer[];
+  /** ICE servers and policy for a new link, read when it opens (fresh TURN credentials reach new links). */
+  rtcConfig: () => RTCConfiguration;
   /** Skip an unreliable envelope while a link buffers more than this (the run's maxBufferedBytes). */
   unreliableHighWaterBytes: number;
   /** Every link sends through this uplink (the run's link shape, a volunteer's cap). */
@@ -134,6 +136,15 @@ export class Mesh {
     return false;
   }
 
+  /** Route and round-trip time of up to `max` open links, by neighbour id. */
+  async linkReports(max: number): Promise<LinkReport[]> {
+    const open = [...this.links.values()].filter((l) => l.isOpen).sort((a, b) => a.remote - b.remote).slice(0, max);
+    const paths = await Promise.all(open.map((l) => this.rtc.get(l.remote)?.path() ?? null));
+    const out: LinkReport[] = [];
+    for (const [i, p] of paths.entries()) if (p !== null) out.push({ peer: open[i].remote, ...p });
+    return out;
+  }
+
   openIds(): PeerId[] {
     return [...this.links.values()].filter((l) => l.isOpen).map((l) => l.remote);
   }
@@ -145,7 +156,7 @@ export class Mesh {
   private open(id: PeerId, initiator: boolean): Link {
     const s = this.setup;
     const rtc = new WebRtcTransport(id, initiator, s.createPeer, s.wrtc, {
-      iceServers: s.iceServers,
+      rtc: s.rtcConfig(),
       reliableHighWaterBytes: s.tuning.reliableHighWaterBytes,
       reliableQueueMaxBytes: s.tuning.reliableQueueMaxBytes,
       unreliableLowWaterBytes: s.tuning.slotLowWaterBytes,

@@ -1,6 +1,6 @@
 import { createAlgorithm, Rng, type Algorithm, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
-import { PROTOCOL_LIMITS, type EpochPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
+import { pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
 import { BackendError, initialParams, Trainer, TRAINING_DEFAULTS, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { LocalTraining } from './local-training';
@@ -75,6 +75,8 @@ export class PeerRuntime {
   private sources = new Set<number>();
   /** The newest topology the server announced (welcome or epoch event). */
   private latest: EpochPayload = { epoch: 0, neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [] }, members: [] };
+  /** ICE servers for new links: from the welcome, then each `ice-servers` refresh (fresh TURN credentials). */
+  private ice: IceServersPayload = { iceServers: [], expiresAt: null };
 
   constructor(private readonly opts: PeerRuntimeOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
@@ -154,6 +156,7 @@ export class PeerRuntime {
         welcome: (w) => this.onWelcome(w),
         epoch: (e) => this.onEpoch(e),
         signal: (sig) => this.mesh?.onSignal(sig.from, sig.data),
+        ice: (payload) => this.applyIce(payload),
         runState: (r) => {
           this.st.paused = r.paused;
           this.st.lossRate = r.lossRate;
@@ -184,6 +187,7 @@ export class PeerRuntime {
     this.st.peerId = w.peerId;
     this.st.runId = w.runId;
     this.st.algorithm = w.config.algorithm;
+    this.applyIce(w.ice);
     const cfg = w.config;
     this.startTimers(cfg);
     // The mesh comes first: neighbours offer connections as soon as the server announces us, and
@@ -293,7 +297,7 @@ export class PeerRuntime {
   /** The server evaluates uploaded snapshots itself, so its accuracy never rests on our word. */
   private async uploadSnapshot(): Promise<void> {
     if (!this.algo || !this.st.runId || !this.uploadToken || this.st.steps === 0) return;
-    const url = new URL(`/api/runs/${encodeURIComponent(this.st.runId)}/snapshots`, this.opts.serverUrl).href;
+    const url = new URL(pathTo('snapshots', { runId: this.st.runId }), this.opts.serverUrl).href;
     try {
       await uploadSnapshot(url, this.st.peerId!, this.uploadToken, this.st.steps, this.algo.model().slice());
       this.st.snapshotsUploaded++;
@@ -324,7 +328,7 @@ export class PeerRuntime {
       createPeer: this.opts.createPeer,
       wrtc,
       tuning: this.tuning,
-      iceServers: cfg.iceServers,
+      rtcConfig: () => ({ iceServers: this.ice.iceServers.map((s) => ({ ...s })), iceTransportPolicy: cfg.iceTransportPolicy }),
       unreliableHighWaterBytes: cfg.maxBufferedBytes,
       uplink: this.uplink,
       lossRng: new Rng(cfg.seed * 7919 + this.st.peerId!),
@@ -422,8 +426,18 @@ export class PeerRuntime {
     if (acc !== null) this.st.accuracy = acc;
   }
 
+  /** New links use these servers; links already open keep theirs (their relay allocation lives on). */
+  private applyIce(payload: unknown): void {
+    const v = validateIceServers(payload);
+    if (!v.ok) return; // a malformed list from the server: keep the last good one
+    this.ice = v.value;
+    this.st.iceExpiresAt = v.value.expiresAt;
+  }
+
   private sendTelemetry(): void {
     if (!this.session?.connected) return;
+    // Route and RTT come from getStats (async): this report carries the previous reading.
+    void this.mesh?.linkReports(PROTOCOL_LIMITS.maxLinksReported).then((links) => (this.st.links = links));
     const s = this.status();
     this.session.emit('telemetry', this.meter.report(s, PROTOCOL_LIMITS.maxNeighbours));
     this.st.stepsPerSec = this.meter.stepsPerSec;

@@ -1,5 +1,5 @@
 import type {
-  ClientToServer, EpochPayload, HelloPayload, RunStatePayload, ServerToClient, SignalRelayPayload, WelcomePayload,
+  ClientToServer, EpochPayload, HelloPayload, IceServersPayload, RunStatePayload, ServerToClient, SignalRelayPayload, WelcomePayload,
 } from '@starling/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { PeerError } from './errors';
@@ -12,6 +12,8 @@ export interface SessionHandlers {
   epoch(e: EpochPayload): void;
   signal(s: SignalRelayPayload): void;
   runState(r: RunStatePayload): void;
+  /** Fresh ICE servers (TURN credentials), as sent; the runtime validates them. */
+  ice(payload: IceServersPayload): void;
   /** The socket dropped; socket.io (or this session) is reconnecting. */
   disconnected(): void;
   /** A later welcome failed to set up. */
@@ -70,6 +72,7 @@ export class ServerSession {
     socket.on('epoch', h.epoch);
     socket.on('signal', h.signal);
     socket.on('run-state', h.runState);
+    socket.on('ice-servers', h.ice);
   }
 
   get connected(): boolean {

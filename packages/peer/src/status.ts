@@ -1,4 +1,5 @@
 import type { PeerId } from '@starling/core';
+import type { LinkReport } from '@starling/protocol';
 import type { BackendAttempt } from '@starling/training';
 import type { PeerErrorCode } from './errors';
 
@@ -70,6 +71,10 @@ export interface PeerStatus {
   bytesReceived: number;
   injectedDrops: number;
   backpressureSkips: number;
+  /** Each open link's route (host / srflx / relay) and round-trip time, read from WebRTC's stats about once a second. */
+  links: LinkReport[];
+  /** When the TURN credentials this peer holds expire (unix ms); null without TURN. */
+  iceExpiresAt: number | null;
   error: { code: PeerErrorCode; message: string; advice: string } | null;
 }
 
@@ -81,6 +86,6 @@ export function initialStatus(): PeerStatus {
     uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,
-    injectedDrops: 0, backpressureSkips: 0, error: null,
+    injectedDrops: 0, backpressureSkips: 0, links: [], iceExpiresAt: null, error: null,
   };
 }

@@ -1,4 +1,4 @@
-import type { TelemetryPayload } from '@starling/protocol';
+import { PROTOCOL_LIMITS, type TelemetryPayload } from '@starling/protocol';
 import type { PeerStatus } from './status';
 
 /**
@@ -44,6 +44,7 @@ export class TelemetryMeter {
       computeShare: s.computeShare,
     };
     if (s.error?.code === 'diverged') payload.diverged = true;
+    if (s.links.length > 0) payload.links = s.links.slice(0, PROTOCOL_LIMITS.maxLinksReported);
     this.lastAt = t;
     this.lastSteps = s.steps;
     this.lastComputeMs = s.computeMs;

@@ -9,6 +9,7 @@
 import type { PeerId } from '@starling/core';
 import type { Transport, TransportEvents } from '@starling/transport';
 import { RELIABLE_CHANNEL_ID, UNRELIABLE_CHANNEL_ID } from './config';
+import { readLinkPath, type LinkPath } from './link-route';
 
 /** The WebRTC classes simple-peer builds on: the browser's globals, or @roamhq/wrtc in Node. */
 export interface WrtcImpl {
@@ -36,7 +37,8 @@ export interface RtcPeerOptions {
 export type CreatePeer = (opts: RtcPeerOptions) => RtcPeer;
 
 export interface WebRtcTuning {
-  iceServers: RTCIceServer[];
+  /** ICE servers (with the TURN credentials current when the link opens) and the transport policy ('relay': TURN only). */
+  rtc: RTCConfiguration;
   /** Above this many buffered bytes, reliable frames wait in our own queue (Chromium throws at ~16 MiB). */
   reliableHighWaterBytes: number;
   /** A link whose own reliable queue grows past this is declared failed rather than eat memory. */
@@ -63,6 +65,11 @@ export class WebRtcTransport implements Transport {
   private connected = false;
   private gotOffer = false;
 
+  /** The route (host / srflx / relay) and round-trip time of the candidate pair in use; null before it connects. */
+  path(): Promise<LinkPath | null> {
+    return this.closed ? Promise.resolve(null) : readLinkPath(this.pc);
+  }
+
   constructor(
     readonly remote: PeerId,
     readonly initiator: boolean,
@@ -80,7 +87,7 @@ export class WebRtcTransport implements Transport {
     }
     this.peer = createPeer({
       initiator,
-      config: { iceServers: tuning.iceServers },
+      config: tuning.rtc,
       channelConfig: { ordered: false, maxRetransmits: 0 },
       trickle: true,
       wrtc: { ...wrtc, RTCPeerConnection: Recording },

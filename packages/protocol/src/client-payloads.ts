@@ -67,6 +67,22 @@ export const signalSchema = z.strictObject({
 });
 export type SignalPayload = z.output<typeof signalSchema>;
 
+/**
+ * How a link reached its neighbour, from the ICE candidate pair in use: 'host' (direct, LAN or one
+ * machine), 'srflx' / 'prflx' (direct through a NAT, found by STUN or by the peers themselves) or
+ * 'relay' (through a TURN server). The pair's most indirect side names it.
+ */
+export const LINK_ROUTES = ['host', 'srflx', 'prflx', 'relay'] as const;
+export type LinkRoute = (typeof LINK_ROUTES)[number];
+
+export const linkReportSchema = z.strictObject({
+  peer: peerIdSchema,
+  route: z.enum(LINK_ROUTES),
+  /** The candidate pair's current round-trip time (STUN consent checks), in ms; null before the first one. */
+  rttMs: z.number().min(0).max(600_000).nullable(),
+});
+export type LinkReport = z.output<typeof linkReportSchema>;
+
 export const telemetrySchema = z.strictObject({
   steps: count,
   samples: count,
@@ -104,6 +120,8 @@ export const telemetrySchema = z.strictObject({
   massInTransit: z.number().min(0).max(1e9).nullable().optional(),
   /** Share of this peer's training time spent computing gradients, in [0, 1]. */
   computeShare: z.number().min(0).max(1).nullable().optional(),
+  /** Route and round-trip time of each open link (at most `maxLinksReported`, by neighbour id). */
+  links: z.array(linkReportSchema).max(L.maxLinksReported).optional(),
 });
 export type TelemetryPayload = z.output<typeof telemetrySchema>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { algorithmDescriptor, algorithmDescriptors, type AlgorithmName, type AlgorithmOptionName, type AlgorithmOptions, type OptionSpec } from '@starling/core';
 import { LINK_PROFILE_NAMES, LINK_PROFILES, type LinkShape } from '@starling/transport';
 import { describeIssues, issuesFromZod, type ValidationIssue } from './issues';
+import { iceServerSchema } from './ice';
 import { ALGORITHM_NAMES, SHARD_MODES, TOPOLOGY_KINDS } from './names';
 
 /**
@@ -94,12 +95,6 @@ const shardsSchema = z.strictObject({
   count: int(1, 1024).default(8),
 });
 
-const iceServerSchema = z.strictObject({
-  urls: z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(8)]),
-  username: z.string().max(256).optional(),
-  credential: z.string().max(256).optional(),
-});
-
 const runConfigObject = z
   .strictObject({
     /** Names the run in logs and telemetry; the server makes one up when absent. */
@@ -144,8 +139,13 @@ const runConfigObject = z
     evalSamples: int(1, 10_000).default(1000),
     /** Steps after which a peer stops training; 0 = no limit. */
     maxSteps: int(0, 1e9).default(0),
-    /** ICE servers for RTCPeerConnection; empty works on one host / LAN. */
+    /**
+     * ICE servers of this run, tried before the server's own (its STUN default and TURN with fresh
+     * credentials, which every peer gets in `welcome` and `ice-servers`); empty is the usual choice.
+     */
     iceServers: z.array(iceServerSchema).max(8).default([]),
+    /** 'relay' makes every link go through TURN (a test of the relay path, or a privacy choice); 'all' lets ICE pick. */
+    iceTransportPolicy: z.enum(['all', 'relay']).default('all'),
     /** Skip (not queue) an unreliable send while the channel's bufferedAmount exceeds this. */
     maxBufferedBytes: int(64 * 1024, 16 * 1024 * 1024).default(1024 * 1024),
     /**

@@ -11,6 +11,7 @@ import {
 import { runStateUpdateSchema, type TelemetryPayload } from './client-payloads';
 import { validateWith, type Validation } from './issues';
 import { PROTOCOL_LIMITS } from './limits';
+import { MAX_ICE_SERVERS, validateIceServers } from './ice';
 
 /** Paths of the issues, failing the test if the input was accepted. */
 function rejectedPaths<T>(v: Validation<T>): string[] {
@@ -125,5 +126,24 @@ describe('leave and the event table', () => {
     expect(validateWith(runStateUpdateSchema, { lossRate: 0.2 }).ok).toBe(true);
     expect(validateWith(runStateUpdateSchema, {}).ok).toBe(false);
     expect(rejectedPaths(validateWith(runStateUpdateSchema, { lossRate: 3 }))).toEqual(['lossRate']);
+  });
+});
+
+describe('link reports and ICE servers', () => {
+  it('telemetry may describe each open link: a known route and a bounded round-trip time', () => {
+    const links = [{ peer: 3, route: 'relay', rttMs: 12.5 }, { peer: 4, route: 'host', rttMs: null }];
+    expect(validateTelemetry({ ...telemetry, links }).ok).toBe(true);
+    expect(rejectedPaths(validateTelemetry({ ...telemetry, links: [{ peer: 3, route: 'tunnel', rttMs: 1 }] }))).toEqual(['links[0].route']);
+    expect(rejectedPaths(validateTelemetry({ ...telemetry, links: [{ peer: -1, route: 'host', rttMs: -5 }] }))).toEqual(['links[0].peer', 'links[0].rttMs']);
+    const many = Array.from({ length: PROTOCOL_LIMITS.maxLinksReported + 1 }, (_, i) => ({ peer: i, route: 'host', rttMs: 1 }));
+    expect(rejectedPaths(validateTelemetry({ ...telemetry, links: many }))).toEqual(['links']);
+  });
+
+  it('an ICE server list is bounded and typed before a peer hands it to RTCPeerConnection', () => {
+    const ok = { iceServers: [{ urls: ['turn:t:3478'], username: '1:2', credential: 'c' }], expiresAt: 1000 };
+    expect(validateIceServers(ok)).toEqual({ ok: true, value: ok });
+    expect(rejectedPaths(validateIceServers({ iceServers: [{ urls: [] }], expiresAt: null }))).toEqual(['iceServers[0].urls']);
+    expect(rejectedPaths(validateIceServers({ iceServers: Array(MAX_ICE_SERVERS + 1).fill({ urls: 'stun:s' }), expiresAt: 1.5 }))).toEqual(['expiresAt', 'iceServers']);
+    expect(validateIceServers('nope').ok).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import {
   type SignalPayload,
   type TelemetryPayload,
 } from './client-payloads';
+import type { IceServersPayload } from './ice';
 import { validateWith, type Validation } from './issues';
 import type {
   EpochPayload,
@@ -48,6 +49,8 @@ export interface ServerToClient {
   /** Observers only, after each server evaluation of a snapshot. */
   evaluation: (payload: Evaluation) => void;
   'run-changed': (payload: RunChangedPayload) => void;
+  /** Peers only: fresh ICE servers (TURN credentials) before the ones they have expire. */
+  'ice-servers': (payload: IceServersPayload) => void;
 }
 
 export type ClientEvent = keyof ClientToServer;

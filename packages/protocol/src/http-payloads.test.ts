@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxPointsQuerySchema, MAX_POINTS, newRunRequestSchema, runPaths } from './http-payloads';
+import { maxPointsQuerySchema, MAX_POINTS, newRunRequestSchema } from './http-payloads';
 import { validateWith } from './issues';
 import { DEFAULT_LR } from './config';
 
@@ -17,10 +17,5 @@ describe('HTTP request schemas', () => {
     expect(parse({})).toEqual({ ok: true, value: { maxPoints: MAX_POINTS.default } });
     expect(parse({ maxPoints: '500', _: '123' })).toEqual({ ok: true, value: { maxPoints: 500 } });
     for (const bad of ['1', '2.5', 'abc', '', String(MAX_POINTS.max + 1)]) expect(parse({ maxPoints: bad }).ok, bad).toBe(false);
-  });
-
-  it('run paths escape the run id', () => {
-    expect(runPaths.checkpoint('run-1')).toBe('/api/runs/run-1/checkpoint');
-    expect(runPaths.modelJson('a/b')).toBe('/api/runs/a%2Fb/model/model.json');
   });
 });

@@ -180,21 +180,7 @@ export const CHECKPOINT_HEADERS = {
   time: 'x-starling-checkpoint-time',
 } as const;
 
-/** Server paths with a run id, shared by the server and its clients. */
 /** `POST /api/tasks` answers 201 with the stored task. */
 export interface TaskUploadResponse {
   task: TaskInfo;
 }
-
-export const runPaths = {
-  metrics: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/metrics`,
-  peerLosses: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/peer-losses`,
-  evaluations: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/evaluations`,
-  samples: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/samples`,
-  /** POST (admin): upload a task, multipart/form-data (see apps/server/README.md). */
-  tasks: '/api/tasks',
-  snapshots: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/snapshots`,
-  checkpoint: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/checkpoint`,
-  modelJson: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/model/model.json`,
-  modelWeights: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/model/weights.bin`,
-} as const;

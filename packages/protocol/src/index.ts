@@ -7,3 +7,5 @@ export * from './server-payloads';
 export * from './http-payloads';
 export * from './events';
 export * from './task-info';
+export * from './paths';
+export * from './ice';

@@ -21,4 +21,6 @@ export const PROTOCOL_LIMITS = {
   maxPeerId: 2 ** 31 - 1,
   /** Neighbour count a peer may report (maxPeers is at most this). */
   maxNeighbours: 1024,
+  /** Links a peer describes in one telemetry report (route and round-trip time each). */
+  maxLinksReported: 64,
 } as const;

@@ -1,6 +1,7 @@
 import type { PeerId, PeerNeighbours } from '@starling/core';
 import type { RunConfig } from './config';
-import type { SignalData } from './client-payloads';
+import type { LinkReport, SignalData } from './client-payloads';
+import type { IceServersPayload } from './ice';
 import type { TaskInfo } from './task-info';
 
 /** Server -> client payloads. The server is trusted by its clients, so these are types only. */
@@ -29,6 +30,11 @@ export interface WelcomePayload {
    * it instead of x0 (algorithms.md 1.6). Relative to the server origin.
    */
   checkpointUrl: string | null;
+  /**
+   * ICE servers for the peer's RTCPeerConnections, with TURN credentials valid until
+   * `ice.expiresAt`; fresh ones follow as `ice-servers` before then.
+   */
+  ice: IceServersPayload;
 }
 
 /** Directed out-neighbour lists of every live peer; JSON object keys are peer ids as strings. */
@@ -212,6 +218,8 @@ export interface PeerSummary {
   massInTransit?: number | null;
   /** Share of the peer's training time spent computing gradients (last report). */
   computeShare?: number | null;
+  /** Its open links as last reported: the route each one took (host, srflx, relay) and its round-trip time. */
+  links?: LinkReport[];
   /** Unix time (ms) of the last event from the peer. */
   lastSeen: number;
   /** Unix time (ms) of its `hello`. */

@@ -1,4 +1,4 @@
-import type { TaskSamples, TaskSummary } from '@starling/protocol';
+import { pathTo, type TaskSamples, type TaskSummary } from '@starling/protocol';
 import type { DashPeersPayload, Evaluation, HealthResponse, MetricPoint, NewRunRequest, PeerLossSeries, RunInfo, RunStatePayload, RunSummary } from './types';
 
 /**
@@ -88,35 +88,39 @@ export function createApi(opts: ApiOptions): ApiClient {
 
   return {
     async run() {
-      const b = await get('/api/run');
-      field<string>(b, 'runId', '/api/run', (v) => typeof v === 'string');
-      field<object>(b, 'config', '/api/run', isRecord);
+      const path = pathTo('run');
+      const b = await get(path);
+      field<string>(b, 'runId', path, (v) => typeof v === 'string');
+      field<object>(b, 'config', path, isRecord);
       return b as unknown as RunInfo;
     },
     async peers() {
-      const b = await get('/api/peers');
-      field<unknown[]>(b, 'peers', '/api/peers', Array.isArray);
+      const path = pathTo('peers');
+      const b = await get(path);
+      field<unknown[]>(b, 'peers', path, Array.isArray);
       return b as unknown as DashPeersPayload;
     },
     async runs() {
-      return field<RunSummary[]>(await get('/api/runs'), 'runs', '/api/runs', Array.isArray);
+      const path = pathTo('runs');
+      return field<RunSummary[]>(await get(path), 'runs', path, Array.isArray);
     },
     async metrics(runId, maxPoints) {
-      const path = `/api/runs/${enc(runId)}/metrics?maxPoints=${maxPoints}`;
+      const path = `${pathTo('metrics', { runId })}?maxPoints=${maxPoints}`;
       return field<MetricPoint[]>(await get(path), 'points', path, Array.isArray);
     },
     async peerLosses(runId, maxPoints) {
-      const path = `/api/runs/${enc(runId)}/peer-losses?maxPoints=${maxPoints}`;
+      const path = `${pathTo('peerLosses', { runId })}?maxPoints=${maxPoints}`;
       return field<PeerLossSeries[]>(await get(path), 'series', path, Array.isArray);
     },
     async evaluations(runId) {
-      const path = `/api/runs/${enc(runId)}/evaluations`;
+      const path = pathTo('evaluations', { runId });
       return field<Evaluation[]>(await get(path), 'evaluations', path, Array.isArray);
     },
     async health() {
-      const b = await get('/api/health');
-      field<object>(b, 'counters', '/api/health', isRecord);
-      field<object>(b, 'limits', '/api/health', isRecord);
+      const path = pathTo('health');
+      const b = await get(path);
+      field<object>(b, 'counters', path, isRecord);
+      field<object>(b, 'limits', path, isRecord);
       return b as unknown as HealthResponse;
     },
     async uploadTask(form) {
@@ -126,28 +130,29 @@ export function createApi(opts: ApiOptions): ApiClient {
       return String(task.id);
     },
     async tasks() {
-      return field<TaskSummary[]>(await get('/api/tasks'), 'tasks', '/api/tasks', Array.isArray);
+      const path = pathTo('tasks');
+      return field<TaskSummary[]>(await get(path), 'tasks', path, Array.isArray);
     },
     async samples(runId) {
       try {
-        return (await get(`/api/runs/${enc(runId)}/samples`)) as unknown as TaskSamples;
+        return (await get(pathTo('samples', { runId }))) as unknown as TaskSamples;
       } catch (e) {
         if (e instanceof ApiError && e.code === 'no-samples') return null;
         throw e;
       }
     },
     async setRunState(update) {
-      return (await post('/api/run/state', update)) as unknown as RunStatePayload;
+      return (await post(pathTo('runState'), update)) as unknown as RunStatePayload;
     },
     async startRun(req) {
-      const b = await post('/api/runs', req);
-      return { runId: field<string>(b, 'runId', '/api/runs', (v) => typeof v === 'string') };
+      const path = pathTo('runs');
+      const b = await post(path, req);
+      return { runId: field<string>(b, 'runId', path, (v) => typeof v === 'string') };
     },
     modelUrls(runId) {
       if (!opts.token) return null;
       const q = `?token=${enc(opts.token)}`;
-      const dir = `${base}/api/runs/${enc(runId)}/model`;
-      return { modelJson: `${dir}/model.json${q}`, weights: `${dir}/weights.bin${q}` };
+      return { modelJson: `${base}${pathTo('modelJson', { runId })}${q}`, weights: `${base}${pathTo('modelWeights', { runId })}${q}` };
     },
   };
 }
