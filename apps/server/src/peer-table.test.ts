@@ -41,6 +41,15 @@ describe('PeerTable', () => {
     ]);
   });
 
+  it("shows each link's route and round-trip time from the latest report", () => {
+    const t = new PeerTable({ history: 4, departedKept: 2 });
+    t.add(1, { backend: 'wasm', shard: 0 }, 0);
+    t.record(1, report(1), 1);
+    expect(t.summaries()[0].links).toBeUndefined();
+    t.record(1, { ...report(2), links: [{ peer: 2, route: 'relay', rttMs: 3.5 }] }, 2);
+    expect(t.summaries()[0].links).toEqual([{ peer: 2, route: 'relay', rttMs: 3.5 }]);
+  });
+
   it('sums compute and communication time over every report and lists live peers', () => {
     const t = new PeerTable({ history: 2, departedKept: 2 });
     t.add(0, { backend: 'wasm', shard: 0 }, 0);

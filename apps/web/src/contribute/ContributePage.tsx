@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PeerRuntime, PeerStatus } from '@starling/peer';
 import { createPeerRuntime } from '../peer';
 import { backendLabel, formatBytes, formatDuration, plannedBackendText } from './format';
+import { insecureContextWarning } from './secure-context';
 import { Sparkline } from './Sparkline';
 import { formatRate, loadUploadCapText, parseUploadCap, saveUploadCapText } from './upload-cap';
 
@@ -61,6 +62,7 @@ export function ContributePage() {
     <main className="page">
       <h1>Starling</h1>
       <p className="lede">Lend this tab's GPU to a shared training run. Nothing is installed; close the tab to stop.</p>
+      <InsecureContextNotice />
       {!active && (
         <section className="card">
           <p>{plannedBackendText(hasWebGpu)}</p>
@@ -100,6 +102,16 @@ export function ContributePage() {
       )}
       {status && status.phase !== 'idle' && <StatusPanel s={status} losses={losses} onStop={stop} active={active} />}
     </main>
+  );
+}
+
+/** Shown on a page that is not a secure context: the browser gives it no WebGPU. */
+function InsecureContextNotice() {
+  const text = typeof window === 'undefined' ? null : insecureContextWarning(window.isSecureContext, window.location);
+  return text === null ? null : (
+    <section className="card warning" role="note" data-testid="insecure-context">
+      {text}
+    </section>
   );
 }
 

@@ -1,4 +1,5 @@
 import { DASH, formatCount, formatFixed, formatPercent, formatRelative } from './format';
+import { linksText } from './links';
 import { computeShare, isDeparted, meanMassInTransit, type PeerDisplayState, type PeersTableState } from './peers-table';
 import { FLAG_TITLE } from './peer-flags';
 import type { DashPeer } from './types';
@@ -47,12 +48,13 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
               <th scope="col" className="num" title="version age / staleness, when the algorithm reports it">Staleness</th>
               <th scope="col" className="num" title="R-FAST: tracker mass pushed and not yet acknowledged, as a share of the peer's gradient">Mass in transit</th>
               <th scope="col" className="num" title="share of the peer's training time spent computing gradients">Compute share</th>
+              <th scope="col" title="each open link: neighbour, route (host, srflx = through a NAT, relay = through TURN) and round-trip time">Links</th>
             </tr>
           </thead>
           <tbody>
             {table.rows.length === 0 && (
               <tr>
-                <td colSpan={12} className="muted">
+                <td colSpan={13} className="muted">
                   No peers yet. Volunteers join from the <a href="/">contribute page</a>.
                 </td>
               </tr>
@@ -85,6 +87,7 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
                 <td className="num">{staleness(p)}</td>
                 <td className="num">{transit(p.massInTransit)}</td>
                 <td className="num">{formatPercent(computeShare(p), 0)}</td>
+                <td className="links" data-testid="peer-links">{linksText(p.links)}</td>
               </tr>
             ))}
           </tbody>
