@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { runPaths, SNAPSHOT_HEADERS, type WelcomePayload } from '@starling/protocol';
+import { pathTo, SNAPSHOT_HEADERS, type WelcomePayload } from '@starling/protocol';
 import { layoutOf } from '@starling/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbuseProbe, errorCode, RawConnection } from './abuse-support';
@@ -68,7 +68,7 @@ describe('oversized bodies', () => {
 
   it('answers 413 to a chunked snapshot longer than the model, then cuts the stream off', async () => {
     const before = await probe.health();
-    const c = await chunkedUntilClosed(`POST ${runPaths.snapshots(peer.welcome.runId)} HTTP/1.1\r\nHost: x\r\n${uploadHeaders()}Transfer-Encoding: chunked\r\n\r\n`, 8 * 1024 * 1024);
+    const c = await chunkedUntilClosed(`POST ${pathTo('snapshots', { runId: peer.welcome.runId })} HTTP/1.1\r\nHost: x\r\n${uploadHeaders()}Transfer-Encoding: chunked\r\n\r\n`, 8 * 1024 * 1024);
     expect(c.reply().status).toBe(413);
     await c.until(() => c.closed, 3000);
     // One status line only: the discard does not answer twice.
@@ -109,14 +109,14 @@ describe('stalled and abandoned requests', () => {
   it('counts clients that hang up mid-upload, and gives their rate-limit slot back', async () => {
     const before = await counter('httpClientsGone');
     const c = new RawConnection(server.port);
-    await c.write(`POST ${runPaths.snapshots(peer.welcome.runId)} HTTP/1.1\r\nHost: x\r\n${uploadHeaders()}Content-Length: ${DIM * 4}\r\n\r\n`);
+    await c.write(`POST ${pathTo('snapshots', { runId: peer.welcome.runId })} HTTP/1.1\r\nHost: x\r\n${uploadHeaders()}Content-Length: ${DIM * 4}\r\n\r\n`);
     await c.write(Buffer.alloc(DIM * 2));
     await new Promise((r) => setTimeout(r, 50));
     c.destroy();
     await probe.until(async () => (await counter('httpClientsGone')) === before + 1);
     await probe.check('upload abandoned half way');
     // The abandoned upload did not use up the peer's slot: a whole one is accepted at once.
-    const ok = await fetch(`${server.url}${runPaths.snapshots(peer.welcome.runId)}`, {
+    const ok = await fetch(`${server.url}${pathTo('snapshots', { runId: peer.welcome.runId })}`, {
       method: 'POST',
       headers: { [SNAPSHOT_HEADERS.peer]: String(peer.welcome.peerId), [SNAPSHOT_HEADERS.token]: peer.welcome.uploadToken, [SNAPSHOT_HEADERS.steps]: '2' },
       body: new Uint8Array(DIM * 4),
