@@ -231,7 +231,7 @@ describe('shutdown', () => {
     (stalled.io.engine.transport as unknown as { ws: { _socket: { pause(): void } } }).ws._socket.pause();
     // Something queued for it that it will never read.
     for (let i = 0; i < 20; i++) c.emit('signal', { to: 999, data: { type: 'offer', sdp: 'x' } });
-    server.hub.broadcastPeers();
+    server.host.broadcastPeers();
     probe.stop();
     const t0 = Date.now();
     await session.cleanup();

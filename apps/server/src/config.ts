@@ -22,6 +22,9 @@ export function defaultWasmDir(): string | undefined {
   }
 }
 
+/** The STUN server peers get unless the owner names others (`stun: []` for none). */
+export const DEFAULT_STUN = 'stun:stun.l.google.com:19302';
+
 export const serverOptionsSchema = z.strictObject({
   port: z.int().min(0).max(65_535).default(8080),
   /** 127.0.0.1 by default: WebGPU needs a secure context, and http://localhost is one. */
@@ -48,6 +51,34 @@ export const serverOptionsSchema = z.strictObject({
    * every limit applies to the TCP peer address.
    */
   trustProxy: z.array(z.string().min(1).max(64)).max(16).default([]),
+
+  /** JSON file with any of these options (command-line flags win over it). */
+  serverConfigFile: z.string().min(1).optional(),
+  /** PEM certificate (chain) and private key: the server speaks HTTPS (and WSS) instead of HTTP. Both or neither. */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+
+  /** STUN servers every peer gets, so peers behind NATs find their public address; [] for none (one machine, a LAN). */
+  stun: z.array(z.string().regex(/^stuns?:\S+$/, "a 'stun:' or 'stuns:' URL").max(512)).max(4).default([DEFAULT_STUN]),
+  /** TURN servers (coturn with use-auth-secret) for peers no direct route reaches; each peer gets time-limited credentials. */
+  turnUrls: z.array(z.string().regex(/^turns?:\S+$/, "a 'turn:' or 'turns:' URL").max(512)).max(4).default([]),
+  /** The TURN server's static-auth-secret (or `turnSecretFile`, or env STARLING_TURN_SECRET). */
+  turnSecret: z.string().min(16, 'use at least 16 characters').max(512).optional(),
+  turnSecretFile: z.string().min(1).optional(),
+  /** How long each TURN credential is valid; peers get fresh ones every half of this. */
+  turnTtlSeconds: z.int().min(10).max(7 * 24 * 3600).default(24 * 3600),
+
+  /** Redis URL: several server processes (same --data-dir) share one swarm; without it the server is one process. */
+  redis: z.string().regex(/^rediss?:\/\/\S+$/, "a 'redis://' or 'rediss://' URL").optional(),
+  /** How the other processes reach this one (default: its own listening address). */
+  advertiseUrl: z.url({ protocol: /^https?$/ }).optional(),
+}).superRefine((o, ctx) => {
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [o.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'give both tlsCert and tlsKey (--tls-cert and --tls-key), or neither' });
+  }
+  if (o.turnUrls.length > 0 && o.turnSecret === undefined && o.turnSecretFile === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['turnSecret'], message: "TURN needs the TURN server's static-auth-secret: --turn-secret-file FILE or env STARLING_TURN_SECRET" });
+  }
 });
 export type ServerOptions = z.output<typeof serverOptionsSchema>;
 export type ServerOptionsInput = z.input<typeof serverOptionsSchema>;
@@ -72,6 +103,23 @@ async function readJsonFile(file: string, what: string): Promise<unknown> {
     return JSON.parse(text);
   } catch (e) {
     throw new ServerConfigError(`${what} file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The options of a --server-config file with the command line's own flags on top, validated
+ * together (a key the schema does not know is an error, named).
+ */
+export async function mergeServerConfigFile(given: ServerOptionsInput): Promise<ServerOptions> {
+  if (given.serverConfigFile === undefined) return parseServerOptions(given);
+  const file = given.serverConfigFile;
+  const json = await readJsonFile(file, 'server config');
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ServerConfigError(`server config file ${file} must hold a JSON object of server options`);
+  try {
+    return parseServerOptions({ ...(json as object), ...given });
+  } catch (e) {
+    if (e instanceof ServerConfigError) throw new ServerConfigError(`${file} (with the command line): ${e.message}`, e.issues);
+    throw e;
   }
 }
 

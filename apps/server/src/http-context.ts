@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RunStatePayload, RunStateUpdate } from '@starling/protocol';
 import type { ClientGate } from './client-gate';
+import type { ServerCounters } from './counters';
 import type { ServerTuning } from './config';
 import type { RunLifecycle } from './lifecycle';
 import type { ModelExporter } from './model-export';
@@ -22,6 +23,13 @@ export interface HttpDeps {
   tuning: ServerTuning;
   /** Per-client limits and the client address of a request. */
   gate: ClientGate;
+  /** The process's counters. */
+  counters: ServerCounters;
+  /**
+   * The cluster's shared secret: a request forwarded by another process of the cluster (which
+   * proves it with this) names its client's address in a header (cluster/http-proxy.ts).
+   */
+  clusterSecret?: string;
   clock: () => number;
   /** Built web app; missing directory = only the API is served. */
   webDist: string;

@@ -1,5 +1,8 @@
 import { taskRoutes } from './routes-tasks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { secretsEqual } from './admin';
+import { normaliseAddress } from './client-address';
+import { CLUSTER_HEADERS } from './cluster/http-proxy';
 import { countHttpError } from './counters';
 import { discardRest } from './http-guard';
 import type { HttpDeps, RequestContext, Route } from './http-context';
@@ -32,7 +35,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       req,
       res,
       socket,
-      client: deps.gate.addresses.resolve(socket.remoteAddress, req.headers['x-forwarded-for']),
+      client: clientAddress(deps, req),
       method: req.method ?? 'GET',
       path: q < 0 ? raw : raw.slice(0, q),
       query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
@@ -80,8 +83,18 @@ function decodeParam(p: string): string {
   }
 }
 
+/** The client's address: the TCP peer, a trusted proxy's X-Forwarded-For, or what a process of the cluster vouches for. */
+function clientAddress(deps: HttpDeps, req: IncomingMessage): string {
+  const vouched = req.headers[CLUSTER_HEADERS.client];
+  const auth = req.headers[CLUSTER_HEADERS.auth];
+  if (deps.clusterSecret !== undefined && typeof vouched === 'string' && typeof auth === 'string' && secretsEqual(auth, deps.clusterSecret)) {
+    return normaliseAddress(vouched.slice(0, 64));
+  }
+  return deps.gate.addresses.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+}
+
 function fail({ deps, req, res, socket }: RequestContext, e: unknown): void {
-  const { counters } = deps.runs.current;
+  const { counters } = deps;
   if (e instanceof ClientGoneError || socket.destroyed) {
     counters.httpClientsGone++;
     return;

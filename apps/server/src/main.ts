@@ -3,7 +3,7 @@
  * [--db file] [--admin-token T] [--new-run]
  */
 import { parseCliArgs, USAGE } from './cli-args';
-import { loadRunConfig, loadTuning, ServerConfigError, summariseRunConfig } from './config';
+import { loadRunConfig, loadTuning, mergeServerConfigFile, ServerConfigError, summariseRunConfig } from './config';
 import { startServer } from './server';
 import { TaskError } from '@starling/tasks/node';
 
@@ -13,20 +13,25 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const { options } = cli;
+  const options = await mergeServerConfigFile(cli.given);
   const runConfig = await loadRunConfig(options.configFile);
   const tuning = await loadTuning(options.tuningFile);
   const server = await startServer({ options, runConfig, explicitConfig: options.configFile !== undefined, tuning, guardProcess: true });
-  console.log(summariseRunConfig(server.run.runId, server.run.config));
-  console.log(`run database: ${server.dbFile}`);
+  if (server.clusterId !== null) console.log(`cluster: process ${server.clusterId} on ${options.redis}; the owner of the run hosts it, the others pass requests on`);
   console.log(`dashboard (admin): ${server.url}/dashboard#token=${server.adminToken}`);
   console.log(`starling server listening on ${server.url} (data dir ${options.dataDir})`);
-  // Pack/load the task's data now, so the first peer does not wait for it.
-  const task = server.run.task.id;
-  server.data.warm().then(
-    () => console.log(`data: ready (task ${task})`),
-    (e: unknown) => console.error(`data of task ${task}: not available, data requests will fail: ${(e as Error).message}`),
-  );
+  // The owning process (now, or when it takes over) hosts the run: its settings, then its data.
+  void server.owned().then(() => {
+    if (!server.owner) return;
+    console.log(summariseRunConfig(server.run.runId, server.run.config));
+    console.log(`run database: ${server.dbFile}`);
+    // Pack/load the task's data now, so the first peer does not wait for it.
+    const task = server.run.task.id;
+    server.data.warm().then(
+      () => console.log(`data: ready (task ${task})`),
+      (e: unknown) => console.error(`data of task ${task}: not available, data requests will fail: ${(e as Error).message}`),
+    );
+  });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -98,7 +98,8 @@ describe('restart', () => {
   it('starts afresh with newRun or another config, marking the unfinished run interrupted', async () => {
     const before = await firstLife();
     const fresh = await session.start(CONFIG, { ...opts(), options: { dataDir, newRun: true } });
-    expect(fresh.run.runId).not.toBe(before.runId);
+    const freshId = fresh.run.runId;
+    expect(freshId).not.toBe(before.runId);
     const joiner = await session.peer(fresh.url);
     expect(joiner.welcome.checkpointUrl).toBeNull();
     expect(joiner.welcome.peerId).toBe(0);
@@ -110,7 +111,7 @@ describe('restart', () => {
     const { runs } = await json<RunsResponse>(fetch(`${other.url}/api/runs`));
     expect(runs.map((r) => [r.runId, r.status])).toEqual([
       [other.run.runId, 'running'],
-      [fresh.run.runId, 'interrupted'],
+      [freshId, 'interrupted'],
       [before.runId, 'interrupted'],
     ]);
     // An interrupted run ends at its last recorded activity and keeps its checkpoint.

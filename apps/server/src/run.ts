@@ -1,5 +1,10 @@
 import type { PeerId } from '@starling/core';
 import {
+  pathTo,
+  type ObservingPayload,
+  type PeersPayload,
+  type TopologyPayload,
+  type WelcomePayload,
   type RunConfig,
   type RunInfo,
   type RunStatePayload,
@@ -10,13 +15,29 @@ import {
   type TopologyEdges,
 } from '@starling/protocol';
 import { newSecret } from './admin';
-import { Coordinator } from './coordinator';
+import { Coordinator, type EpochUpdate } from './coordinator';
 import { flattenCounters, type ServerCounters } from './counters';
 import type { DatasetService } from './datasets';
 import { PeerTable } from './peer-table';
 import { SampleLedger, type MovedPeer } from './sample-ledger';
 import type { Plausibility } from './telemetry-guard';
 import type { ServerTuning } from './tuning';
+
+/** What a peer said about itself in `hello` (the backend is updated by its telemetry). */
+export interface PeerIdentity {
+  backend: string;
+  device?: string;
+}
+
+export type AdmitResult =
+  | { ok: true; peerId: PeerId; shard: number; epoch: number; updates: EpochUpdate[] }
+  | { ok: false; code: 'run-full'; message: string };
+
+export interface DepartResult {
+  epoch: number;
+  /** The peers whose neighbour lists changed: every live peer (a new epoch). */
+  updates: EpochUpdate[];
+}
 
 export interface RunOptions {
   runId: string;
@@ -76,7 +97,7 @@ export class Run {
   }
 
   /** A fresh upload token for a peer that just joined. */
-  issueUploadToken(id: PeerId): string {
+  private issueUploadToken(id: PeerId): string {
     const token = newSecret(24);
     this.uploadTokens.set(id, token);
     return token;
@@ -88,7 +109,7 @@ export class Run {
   }
 
   /** Forget a departed peer's secrets and counters (its samples stay counted). */
-  forgetPeer(id: PeerId): void {
+  private forgetPeer(id: PeerId): void {
     this.ledger.forget(id);
     this.uploadTokens.delete(id);
     this.lastUpload.delete(id);
@@ -105,9 +126,60 @@ export class Run {
     else this.lastUpload.set(id, at);
   }
 
-  /** A peer joined by `hello`, or was moved in from the previous run (`moved`). */
-  admitPeer(id: PeerId, now: number, moved?: MovedPeer): void {
-    this.ledger.admit(id, this.startedAt, moved === undefined ? undefined : { at: now, from: moved });
+  /**
+   * Membership: a peer joins (by `hello`, or `moved` in from the previous run): a fresh id, the
+   * least-used shard, a new epoch, a row in the peer table and a place in the sample ledger. The
+   * other live peers' new neighbour lists come back in `updates`.
+   */
+  admit(identity: PeerIdentity, now: number, moved?: MovedPeer): AdmitResult {
+    const j = this.coordinator.join();
+    if (!j.ok) return j;
+    this.peers.add(j.peerId, { ...identity, shard: j.shard }, now);
+    this.ledger.admit(j.peerId, this.startedAt, moved === undefined ? undefined : { at: now, from: moved });
+    if (moved === undefined) this.counters.peersJoined++;
+    return { ok: true, peerId: j.peerId, shard: j.shard, epoch: j.epoch, updates: j.updates };
+  }
+
+  /** A live peer leaves (left, disconnected, timed out, or moved to the next run): null if it was not live. */
+  depart(id: PeerId, how: 'left' | 'timed-out' | 'moved', now: number): DepartResult | null {
+    const r = this.coordinator.leave(id);
+    if (r === null) return null;
+    this.forgetPeer(id);
+    this.peers.markGone(id, how === 'timed-out' ? 'timed-out' : 'left', now);
+    if (how === 'left') this.counters.leaves++;
+    else if (how === 'timed-out') this.counters.timeouts++;
+    return r;
+  }
+
+  /** What a peer needs to train in this run, minus what the host adds (checkpoint, ICE servers). */
+  welcome(peerId: PeerId): Omit<WelcomePayload, 'checkpointUrl' | 'ice'> {
+    const shard = this.coordinator.shardOf(peerId)!;
+    return {
+      peerId,
+      runId: this.runId,
+      config: this.config,
+      epoch: this.coordinator.epoch,
+      neighbours: this.coordinator.neighboursOf(peerId)!,
+      shard: { index: shard, count: this.config.shards.count, url: pathTo('shard', { index: shard }) },
+      testUrl: pathTo('testSet'),
+      task: this.task,
+      uploadToken: this.issueUploadToken(peerId),
+    };
+  }
+
+  /** What an observer gets on joining. */
+  observing(): ObservingPayload {
+    return { runId: this.runId, config: this.config, task: this.task, epoch: this.coordinator.epoch, members: this.coordinator.members(), topology: this.topology() };
+  }
+
+  /** The dashboard's peer table. */
+  peersPayload(now: number): PeersPayload {
+    return { at: now, epoch: this.coordinator.epoch, peers: this.peers.summaries() };
+  }
+
+  /** The topology message observers get after every membership change. */
+  topologyPayload(): TopologyPayload {
+    return { epoch: this.coordinator.epoch, members: this.coordinator.members(), topology: this.topology() };
   }
 
   /** What the next run needs to take this peer over (its counters' history). */

@@ -117,7 +117,7 @@ describe('membership over socket.io', () => {
     now += 2000; // b: 6000 ms silent, a: 2000 ms
     const aNext = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId]));
     const bGone = nextEvent(b.socket, 'disconnect');
-    s.hub.sweep();
+    s.host.sweep();
     await Promise.all([aNext, bGone]);
     expect(s.run.counters.timeouts).toBe(1);
     expect(s.run.peers.summaries().find((r) => r.id === b.welcome.peerId)?.state).toBe('timed-out');
@@ -280,7 +280,7 @@ describe('telemetry and observers', () => {
     expect(s.run.peers.history(a.welcome.peerId).map((t) => t.steps)).toEqual([10, 20]);
 
     const summary = nextEvent<PeersPayload>(o, 'peers', (p) => p.peers.some((r) => r.steps === 20));
-    s.hub.broadcastPeers();
+    s.host.broadcastPeers();
     const row = (await summary).peers.find((r) => r.id === a.welcome.peerId)!;
     expect(row).toMatchObject({ state: 'live', steps: 20, loss: 1.2, accuracy: 0.5, backend: 'wasm' });
     expect(s.run.counters.telemetryReports).toBe(2);
@@ -298,7 +298,7 @@ describe('telemetry and observers', () => {
     b.socket.emit('telemetry', { ...telemetry, loss: null, diverged: true });
     const summary = nextEvent<PeersPayload>(o, 'peers', (p) => p.peers.some((r) => r.flags.length > 0));
     await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(2));
-    s.hub.broadcastPeers();
+    s.host.broadcastPeers();
     const rows = (await summary).peers;
     expect(rows.find((r) => r.id === a.welcome.peerId)!.flags).toEqual([]);
     expect(rows.find((r) => r.id === b.welcome.peerId)!.flags).toEqual([expect.objectContaining({ code: 'diverged', message: expect.stringMatching(/non-finite/) })]);

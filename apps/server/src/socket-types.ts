@@ -1,11 +1,15 @@
 import type { PeerId } from '@starling/core';
-import type { ClientToServer, ServerToClient } from '@starling/protocol';
+import type { ClientToServer, HelloPayload, IceServer, ServerToClient } from '@starling/protocol';
 import type { DefaultEventsMap, Server, Socket } from 'socket.io';
 
-/** Per-connection state; absent role = no valid `hello` yet. */
+/** Per-connection state; absent role = not admitted (yet). */
 export interface SocketData {
   role?: 'peer' | 'observer';
   peerId?: PeerId;
+  /** Its valid `hello`, kept until it leaves: said again to a new host after a take-over. */
+  hello?: HelloPayload;
+  /** The run's own ICE servers, for this peer's credential refreshes. */
+  runIce?: IceServer[];
   /** The client's address (X-Forwarded-For only from a trusted proxy), set on connection. */
   address?: string;
 }

@@ -181,6 +181,15 @@ export const SERVER_TUNING = {
   },
   /** TF.js backends for server evaluation, in order of preference. */
   evalBackends: ['wasm', 'cpu'] as readonly ('wasm' | 'cpu')[],
+
+  // --- Several processes (--redis): see cluster/node.ts.
+  /**
+   * The owner's lease on the run; renewed three times per lease. When the owner dies, another
+   * process takes over after at most this long (clients reconnect meanwhile).
+   */
+  ownerLeaseMs: 3000,
+  /** A request passed on to the owning process with no answer for this long gets a 504. */
+  proxyTimeoutMs: 30_000,
 };
 export type ServerTuning = typeof SERVER_TUNING;
 
@@ -203,7 +212,7 @@ const POSITIVE: readonly (keyof ServerTuning)[] = [
   'maxConnectionsPerAddress', 'maxPeersPerAddress', 'floodDisconnectAfter', 'maxBufferedBytes', 'requestTimeoutMs',
   'headersTimeoutMs', 'timeoutCheckMs', 'maxStepsPerSec', 'maxBytesPerSec', 'maxFramesPerSec', 'maxReportedLoss',
   'metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'checkpointMaxLossRatio', 'checkpointMaxNormRatio',
-  'checkpointMaxNormVsInitial', 'maxSnapshotBytes', 'evalTestCount', 'evalBatchSize',
+  'checkpointMaxNormVsInitial', 'maxSnapshotBytes', 'evalTestCount', 'evalBatchSize', 'ownerLeaseMs', 'proxyTimeoutMs',
 ];
 const RATES: readonly (keyof ServerTuning)[] = ['joinsPerAddress', 'httpRequestsPerAddress', 'signalsPerConnection', 'eventsPerConnection'];
 

@@ -17,15 +17,16 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export class OwnerLease {
-  private readonly value: string;
-
   constructor(
     private readonly redis: Redis,
     private readonly key: string,
-    me: OwnerInfo,
+    /** Read when the lease is taken (the URL is known once the process listens). */
+    private readonly me: () => OwnerInfo,
     private readonly leaseMs: number,
-  ) {
-    this.value = JSON.stringify(me);
+  ) {}
+
+  private get value(): string {
+    return JSON.stringify(this.me());
   }
 
   /** Take the lease if nobody holds it; true when we hold it now. */

@@ -1,4 +1,4 @@
-import type { HelloPayload, ServerToClient, SignalPayload, TelemetryPayload } from '@starling/protocol';
+import type { HelloPayload, IceServer, ServerToClient, SignalPayload, TelemetryPayload } from '@starling/protocol';
 
 /**
  * What the socket.io side (a hub: one per process, holding its own connections) and the run's
@@ -30,8 +30,11 @@ export type Delivery =
   | { t: 'observers'; event: ServerEvent; payload: unknown; periodic: boolean }
   /** To every connected client. */
   | { t: 'all'; event: ServerEvent; payload: unknown }
-  /** The host admitted the client as a peer or observer (or dropped it: null); the hub keeps its role. */
-  | { t: 'role'; hub: HubId; sid: SocketId; role: 'peer' | 'observer' | null; peerId?: number }
+  /**
+   * The host admitted the client as a peer (with the run's own ICE servers, for the hub's credential
+   * refreshes) or observer, or dropped it (null: it may say hello again); the hub keeps the role.
+   */
+  | { t: 'role'; hub: HubId; sid: SocketId; role: 'peer' | 'observer' | null; peerId?: number; runIce?: IceServer[] }
   /** Close the client's connection (a timed-out peer). */
   | { t: 'disconnect'; hub: HubId; sid: SocketId }
   /** A new host took over: every hub says `hello` again for each client that had said it. */

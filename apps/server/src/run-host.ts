@@ -1,0 +1,301 @@
+import type { PeerId } from '@starling/core';
+import type { Evaluation, HelloPayload, RejectCode, RunStatePayload, RunStateUpdate, ServerToClient } from '@starling/protocol';
+import type { ClientGate } from './client-gate';
+import type { ClusterBus } from './cluster/bus';
+import type { ClientEnvelope, HubId, SocketId } from './cluster/messages';
+import type { EpochUpdate } from './coordinator';
+import { countRejection, type ServerCounters } from './counters';
+import { checkDivergence } from './divergence';
+import type { IceIssuer } from './ice-servers';
+import type { RunLifecycle } from './lifecycle';
+import type { Run } from './run';
+import type { ServerTuning } from './tuning';
+
+/**
+ * The run's membership as the clients see it, in the one process that owns the run: who is
+ * connected as which peer or observer, welcomes, epochs, signal relay, telemetry, time-outs, the
+ * peers table, and moving everyone to a new run. It never touches a socket: it answers envelopes
+ * from the hubs (signaling.ts) with deliveries over the bus, so the same code serves one process
+ * (LocalBus) and a cluster (AdapterBus). Payloads arrive validated; membership checks happen here.
+ */
+
+interface Client {
+  hub: HubId;
+  role: 'peer' | 'observer';
+  address: string;
+  peerId?: PeerId;
+}
+
+export interface RunHostOptions {
+  bus: ClusterBus;
+  runs: RunLifecycle;
+  /** Seats and joins per address are counted here, for the whole cluster. */
+  gate: ClientGate;
+  ice: IceIssuer;
+  counters: ServerCounters;
+  tuning: ServerTuning;
+  clock: () => number;
+  log: (line: string) => void;
+  onRunState?: (runId: string, state: RunStatePayload) => void;
+}
+
+export class RunHost {
+  private readonly clients = new Map<SocketId, Client>();
+  /** Socket of each live peer of the current run. */
+  private readonly sockets = new Map<PeerId, SocketId>();
+  private observers = 0;
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly peersTimer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly o: RunHostOptions) {
+    o.bus.attachHost((e) => this.guarded(e.t, () => this.onEnvelope(e)));
+    this.startSweeping();
+    this.peersTimer = setInterval(() => this.guarded('peers', () => {
+      checkDivergence(this.run.peers, o.tuning.divergence, o.clock());
+      this.broadcastPeers();
+    }), o.tuning.peersBroadcastMs);
+    this.peersTimer.unref();
+    o.runs.onChange((next, previous) => this.guarded('run change', () => this.switchRun(next, previous)));
+  }
+
+  private get run(): Run {
+    return this.o.runs.current;
+  }
+
+  /** Change paused / lossRate and tell every client. */
+  setRunState(update: RunStateUpdate): RunStatePayload {
+    const state = this.run.updateState(update);
+    this.o.bus.deliver({ t: 'all', event: 'run-state', payload: state });
+    this.o.onRunState?.(this.run.runId, state);
+    this.o.log(`run state: paused=${state.paused} lossRate=${state.lossRate}`);
+    return state;
+  }
+
+  /** Drop live peers silent for more than peerTimeoutMs (and close their connections); returns their ids. */
+  sweep(now: number = this.o.clock()): PeerId[] {
+    const silent = this.run.peers.silent(now, this.run.config.peerTimeoutMs);
+    for (const id of silent) {
+      const sid = this.sockets.get(id);
+      this.depart(id, 'timed-out');
+      const c = sid === undefined ? undefined : this.clients.get(sid);
+      if (sid !== undefined && c !== undefined) {
+        this.drop(sid, c);
+        this.o.bus.deliver({ t: 'disconnect', hub: c.hub, sid });
+      }
+    }
+    return silent;
+  }
+
+  /** The peers table to every observer (built only when one watches). */
+  broadcastPeers(): void {
+    if (this.observers === 0) return;
+    this.o.bus.deliver({ t: 'observers', event: 'peers', payload: this.run.peersPayload(this.o.clock()), periodic: true });
+  }
+
+  broadcastEvaluation(e: Evaluation): void {
+    this.toObservers('evaluation', e);
+  }
+
+  close(): void {
+    clearInterval(this.sweepTimer);
+    clearInterval(this.peersTimer);
+    this.o.bus.attachHost(null);
+  }
+
+  private startSweeping(): void {
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    const sweepMs = Math.max(100, Math.floor(this.run.config.peerTimeoutMs / this.o.tuning.sweepsPerTimeout));
+    this.sweepTimer = setInterval(() => this.guarded('sweep', () => this.sweep()), sweepMs);
+    this.sweepTimer.unref();
+  }
+
+  private onEnvelope(e: ClientEnvelope): void {
+    switch (e.t) {
+      case 'hello':
+        return this.onHello(e.hub, e.sid, e.address, e.hello);
+      case 'signal': {
+        const from = this.peerOf(e.sid);
+        if (from === undefined) return;
+        this.run.peers.touch(from, this.o.clock());
+        const { to, data } = e.signal;
+        const target = to === from ? undefined : this.sockets.get(to);
+        const c = target === undefined ? undefined : this.clients.get(target);
+        if (c === undefined || !this.run.coordinator.has(to)) {
+          return this.reject(e.hub, e.sid, 'signal', 'unknown-peer', `peer ${to} is not another live peer of this run`);
+        }
+        this.emit(c.hub, target!, 'signal', { from, data });
+        this.o.counters.signalsRelayed++;
+        return;
+      }
+      case 'telemetry': {
+        const id = this.peerOf(e.sid);
+        if (id === undefined) return;
+        const now = this.o.clock();
+        // An implausible report is still a sign of life; its content is not kept.
+        this.run.peers.touch(id, now);
+        const r = this.run.recordTelemetry(id, e.telemetry, now);
+        if (r.ok) {
+          this.o.counters.telemetryReports++;
+          return;
+        }
+        this.o.counters.telemetryImplausible++;
+        return this.reject(e.hub, e.sid, 'telemetry', 'implausible-telemetry', `report refused and peer flagged: ${r.reason}`);
+      }
+      case 'leave':
+      case 'gone': {
+        const c = this.clients.get(e.sid);
+        if (c === undefined) return;
+        this.drop(e.sid, c);
+        if (c.peerId !== undefined) this.depart(c.peerId, 'left');
+        if (e.t === 'leave') this.o.bus.deliver({ t: 'role', hub: e.hub, sid: e.sid, role: null });
+        return;
+      }
+    }
+  }
+
+  private onHello(hub: HubId, sid: SocketId, address: string, hello: HelloPayload): void {
+    const known = this.clients.get(sid);
+    if (known !== undefined) {
+      return this.reject(hub, sid, 'hello', 'already-joined', `this connection already joined as ${known.role}`);
+    }
+    const { run } = this;
+    if (hello.role === 'observer') {
+      this.clients.set(sid, { hub, role: 'observer', address });
+      this.observers++;
+      this.o.counters.observersJoined++;
+      this.o.bus.deliver({ t: 'role', hub, sid, role: 'observer' });
+      this.emit(hub, sid, 'observing', run.observing());
+      this.emit(hub, sid, 'run-state', run.state);
+      this.emit(hub, sid, 'peers', run.peersPayload(this.o.clock()));
+      return;
+    }
+    const allowed = this.o.gate.join(address);
+    if (!allowed.ok) return this.refuse(hub, sid, allowed.code, allowed.message);
+    const joined = run.admit({ backend: hello.backend, device: hello.device }, this.o.clock());
+    if (!joined.ok) return this.refuse(hub, sid, joined.code, joined.message);
+    this.seat(hub, sid, address, joined.peerId);
+    this.o.runs.peerJoined(run);
+    this.welcome(hub, sid, joined.peerId);
+    this.announce(joined.updates);
+    this.o.log(`peer ${joined.peerId} joined (${hello.backend}), shard ${joined.shard}, epoch ${joined.epoch}, members [${run.coordinator.members().join(', ')}]`);
+  }
+
+  /** Record a client as the live peer `peerId` (its address holds a seat) and tell its hub. */
+  private seat(hub: HubId, sid: SocketId, address: string, peerId: PeerId): void {
+    this.clients.set(sid, { hub, role: 'peer', address, peerId });
+    this.sockets.set(peerId, sid);
+    this.o.gate.seatTaken(address);
+    this.o.bus.deliver({ t: 'role', hub, sid, role: 'peer', peerId, runIce: this.run.config.iceServers });
+  }
+
+  /** Forget a client (it left, disconnected or timed out); its seat is freed. */
+  private drop(sid: SocketId, c: Client): void {
+    this.clients.delete(sid);
+    if (c.role === 'observer') this.observers--;
+    if (c.peerId !== undefined) {
+      this.sockets.delete(c.peerId);
+      this.o.gate.seatFreed(c.address);
+    }
+  }
+
+  /** `welcome` (with a fresh upload token and fresh ICE credentials) and `run-state`. */
+  private welcome(hub: HubId, sid: SocketId, peerId: PeerId): void {
+    const { run } = this;
+    this.emit(hub, sid, 'welcome', {
+      ...run.welcome(peerId),
+      checkpointUrl: this.o.runs.checkpointUrl(run),
+      ice: this.o.ice.issue(run.config.iceServers, String(peerId)),
+    });
+    this.emit(hub, sid, 'run-state', run.state);
+  }
+
+  /** Remove a live peer and move everyone else to the next epoch. */
+  private depart(id: PeerId, how: 'left' | 'timed-out'): void {
+    const result = this.run.depart(id, how, this.o.clock());
+    if (result === null) return;
+    this.sockets.delete(id);
+    this.announce(result.updates);
+    this.o.log(`peer ${id} ${how}, epoch ${result.epoch}, members [${this.run.coordinator.members().join(', ')}]`);
+  }
+
+  /**
+   * A new run started: every live peer joins it (all first, so each welcome already has the final
+   * neighbour lists and no epoch chatter follows) and gets a fresh `welcome`; everyone gets
+   * `run-changed`, observers also `observing`, `run-state`, `peers` for the new run. A moved peer
+   * keeps its seat (and its address's count); it is not a new join.
+   */
+  private switchRun(next: Run, previous: Run): void {
+    const movers = [...this.sockets.entries()].sort((a, b) => a[0] - b[0]);
+    this.sockets.clear();
+    this.o.bus.deliver({ t: 'all', event: 'run-changed', payload: { runId: next.runId } });
+    const now = this.o.clock();
+    const joined: { c: Client; sid: SocketId; peerId: PeerId }[] = [];
+    for (const [oldId, sid] of movers) {
+      const c = this.clients.get(sid)!;
+      const identity = previous.peers.identity(oldId) ?? { backend: 'unknown' };
+      const moved = previous.movedOut(oldId);
+      previous.depart(oldId, 'moved', now);
+      this.drop(sid, c);
+      const j = next.admit(identity, now, moved);
+      if (!j.ok) {
+        this.refuse(c.hub, sid, j.code, `${j.message}; the new run ${next.runId} has no room`);
+        continue;
+      }
+      this.seat(c.hub, sid, c.address, j.peerId);
+      joined.push({ c, sid, peerId: j.peerId });
+    }
+    for (const { c, sid, peerId } of joined) this.welcome(c.hub, sid, peerId);
+    if (joined.length > 0) this.o.runs.peerJoined(next);
+    this.startSweeping();
+    this.toObservers('observing', next.observing());
+    this.toObservers('run-state', next.state);
+    this.toObservers('peers', next.peersPayload(now));
+    this.o.log(`moved ${joined.length} peer(s) from run ${previous.runId} to run ${next.runId}`);
+  }
+
+  /** `epoch` to the peers whose lists changed; `topology` to observers. */
+  private announce(updates: readonly EpochUpdate[]): void {
+    for (const u of updates) {
+      const sid = this.sockets.get(u.peerId);
+      const c = sid === undefined ? undefined : this.clients.get(sid);
+      if (c !== undefined) this.emit(c.hub, sid!, 'epoch', { epoch: u.epoch, neighbours: u.neighbours, members: u.neighbours.members });
+    }
+    this.toObservers('topology', this.run.topologyPayload());
+  }
+
+  /** The sender's peer id; undefined for a client that is not a live peer here (hubs check roles first). */
+  private peerOf(sid: SocketId): PeerId | undefined {
+    return this.clients.get(sid)?.peerId;
+  }
+
+  private emit<E extends keyof ServerToClient>(hub: HubId, sid: SocketId, event: E, payload: Parameters<ServerToClient[E]>[0]): void {
+    this.o.bus.deliver({ t: 'emit', hub, sid, event, payload });
+  }
+
+  private toObservers<E extends keyof ServerToClient>(event: E, payload: Parameters<ServerToClient[E]>[0]): void {
+    if (this.observers > 0) this.o.bus.deliver({ t: 'observers', event, payload, periodic: false });
+  }
+
+  /** A `hello` refused: the connection may say hello again later. */
+  private refuse(hub: HubId, sid: SocketId, code: RejectCode, message: string): void {
+    this.o.bus.deliver({ t: 'role', hub, sid, role: null });
+    this.reject(hub, sid, 'hello', code, message);
+  }
+
+  private reject(hub: HubId, sid: SocketId, event: string, code: RejectCode, message: string): void {
+    countRejection(this.o.counters, code);
+    this.emit(hub, sid, 'rejected', { event, code, message: message.slice(0, MAX_REJECT_MESSAGE_CHARS) });
+  }
+
+  /** Run a handler; a throw is a server bug: count it, log it, keep serving. */
+  private guarded(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.o.counters.internalErrors++;
+      this.o.log(`internal error in ${what}: ${(e as Error).stack ?? String(e)}`);
+    }
+  }
+}
+
+export const MAX_REJECT_MESSAGE_CHARS = 1000;
