@@ -7,9 +7,12 @@ import { spawnTs, stopChild } from './process';
 export interface TestServer {
   url: string;
   dataDir: string;
+  port: number;
   /** Everything the server printed, for failure messages. */
   log: () => string;
   stop: () => Promise<void>;
+  /** SIGKILL: the process dies at once, as in a crash (nothing is closed cleanly). */
+  kill: () => Promise<void>;
 }
 
 const START_TIMEOUT_MS = 120_000;
@@ -19,7 +22,17 @@ const START_TIMEOUT_MS = 120_000;
  * a data dir of its own (its own SQLite database; packing MNIST takes well under a second). Pass
  * `dataDir` to restart a server on the data of an earlier one.
  */
-export async function startServer(config: RunConfigInput, opts: { dataDir?: string; adminToken?: string; newRun?: boolean } = {}): Promise<TestServer> {
+export interface ServerStartOptions {
+  dataDir?: string;
+  adminToken?: string;
+  newRun?: boolean;
+  /** More flags (TLS, TURN, Redis...). Without `--stun`, peers get none: tests keep traffic on loopback. */
+  args?: string[];
+  /** Wait for the run's data to be ready (the process that owns the run); false for the others of a cluster. */
+  waitForData?: boolean;
+}
+
+export async function startServer(config: RunConfigInput, opts: ServerStartOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'starling-e2e-'));
   const dataDir = opts.dataDir ?? join(dir, 'data');
   const configFile = join(dir, 'run.json');
@@ -28,6 +41,8 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
     '--port', '0', '--config', configFile, '--data-dir', dataDir,
     ...(opts.adminToken ? ['--admin-token', opts.adminToken] : []),
     ...(opts.newRun ? ['--new-run'] : []),
+    ...(opts.args?.includes('--stun') ? [] : ['--stun', 'none']),
+    ...(opts.args ?? []),
   ]);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -35,8 +50,8 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in ${START_TIMEOUT_MS} ms:\n${out}`)), START_TIMEOUT_MS);
     const check = () => {
-      const listening = /listening on (http:\/\/\S+)/.exec(out);
-      if (listening && /data: ready/.test(out)) {
+      const listening = /listening on (https?:\/\/\S+)/.exec(out);
+      if (listening && (opts.waitForData === false || /data: ready/.test(out))) {
         clearTimeout(timer);
         resolve(listening[1].replace('127.0.0.1', 'localhost'));
       }
@@ -49,10 +64,17 @@ export async function startServer(config: RunConfigInput, opts: { dataDir?: stri
   });
   return {
     url,
+    port: Number(new URL(url).port),
     dataDir,
     log: () => out,
     stop: async () => {
       await stopChild(child);
     },
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
   };
 }
