@@ -1,6 +1,6 @@
 import { expect, test, type Browser } from '@playwright/test';
 import type { Socket } from 'socket.io-client';
-import { runPaths, SNAPSHOT_HEADERS } from '@starling/protocol';
+import { pathTo, SNAPSHOT_HEADERS } from '@starling/protocol';
 import { layoutOf } from '@starling/training';
 import { launchChromium } from './support/chromium';
 import { RFAST_MNIST_RUN } from './support/environment';
@@ -46,7 +46,7 @@ test('the dashboard shows a poisoned snapshot as rejected and flags the hostile 
   const dim = layoutOf(w.task.model).dim;
   const garbage = new Float32Array(dim);
   for (let i = 0; i < dim; i++) garbage[i] = (Math.random() * 2 - 1) * 1000;
-  const res = await fetch(`${server.url}${runPaths.snapshots(w.runId)}`, {
+  const res = await fetch(`${server.url}${pathTo('snapshots', { runId: w.runId })}`, {
     method: 'POST',
     headers: { [SNAPSHOT_HEADERS.peer]: String(w.peerId), [SNAPSHOT_HEADERS.token]: w.uploadToken, [SNAPSHOT_HEADERS.steps]: '7' },
     body: new Uint8Array(garbage.buffer),
@@ -63,6 +63,6 @@ test('the dashboard shows a poisoned snapshot as rejected and flags the hostile 
   await expect(page.getByTestId('dash-refusals')).toContainText(/implausible telemetry reports/, { timeout: 30_000 });
   await expect(page.getByTestId('dash-refusals')).toContainText(/snapshots rejected as checkpoints/);
   // Nothing for joiners or the download.
-  expect((await fetch(`${server.url}${runPaths.checkpoint(w.runId)}`)).status).toBe(404);
+  expect((await fetch(`${server.url}${pathTo('checkpoint', { runId: w.runId })}`)).status).toBe(404);
   await page.context().close();
 });

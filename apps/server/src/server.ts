@@ -165,6 +165,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     await cluster?.close();
     throw e;
   }
+  // After listening, a server-level error (EMFILE on accept, ...) must not go unheard: without a
+  // listener an 'error' event would end the process.
+  http.on('error', (e) => {
+    counters.internalErrors++;
+    log(`http server error (still serving): ${e.message}`);
+  });
   const unguard = o.guardProcess === true ? guardProcess(counters, log) : () => {};
   const port = (http.address() as AddressInfo).port;
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
