@@ -17,6 +17,7 @@ import { startServer, type TestServer } from './support/server';
 let browser: Browser;
 let server: TestServer | null = null;
 let socket: Socket | null = null;
+let keepAlive: ReturnType<typeof setInterval> | null = null;
 
 test.beforeAll(async () => {
   browser = await launchChromium();
@@ -26,6 +27,8 @@ test.afterAll(async () => {
 });
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus && server) console.error(`server log:\n${server.log().slice(-3000)}`);
+  if (keepAlive) clearInterval(keepAlive);
+  keepAlive = null;
   socket?.close();
   socket = null;
   await server?.stop();
@@ -41,7 +44,11 @@ test('the dashboard shows a poisoned snapshot as rejected and flags the hostile 
   socket = joined.socket;
   const w = joined.welcome;
   socket.emit('telemetry', scriptReport({ steps: 0, samples: 0 }));
-  socket.emit('telemetry', scriptReport({ steps: 2 ** 53 - 1, samples: 2 ** 53 - 1, stepsPerSec: 1e308 }));
+  const absurd = scriptReport({ steps: 2 ** 53 - 1, samples: 2 ** 53 - 1, stepsPerSec: 1e308 });
+  socket.emit('telemetry', absurd);
+  // Once a second, as a peer reports: a script that went quiet would be timed out (peerTimeoutMs)
+  // and leave the peers table before a loaded machine has rendered its flags.
+  keepAlive = setInterval(() => socket?.emit('telemetry', absurd), 1000);
 
   const dim = layoutOf(w.task.model).dim;
   const garbage = new Float32Array(dim);

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import type { Socket } from 'socket.io-client';
+import { pathTo } from '@starling/protocol';
 import { RFAST_MNIST_RUN, useSpecEnvironment } from './support/environment';
 import { scriptPeer, scriptReport } from './support/script-peer';
 import { startServer, type TestServer } from './support/server';
@@ -18,7 +19,12 @@ let tabs: Volunteer[] = [];
 const sockets: Socket[] = [];
 
 test.afterEach(async ({}, info) => {
-  if (info.status !== info.expectedStatus && server) console.error(`server log:\n${server.log().slice(-3000)}`);
+  if (info.status !== info.expectedStatus && server) {
+    console.error(`server log:\n${server.log().slice(-3000)}`);
+    // Which flags each peer carried when it failed (a row's data-flags lists every code it has).
+    const peers = await fetch(`${server.url}${pathTo('peers')}`).then((r) => r.text(), (e) => String(e));
+    console.error(`peers at failure: ${peers.slice(0, 4000)}`);
+  }
   for (const s of sockets.splice(0)) s.close();
   await closeAll(tabs);
   tabs = [];
