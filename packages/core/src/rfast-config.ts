@@ -18,6 +18,16 @@ export const RFAST_DEFAULTS = {
    * on a busy event loop, and a lost one only delays the switch to a fresher base.
    */
   candidateRetrySends: 8,
+  /**
+   * Pushes wait for the send (rfast-sends.ts) only while tracker mass comes in. A peer that consumed
+   * no running sum in this many consecutive steps (its G_C in-neighbours never connected or went
+   * silent, or a new epoch just started) pushes every block at every step, as the spec's step 5
+   * does. With nothing coming in, its z is only its own high-passed gradient, kept small by the
+   * pushes alone; deferring them to a link that carries fewer frames than there are steps lets z
+   * grow along the loss's negative curvature between pushes and the model run away
+   * (rfast.source.test.ts; two tabs in e2e/peer-flags reached losses of 1e8-1e16).
+   */
+  quietStepsBeforeStepPush: 8,
   /** Encoding of a run that names none. */
   defaultEncoding: 'f16-i8',
 } as const;

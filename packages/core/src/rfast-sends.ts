@@ -8,7 +8,8 @@
  * C_ki z_b for every out-neighbour k) and the other out-neighbours' frames of b follow in the same
  * rotation. Until then the mass stays in z, where it drives this peer's own descent, instead of
  * waiting in a queue where it drives nobody's (mass in transit shrinks every z). On a link that
- * keeps up with the steps this is exactly the spec's push every step.
+ * keeps up with the steps this is exactly the spec's push every step. Only while mass comes in,
+ * though: a peer that receives none pushes at every step (massChanged(true); RFast decides).
  *
  * Compact running sums: rho_k is what k will rebuild (base + decoded delta, in float64 on both
  * sides); the rounding residual of each frame goes back into z, so sum z + in flight = sum g holds
@@ -99,9 +100,18 @@ export class RfastSender implements SlotSource {
     this.vDirty.fill(1);
   }
 
-  /** A step changed z: the next running-sum frame of each block pushes (step 5 at send time). */
-  massChanged(): void {
-    if (this.massDirty.length > 0) this.pushPending.fill(1);
+  /**
+   * A step changed z: the next running-sum frame of each block pushes (step 5 at send time), or,
+   * with `now`, every block pushes at once (step 5 at step time; see
+   * RFAST_DEFAULTS.quietStepsBeforeStepPush for when).
+   */
+  massChanged(now = false): void {
+    if (this.massDirty.length === 0) return;
+    if (!now) {
+      this.pushPending.fill(1);
+      return;
+    }
+    for (let b = 0; b < this.count; b++) this.push(b);
   }
 
   targets(): readonly PeerId[] {

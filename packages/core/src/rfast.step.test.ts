@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MsgKind, type PeerNeighbours } from './contract';
 import { ConfigError, TopologyError } from './errors';
 import { RFast } from './rfast';
+import { RFAST_DEFAULTS } from './rfast-config';
 import { DIM, KERNEL_KINDS, LR, NB, SELF, X0, fullStep, peer, rhoMsg, sendAll, snapshot, vMsg, wholeVector } from './rfast.fixture';
 
 const G0 = [1, 2, 3, 4, 5];
@@ -16,7 +17,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, dig
 }
 
 describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
-  it('takes the first gradient at x0 as the initialisation z = g, then pushes when it sends', () => {
+  it('takes the first gradient at x0 as the initialisation z = g and, with no tracker mass come in yet, pushes at once', () => {
     const p = peer(false, 0, kernels);
     expect(p.name).toBe('rfast');
     expect(p.ready()).toBe(true);
@@ -27,14 +28,15 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     expect(s.initialised).toBe(true);
     expect(Array.from(s.g)).toEqual(G0);
     expect(Array.from(s.x)).toEqual(Array.from(X0));
-    // Nothing is pushed until a link takes the block: the whole tracker is still here.
-    expect(Array.from(s.z)).toEqual(G0);
-    for (const k of NB.cOut) expect(s.rho.get(k)!.every((r) => r === 0)).toBe(true);
+    // No mass has come in: the push happens at step time (RFAST_DEFAULTS.quietStepsBeforeStepPush).
+    expectClose(s.z, G0.map((g) => C * g));
+    for (const k of NB.cOut) expectClose(s.rho.get(k)!, G0.map((g) => C * g));
     const src = p.slots;
     const envs: ReturnType<typeof src.take>[] = [];
     for (let t = 0; t < src.targets().length; t++) {
       for (let slot = src.nextPending(t, 0); slot >= 0; slot = src.nextPending(t, slot)) envs.push(src.take(t, slot));
     }
+    // sending pushes nothing more
     expectClose(s.z, G0.map((g) => C * g));
     for (const k of NB.cOut) expectClose(s.rho.get(k)!, G0.map((g) => C * g));
     // nothing created or lost: own share plus both pushed shares is the gradient
@@ -101,6 +103,33 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     expect(Array.from(p.params())).toEqual(x2.map((xt, t) => Math.fround(xt - LR * zBefore[t])));
   });
 
+  it('pushes at send time while tracker mass comes in, at step time after quietStepsBeforeStepPush steps without', () => {
+    const p = peer(false, 0, kernels);
+    fullStep(p, G0);
+    for (const m of wholeVector(rhoMsg, 4, [1, 1, 1, 1, 1])) p.receive(m);
+    p.beginStep(); // consumes the arrived mass
+    p.applyGradient(Float32Array.from(G1));
+    const z = Array.from(p.inspect().z);
+    const rho = Array.from(p.inspect().rho.get(1)!);
+    // mass came in: the push waits for the send, the whole tracker is still here
+    expect(Array.from(p.inspect().rho.get(1)!)).toEqual(rho);
+    sendAll(p);
+    expectClose(p.inspect().z, z.map((zt) => C * zt));
+    expectClose(p.inspect().rho.get(1)!, rho.map((r, t) => r + C * z[t]));
+    // then nothing comes in: after quietStepsBeforeStepPush steps the push no longer waits
+    const quiet = RFAST_DEFAULTS.quietStepsBeforeStepPush;
+    for (let s = 1; s <= quiet; s++) {
+      p.beginStep();
+      const before = Array.from(p.inspect().z);
+      const g = s % 2 === 1 ? G0 : G1; // alternating, after G1
+      const prev = s % 2 === 1 ? G1 : G0;
+      p.applyGradient(Float32Array.from(g));
+      const tracked = before.map((zt, t) => zt + Math.fround(g[t]) - Math.fround(prev[t]));
+      expectClose(p.inspect().z, s < quiet ? tracked : tracked.map((zt) => C * zt));
+      if (s < quiet) sendAll(p);
+    }
+  });
+
   it('mixes only the copies that arrived since the last step, each once', () => {
     const p = peer(false, 0, kernels);
     fullStep(p, G0);
@@ -129,10 +158,12 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     const s = p.inspect();
     expect(s.epoch).toBe(1);
     expect(Array.from(s.x)).toEqual(x);
-    expect(Array.from(s.z)).toEqual(Array.from(s.g));
+    // z restarts at g and, with no mass of the new epoch come in yet, pushes at once (one G_C out-neighbour: C = 1/2)
+    expectClose(s.z, Array.from(s.g, (g) => g / 2), 14);
     expect([...s.rho.keys()]).toEqual([2]);
+    expectClose(s.rho.get(2)!, Array.from(s.g, (g) => g / 2), 14);
     expect([...s.rhoNew.keys()]).toEqual([7]);
-    for (const m of [s.rho, s.rhoNew, s.rhoTilde]) for (const buf of m.values()) expect(buf.every((e) => e === 0)).toBe(true);
+    for (const m of [s.rhoNew, s.rhoTilde]) for (const buf of m.values()) expect(buf.every((e) => e === 0)).toBe(true);
 
     // the kept in-neighbour 2 still holds its fresh v; the new one (7) holds our own x, not news
     const z = Array.from(s.z);

@@ -109,6 +109,11 @@ export class RFast implements Algorithm {
   private slotVersion = 0;
   private initialised = false;
   private begun = false;
+  /**
+   * Consecutive steps that consumed no tracker mass; from RFAST_DEFAULTS.quietStepsBeforeStepPush
+   * on, pushes happen at step time instead of waiting for the send. A new epoch starts quiet.
+   */
+  private quietSteps: number = RFAST_DEFAULTS.quietStepsBeforeStepPush;
   private pull: PullLinks | null = null;
   private mass!: MassLinks;
   private sender!: RfastSender;
@@ -164,6 +169,8 @@ export class RFast implements Algorithm {
   /** Steps 1-3: descend along the tracker, pull-mix the fresh v's, consume new tracker mass. */
   beginStep(): Envelope[] {
     if (!this.initialised) return NONE; // the first gradient is taken at x0 and only initialises
+    // Did tracker mass come in since the last step? (Step 3 below consumes it and clears the flags.)
+    this.quietSteps = this.mass.fresh.indexOf(1) >= 0 ? 0 : this.quietSteps + 1;
     // Step 3 before step 1: descend along the tracker *with* the mass that has arrived. In the
     // spec's order step 1 sees only the share C_ii kept at step 5, which scales the step by
     // 1/(d+1); this way lr is an ordinary single-worker rate on a regular graph. The invariant
@@ -202,7 +209,10 @@ export class RFast implements Algorithm {
     this.begun = false;
     this.seq += 1;
     this.counters.steps += 1;
-    this.sender.massChanged();
+    // A peer that receives no tracker mass (its G_C in-neighbours never connected) has a z made
+    // only of its own gradient differences, which only the pushes keep small: it must push every
+    // step, not when a slow link gets round to it (RFAST_DEFAULTS.quietStepsBeforeStepPush).
+    this.sender.massChanged(this.quietSteps >= RFAST_DEFAULTS.quietStepsBeforeStepPush);
     return NONE;
   }
 
@@ -232,9 +242,10 @@ export class RFast implements Algorithm {
     this.useNeighbours(neighbours);
     const { z, g } = this;
     for (let t = 0; t < this.dim; t++) z[t] = g[t];
+    this.quietSteps = RFAST_DEFAULTS.quietStepsBeforeStepPush; // no mass of this epoch has come in yet
     if (this.initialised) {
       this.sender.vChanged(); // new out-neighbours need our v
-      this.sender.massChanged();
+      this.sender.massChanged(true);
     }
     return NONE;
   }
