@@ -109,7 +109,7 @@ export class ClusterNode {
   /** Starts competing for the lease; `events.own` runs when this process gets it. */
   async start(events: OwnershipEvents): Promise<void> {
     await this.tick(events);
-    this.timer = setInterval(() => void this.tick(events), Math.max(100, Math.floor(this.o.leaseMs / 3)));
+    this.timer = setInterval(() => void this.tick(events), Math.max(100, Math.floor(this.o.leaseMs / 5)));
     this.timer.unref();
   }
 
