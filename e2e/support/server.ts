@@ -24,6 +24,8 @@ const START_TIMEOUT_MS = 120_000;
  */
 export interface ServerStartOptions {
   dataDir?: string;
+  /** Listen here instead of on a free port: a restarted server where the tabs expect it. */
+  port?: number;
   adminToken?: string;
   newRun?: boolean;
   /** More flags (TLS, TURN, Redis...). Without `--stun`, peers get none: tests keep traffic on loopback. */
@@ -38,7 +40,7 @@ export async function startServer(config: RunConfigInput, opts: ServerStartOptio
   const configFile = join(dir, 'run.json');
   writeFileSync(configFile, JSON.stringify(config));
   const child = spawnTs('apps/server/src/main.ts', [
-    '--port', '0', '--config', configFile, '--data-dir', dataDir,
+    '--port', String(opts.port ?? 0), '--config', configFile, '--data-dir', dataDir,
     ...(opts.adminToken ? ['--admin-token', opts.adminToken] : []),
     ...(opts.newRun ? ['--new-run'] : []),
     ...(opts.args?.includes('--stun') ? [] : ['--stun', 'none']),

@@ -77,6 +77,18 @@ describe('PeerTable', () => {
     expect(t.silent(20_000, 5000)).toEqual([1]);
   });
 
+  it('gives a peer joinGraceMs until it reports its first step, then the time-out', () => {
+    const t = new PeerTable({ history: 4, departedKept: 2 });
+    t.add(0, { backend: 'wasm', shard: 0 }, 0);
+    expect(t.silent(29_000, 5000, 30_000)).toEqual([]);
+    t.record(0, { ...report(0) }, 1000); // a report with no step yet: still joining
+    expect(t.silent(30_000, 5000, 30_000)).toEqual([]);
+    expect(t.silent(31_001, 5000, 30_000)).toEqual([0]);
+    t.record(0, report(1), 31_000);
+    expect(t.silent(36_001, 5000, 30_000)).toEqual([0]);
+    expect(t.silent(36_000, 5000, 30_000)).toEqual([]);
+  });
+
   it('ignores reports for departed or unknown peers and forgets the oldest departed', () => {
     const t = new PeerTable({ history: 4, departedKept: 2 });
     for (let id = 0; id < 4; id++) t.add(id, { backend: 'wasm', shard: 0 }, 0);

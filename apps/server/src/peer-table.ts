@@ -148,10 +148,19 @@ export class PeerTable {
     while (this.departed.length > this.limits.departedKept) this.records.delete(this.departed.shift()!);
   }
 
-  /** Live peers not heard from for more than `timeoutMs`. */
-  silent(now: number, timeoutMs: number): PeerId[] {
+  /**
+   * Live peers not heard from for more than `timeoutMs`, or, until they report their first step,
+   * for more than `joinGraceMs`: a joining tab downloads its shard and sets up TF.js on its main
+   * thread, and on a loaded machine that held its telemetry back past the 5 s default, so fresh
+   * tabs were timed out during their join and came back as new peers.
+   */
+  silent(now: number, timeoutMs: number, joinGraceMs = 0): PeerId[] {
     const out: PeerId[] = [];
-    for (const r of this.records.values()) if (r.state === 'live' && now - r.lastSeen > timeoutMs) out.push(r.id);
+    for (const r of this.records.values()) {
+      if (r.state !== 'live') continue;
+      const joining = r.latest === undefined || r.latest.steps === 0;
+      if (now - r.lastSeen > (joining ? Math.max(timeoutMs, joinGraceMs) : timeoutMs)) out.push(r.id);
+    }
     return out;
   }
 

@@ -73,7 +73,7 @@ export class RunHost {
 
   /** Drop live peers silent for more than peerTimeoutMs (and close their connections); returns their ids. */
   sweep(now: number = this.o.clock()): PeerId[] {
-    const silent = this.run.peers.silent(now, this.run.config.peerTimeoutMs);
+    const silent = this.run.peers.silent(now, this.run.config.peerTimeoutMs, this.o.tuning.joinGraceMs);
     for (const id of silent) {
       const sid = this.sockets.get(id);
       this.depart(id, 'timed-out');

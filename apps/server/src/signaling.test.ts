@@ -109,6 +109,9 @@ describe('membership over socket.io', () => {
     const s = await start({ peerTimeoutMs: 5000 }, { clock: () => now });
     const a = await peer(s.url);
     const b = await peer(s.url);
+    // b has trained (from its first reported step on, peerTimeoutMs applies, not joinGraceMs)
+    b.socket.emit('telemetry', telemetry);
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(1));
     now += 4000;
     // a speaks (a relayed signal proves the server handled it); b stays silent
     const relayed = nextEvent(b.socket, 'signal');
@@ -121,6 +124,21 @@ describe('membership over socket.io', () => {
     await Promise.all([aNext, bGone]);
     expect(s.run.counters.timeouts).toBe(1);
     expect(s.run.peers.summaries().find((r) => r.id === b.welcome.peerId)?.state).toBe('timed-out');
+  });
+
+  it('gives a peer that has not reported a step joinGraceMs before it drops it', async () => {
+    let now = 1_000_000;
+    const s = await start({ peerTimeoutMs: 5000 }, { clock: () => now, tuning: { joinGraceMs: 20_000 } });
+    const a = await peer(s.url);
+    a.socket.emit('telemetry', { ...telemetry, steps: 0, samples: 0 }); // still downloading: telemetry says 0 steps
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(1));
+    now += 19_000;
+    expect(s.host.sweep()).toEqual([]);
+    now += 2000; // 21 s silent: past the grace
+    const gone = nextEvent(a.socket, 'disconnect');
+    expect(s.host.sweep()).toEqual([a.welcome.peerId]);
+    await gone;
+    expect(s.run.counters.timeouts).toBe(1);
   });
 
   it('refuses a peer beyond maxPeers', async () => {

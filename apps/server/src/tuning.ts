@@ -38,6 +38,12 @@ export const SERVER_TUNING = {
   maxBodyBytes: 16 * 1024,
   /** Check for silent peers this many times per peerTimeoutMs. */
   sweepsPerTimeout: 4,
+  /**
+   * Silence allowed to a peer that has not reported a step yet (the run's peerTimeoutMs applies
+   * from its first step on): downloading the shard and setting up TF.js can hold a tab's main
+   * thread for seconds on a loaded machine.
+   */
+  joinGraceMs: 30_000,
   /** Event names longer than this are truncated in `rejected` replies and logs. */
   maxEventNameChars: 64,
 
@@ -211,7 +217,7 @@ function schemaLike(value: unknown): z.ZodType {
 export const tuningOverridesSchema = (schemaLike(SERVER_TUNING) as z.ZodObject).partial();
 
 const POSITIVE: readonly (keyof ServerTuning)[] = [
-  'telemetryHistory', 'departedKept', 'peersBroadcastMs', 'maxHttpBufferSize', 'maxBodyBytes', 'sweepsPerTimeout',
+  'telemetryHistory', 'departedKept', 'peersBroadcastMs', 'maxHttpBufferSize', 'maxBodyBytes', 'sweepsPerTimeout', 'joinGraceMs',
   'maxConnectionsPerAddress', 'maxPeersPerAddress', 'floodDisconnectAfter', 'maxBufferedBytes', 'requestTimeoutMs',
   'headersTimeoutMs', 'timeoutCheckMs', 'maxStepsPerSec', 'maxBytesPerSec', 'maxFramesPerSec', 'maxReportedLoss',
   'metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'checkpointMaxLossRatio', 'checkpointMaxNormRatio',

@@ -373,7 +373,12 @@ export class PeerRuntime {
   }
 
   private startLoop(cfg: RunConfig): void {
-    if (this.loop) return; // a rejoin keeps the running loop; it reads the new algorithm
+    if (this.loop) {
+      // A rejoin keeps the running loop (it reads the new algorithm), but the phase must leave
+      // 'reconnecting': the page said "Lost the server; reconnecting..." for good after a rejoin.
+      this.setPhase(this.st.paused ? 'paused' : 'training');
+      return;
+    }
     const local = this.local!;
     const slowdown = Math.max(1, this.opts.slowdown ?? 1);
     this.loop = new StepLoop({
