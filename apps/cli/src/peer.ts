@@ -17,9 +17,9 @@ import { statusText } from './headless/status-line';
 
 const createPeer: CreatePeer = (opts) => new SimplePeer(opts as unknown as SimplePeer.Options) as unknown as RtcPeer;
 
-function report(opts: HeadlessOptions, runtime: PeerRuntime): void {
+function report(opts: HeadlessOptions, runtime: PeerRuntime, toStderr = false): void {
   const s = runtime.status();
-  console.log(opts.json ? JSON.stringify(s) : statusText(s));
+  (toStderr ? console.error : console.log)(opts.json ? JSON.stringify(s) : statusText(s));
 }
 
 async function main(): Promise<number> {
@@ -60,7 +60,8 @@ async function main(): Promise<number> {
     console.log(`${outcome}: leaving the run`);
     await runtime.stop();
   }
-  report(opts, runtime);
+  // A failure's last line (what happened and what to do) goes to stderr, where a script looks.
+  report(opts, runtime, outcome === null);
   return outcome === null ? 1 : 0;
 }
 

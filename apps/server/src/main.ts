@@ -4,8 +4,10 @@
  */
 import { parseCliArgs, USAGE } from './cli-args';
 import { loadRunConfig, loadTuning, mergeServerConfigFile, ServerConfigError, summariseRunConfig } from './config';
-import { startServer } from './server';
-import { TaskError } from '@starling/tasks/node';
+import { probePort } from './port-probe';
+
+// Only the argument parser is imported up front: the server's modules (TF.js, SQLite, socket.io,
+// the tasks) take seconds to load, and --help, a bad flag or a busy port must answer at once.
 
 async function main(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(2), process.env);
@@ -16,6 +18,9 @@ async function main(): Promise<void> {
   const options = await mergeServerConfigFile(cli.given);
   const runConfig = await loadRunConfig(options.configFile);
   const tuning = await loadTuning(options.tuningFile);
+  await probePort(options.host, options.port);
+  console.log('loading the server…');
+  const { startServer } = await import('./server');
   const server = await startServer({ options, runConfig, explicitConfig: options.configFile !== undefined, tuning, guardProcess: true });
   if (server.clusterId !== null) console.log(`cluster: process ${server.clusterId} on ${options.redis}; the owner of the run hosts it, the others pass requests on`);
   console.log(`dashboard (admin): ${server.url}/dashboard#token=${server.adminToken}`);
@@ -48,7 +53,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ServerConfigError || e instanceof TaskError) console.error(`error: ${e.message}`);
+  // By name: importing TaskError's module would load the tasks (and TF.js) on every error path.
+  if (e instanceof ServerConfigError || (e instanceof Error && e.name === 'TaskError')) console.error(`error: ${e.message}`);
   else console.error(e);
   process.exit(2);
 });

@@ -18,6 +18,7 @@ import type { RunLifecycle } from './lifecycle';
 import type { MetricsRecorder } from './metrics-recorder';
 import { terminate } from './outbound';
 import { openOwner, type Owner } from './owner';
+import { listenError } from './port-probe';
 import { guardProcess } from './process-guard';
 import type { Run } from './run';
 import type { RunHost } from './run-host';
@@ -299,12 +300,7 @@ async function turnOptions(options: ServerOptions): Promise<{ urls: string[]; se
 
 function listen(http: HttpServer, options: ServerOptions): Promise<void> {
   return new Promise<void>((ready, fail) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      const where = `${options.host}:${options.port}`;
-      if (e.code === 'EADDRINUSE') fail(new ServerConfigError(`${where} is already in use; stop the other server or pick another --port`));
-      else if (e.code === 'EACCES') fail(new ServerConfigError(`no permission to listen on ${where}; use a port above 1023`));
-      else fail(e);
-    };
+    const onError = (e: NodeJS.ErrnoException) => fail(listenError(e, options.host, options.port));
     http.once('error', onError);
     http.listen(options.port, options.host, () => {
       http.off('error', onError);

@@ -1,4 +1,7 @@
-/** Errors a volunteer may see; each says what happened and what to do. */
+/**
+ * Errors a volunteer may see; each says what happened (`detail`) and what to do (`advice`, worded
+ * for the contribute page: a headless peer words its own, see apps/cli/src/headless/advice.ts).
+ */
 export type PeerErrorCode =
   | 'server-unreachable'
   | 'server-rejected'
@@ -26,7 +29,7 @@ export class PeerError extends Error {
 
   constructor(
     readonly code: PeerErrorCode,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${detail} — ${ADVICE[code]}`);
     this.advice = ADVICE[code];

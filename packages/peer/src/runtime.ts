@@ -476,7 +476,7 @@ export class PeerRuntime {
   private fail(e: unknown): void {
     const text = e instanceof Error ? e.message : String(e);
     const err = e instanceof PeerError ? e : new PeerError(e instanceof BackendError ? 'no-backend' : 'internal', text);
-    this.st.error = { code: err.code, message: err.message, advice: err.advice };
+    this.st.error = { code: err.code, message: err.message, detail: err.detail, advice: err.advice };
     this.setPhase('error');
     // The owner should see why this peer leaves: its last report says the model diverged.
     if (err.code === 'diverged') this.sendTelemetry();

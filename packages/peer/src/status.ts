@@ -75,7 +75,7 @@ export interface PeerStatus {
   links: LinkReport[];
   /** When the TURN credentials this peer holds expire (unix ms); null without TURN. */
   iceExpiresAt: number | null;
-  error: { code: PeerErrorCode; message: string; advice: string } | null;
+  error: { code: PeerErrorCode; message: string; detail: string; advice: string } | null;
 }
 
 export function initialStatus(): PeerStatus {

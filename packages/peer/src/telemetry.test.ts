@@ -26,9 +26,9 @@ describe('telemetry meter', () => {
   it('says the model diverged once the peer gave up on non-finite gradients, and only then', () => {
     const meter = new TelemetryMeter(() => 1);
     expect(meter.report({ ...initialStatus(), loss: 0.5 }, 8).diverged).toBeUndefined();
-    const failed = { ...initialStatus(), loss: NaN, error: { code: 'diverged' as const, message: 'x', advice: 'y' } };
+    const failed = { ...initialStatus(), loss: NaN, error: { code: 'diverged' as const, message: 'x', detail: 'x', advice: 'y' } };
     expect(meter.report(failed, 8)).toMatchObject({ loss: null, diverged: true });
-    const other = { ...initialStatus(), error: { code: 'internal' as const, message: 'x', advice: 'y' } };
+    const other = { ...initialStatus(), error: { code: 'internal' as const, message: 'x', detail: 'x', advice: 'y' } };
     expect(meter.report(other, 8).diverged).toBeUndefined();
   });
 });

@@ -1,9 +1,10 @@
 /** The peer's status as one line for the terminal (`--json` prints the PeerStatus object itself). */
 import type { PeerStatus } from '@starling/peer';
+import { TERMINAL_ADVICE } from './advice';
 
 export function statusText(s: PeerStatus): string {
   const who = s.peerId === null ? 'peer (no id yet)' : `peer ${s.peerId}`;
-  if (s.phase === 'error') return `${who} error: ${s.error?.message ?? 'unknown'}${s.error?.advice ? ` (${s.error.advice})` : ''}`;
+  if (s.phase === 'error') return s.error === null ? `${who} error (no detail)` : `${who} error: ${s.error.detail} — ${TERMINAL_ADVICE[s.error.code]}`;
   const parts = [
     `${who} ${s.phase}`,
     s.backend ?? 'no backend yet',
