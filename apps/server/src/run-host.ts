@@ -201,9 +201,11 @@ export class RunHost {
   /** `welcome` (with a fresh upload token and fresh ICE credentials) and `run-state`. */
   private welcome(hub: HubId, sid: SocketId, peerId: PeerId): void {
     const { run } = this;
+    const checkpointUrl = this.o.runs.checkpointUrl(run);
     this.emit(hub, sid, 'welcome', {
       ...run.welcome(peerId),
-      checkpointUrl: this.o.runs.checkpointUrl(run),
+      checkpointUrl,
+      fresh: checkpointUrl === null && run.totalSamples() === 0,
       ice: this.o.ice.issue(run.config.iceServers, String(peerId)),
     });
     this.emit(hub, sid, 'run-state', run.state);

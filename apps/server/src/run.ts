@@ -152,7 +152,7 @@ export class Run {
   }
 
   /** What a peer needs to train in this run, minus what the host adds (checkpoint, ICE servers). */
-  welcome(peerId: PeerId): Omit<WelcomePayload, 'checkpointUrl' | 'ice'> {
+  welcome(peerId: PeerId): Omit<WelcomePayload, 'checkpointUrl' | 'ice' | 'fresh'> {
     const shard = this.coordinator.shardOf(peerId)!;
     return {
       peerId,

@@ -141,6 +141,20 @@ describe('membership over socket.io', () => {
     expect(s.run.counters.timeouts).toBe(1);
   });
 
+  it('tells joiners the run is fresh until a peer reports trained samples', async () => {
+    const s = await start();
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    expect([a.welcome.fresh, b.welcome.fresh]).toEqual([true, true]);
+    a.socket.emit('telemetry', { ...telemetry, steps: 0, samples: 0 }); // still preparing: the run stays fresh
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(1));
+    expect((await peer(s.url)).welcome.fresh).toBe(true);
+    a.socket.emit('telemetry', telemetry);
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(2));
+    expect(s.run.totalSamples()).toBeGreaterThan(0);
+    expect((await peer(s.url)).welcome.fresh).toBe(false);
+  });
+
   it('refuses a peer beyond maxPeers', async () => {
     const s = await start({ maxPeers: 1 });
     await peer(s.url);

@@ -1,6 +1,6 @@
 import type { RunConfig, TaskInfo } from '@starling/protocol';
 import { taskEvalArrays, taskSampler, type BatchSampler, type EvalArrays } from '@starling/tasks';
-import { Trainer, type BackendName, type BackendReport, type SelectBackendOptions } from '@starling/training';
+import { createFastestTrainer, type BackendName, type BackendReport, type SelectBackendOptions, type Trainer } from '@starling/training';
 import { downloadSet, type ProgressFn } from './data-loader';
 
 /** Test examples (text windows) kept for the tab's own, informative evaluation. */
@@ -23,16 +23,28 @@ export class LocalTraining {
   ) {}
 
   /**
-   * `backends`: the backend the peer picked first, then its fallbacks: a backend that cannot train
-   * the task's model (TF.js 4.22's wasm has no Conv2DBackpropFilter, so no CNN) is skipped.
+   * `backends`: the candidates, each timed on the task's model (`createFastestTrainer`); the fastest
+   * that trains it wins. One that cannot train the model (TF.js 4.22's wasm has no
+   * Conv2DBackpropFilter, so no CNN) is skipped.
    */
   static async create(
     cfg: RunConfig, task: TaskInfo, peerId: number, shardUrl: string, testUrl: string, onProgress: ProgressFn,
-    backends: readonly BackendName[], backendOptions?: SelectBackendOptions,
+    backends: readonly BackendName[], backendOptions?: SelectBackendOptions, onTrial?: (backend: BackendName | null) => void,
   ): Promise<LocalTraining> {
-    const shard = await downloadSet(shardUrl, { layout: task.data.layout }, onProgress);
+    // The shard downloads while each backend is timed on the run's model: the volunteer waits for
+    // the slower of the two, not for both.
+    const [download, trial] = await Promise.allSettled([
+      downloadSet(shardUrl, { layout: task.data.layout }, onProgress),
+      createFastestTrainer(task.model, { backends, backendOptions, batchSize: cfg.batchSize, onTrial }).finally(() => onTrial?.(null)),
+    ]);
+    if (download.status === 'rejected') {
+      if (trial.status === 'fulfilled') await trial.value.trainer.dispose();
+      throw download.reason;
+    }
+    if (trial.status === 'rejected') throw trial.reason;
+    const shard = download.value;
+    const { trainer } = trial.value;
     const sampler = taskSampler(task, shard, cfg.batchSize, cfg.seed + peerId);
-    const trainer = await Trainer.create(task.model, { backends, backendOptions });
     const regression = trainer.io.objective.kind === 'regression';
     const local = new LocalTraining(
       trainer,

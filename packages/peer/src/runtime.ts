@@ -69,6 +69,8 @@ export class PeerRuntime {
   private meter: TelemetryMeter;
   /** While a joiner waits for a neighbour's model. */
   private sync: ModelSync | null = null;
+  /** The first backend that worked when the peer started; every later one is a candidate for the speed trial. */
+  private firstUsable: BackendName | null = null;
   private uploadToken: string | null = null;
   private readonly staleness = new StalenessMeter();
   /** Neighbours we expect data from (in-neighbours on the graphs, else every link target). */
@@ -119,6 +121,8 @@ export class PeerRuntime {
       this.st.backend = report.backend;
       this.st.backendAttempts = report.attempts;
       this.st.device = report.device ?? null;
+      this.st.softwareGpu = report.software === true;
+      this.firstUsable = report.backend;
       this.setPhase('connecting');
       await this.connect();
     } catch (e) {
@@ -200,15 +204,21 @@ export class PeerRuntime {
       const url = (path: string) => new URL(path, this.opts.serverUrl).href;
       // The backend chosen at start first, then the later ones as fallbacks for this task's model.
       const order = this.opts.backends ?? TRAINING_DEFAULTS.backendOrder;
-      const from = Math.max(0, order.indexOf(this.st.backend as BackendName));
+      // Every candidate from the first that worked at start is timed again: a new run's model may favour another.
+      const from = Math.max(0, order.indexOf(this.firstUsable ?? (this.st.backend as BackendName)));
       this.local = await LocalTraining.create(cfg, w.task, w.peerId, url(w.shard.url), url(w.testUrl), (loaded, total) => {
         this.st.download = { loaded, total };
-      }, order.slice(from), this.opts.backendOptions);
+      }, order.slice(from), this.opts.backendOptions, (b) => {
+        this.st.activity = b === null ? null : `timing ${b} on this run's model`;
+      });
       const report = this.local.backendReport;
-      if (report && report.backend !== this.st.backend) {
+      if (report) {
+        // The candidates before `from` failed at start; the trial reports on the rest, with speeds.
+        const failedAtStart = (this.st.backendAttempts ?? []).filter((a) => !a.ok && order.indexOf(a.name) < from);
         this.st.backend = report.backend;
-        this.st.backendAttempts = [...(this.st.backendAttempts ?? []), ...report.attempts];
-        this.st.device = report.device ?? this.st.device;
+        this.st.backendAttempts = [...failedAtStart, ...report.attempts];
+        this.st.device = report.device ?? null;
+        this.st.softwareGpu = report.software === true;
       }
     }
     const spec = w.task.model;
@@ -234,11 +244,14 @@ export class PeerRuntime {
 
   /**
    * algorithms.md 1.6: a joiner copies x from a neighbour (freshest), else from the run's latest
-   * checkpoint, so it does not drag the others back to x0.
+   * checkpoint, so it does not drag the others back to x0. In a fresh run (the server has no trained
+   * sample yet) every member is at x0 (the same for all: it is seeded), so nobody asks: peers that
+   * start together would otherwise each wait out the hand-off timeout, since a peer that is still
+   * syncing has no model to hand over.
    */
   private async chooseStartingModel(w: WelcomePayload, cfg: RunConfig): Promise<void> {
     const algo = this.algo!;
-    if (this.latest.members.some((id) => id !== w.peerId)) {
+    if (!w.fresh && this.latest.members.some((id) => id !== w.peerId)) {
       this.setPhase('syncing');
       this.sync = new ModelSync(this.mesh!, this.router!, algo.dim, cfg.blockSize, this.tuning.handoffTimeoutMs);
       const got = await this.sync.result;
@@ -266,7 +279,7 @@ export class PeerRuntime {
         return;
       }
     }
-    this.st.startedFrom = this.latest.members.length > 1 ? 'x0 (no neighbour answered)' : 'x0 (first peer)';
+    this.st.startedFrom = this.latest.members.length <= 1 ? 'x0 (first peer)' : w.fresh ? 'x0 (fresh run, like every peer)' : 'x0 (no neighbour answered)';
   }
 
   private async resetForNewRun(): Promise<void> {
@@ -279,8 +292,8 @@ export class PeerRuntime {
     this.algo = null;
     await this.local?.dispose();
     this.local = null;
-    const { backend, backendAttempts, device, paused, lossRate } = this.st;
-    Object.assign(this.st, initialStatus(), { backend, backendAttempts, device, paused, lossRate });
+    const { backend, backendAttempts, device, softwareGpu, paused, lossRate } = this.st;
+    Object.assign(this.st, initialStatus(), { backend, backendAttempts, device, softwareGpu, paused, lossRate });
   }
 
   /** Telemetry, heartbeats and snapshots run from the welcome on, so a peer that is still

@@ -24,6 +24,10 @@ export interface PeerStatus {
   /** Why better backends were not used, e.g. "webgpu: navigator.gpu is missing". */
   backendAttempts: BackendAttempt[];
   device: string | null;
+  /** The backend's "GPU" is emulated on the CPU (SwiftShader, llvmpipe): the page must not call it a GPU. */
+  softwareGpu: boolean;
+  /** What the peer is doing before its first step, for the page (e.g. "timing webgl on this run's model"); null otherwise. */
+  activity: string | null;
   peerId: PeerId | null;
   runId: string | null;
   algorithm: string | null;
@@ -80,7 +84,7 @@ export interface PeerStatus {
 
 export function initialStatus(): PeerStatus {
   return {
-    phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, peerId: null, runId: null,
+    phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, softwareGpu: false, activity: null, peerId: null, runId: null,
     algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
     samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null,
     uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, download: null,

@@ -31,6 +31,12 @@ export interface WelcomePayload {
    */
   checkpointUrl: string | null;
   /**
+   * No peer has reported a trained sample in this run yet (and there is no checkpoint): every
+   * member still holds the run's x0, so a joiner starts there at once instead of asking its
+   * neighbours for a copy (peers that start together would each wait out the hand-off timeout).
+   */
+  fresh: boolean;
+  /**
    * ICE servers for the peer's RTCPeerConnections, with TURN credentials valid until
    * `ice.expiresAt`; fresh ones follow as `ice-servers` before then.
    */

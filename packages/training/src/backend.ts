@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TRAINING_DEFAULTS } from './config';
-import { describeDevice, diagnoseWebGpu, webGpu } from './device';
+import { describeDevice, diagnoseWebGpu, isSoftwareDevice, webGpu } from './device';
 import { BackendError } from './errors';
 import { verifyActiveBackend } from './verify';
 
@@ -25,6 +25,8 @@ export interface BackendAttempt {
   ok: boolean;
   /** Why it failed, or what passed (e.g. the self-check error) when ok. */
   reason: string;
+  /** Gradient steps per second of the run's model, when a speed trial timed it. */
+  stepsPerSec?: number;
 }
 
 export interface BackendReport {
@@ -34,6 +36,8 @@ export interface BackendReport {
   attempts: BackendAttempt[];
   /** Adapter / renderer description when the platform gives one. */
   device?: string;
+  /** The "GPU" is emulated on the CPU (SwiftShader, llvmpipe): say so, never call it a GPU. */
+  software?: boolean;
 }
 
 export type WasmBinaryName =
@@ -170,7 +174,7 @@ export async function selectBackend(
     if (reason === null) {
       attempts.push({ name, ok: true, reason: 'initialised and passed the self-check' });
       const device = await withTimeout(describeDevice(name), timeoutMs).catch(() => undefined);
-      return device === undefined ? { backend: name, attempts } : { backend: name, attempts, device };
+      return device === undefined ? { backend: name, attempts, software: false } : { backend: name, attempts, device, software: isSoftwareDevice(device) };
     }
     attempts.push({ name, ok: false, reason });
   }

@@ -3,6 +3,23 @@
  */
 import type { BackendName } from './backend';
 
+/** How a backend's speed is measured before training (`createFastestTrainer`). */
+export interface SpeedTrialConfig {
+  /** Untimed steps first: a GPU backend compiles its shaders on the first step (seconds on SwiftShader). */
+  warmupSteps: number;
+  /** Timed steps at least, however slow: one step alone is too noisy. */
+  minSteps: number;
+  /** Timed steps at most: enough for a stable figure on a fast backend. */
+  maxSteps: number;
+  /** Stop timing after this long once minSteps are done, so a slow candidate costs little. */
+  measureMs: number;
+  /**
+   * Time the plain-JS cpu backend like the others. Off: it is the last resort, used only when
+   * nothing else works, since wasm runs the same arithmetic several times faster.
+   */
+  timeCpu: boolean;
+}
+
 export interface TrainingConfig {
   /**
    * Preferred backends, fastest first. webgpu and webgl only exist in a browser; wasm works in both
@@ -31,6 +48,12 @@ export interface TrainingConfig {
    * R-FAST running sum poisons every peer downstream for good, so failing loudly is the safe default.
    */
   rejectNonFinite: boolean;
+  /**
+   * Timing of each backend on the run's model. A volunteer waits for it once per join: with three
+   * candidates it costs about 3 x (warm-up + measureMs), a second or two on a CPU, more when a
+   * software GPU compiles shaders.
+   */
+  speedTrial: Readonly<SpeedTrialConfig>;
 }
 
 export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
@@ -40,6 +63,7 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   evalBatchSize: 500,
   pixelScale: 1 / 255,
   rejectNonFinite: true,
+  speedTrial: Object.freeze({ warmupSteps: 1, minSteps: 2, maxSteps: 20, measureMs: 400, timeCpu: false }),
 });
 
 /** Fixed by the data set, not tunable: MNIST-like 28x28 grey images and 10 classes. */

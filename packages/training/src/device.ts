@@ -93,3 +93,11 @@ export async function describeDevice(name: string): Promise<string | undefined> 
     return undefined;
   }
 }
+
+/** Adapters that emulate a GPU on the CPU: never to be called a GPU, and rarely worth using. */
+const SOFTWARE_DEVICE = /swiftshader|llvmpipe|softpipe|lavapipe|basic render driver|software/i;
+
+/** Whether an adapter / renderer description names a software GPU (SwiftShader, llvmpipe, ...). */
+export function isSoftwareDevice(device: string | undefined): boolean {
+  return device !== undefined && SOFTWARE_DEVICE.test(device);
+}

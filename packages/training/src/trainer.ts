@@ -82,8 +82,8 @@ export class Trainer {
     readonly spec: ModelSpec,
     /** The Keras model; save it with `save()` so the weights are the ones you mean. */
     readonly model: tf.LayersModel,
-    /** Present when the trainer chose the backend itself (`opts.backends`). */
-    readonly backendReport: BackendReport | undefined,
+    /** Present when the trainer chose the backend itself (`opts.backends`); a speed trial replaces it with what it measured. */
+    public backendReport: BackendReport | undefined,
     private readonly evalBatchSize: number,
     private readonly pixelScale: number,
     private readonly rejectNonFinite: boolean,

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PeerRuntime, PeerStatus } from '@starling/peer';
 import { createPeerRuntime } from '../peer';
-import { backendLabel, formatBytes, formatDuration, plannedBackendText } from './format';
+import { backendLabel, formatBytes, formatDuration, measuredSpeedsText, plannedBackendText, preparingText } from './format';
 import { insecureContextWarning } from './secure-context';
 import { Sparkline } from './Sparkline';
 import { formatRate, loadUploadCapText, parseUploadCap, saveUploadCapText } from './upload-cap';
@@ -11,7 +11,7 @@ const SPARK_POINTS = 120;
 
 const PHASE_TEXT: Record<PeerStatus['phase'], string> = {
   idle: 'Not contributing',
-  'selecting-backend': 'Checking your GPU…',
+  'selecting-backend': 'Checking which backends work in this browser…',
   connecting: 'Joining the run…',
   downloading: 'Downloading your share of the data…',
   syncing: 'Copying the current model from a neighbour…',
@@ -118,20 +118,24 @@ function InsecureContextNotice() {
 function StatusPanel({ s, losses, onStop, active }: { s: PeerStatus; losses: number[]; onStop: () => void; active: boolean }) {
   const elapsed = s.startedAt ? Date.now() - s.startedAt : 0;
   const fellBack = s.backendAttempts.filter((a) => !a.ok);
+  const preparing = preparingText(s);
+  const speeds = measuredSpeedsText(s.backendAttempts);
   return (
     <section className="card" data-testid="status">
       <div className="row">
         <span className={`phase phase-${s.phase}`} data-testid="phase">{PHASE_TEXT[s.phase]}</span>
         {active && <button onClick={onStop} data-testid="stop">Stop</button>}
       </div>
+      {preparing !== null && <p className="muted" data-testid="activity">{preparing}…</p>}
       {s.phase === 'downloading' && s.download && (
         <progress max={s.download.total ?? undefined} value={s.download.loaded} aria-label="data download" />
       )}
       <dl className="grid">
         <dt>Running on</dt>
         <dd data-testid="backend">
-          {backendLabel(s.backend)}
+          {backendLabel(s.backend, s.softwareGpu)}
           {s.device ? ` · ${s.device}` : ''}
+          {speeds ? ` · measured ${speeds}` : ''}
           {s.kernels ? ` · gossip arithmetic in ${s.kernels === 'simd' ? 'WebAssembly SIMD' : 'JavaScript'}` : ''}
         </dd>
         <dt>Your contribution</dt>

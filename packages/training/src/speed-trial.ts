@@ -1,0 +1,108 @@
+/**
+ * Choosing a backend by speed, not by name. A software GPU (SwiftShader, llvmpipe) passes every
+ * correctness check and is still 5x slower than WebAssembly on the same CPU; WebGPU on a real GPU can
+ * be slower than WebGL for a small model. So every backend that works is timed on a few gradient
+ * steps of the run's own model at the run's batch size, and the fastest one trains.
+ */
+import type { BackendAttempt, BackendName, SelectBackendOptions } from './backend';
+import { TRAINING_DEFAULTS, type SpeedTrialConfig } from './config';
+import { isSoftwareDevice } from './device';
+import { BackendError } from './errors';
+import type { ModelSpec } from './spec';
+import { Trainer } from './trainer';
+
+/** One timed backend. */
+export interface SpeedTrialResult {
+  name: BackendName;
+  stepsPerSec: number;
+  /** Adapter / renderer, when the platform says. */
+  device?: string;
+  software: boolean;
+}
+
+export interface FastestTrainerOptions {
+  /** Candidates; each one that initialises, passes the self-check and trains the model is timed. */
+  backends: readonly BackendName[];
+  backendOptions?: SelectBackendOptions;
+  /** Examples per step, as the run will use them. */
+  batchSize: number;
+  trial?: Partial<SpeedTrialConfig>;
+  /** Told before each candidate is tried, for a status line ("timing webgl…"). */
+  onTrial?: (name: BackendName) => void;
+}
+
+/** Steps per second of `trainer` on a zero batch: warm-up steps first (shader compilation), then timed ones. */
+export async function timeSteps(trainer: Trainer, batchSize: number, trial: SpeedTrialConfig): Promise<number> {
+  const x = new Float32Array(trainer.dim);
+  const out = new Float32Array(trainer.dim);
+  // Zeros are a valid input for every task: pixel 0, token 0, class 0, target 0.
+  const xs = new Float32Array(batchSize * trainer.io.inputSize);
+  const ys = trainer.io.objective.kind === 'regression' ? new Float32Array(batchSize * trainer.io.targetSize) : new Int32Array(batchSize * trainer.io.targetSize);
+  for (let i = 0; i < trial.warmupSteps; i++) await trainer.gradient(x, xs, ys, batchSize, out);
+  const started = performance.now();
+  let steps = 0;
+  let elapsed = 0;
+  while (steps < trial.minSteps || (steps < trial.maxSteps && elapsed < trial.measureMs)) {
+    await trainer.gradient(x, xs, ys, batchSize, out);
+    steps++;
+    elapsed = performance.now() - started;
+  }
+  return (steps * 1000) / Math.max(elapsed, 1e-3);
+}
+
+/**
+ * Builds a Trainer for `spec` on the fastest working backend of `opts.backends`. Each candidate is
+ * built (init, self-check, kernel probe) and timed; 'cpu' is tried only when nothing else works (it
+ * is the plain-JS fallback) unless `trial.timeCpu`. The winner is built again last, so it is the backend TF.js has active.
+ * The report's attempts carry every candidate's outcome and measured speed. Throws BackendError
+ * when no candidate works.
+ */
+export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainerOptions): Promise<{ trainer: Trainer; trials: SpeedTrialResult[] }> {
+  const trial = { ...TRAINING_DEFAULTS.speedTrial, ...opts.trial };
+  const attempts: BackendAttempt[] = [];
+  const trials: SpeedTrialResult[] = [];
+  let last: Trainer | null = null;
+  const candidates = trial.timeCpu ? opts.backends : opts.backends.filter((b) => b !== 'cpu');
+  const fallbacks = trial.timeCpu ? [] : opts.backends.filter((b) => b === 'cpu');
+  for (const name of [...candidates, ...fallbacks]) {
+    if (!trial.timeCpu && name === 'cpu' && trials.length > 0) {
+      attempts.push({ name, ok: false, reason: 'not tried: a faster backend works (cpu is the last resort)' });
+      continue;
+    }
+    opts.onTrial?.(name);
+    let trainer: Trainer;
+    try {
+      trainer = await Trainer.create(spec, { backends: [name], backendOptions: opts.backendOptions });
+    } catch (e) {
+      if (!(e instanceof BackendError)) throw e;
+      attempts.push(...e.attempts);
+      continue;
+    }
+    const device = trainer.backendReport?.device;
+    let stepsPerSec: number;
+    try {
+      stepsPerSec = await timeSteps(trainer, opts.batchSize, trial);
+    } catch (e) {
+      await trainer.dispose();
+      attempts.push({ name, ok: false, reason: `failed a timed training step: ${e instanceof Error ? e.message : String(e)}` });
+      continue;
+    }
+    const software = isSoftwareDevice(device);
+    trials.push(device === undefined ? { name, stepsPerSec, software } : { name, stepsPerSec, device, software });
+    attempts.push({ name, ok: true, reason: `works: ${stepsPerSec.toFixed(1)} steps/s on this model${software ? ' (software GPU emulation on the CPU)' : ''}`, stepsPerSec });
+    await last?.dispose();
+    last = trainer;
+  }
+  if (trials.length === 0) throw new BackendError(`no usable TF.js backend among [${opts.backends.join(', ')}] for this model:\n${attempts.map((a) => `  ${a.name}: ${a.reason}`).join('\n')}`, attempts);
+  const best = trials.reduce((a, b) => (b.stepsPerSec > a.stepsPerSec ? b : a));
+  for (const a of attempts) if (a.ok && a.name !== best.name) a.reason = `${a.reason}; slower than ${best.name}`;
+  const report = { backend: best.name, attempts, ...(best.device === undefined ? {} : { device: best.device }), software: best.software };
+  if (last !== null && last.backend === best.name) {
+    last.backendReport = report;
+    return { trainer: last, trials };
+  }
+  await last?.dispose();
+  const rebuilt = await Trainer.create(spec, { backends: [best.name], backendOptions: opts.backendOptions });
+  rebuilt.backendReport = report;
+  return { trainer: rebuilt, trials };
+}
