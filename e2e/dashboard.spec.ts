@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { ensurePacked, loadPackedSet } from '@starling/tasks/node';
@@ -52,18 +53,29 @@ interface Evaluation {
 }
 
 /**
- * One request to the server. A pooled keep-alive connection that the server closes just as it is
- * reused fails with "other side closed"; every call here is idempotent, so it is retried once.
+ * One request to the server on a connection of its own. Node's fetch reuses pooled keep-alive
+ * sockets, and this test blocks its event loop for seconds (scoring a model synchronously); a
+ * socket the server closed meanwhile was then reused and the request failed with `write EPIPE`.
+ * The server now keeps idle connections for a minute (SERVER_TUNING.keepAliveTimeoutMs), and this
+ * helper does not reuse connections at all, so neither side can race the other.
  */
-async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const once = () => fetch(`${server!.url}${path}`, init);
-  const r = await once().catch((e: Error & { cause?: { code?: string; message?: string } }) => {
-    if (!/other side closed|ECONNRESET/.test(String(e.cause?.message ?? e.cause?.code ?? ''))) {
-      throw new Error(`${init?.method ?? 'GET'} ${path} failed: ${String(e.cause ?? e)}`);
-    }
-    return once();
+function api<T>(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: T }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${server!.url}${path}`, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T });
+        } catch (e) {
+          reject(new Error(`${init.method ?? 'GET'} ${path}: the answer is not JSON: ${String(e)}`));
+        }
+      });
+      res.once('error', reject);
+    });
+    req.once('error', (e) => reject(new Error(`${init.method ?? 'GET'} ${path} failed: ${e.message}`)));
+    req.end(init.body);
   });
-  return { status: r.status, body: (await r.json()) as T };
 }
 
 /** Accuracy of a tf.LayersModel on the full MNIST test set, computed here in Node. */

@@ -109,6 +109,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     cluster.forward(req, res, client);
   };
   const http: HttpServer = tls === null ? createHttpServer(httpServerOptions(tuning), onRequest) : createHttpsServer({ ...httpServerOptions(tuning), ...tls }, onRequest);
+  http.keepAliveTimeout = tuning.keepAliveTimeoutMs;
   guardHttpServer(http, { gate, tuning, counters });
   const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: tuning.maxHttpBufferSize });
 

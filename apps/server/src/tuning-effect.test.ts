@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeersPayload, RejectedPayload } from '@starling/protocol';
 import { SERVER_TUNING } from './tuning';
@@ -46,5 +47,26 @@ describe('tuning overrides take effect everywhere', () => {
     now += 600_001;
     await nextEvent(socket, 'disconnect', () => true, 2000);
     expect(server.run.counters.timeouts).toBe(1);
+  });
+
+  it('keepAliveTimeoutMs: an idle keep-alive connection is closed by the server after it, not after 5 s', async () => {
+    expect(SERVER_TUNING.keepAliveTimeoutMs).toBeGreaterThan(5_000);
+    server = await startTestServer({}, { tuning: { keepAliveTimeoutMs: 300 } });
+    const { port } = new URL(server.url);
+    // A raw socket: an HTTP client agent would close it itself, following the Keep-Alive header.
+    const closed = await new Promise<number>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let idleFrom = 0;
+      socket.on('data', (d: Buffer) => {
+        if (d.toString('latin1').includes('"limits"')) idleFrom = Date.now(); // the whole health body is in
+      });
+      socket.once('error', reject);
+      socket.once('close', () => resolve(idleFrom === 0 ? -1 : Date.now() - idleFrom));
+      socket.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    });
+    // Closed by the server's 300 ms (the client agent would have kept it): not before, and well
+    // before Node's default of 5 s.
+    expect(closed).toBeGreaterThanOrEqual(250);
+    expect(closed).toBeLessThan(4_000);
   });
 });

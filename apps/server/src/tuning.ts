@@ -83,6 +83,15 @@ export const SERVER_TUNING = {
   /** How often Node checks the two timeouts above. */
   timeoutCheckMs: 5_000,
   /**
+   * An idle keep-alive connection is closed after this long. Node's default (5 s) is shorter than
+   * clients keep idle sockets for reuse (browsers about 5 min); a client that reuses one just as
+   * the server closes it gets EPIPE / "other side closed" for a request that never arrived. Node's
+   * fetch reuses a socket after its own timer, which fires late when its event loop is busy (a
+   * script evaluating a model synchronously hit exactly this at 5 s). A minute makes the server
+   * the side that rarely closes first; idle sockets still count against maxConnectionsPerAddress.
+   */
+  keepAliveTimeoutMs: 65_000,
+  /**
    * A body the server refuses before reading it (wrong token, rate limit) is read and discarded
    * up to this many bytes before the reply, so the client sees the answer and not a reset; a
    * longer one (or one that exceeds its route's limit) is answered at once and the connection closed.
@@ -218,7 +227,7 @@ export const tuningOverridesSchema = (schemaLike(SERVER_TUNING) as z.ZodObject).
 
 const POSITIVE: readonly (keyof ServerTuning)[] = [
   'telemetryHistory', 'departedKept', 'peersBroadcastMs', 'maxHttpBufferSize', 'maxBodyBytes', 'sweepsPerTimeout', 'joinGraceMs',
-  'maxConnectionsPerAddress', 'maxPeersPerAddress', 'floodDisconnectAfter', 'maxBufferedBytes', 'requestTimeoutMs',
+  'keepAliveTimeoutMs', 'maxConnectionsPerAddress', 'maxPeersPerAddress', 'floodDisconnectAfter', 'maxBufferedBytes', 'requestTimeoutMs',
   'headersTimeoutMs', 'timeoutCheckMs', 'maxStepsPerSec', 'maxBytesPerSec', 'maxFramesPerSec', 'maxReportedLoss',
   'metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'checkpointMaxLossRatio', 'checkpointMaxNormRatio',
   'checkpointMaxNormVsInitial', 'maxSnapshotBytes', 'evalTestCount', 'evalBatchSize', 'ownerLeaseMs', 'proxyTimeoutMs',
