@@ -24,20 +24,36 @@ test.afterEach(async ({}, info) => {
   server = null;
 });
 
-test('tabs on the default backend choice train on the fastest backend they measured, starting together from x0', async () => {
-  server = await startServer(RUN);
-  const url = server.url;
-  tabs = await Promise.all([0, 1, 2].map((i) => joinVolunteer(env.browser, url, `tab${i}`)));
+/** Opens `n` tabs at once on the page's defaults; returns them with each one's seconds from the first goto to its first step. */
+async function startTogether(n: number): Promise<number[]> {
+  const url = server!.url;
+  const t0 = Date.now();
+  tabs = await Promise.all(Array.from({ length: n }, (_, i) => joinVolunteer(env.browser, url, `tab${i}`)));
+  const first: (number | null)[] = tabs.map(() => null);
+  await waitFor('every tab to take its first step', 180_000, async () => {
+    const ss = await Promise.all(tabs.map(status));
+    ss.forEach((s, i) => {
+      if (first[i] === null && s.steps > 0) first[i] = (Date.now() - t0) / 1000;
+    });
+    return first.every((f) => f !== null) ? true : null;
+  }, 100);
+  return first as number[];
+}
 
+/** Each tab trained on the fastest backend it timed, labels it honestly, and started without a hand-off wait. */
+async function checkTabs(firstStep: number[]): Promise<void> {
   const ready = await waitFor('every tab to train 20 steps', 180_000, async () => {
     const ss = await Promise.all(tabs.map(status));
     return ss.every((s) => s.phase === 'training' && s.steps >= 20) ? ss : null;
   });
-
   for (const [i, s] of ready.entries()) {
     const timed = s.backendAttempts.filter((a) => a.stepsPerSec !== undefined);
-    // webgl (SwiftShader here) and wasm both work in this Chromium: both must have been timed.
-    expect(timed.map((a) => a.name).sort(), `tab${i} attempts: ${JSON.stringify(s.backendAttempts)}`).toEqual(['wasm', 'webgl']);
+    // wasm always works here; webgl (SwiftShader) too, unless its start-up timed out on a loaded
+    // machine, and then its attempt says so.
+    const attempts = JSON.stringify(s.backendAttempts);
+    expect(timed.map((a) => a.name), `tab${i} attempts: ${attempts}`).toContain('wasm');
+    const webgl = s.backendAttempts.find((a) => a.name === 'webgl');
+    expect(webgl?.stepsPerSec !== undefined || (webgl?.ok === false && webgl.reason.length > 0), `tab${i} attempts: ${attempts}`).toBe(true);
     const fastest = timed.reduce((a, b) => (b.stepsPerSec! > a.stepsPerSec! ? b : a));
     expect(s.backend, `tab${i}`).toBe(fastest.name);
     expect(s.startedFrom, `tab${i}`).toMatch(/^(x0 \(first peer\)|x0 \(fresh run, like every peer\)|peer \d+)$/);
@@ -51,5 +67,16 @@ test('tabs on the default backend choice train on the fastest backend they measu
       expect(label).toMatch(/^CPU \(WebAssembly\)/);
     }
   }
-  console.log(ready.map((s, i) => `tab${i}: ${s.backend} (${s.backendAttempts.map((a) => `${a.name} ${a.stepsPerSec?.toFixed(1) ?? a.ok}`).join(', ')}), started from ${s.startedFrom}`).join('\n'));
+  // The figures for the README (not asserted: speed targets belong in benchmarks).
+  console.log(ready.map((s, i) => `tab${i}: first step ${firstStep[i].toFixed(1)} s after opening the page, on ${s.backend} (${s.backendAttempts.map((a) => `${a.name} ${a.stepsPerSec?.toFixed(1) ?? (a.ok ? 'ok' : 'failed')}`).join(', ')}), started from ${s.startedFrom}`).join('\n'));
+}
+
+test('a tab alone on the default backend choice trains on the fastest backend it measured', async () => {
+  server = await startServer(RUN);
+  await checkTabs(await startTogether(1));
+});
+
+test('four tabs that start together each time their backends and begin at x0 without a hand-off wait', async () => {
+  server = await startServer(RUN);
+  await checkTabs(await startTogether(4));
 });

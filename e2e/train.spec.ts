@@ -91,10 +91,13 @@ test('with 30% injected loss on the unreliable channel every tab still reaches 9
   console.log(`time to 90% with 30% loss: ${(ms / 1000).toFixed(1)} s`);
   await report(tabs, 'lossy', ms, steps0);
   const ss = await Promise.all(tabs.map(status));
-  // The loss really happened: about 30% of unreliable frames were dropped on purpose...
+  // The loss really happened: about 30% of unreliable frames were dropped on purpose (reliable
+  // frames are never dropped, so they are not in the ratio: with them it fell to 0.199 once)...
   const dropped = ss.reduce((a, s) => a + s.injectedDrops, 0);
-  const sent = ss.reduce((a, s) => a + s.framesSent, 0);
-  expect(dropped / (dropped + sent)).toBeGreaterThan(0.2);
+  const unreliable = ss.reduce((a, s) => a + s.unreliableSent, 0);
+  console.log(`injected drops ${dropped} of ${unreliable} unreliable frames (${((100 * dropped) / unreliable).toFixed(1)}%)`);
+  expect(dropped / unreliable).toBeGreaterThan(0.25);
+  expect(dropped / unreliable).toBeLessThan(0.35);
   // ...and the receivers saw it as lost frames.
   expect(ss.reduce((a, s) => a + s.framesLost, 0)).toBeGreaterThan(0);
 });

@@ -15,7 +15,7 @@ import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } fro
  * ways and the tabs learn.
  */
 
-const STEPS = 60;
+const STEPS = 100;
 const env = useSpecEnvironment();
 let turn: TurnService | null = null;
 let server: TestServer | null = null;

@@ -3,6 +3,8 @@ import type { Transport } from '@starling/transport';
 
 export interface LinkCounters {
   framesSent: number;
+  /** Of framesSent, those handed to the unreliable channel (loss injection drops among these). */
+  unreliableSent: number;
   framesReceived: number;
   bytesSent: number;
   bytesReceived: number;
@@ -40,7 +42,7 @@ export interface LinkEvents {
  */
 export class Link {
   readonly counters: LinkCounters = {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0,
+    framesSent: 0, unreliableSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0,
     injectedDrops: 0, backpressureSkips: 0, framesLost: 0,
   };
   /** Unreliable frames we handed to the transport (the remote compares it with what it got). */
@@ -108,6 +110,7 @@ export class Link {
     if (!this.transport.sendUnreliable(bytes)) return false;
     this.unreliableAttempts++;
     this.counters.framesSent++;
+    this.counters.unreliableSent++;
     this.counters.bytesSent += bytes.byteLength;
     this.counters.injectedDrops = this.opts.injectedDrops();
     return true;

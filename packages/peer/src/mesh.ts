@@ -203,11 +203,12 @@ export class Mesh {
 }
 
 function emptyCounters(): LinkCounters {
-  return { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, injectedDrops: 0, backpressureSkips: 0, framesLost: 0 };
+  return { framesSent: 0, unreliableSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, injectedDrops: 0, backpressureSkips: 0, framesLost: 0 };
 }
 
 function addCounters(into: LinkCounters, c: LinkCounters): void {
   into.framesSent += c.framesSent;
+  into.unreliableSent += c.unreliableSent;
   into.framesReceived += c.framesReceived;
   into.bytesSent += c.bytesSent;
   into.bytesReceived += c.bytesReceived;

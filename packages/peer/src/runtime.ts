@@ -470,7 +470,7 @@ export class PeerRuntime {
       Object.assign(this.st, {
         neighboursOpen: m.openLinks, framesSent: m.framesSent, framesReceived: m.framesReceived,
         framesLost: m.framesLost, bytesSent: m.bytesSent, bytesReceived: m.bytesReceived,
-        injectedDrops: m.injectedDrops, backpressureSkips: m.backpressureSkips,
+        unreliableSent: m.unreliableSent, injectedDrops: m.injectedDrops, backpressureSkips: m.backpressureSkips,
       });
       this.st.framesRejected = m.controlRejected + (r?.framesRejected ?? 0) + (a?.rejected ?? 0);
     }

@@ -73,6 +73,8 @@ export interface PeerStatus {
   framesRejected: number;
   bytesSent: number;
   bytesReceived: number;
+  /** Frames sent on the unreliable channels (loss injection drops `injectedDrops` of these). */
+  unreliableSent: number;
   injectedDrops: number;
   backpressureSkips: number;
   /** Each open link's route (host / srflx / relay) and round-trip time, read from WebRTC's stats about once a second. */
@@ -90,6 +92,6 @@ export function initialStatus(): PeerStatus {
     uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,
-    injectedDrops: 0, backpressureSkips: 0, links: [], iceExpiresAt: null, error: null,
+    unreliableSent: 0, injectedDrops: 0, backpressureSkips: 0, links: [], iceExpiresAt: null, error: null,
   };
 }

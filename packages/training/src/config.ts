@@ -18,6 +18,11 @@ export interface SpeedTrialConfig {
    * nothing else works, since wasm runs the same arithmetic several times faster.
    */
   timeCpu: boolean;
+  /**
+   * A candidate whose timed steps take this many times the best rate's step time has lost: its
+   * timing stops after one step (to time a software GPU fully costs seconds per tab).
+   */
+  giveUpFactor: number;
 }
 
 export interface TrainingConfig {
@@ -63,7 +68,7 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   evalBatchSize: 500,
   pixelScale: 1 / 255,
   rejectNonFinite: true,
-  speedTrial: Object.freeze({ warmupSteps: 1, minSteps: 2, maxSteps: 20, measureMs: 400, timeCpu: false }),
+  speedTrial: Object.freeze({ warmupSteps: 1, minSteps: 2, maxSteps: 20, measureMs: 400, timeCpu: false, giveUpFactor: 3 }),
 });
 
 /** Fixed by the data set, not tunable: MNIST-like 28x28 grey images and 10 classes. */

@@ -40,6 +40,10 @@ describe('createFastestTrainer in Node (real TF.js)', () => {
     expect(second.trainer.backendReport?.backend).toBe('cpu');
     expect(second.trials).toHaveLength(1);
     await second.trainer.dispose();
+    // A candidate after the winner that fails leaves the winner active.
+    const third = await createFastestTrainer(SPEC, { backends: ['cpu', 'webgl'], batchSize: 8, trial: { ...QUICK, timeCpu: true } });
+    expect(tf.getBackend()).toBe(third.trainer.backendReport?.backend);
+    await third.trainer.dispose();
   });
 
   it('throws BackendError listing every failure when no candidate works', async () => {

@@ -4,7 +4,8 @@
  * be slower than WebGL for a small model. So every backend that works is timed on a few gradient
  * steps of the run's own model at the run's batch size, and the fastest one trains.
  */
-import type { BackendAttempt, BackendName, SelectBackendOptions } from './backend';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendAttempt, type BackendName, type BackendReport, type SelectBackendOptions } from './backend';
 import { TRAINING_DEFAULTS, type SpeedTrialConfig } from './config';
 import { isSoftwareDevice } from './device';
 import { BackendError } from './errors';
@@ -31,8 +32,11 @@ export interface FastestTrainerOptions {
   onTrial?: (name: BackendName) => void;
 }
 
-/** Steps per second of `trainer` on a zero batch: warm-up steps first (shader compilation), then timed ones. */
-export async function timeSteps(trainer: Trainer, batchSize: number, trial: SpeedTrialConfig): Promise<number> {
+/**
+ * Steps per second of `trainer` on a zero batch: warm-up steps first (shader compilation), then
+ * timed ones; after `giveUpMs` of timed steps it stops (at least one step is always timed).
+ */
+export async function timeSteps(trainer: Trainer, batchSize: number, trial: SpeedTrialConfig, giveUpMs = Infinity): Promise<number> {
   const x = new Float32Array(trainer.dim);
   const out = new Float32Array(trainer.dim);
   // Zeros are a valid input for every task: pixel 0, token 0, class 0, target 0.
@@ -42,7 +46,8 @@ export async function timeSteps(trainer: Trainer, batchSize: number, trial: Spee
   const started = performance.now();
   let steps = 0;
   let elapsed = 0;
-  while (steps < trial.minSteps || (steps < trial.maxSteps && elapsed < trial.measureMs)) {
+  // Past giveUpMs the candidate has lost to one timed before it: one step is then enough to say so.
+  while ((steps < trial.minSteps && elapsed < giveUpMs) || (steps < trial.maxSteps && elapsed < trial.measureMs)) {
     await trainer.gradient(x, xs, ys, batchSize, out);
     steps++;
     elapsed = performance.now() - started;
@@ -62,14 +67,34 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
   const attempts: BackendAttempt[] = [];
   const trials: SpeedTrialResult[] = [];
   let last: Trainer | null = null;
-  const candidates = trial.timeCpu ? opts.backends : opts.backends.filter((b) => b !== 'cpu');
-  const fallbacks = trial.timeCpu ? [] : opts.backends.filter((b) => b === 'cpu');
+  // wasm first: it is the usual winner without a real GPU, and a slower candidate timed after it
+  // can stop after one step (a software GPU's steps take a second or more).
+  const ordered = [...opts.backends.filter((b) => b === 'wasm'), ...opts.backends.filter((b) => b !== 'wasm')];
+  const candidates = trial.timeCpu ? ordered : ordered.filter((b) => b !== 'cpu');
+  const fallbacks = trial.timeCpu ? [] : ordered.filter((b) => b === 'cpu');
   for (const name of [...candidates, ...fallbacks]) {
     if (!trial.timeCpu && name === 'cpu' && trials.length > 0) {
       attempts.push({ name, ok: false, reason: 'not tried: a faster backend works (cpu is the last resort)' });
       continue;
     }
     opts.onTrial?.(name);
+    if (trials.some((t) => t.name === 'wasm') && (name === 'webgl' || name === 'webgpu')) {
+      // Initialise and self-check only, to read the adapter: a software one (SwiftShader) runs on
+      // the same CPU as wasm through an emulation layer (5x slower here, e2e/first-minute.spec.ts),
+      // and building and timing the model on it costs seconds of shader compilation per tab.
+      let sw: BackendReport;
+      try {
+        sw = await selectBackend([name], opts.backendOptions);
+      } catch (e) {
+        if (!(e instanceof BackendError)) throw e;
+        attempts.push(...e.attempts);
+        continue;
+      }
+      if (sw.software === true) {
+        attempts.push({ name, ok: false, reason: `not timed: a software adapter (${sw.device ?? 'no GPU'}) emulates a GPU on the CPU that wasm already uses directly` });
+        continue;
+      }
+    }
     let trainer: Trainer;
     try {
       trainer = await Trainer.create(spec, { backends: [name], backendOptions: opts.backendOptions });
@@ -81,7 +106,8 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
     const device = trainer.backendReport?.device;
     let stepsPerSec: number;
     try {
-      stepsPerSec = await timeSteps(trainer, opts.batchSize, trial);
+      const bestRate = trials.reduce((m, t) => Math.max(m, t.stepsPerSec), 0);
+      stepsPerSec = await timeSteps(trainer, opts.batchSize, trial, bestRate > 0 ? (trial.giveUpFactor * 1000) / bestRate : Infinity);
     } catch (e) {
       await trainer.dispose();
       attempts.push({ name, ok: false, reason: `failed a timed training step: ${e instanceof Error ? e.message : String(e)}` });
@@ -98,6 +124,8 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
   for (const a of attempts) if (a.ok && a.name !== best.name) a.reason = `${a.reason}; slower than ${best.name}`;
   const report = { backend: best.name, attempts, ...(best.device === undefined ? {} : { device: best.device }), software: best.software };
   if (last !== null && last.backend === best.name) {
+    // A later candidate (skipped, or one that failed to build) may have left its backend active.
+    if (tf.getBackend() !== best.name && !(await tf.setBackend(best.name))) throw new BackendError(`could not switch back to ${best.name} after the speed trial`, attempts);
     last.backendReport = report;
     return { trainer: last, trials };
   }
