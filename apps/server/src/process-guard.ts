@@ -9,8 +9,19 @@ import type { ServerCounters } from './counters';
  * Installed by main.ts (the real server), not by tests: there the test runner must see the error.
  */
 export function guardProcess(counters: ServerCounters, log: (line: string) => void): () => void {
+  // stdout/stderr whose reader is gone (the terminal closed, the parent process died) fail every
+  // write with EPIPE. Unhandled, that error became an uncaught exception, whose log line failed
+  // again: an orphaned server spun at 100% CPU for good. Now the failure is noted and the server
+  // keeps serving without a log.
+  let outputGone = false;
+  const onOutputError = () => {
+    outputGone = true;
+  };
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   const onError = (e: unknown, what: string) => {
     counters.uncaughtErrors++;
+    if (outputGone) return;
     log(`${what} (the server keeps running; please report this): ${(e as Error)?.stack ?? String(e)}`);
   };
   const onException = (e: unknown) => onError(e, 'uncaught exception');
@@ -18,6 +29,8 @@ export function guardProcess(counters: ServerCounters, log: (line: string) => vo
   process.on('uncaughtException', onException);
   process.on('unhandledRejection', onRejection);
   return () => {
+    process.stdout.off('error', onOutputError);
+    process.stderr.off('error', onOutputError);
     process.off('uncaughtException', onException);
     process.off('unhandledRejection', onRejection);
   };
