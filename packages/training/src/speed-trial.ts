@@ -5,7 +5,7 @@
  * steps of the run's own model at the run's batch size, and the fastest one trains.
  */
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendAttempt, type BackendName, type BackendReport, type SelectBackendOptions } from './backend';
+import { backendFailure, selectBackend, type BackendAttempt, type BackendName, type BackendReport, type SelectBackendOptions } from './backend';
 import { TRAINING_DEFAULTS, type SpeedTrialConfig } from './config';
 import { isSoftwareDevice } from './device';
 import { BackendError } from './errors';
@@ -119,7 +119,7 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
     await last?.dispose();
     last = trainer;
   }
-  if (trials.length === 0) throw new BackendError(`no usable TF.js backend among [${opts.backends.join(', ')}] for this model:\n${attempts.map((a) => `  ${a.name}: ${a.reason}`).join('\n')}`, attempts);
+  if (trials.length === 0) throw backendFailure(opts.backends, attempts);
   const best = trials.reduce((a, b) => (b.stepsPerSec > a.stepsPerSec ? b : a));
   for (const a of attempts) if (a.ok && a.name !== best.name) a.reason = `${a.reason}; slower than ${best.name}`;
   const report = { backend: best.name, attempts, ...(best.device === undefined ? {} : { device: best.device }), software: best.software };
