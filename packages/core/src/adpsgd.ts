@@ -152,7 +152,7 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
 
   /** Passive side: reply with our block as it was, then average it with the requester's. */
   private onRequest(msg: Message): Envelope[] {
-    if (!isFloat32Block(msg, this.layout)) return this.reject();
+    if (!isFloat32Block(msg, this.layout, this.evidence)) return this.reject();
     const j = this.nbrIndex.of(msg.from);
     const rid = msg.aux;
     if (j < 0 || !Number.isInteger(rid) || rid < 1 || rid < this.askedId[j]) return this.reject();
@@ -175,7 +175,7 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
 
   /** Active side: move our block halfway towards the passive peer's pre-averaging block. */
   private onReply(msg: Message): Envelope[] {
-    if (!isFloat32Block(msg, this.layout)) return this.reject();
+    if (!isFloat32Block(msg, this.layout, this.evidence)) return this.reject();
     if (!this.open || msg.from !== this.target || msg.aux !== this.requestId || this.replySeen[msg.block]) {
       return this.reject();
     }

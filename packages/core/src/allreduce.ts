@@ -22,6 +22,7 @@
  */
 import { defineAlgorithm, type AlgorithmOptions, MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockEnd, blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
+import { ROBUST_DEFAULTS } from './robust-config';
 import { checkLength, envelope, isFloat32Block, kindSet, mod, sortedMembers } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 
@@ -141,7 +142,7 @@ export class AllReduceSgd extends EpochGatedBaseline implements Algorithm {
   protected handle(msg: Message): Envelope[] {
     const isReduce = msg.kind === MsgKind.ArReduce;
     if ((!isReduce && msg.kind !== MsgKind.ArGather) || this.n === 1 || msg.from !== this.pred) return this.reject();
-    if (!isFloat32Block(msg, this.layout)) return this.reject();
+    if (!isFloat32Block(msg, this.layout, this.evidence, ROBUST_DEFAULTS.maxAbsGradientSum)) return this.reject();
     const b = msg.block;
     const s = this.segOfBlock[b];
     // Hop at which this block reaches us; our position on the segment's chain fixes it.

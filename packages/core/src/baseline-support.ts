@@ -13,6 +13,8 @@ import {
 } from './contract';
 import { allFinite, blockEnd, blockStart, isValidBlock, type BlockLayout } from './blocks';
 import { ConfigError, TopologyError } from './errors';
+import { ROBUST_DEFAULTS, allBounded } from './robust-config';
+import type { Evidence } from './robust-evidence';
 
 export function emptyStats(): AlgoStats {
   return { steps: 0, messagesIn: 0, rejected: 0, stale: 0 };
@@ -83,17 +85,28 @@ export class PeerIndex {
   }
 }
 
-/** A float32 block of this layout with an integer seq and finite values and aux. */
-export function isFloat32Block(msg: Message, layout: BlockLayout): msg is Message & { data: Float32Array } {
+/**
+ * A float32 block of this layout with an integer seq, a finite aux and values within `bound`
+ * (finite is not enough: a model value of 1e30 averaged in breaks the next gradient). A block
+ * refused only for its magnitude is charged to its sender in `evidence`.
+ */
+export function isFloat32Block(
+  msg: Message,
+  layout: BlockLayout,
+  evidence: Evidence | null = null,
+  bound: number = ROBUST_DEFAULTS.maxAbsModel,
+): msg is Message & { data: Float32Array } {
   const d = msg.data;
-  return (
+  const shaped =
     d instanceof Float32Array &&
     Number.isInteger(msg.seq) &&
     msg.seq >= 0 &&
     Number.isFinite(msg.aux) &&
-    isValidBlock(layout, msg.block, msg.offset, d.length) &&
-    allFinite(d)
-  );
+    isValidBlock(layout, msg.block, msg.offset, d.length);
+  if (!shaped) return false;
+  if (allBounded(d, bound)) return true;
+  if (evidence !== null && allFinite(d)) evidence.note(msg.from, 'magnitude');
+  return false;
 }
 
 /** Builds one envelope; `data` is usually a view into the algorithm's state (see Message.data). */

@@ -444,6 +444,7 @@ export function malformed(valid: Message): [string, Message][] {
     ['epoch far ahead', { ...valid, epoch: valid.epoch + 1000 }],
     ['NaN value', { ...valid, data: withValue(0, NaN) }],
     ['Infinity value', { ...valid, data: withValue(d.length - 1, -Infinity) }],
+    ['finite but huge value (1e30: would overflow the next gradient)', { ...valid, data: withValue(0, 1e30) }],
     ['too long', { ...valid, data: new Float32Array(d.length + 1) }],
     ['too short', { ...valid, data: Float32Array.from(d).subarray(1) }],
     ['wrong offset', { ...valid, offset: valid.offset + 1 }],

@@ -16,6 +16,7 @@
  * `ready() === false` until its round's messages have arrived.
  */
 export type { AlgorithmName } from './registry';
+import type { SenderEvidence } from './robust-evidence';
 
 /** Index of a peer in the run, 0..n-1 (stable for the peer's lifetime in the run). */
 export type PeerId = number;
@@ -185,6 +186,11 @@ export interface Algorithm {
    * gradient; null when the encoding carries no acknowledgements.
    */
   transitEstimate?(): { transit: number; gradient: number } | null;
+  /**
+   * Per-sender evidence of hostile frames (refused for magnitude or a seq jump, clipped by robust
+   * mixing), a copy; the runtime reports it so the server can flag the sender (issue 13).
+   */
+  senderEvidence?(): Map<PeerId, SenderEvidence>;
   /**
    * Tracker algorithms (R-FAST): live views of the tracker z and of the gradient g last fed into it.
    * A simulator that sees every peer computes the exact mass in transit from them: sum g - sum z.

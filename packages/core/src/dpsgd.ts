@@ -125,7 +125,7 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
   }
 
   protected handle(msg: Message): Envelope[] {
-    if (msg.kind !== MsgKind.DpsgdModel || !isFloat32Block(msg, this.layout)) return this.reject();
+    if (msg.kind !== MsgKind.DpsgdModel || !isFloat32Block(msg, this.layout, this.evidence)) return this.reject();
     const j = this.nbrIndex.of(msg.from);
     const d = msg.aux;
     if (j < 0 || !Number.isInteger(d) || d < 1 || d >= this.memberCount) return this.reject();

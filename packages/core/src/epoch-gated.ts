@@ -4,7 +4,8 @@
  * setEpoch replays them, and every rejection is counted. Gossip is not among them: its traffic is
  * unreliable, so a message of another epoch is treated as lost rather than held.
  */
-import type { AlgoStats, CommonOptions, Envelope, Message, PeerNeighbours } from './contract';
+import type { AlgoStats, CommonOptions, Envelope, Message, PeerId, PeerNeighbours } from './contract';
+import { Evidence, type SenderEvidence } from './robust-evidence';
 import { BASELINE_DEFAULTS } from './baseline-config';
 import { EpochInbox, checkCommonOptions, emptyStats, passEpochGate, type KindSet } from './baseline-support';
 
@@ -12,6 +13,8 @@ export abstract class EpochGatedBaseline {
   protected readonly st: AlgoStats = emptyStats();
   protected readonly inbox: EpochInbox;
   protected epoch: number;
+  /** Per-sender counts of hostile frames (issue 13); subclasses pass it to isFloat32Block. */
+  protected readonly evidence = new Evidence();
 
   /**
    * Validates the options every baseline shares (ConfigError with the fix), starts in `opts.epoch`
@@ -26,7 +29,12 @@ export abstract class EpochGatedBaseline {
 
   receive(msg: Message): Envelope[] {
     if (!passEpochGate(msg, this.epoch, this.inbox, this.st)) return [];
+    this.evidence.frame(msg.from);
     return this.handle(msg);
+  }
+
+  senderEvidence(): Map<PeerId, SenderEvidence> {
+    return this.evidence.snapshot();
   }
 
   setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {

@@ -142,6 +142,34 @@ describe('GossipSgd', () => {
     expect(peers[1].stats().rejected).toBe(malformed(model).length + 10);
   });
 
+  it('a block claiming version 2^32 - 1 is refused and charged; the honest versions after it are still mixed', () => {
+    const [a, b] = makePeers([0, 1], make(7), 7);
+    b.loadModel(new Float32Array(7).fill(2));
+    a.beginStep();
+    const first = a.applyGradient(new Float32Array(7).fill(-10)).map((e) => ({ ...e.msg, data: e.msg.data.slice() })); // x_a = 3, version 1
+    b.receive(first[0]);
+    expect(b.model()[0]).toBe(2.5);
+    b.receive({ ...first[0], aux: 4294967295, data: new Float32Array(7).fill(100) });
+    expect(b.model()[0]).toBe(2.5); // not mixed
+    expect(b.senderEvidence().get(0)).toMatchObject({ seqJumps: 1 });
+    b.receive({ ...first[1], aux: 4294967295 });
+    a.beginStep();
+    const second = a.applyGradient(new Float32Array(7)); // version 2, x_a still 3
+    b.receive(second[0].msg);
+    expect(b.model()[0]).toBe(2.75); // version 2 is news
+    expect(b.versionAges().max).toBeLessThan(3);
+  });
+
+  it('a first block with a wild version does not block the honest versions after it', () => {
+    const [a, b] = makePeers([0, 1], make(7), 7);
+    b.loadModel(new Float32Array(7).fill(2));
+    b.receive({ kind: MsgKind.GossipModel, from: 0, epoch: 0, seq: 1, block: 0, offset: 0, aux: 4294967295, data: new Float32Array(7).fill(4) });
+    expect(b.model()[0]).toBe(3);
+    a.beginStep();
+    b.receive(a.applyGradient(new Float32Array(7).fill(-5))[0].msg); // x_a = 1.5, version 1
+    expect(b.model()[0]).toBe(2.25);
+  });
+
   it('keeps version vectors across a membership change and gossips only to live members', () => {
     const problem = leastSquares({ n: 5, dim: 12, rows: 36, seed: 79, iid: true });
     const peers = makePeers(members(5), make(5), problem.dim, 'complete');

@@ -19,6 +19,8 @@ import { defineAlgorithm, type AlgorithmOptions, MsgKind, type AlgoStats, type A
 import { allFinite, blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
 import { ConfigError } from './errors';
 import { Rng } from './rng';
+import { seqOrder } from './robust-config';
+import { Evidence, type SenderEvidence } from './robust-evidence';
 import { BASELINE_DEFAULTS } from './baseline-config';
 import {
   checkCommonOptions,
@@ -57,6 +59,7 @@ export class GossipSgd implements Algorithm {
   private readonly at: Float32Array;
   private atFresh = false;
   private readonly st: AlgoStats = emptyStats();
+  private readonly evidence = new Evidence();
 
   private epoch: number;
   private members: PeerId[] = [];
@@ -187,6 +190,10 @@ export class GossipSgd implements Algorithm {
     return { ...this.st };
   }
 
+  senderEvidence(): Map<PeerId, SenderEvidence> {
+    return this.evidence.snapshot();
+  }
+
   private enterEpoch(nb: PeerNeighbours): void {
     this.members = sortedMembers(nb, this.id);
     const len = this.members[this.members.length - 1] + 1;
@@ -225,12 +232,26 @@ export class GossipSgd implements Algorithm {
   private onModel(msg: Message): Envelope[] {
     const j = msg.from;
     const v = msg.aux;
-    if (!this.isOther(j) || !Number.isInteger(v) || v < 1 || !isFloat32Block(msg, this.layout)) return this.reject();
-    if (v < this.rxVersion[j]) {
+    if (!this.isOther(j)) return this.reject();
+    this.evidence.frame(j);
+    if (!Number.isInteger(v) || v < 1 || !isFloat32Block(msg, this.layout, this.evidence)) return this.reject();
+    // Newest-wins on versions with a bounded jump: one block claiming version 2^32 must not make
+    // every later honest version of j "older" for good.
+    const order = seqOrder(v, this.rxVersion[j]);
+    if (order === 'jump') {
+      this.evidence.note(j, 'seqJumps');
+      return this.reject();
+    }
+    if (order === 'older' && v < this.rxVersion[j]) {
       this.st.stale++; // an older model of j than one we already mix: do not pull x back towards it
       return [];
     }
-    if (v > this.rxVersion[j]) {
+    if (order === 'resync') {
+      // The version held was a jump: forget it (and what it did to the age bookkeeping).
+      if (this.heard[j] > v) this.heard[j] = v;
+      if (this.mixed[j] > v) this.mixed[j] = v;
+    }
+    if (v !== this.rxVersion[j]) {
       this.rxVersion[j] = v;
       this.rxCount[j] = 0;
     }
@@ -250,6 +271,17 @@ export class GossipSgd implements Algorithm {
     if (!(d instanceof Float64Array) || d.length !== this.mixed.length || msg.block !== 0 || msg.offset !== 0) return this.reject();
     if (!Number.isInteger(msg.seq) || msg.seq < 0 || !allFinite(d)) return this.reject();
     for (let k = 0; k < d.length; k++) if (d[k] < 0) return this.reject();
+    // A version far ahead of what we heard (a jump) would fake huge ages: the vector is refused.
+    if (seqOrder(v, this.heard[j]) === 'jump') {
+      this.evidence.note(j, 'seqJumps');
+      return this.reject();
+    }
+    for (let k = 0; k < d.length; k++) {
+      if (seqOrder(d[k], this.heard[k]) === 'jump') {
+        this.evidence.note(j, 'seqJumps');
+        return this.reject();
+      }
+    }
     // j's vector describes j's model; it is ours to merge only if we mixed that model completely.
     const merge = this.rxVersion[j] === v && this.rxCount[j] >= this.layout.count;
     const heard = this.heard;

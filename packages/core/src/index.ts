@@ -16,3 +16,5 @@ export * from './dpsgd';
 export * from './adpsgd';
 export * from './pushsum';
 export * from './gossip';
+export * from './robust-config';
+export * from './robust-evidence';

@@ -195,7 +195,7 @@ export class PushSum extends EpochGatedBaseline implements Algorithm {
   }
 
   protected handle(msg: Message): Envelope[] {
-    if (msg.kind !== MsgKind.PushSum || this.n === 1 || !isFloat32Block(msg, this.layout)) return this.reject();
+    if (msg.kind !== MsgKind.PushSum || this.n === 1 || !isFloat32Block(msg, this.layout, this.evidence)) return this.reject();
     const r = msg.seq;
     const share = msg.aux;
     const slot = r % this.m;

@@ -13,6 +13,7 @@
  * delayed frame, never a wrong one.
  */
 import type { BlockLayout } from './blocks';
+import { seqOrder } from './robust-config';
 
 /** No candidate held. */
 export const NO_SEQ = -1;
@@ -40,9 +41,15 @@ export class ReceivedBases {
     return null;
   }
 
-  /** Does a `keep` frame of this seq replace the candidate? (Only a newer one: see the class note.) */
+  /**
+   * Does a `keep` frame of this seq replace the candidate? Only a newer one (see the class note),
+   * by the same bounded-jump rule as the newest-wins check: a wild candidate seq is replaced.
+   */
   wantsCandidate(j: number, block: number, seq: number): boolean {
-    return seq > this.candSeq[j * this.layout.count + block];
+    const held = this.candSeq[j * this.layout.count + block];
+    if (held === NO_SEQ) return true;
+    const order = seqOrder(seq, held);
+    return order === 'newer' || order === 'resync';
   }
 
   /** The held values (a full-length vector per link: link j's block at j * dim + offset). */

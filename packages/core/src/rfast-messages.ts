@@ -12,9 +12,14 @@ import type { ReceivedBases } from './rfast-bases';
 import type { MassLinks, PullLinks } from './rfast-links';
 import type { RfastSender } from './rfast-sends';
 import type { SimdScratch } from './rfast-simd';
+import { ROBUST_DEFAULTS, allBounded, seqOrder } from './robust-config';
 
-/** 'kept': taken, and the sender asked us to keep it as a delta base: acknowledge it. */
-export type Verdict = 'ok' | 'kept' | 'rejected' | 'stale';
+/**
+ * 'kept': taken, and the sender asked us to keep it as a delta base: acknowledge it. 'magnitude'
+ * and 'jump' are refusals ('rejected') that say something about the sender: a value beyond the
+ * magnitude bound (ROBUST_DEFAULTS), a seq too far ahead of the newest held.
+ */
+export type Verdict = 'ok' | 'kept' | 'rejected' | 'stale' | 'magnitude' | 'jump';
 
 /** What the receive rule reads and writes; one per peer and epoch. */
 export interface ReceiveState {
@@ -55,7 +60,7 @@ export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
 }
 
 /** Outcome of decoding a block: its values (a view into the scratch) or why not. */
-type Decoded = Float64Array | Float32Array | 'rejected' | 'stale';
+type Decoded = Float64Array | Float32Array | 'rejected' | 'stale' | 'magnitude';
 
 /**
  * The block's values, whole or rebuilt as base + delta. `whole` is the payload type a whole block
@@ -64,9 +69,12 @@ type Decoded = Float64Array | Float32Array | 'rejected' | 'stale';
 function decodeBlock(msg: Message, s: ReceiveState, bases: ReceivedBases, j: number, whole: typeof Float32Array | typeof Float64Array): Decoded {
   const { data, block, offset } = msg;
   const n = data.length;
+  // Bounded before anything is computed from it: a finite 1e300 overflows z += rhoNew - rhoTilde.
+  const bound = whole === Float32Array ? ROBUST_DEFAULTS.maxAbsModel : ROBUST_DEFAULTS.maxAbsRunningSum;
   if (msg.base === undefined) {
     if (!(data instanceof whole) || msg.keep === true) return 'rejected';
     if ((msg.scale !== undefined && msg.scale !== 1) || (msg.dtype !== undefined && msg.dtype !== (whole === Float32Array ? Dtype.F32 : Dtype.F64))) return 'rejected';
+    if (!allBounded(data, bound)) return allFinite(data) ? 'magnitude' : 'rejected';
     return data as Float32Array | Float64Array;
   }
   const base = msg.base;
@@ -95,7 +103,7 @@ function decodeBlock(msg: Message, s: ReceiveState, bases: ReceivedBases, j: num
     out = s.f32.subarray(0, n); // v travels as float32: both sides keep the rounded value
     out.set(value);
   }
-  if (!allFinite(out)) return 'rejected'; // checked before anything changes
+  if (!allBounded(out, bound)) return allFinite(out) ? 'magnitude' : 'rejected'; // checked before anything changes
   if (which === 'cand') bases.promote(j, block, offset, n);
   return out;
 }
@@ -108,12 +116,18 @@ interface Admitted {
   kept: boolean;
 }
 
-/** The checks before any decoding (a duplicate costs no pass): known sender, valid block, news. */
-function admit(msg: Message, links: PullLinks | MassLinks, layout: BlockLayout): Admitted | 'rejected' | 'stale' {
+/**
+ * The checks before any decoding (a duplicate costs no pass): known sender, valid block, news.
+ * News is judged with a bounded jump (seqOrder): one frame with seq 2^32 - 1 must not make every
+ * later frame of its sender stale.
+ */
+function admit(msg: Message, links: PullLinks | MassLinks, layout: BlockLayout): Admitted | 'rejected' | 'stale' | 'jump' {
   const j = links.index.of(msg.from);
   if (j < 0 || !isValidBlock(layout, msg.block, msg.offset, msg.data.length)) return 'rejected';
   const slot = j * layout.count + msg.block;
-  const newest = msg.seq > links.seq[slot];
+  const order = seqOrder(msg.seq, links.seq[slot]);
+  if (order === 'jump') return 'jump';
+  const newest = order !== 'older';
   const kept = msg.keep === true && msg.base !== undefined && links.bases.wantsCandidate(j, msg.block, msg.seq);
   return newest || kept ? { j, slot, newest, kept } : 'stale';
 }
@@ -157,7 +171,10 @@ function acceptNaive(msg: Message, s: ReceiveState): Verdict {
   if (j < 0 || !(data instanceof Float64Array) || msg.base !== undefined || msg.keep === true) return 'rejected';
   if (!isValidBlock(s.layout, block, offset, data.length)) return 'rejected';
   const slot = j * s.layout.count + block;
-  if (seq <= s.mass.seq[slot]) return 'stale';
+  const order = seqOrder(seq, s.mass.seq[slot]);
+  if (order === 'jump') return 'jump';
+  if (order === 'older') return 'stale';
+  if (!allBounded(data, ROBUST_DEFAULTS.maxAbsRunningSum)) return allFinite(data) ? 'magnitude' : 'rejected';
   if (!s.mass.store(j, block, offset, data, true, s.simd)) return 'rejected';
   s.mass.seq[slot] = seq;
   return 'ok';

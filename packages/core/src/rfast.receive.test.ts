@@ -122,3 +122,64 @@ describe.each(KERNEL_KINDS)('R-FAST receive (%s kernels)', (kernels) => {
     expect(p.stats()).toMatchObject({ stale: 3, rejected: 0 });
   });
 });
+
+describe.each(KERNEL_KINDS)('R-FAST receive, finite but hostile frames (%s kernels)', (kernels) => {
+  const allFiniteNum = (a: ArrayLike<number>): boolean => Array.from(a).every(Number.isFinite);
+
+  it('refuses a running sum of 1e300 before any arithmetic: x stays finite, the sender is charged', () => {
+    const p = started(kernels);
+    const twin = started(kernels);
+    p.receive(rhoMsg(2, 1, [1e300, 1e300], 8, EPOCH));
+    expect(p.stats()).toMatchObject({ messagesIn: 1, rejected: 1 });
+    expect(p.senderEvidence().get(2)).toMatchObject({ frames: 1, magnitude: 1 });
+    expect(sameAfterStep(p, twin)).toBe(true);
+    expect(allFiniteNum(p.params())).toBe(true);
+    expect(allFiniteNum(p.inspect().z)).toBe(true);
+  });
+
+  it('does not mix in a v of 1e30', () => {
+    const p = started(kernels);
+    const twin = started(kernels);
+    p.receive(vMsg(1, 0, [1e30, -1e30], 8, EPOCH));
+    expect(p.senderEvidence().get(1)).toMatchObject({ magnitude: 1 });
+    expect(sameAfterStep(p, twin)).toBe(true);
+    expect(Math.max(...Array.from(p.params(), Math.abs))).toBeLessThan(10);
+  });
+
+  it('refuses a seq jump of 2^32 - 1 after honest frames; later honest frames are still news', () => {
+    const p = started(kernels);
+    const twin = started(kernels);
+    p.receive(vMsg(1, 0, [1, 1], 5, EPOCH));
+    p.receive(vMsg(1, 0, [7, 7], 4294967295, EPOCH)); // the jump: refused
+    p.receive(vMsg(1, 0, [2, 2], 9, EPOCH)); // honest and newer: taken
+    p.receive(rhoMsg(2, 1, [0.5, 0.5], 3, EPOCH));
+    p.receive(rhoMsg(2, 1, [9, 9], 4294967295, EPOCH));
+    p.receive(rhoMsg(2, 1, [1, 1], 4, EPOCH));
+    expect(p.stats()).toMatchObject({ messagesIn: 6, rejected: 2, stale: 0 });
+    expect(p.senderEvidence().get(1)).toMatchObject({ frames: 3, seqJumps: 1 });
+    expect(p.senderEvidence().get(2)).toMatchObject({ frames: 3, seqJumps: 1 });
+    for (const m of [vMsg(1, 0, [2, 2], 9, EPOCH), rhoMsg(2, 1, [1, 1], 4, EPOCH)]) twin.receive(m);
+    expect(sameAfterStep(p, twin)).toBe(true);
+  });
+
+  it('a wild first frame (seq 2^32 - 1) does not make the honest frames after it stale for good', () => {
+    const p = started(kernels);
+    const twin = started(kernels);
+    p.receive(vMsg(1, 0, [7, 7], 4294967295, EPOCH)); // nothing held yet: taken as the first frame
+    p.receive(vMsg(1, 0, [2, 2], 9, EPOCH)); // far below the held seq: the held one was the jump
+    p.receive(vMsg(1, 0, [3, 3], 10, EPOCH));
+    p.receive(vMsg(1, 0, [4, 4], 8, EPOCH)); // an ordinary late frame: stale
+    expect(p.stats()).toMatchObject({ messagesIn: 4, rejected: 0, stale: 1 });
+    twin.receive(vMsg(1, 0, [3, 3], 10, EPOCH));
+    expect(sameAfterStep(p, twin)).toBe(true);
+  });
+
+  it('the naive variant bounds its increments too', () => {
+    const p = peer(true, EPOCH, kernels);
+    fullStep(p, G0);
+    p.receive({ ...rhoMsg(2, 1, [1e300, 1], 8, EPOCH), kind: MsgKind.NaiveDelta });
+    p.beginStep();
+    expect(allFiniteNum(p.params())).toBe(true);
+    expect(p.senderEvidence().get(2)).toMatchObject({ magnitude: 1 });
+  });
+});

@@ -35,6 +35,7 @@ import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdE
 import { MassLinks, PullLinks, validateNeighbours } from './rfast-links';
 import { acceptMessage, type ReceiveState } from './rfast-messages';
 import { RfastSender } from './rfast-sends';
+import { Evidence, type SenderEvidence } from './robust-evidence';
 
 const NONE: Envelope[] = [];
 const EMPTY = new Float32Array(0);
@@ -121,6 +122,7 @@ export class RFast implements Algorithm {
   /** Scratch list of the fresh pulled copies one block mixes. */
   private readonly mix: Float32Array[] = [];
   private readonly counters: AlgoStats = { steps: 0, messagesIn: 0, rejected: 0, stale: 0 };
+  private readonly evidence = new Evidence();
 
   constructor(opts: RFastOptions) {
     if (!(opts.lr > 0) || !Number.isFinite(opts.lr)) throw new ConfigError(`lr must be a positive number, got ${opts.lr}`);
@@ -219,10 +221,22 @@ export class RFast implements Algorithm {
   receive(msg: Message): Envelope[] {
     this.counters.messagesIn += 1;
     const verdict = acceptMessage(msg, this.rx);
+    if (verdict === 'ok' || verdict === 'kept' || verdict === 'stale') this.evidence.frame(msg.from);
     if (verdict === 'rejected') this.counters.rejected += 1;
     else if (verdict === 'stale') this.counters.stale += 1;
     else if (verdict === 'kept') return [this.ack(msg)];
+    else if (verdict === 'magnitude' || verdict === 'jump') {
+      // Well-formed but hostile (or badly broken): refused, and held against the sender.
+      this.counters.rejected += 1;
+      this.evidence.frame(msg.from);
+      this.evidence.note(msg.from, verdict === 'jump' ? 'seqJumps' : 'magnitude');
+    }
     return NONE;
+  }
+
+  /** Per-sender counts of refused (magnitude, seq jump) and clipped frames, for telemetry. */
+  senderEvidence(): Map<PeerId, SenderEvidence> {
+    return this.evidence.snapshot();
   }
 
   model(): Float32Array {

@@ -1,0 +1,69 @@
+/**
+ * Tunables of the receive-side defences against hostile or broken peers (issue 13): magnitude
+ * bounds checked before any arithmetic, the window of acceptable seq jumps, and the evidence a
+ * runtime reports so the server can flag a sender. One object, so a runtime or a test sees every
+ * limit in one place.
+ */
+export const ROBUST_DEFAULTS = {
+  /**
+   * Largest |value| a received model block (R-FAST's v, a baseline's x or model share) may hold.
+   * Finite is not enough: a v of 1e30 mixed with weight 1/4 puts 2.5e29 in x, and the next
+   * gradient overflows. No trained network has a weight near 1e6, so an honest peer never hits it.
+   */
+  maxAbsModel: 1e6,
+  /**
+   * Largest |value| a received running sum (R-FAST's rho, float64) may hold. Sums grow without
+   * bound over a run, so this is far above any honest one (1e6 steps of |z| 1e3 give 1e9) and
+   * far below float64's range: z += rhoNew - rhoTilde and x - lr z (rounded to float32) stay finite.
+   */
+  maxAbsRunningSum: 1e15,
+  /**
+   * Gradient sums of a ring all-reduce: only an overflow guard (sums of n gradients).
+   */
+  maxAbsGradientSum: 1e15,
+  /**
+   * Newest-wins rule, per (sender, kind, block): a frame whose seq is more than this far above the
+   * newest one held is refused (a sender that jumps its seq would otherwise make all its later
+   * frames "stale" for good), and a frame more than this far below it replaces it (the held seq
+   * was such a jump, taken as the link's first frame). An honest sender's frame counter runs over
+   * all its links and blocks, so gaps of (links x blocks x lost rounds) are normal: 2^24 leaves
+   * room for 100 blocks x 8 links x 20,000 lost rounds.
+   */
+  maxSeqJump: 2 ** 24,
+  /** Senders tracked for evidence at most (a header's `from` is attacker-chosen; the map stays bounded). */
+  maxEvidenceSenders: 4096,
+} as const;
+
+export type RobustDefaults = typeof ROBUST_DEFAULTS;
+
+/**
+ * True when every element is finite and |element| <= bound, in one pass: NaN fails `m <= bound`,
+ * so no separate finiteness scan is needed. Four running maxima let the CPU overlap the work.
+ */
+export function allBounded(a: ArrayLike<number>, bound: number): boolean {
+  const n = a.length;
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  let m3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    m0 = Math.max(m0, Math.abs(a[i]));
+    m1 = Math.max(m1, Math.abs(a[i + 1]));
+    m2 = Math.max(m2, Math.abs(a[i + 2]));
+    m3 = Math.max(m3, Math.abs(a[i + 3]));
+  }
+  for (; i < n; i++) m0 = Math.max(m0, Math.abs(a[i]));
+  return Math.max(m0, m1, m2, m3) <= bound;
+}
+
+/**
+ * The newest-wins rule with a bounded jump (ROBUST_DEFAULTS.maxSeqJump): 'newer' (take it and
+ * hold its seq), 'older' (stale, a normal reordering), 'jump' (refuse and count: too far ahead of
+ * what is held), or 'resync' (take it: the held seq itself was a jump). `held` 0 means nothing
+ * held yet: any seq is the first.
+ */
+export function seqOrder(seq: number, held: number, window: number = ROBUST_DEFAULTS.maxSeqJump): 'newer' | 'older' | 'jump' | 'resync' {
+  if (seq > held) return held > 0 && seq - held > window ? 'jump' : 'newer';
+  return held - seq > window ? 'resync' : 'older';
+}

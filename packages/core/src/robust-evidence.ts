@@ -1,0 +1,50 @@
+/**
+ * Per-sender evidence of hostile or broken frames (issue 13): what a receiver refused or clipped,
+ * out of how many frames. The runtime reports it in telemetry and the server decides whether a
+ * sender is "byzantine-suspect"; the algorithm only counts. Bounded: a header's `from` is chosen
+ * by whoever sent it, so at most ROBUST_DEFAULTS.maxEvidenceSenders senders are tracked.
+ */
+import type { PeerId } from './contract';
+import { ROBUST_DEFAULTS } from './robust-config';
+
+export interface SenderEvidence {
+  /** Frames of this sender that reached the algorithm (of the current epoch's kinds). */
+  frames: number;
+  /** Refused because a value exceeded the magnitude bound (finite, but would break the receiver). */
+  magnitude: number;
+  /** Refused because the seq jumped too far ahead of the newest held (ROBUST_DEFAULTS.maxSeqJump). */
+  seqJumps: number;
+  /** Taken, but pulled back to the clipping radius (robust mixing) or held back (bounded mass). */
+  clipped: number;
+}
+
+export type EvidenceKind = Exclude<keyof SenderEvidence, 'frames'>;
+
+export class Evidence {
+  private readonly bySender = new Map<PeerId, SenderEvidence>();
+
+  /** The record of `from`, created on first use; null when the sender is not an id or the map is full. */
+  private of(from: PeerId): SenderEvidence | null {
+    let e = this.bySender.get(from);
+    if (e !== undefined) return e;
+    if (!Number.isSafeInteger(from) || from < 0 || this.bySender.size >= ROBUST_DEFAULTS.maxEvidenceSenders) return null;
+    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0 };
+    this.bySender.set(from, e);
+    return e;
+  }
+
+  frame(from: PeerId): void {
+    const e = this.of(from);
+    if (e !== null) e.frames++;
+  }
+
+  note(from: PeerId, kind: EvidenceKind): void {
+    const e = this.of(from);
+    if (e !== null) e[kind]++;
+  }
+
+  /** A copy, by sender. */
+  snapshot(): Map<PeerId, SenderEvidence> {
+    return new Map([...this.bySender].map(([k, v]) => [k, { ...v }] as const));
+  }
+}
