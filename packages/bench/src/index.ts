@@ -65,3 +65,4 @@ export { escapeXml, lineChart, niceRange, niceTicks, type ChartOptions, type Ser
 export { accuracyTable, comparisonReport, ratioToReference, scenarioPlot, scenarioTable, summaryTable, tuningTable, type ReportFile } from './report-comparison';
 export { gossipReport, gossipTable } from './report-gossip';
 export { parseBenchArgs, writeReport, type BenchArgs } from './cli-support';
+export { ATTACK_MATRIX_DEFAULTS, attackMatrixTable, runAttackMatrix, type AttackCell, type AttackMatrixPlan } from './attack-matrix';

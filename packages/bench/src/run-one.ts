@@ -2,7 +2,8 @@
  * One simulated training run: an algorithm on a scenario, driven by the simulator in virtual time
  * with real TF.js gradients; the average model is evaluated on the test set at every record.
  */
-import { runSimulationAsync, type EndReason, type SimObservation } from '@starling/sim';
+import { hostileFactory, runSimulationAsync, type AttackSpec, type EndReason, type SimObservation } from '@starling/sim';
+import type { AlgorithmSettings } from '@starling/sim';
 import { algorithmSettings, coreName, type BenchAlgorithm } from './algorithms';
 import { BENCH_CONFIG } from './config';
 import { timeToTarget, type Curve } from './curves';
@@ -27,6 +28,10 @@ export interface RunPlan {
   extend: boolean;
   /** Bytes a link may queue before unreliable sends are skipped. */
   sendBuffer: number;
+  /** Hostile peers (attack matrix): they run `hostileFactory`, and every figure is over the others only. */
+  hostile?: AttackSpec;
+  /** Settings on top of the algorithm's own (the attack matrix sets `robust`). */
+  settings?: Partial<AlgorithmSettings>;
 }
 
 /** Figures at the time budget. */
@@ -83,11 +88,12 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
 
   const average = (o: SimObservation): void => {
     sum.fill(0);
-    for (const id of o.live) {
+    const peers = honest(o, plan);
+    for (const id of peers) {
       const x = o.model(id);
       for (let j = 0; j < sum.length; j++) sum[j] += x[j];
     }
-    const inv = 1 / o.live.length;
+    const inv = 1 / peers.length;
     for (let j = 0; j < sum.length; j++) xbar[j] = sum[j] * inv;
   };
 
@@ -119,7 +125,7 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
     result = await runSimulationAsync({
       n: s.n,
       algorithm: coreName(plan.algorithm),
-      settings: algorithmSettings(plan.algorithm, plan.lr),
+      settings: { ...algorithmSettings(plan.algorithm, plan.lr), ...plan.settings },
       topology: { kind: BENCH_CONFIG.topology },
       problem,
       network: networkModel(s, plan.sendBuffer),
@@ -128,6 +134,7 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
       record: { interval: budget / BENCH_CONFIG.recordsPerBudget, maxRecords: 4 * BENCH_CONFIG.recordsPerBudget * BENCH_CONFIG.extendFactor, perPeer: false },
       seed: plan.seed,
       observe,
+      createAlgorithm: plan.hostile === undefined ? undefined : hostileFactory(plan.hostile, plan.seed),
     });
     endReason = result.endReason;
   } catch (err) {
@@ -161,10 +168,17 @@ async function figuresAtBudget(task: BenchTask, o: SimObservation, xbar: Float32
   const final = plan.finalEvalCount === plan.evalCount ? accuracy : ((await task.evaluate(xbar, plan.finalEvalCount)).accuracy ?? Number.NaN);
   let mean = 0;
   let min = Infinity;
-  for (const id of o.live) {
+  const peers = honest(o, plan);
+  for (const id of peers) {
     const a = (await task.evaluate(o.model(id), plan.evalCount)).accuracy ?? Number.NaN;
-    mean += a / o.live.length;
+    mean += a / peers.length;
     min = Math.min(min, a);
   }
   return { accuracy, accuracyFinal: final, peerMean: mean, peerMin: min, consensus: o.record.consensus };
+}
+
+/** The live peers every figure is taken over: all of them, less the hostile ones of an attack run. */
+function honest(o: SimObservation, plan: RunPlan): readonly number[] {
+  const bad = plan.hostile?.ids;
+  return bad === undefined ? o.live : o.live.filter((id) => !bad.includes(id));
 }

@@ -148,6 +148,8 @@ export interface AlgoStats {
   rejected: number;
   /** Messages older than what we already hold for that (from, kind, block); normal under reordering. */
   stale: number;
+  /** Robust mixing: messages taken but clipped (or, for tracker mass, consumed at a bounded rate). */
+  clipped?: number;
 }
 
 export interface Algorithm {
@@ -230,6 +232,8 @@ export interface AlgorithmOptions extends CommonOptions {
   kernels?: 'auto' | 'simd' | 'js';
   /** R-FAST: how v and the running sums travel (docs/algorithms.md 1.7); see RFAST_ENCODINGS. */
   encoding?: string;
+  /** Byzantine-robust mixing (robust-clip.ts): 'clip' (default where supported) or 'off'. */
+  robust?: string;
 }
 
 /** The per-algorithm option names (what a run config's `algorithmOptions` may hold). */

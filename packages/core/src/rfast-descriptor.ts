@@ -2,6 +2,7 @@
 import { MsgKind, defineAlgorithm, type OptionSpec } from './contract';
 import { RFAST_ENCODING_NAMES } from './rfast-config';
 import { RFast } from './rfast';
+import { ROBUST_OPTION } from './robust-clip';
 
 const ENCODING: OptionSpec = {
   type: 'enum',
@@ -19,7 +20,7 @@ export const RFAST_DESCRIPTOR = defineAlgorithm({
   defaultLr: 0.3,
   links: 'graph',
   kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck],
-  options: { encoding: ENCODING },
+  options: { encoding: ENCODING, robust: ROBUST_OPTION },
   create: (opts) => new RFast(opts),
 });
 

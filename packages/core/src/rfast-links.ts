@@ -12,6 +12,7 @@ import { allFinite, copyInto, type BlockLayout } from './blocks';
 import type { SimdScratch } from './rfast-simd';
 import { TopologyError } from './errors';
 import { ReceivedBases } from './rfast-bases';
+import { clipInto, distance, type ClipRadius } from './robust-clip';
 
 /** Position of a sender among the in-neighbours; a scan beats a Map for the usual few. */
 export class LinkIndex {
@@ -38,6 +39,17 @@ export class LinkIndex {
     for (let j = 0; j < ids.length; j++) if (ids[j] === from) return j;
     return -1;
   }
+}
+
+export const STORE_REFUSED = 0;
+export const STORE_OK = 1;
+export const STORE_CLIPPED = 2;
+export type StoreResult = typeof STORE_REFUSED | typeof STORE_OK | typeof STORE_CLIPPED;
+
+/** Robust mixing of pulled copies: the adaptive radius per block and our own copy (the centre). */
+export interface PullClip {
+  radius: ClipRadius;
+  own: Float32Array;
 }
 
 /** G_R in-neighbours: the newest v_j received from each. */
@@ -83,20 +95,23 @@ export class PullLinks {
   }
 
   /**
-   * Stores a received v_j block (its values, already decoded) if they are finite; false (nothing
-   * changed) if not.
+   * Stores a received v_j block (its values, already decoded) if they are finite: STORE_REFUSED
+   * (nothing changed) if not. With `clip` (robust mixing), the block is stored clipped around our
+   * own copy `clip.own` (robust-clip.ts): STORE_CLIPPED when that changed it.
    */
-  store(j: number, block: number, offset: number, data: Float32Array, simd: SimdScratch | null): boolean {
+  store(j: number, block: number, offset: number, data: Float32Array, simd: SimdScratch | null, clip: PullClip | null = null): StoreResult {
     if (simd === null) {
-      if (!allFinite(data)) return false;
+      if (!allFinite(data)) return STORE_REFUSED;
     } else {
       // Checked in the kernel memory (twice as fast as the JavaScript scan); decoded blocks are there already.
       if (data.buffer !== simd.f32.buffer || data.byteOffset !== simd.f32.byteOffset) simd.f32.set(data);
-      if (simd.k.finite32(simd.f32.byteOffset, data.length) === 0) return false;
+      if (simd.k.finite32(simd.f32.byteOffset, data.length) === 0) return STORE_REFUSED;
     }
-    copyInto(this.vhat, j * this.dim + offset, data);
+    let result: StoreResult = STORE_OK;
+    if (clip === null) copyInto(this.vhat, j * this.dim + offset, data);
+    else if (clipInto(clip.radius, block, data, 0, clip.own, offset, this.vhat, j * this.dim + offset, data.length)) result = STORE_CLIPPED;
     this.fresh[j * this.count + block] = 1;
-    return true;
+    return result;
   }
 
   /** Replaces every held copy (a model was loaded); none counts as fresh. */
@@ -123,10 +138,18 @@ export class MassLinks {
   readonly fresh: Uint8Array;
   readonly seq: Float64Array;
   readonly bases: ReceivedBases;
+  /**
+   * Bounded consumption (robust mixing on): per slot, the norm of the mass not yet consumed
+   * (rhoNew - rhoTilde) and the most a step may take of it (the block's adaptive radius when the
+   * frame came). null when off: every step consumes everything.
+   */
+  readonly remaining: Float64Array | null;
+  readonly cap: Float64Array | null;
   private readonly layout: BlockLayout;
+  private readonly radius: ClipRadius | null;
 
   /** Running sums start at zero; `alloc` must return zeroed arrays. */
-  constructor(ids: readonly PeerId[], layout: BlockLayout, alloc: (n: number) => Float64Array) {
+  constructor(ids: readonly PeerId[], layout: BlockLayout, alloc: (n: number) => Float64Array, radius: ClipRadius | null = null) {
     this.layout = layout;
     this.index = new LinkIndex(ids);
     this.sums = alloc(2 * ids.length * layout.dim);
@@ -135,7 +158,27 @@ export class MassLinks {
     this.fresh = new Uint8Array(slots);
     this.seq = new Float64Array(slots);
     this.bases = new ReceivedBases(ids.length, layout);
+    this.radius = radius;
+    this.remaining = radius === null ? null : new Float64Array(slots);
+    this.cap = radius === null ? null : new Float64Array(slots);
   }
+
+  /**
+   * Bounded consumption: after a new rhoNew of (j, block) was stored, measures the mass it brings
+   * (||rhoNew - rhoTilde||) against the block's radius; true when a step will take only part of it.
+   */
+  audit(j: number, block: number, offset: number, n: number): boolean {
+    const radius = this.radius;
+    if (radius === null) return false;
+    const slot = j * this.layout.count + block;
+    const d = distance(this.sums, this.newAt(j, block, offset), this.sums, this.tildeAt(j, block, offset), n);
+    const tau = radius.radius(block);
+    radius.record(block, d);
+    (this.remaining as Float64Array)[slot] = d;
+    (this.cap as Float64Array)[slot] = tau;
+    return d > tau;
+  }
+
 
   /** Offset in `sums` of link j's rhoTilde for the block starting at `offset`. */
   tildeAt(j: number, block: number, offset: number): number {

@@ -9,7 +9,7 @@ import { Dtype, MsgKind, type Message } from './contract';
 import { allFinite, blockStart, isValidBlock, type BlockLayout } from './blocks';
 import { allFiniteHalf, decodeHalf, decodeI8, validScale } from './quantize';
 import type { ReceivedBases } from './rfast-bases';
-import type { MassLinks, PullLinks } from './rfast-links';
+import { STORE_CLIPPED, STORE_REFUSED, type MassLinks, type PullClip, type PullLinks } from './rfast-links';
 import type { RfastSender } from './rfast-sends';
 import type { SimdScratch } from './rfast-simd';
 import { ROBUST_DEFAULTS, allBounded, seqOrder } from './robust-config';
@@ -34,10 +34,15 @@ export interface ReceiveState {
   /** Block-sized decode buffers (the SIMD scratch when there is one). */
   f32: Float32Array;
   f64: Float64Array;
+  /** Robust mixing: pulled copies are clipped around our own v (null: off). */
+  clip: PullClip | null;
+  /** Set by the last acceptV / acceptRho: the frame was taken but clipped (or its mass capped). */
+  clipped: boolean;
 }
 
 /** Stores the block only when every check passed (allocates nothing but the decoded views). */
 export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
+  s.clipped = false;
   if (typeof msg !== 'object' || msg === null) return 'rejected';
   const { kind, epoch, seq, block, offset, data } = msg;
   if (!Number.isSafeInteger(epoch)) return 'rejected';
@@ -140,7 +145,9 @@ function acceptV(msg: Message, s: ReceiveState): Verdict {
   const values = decoded as Float32Array;
   if (a.kept) s.pull.bases.keep(a.j, msg.block, msg.offset, msg.seq, values);
   if (a.newest) {
-    if (!s.pull.store(a.j, msg.block, msg.offset, values, s.simd)) return 'rejected';
+    const stored = s.pull.store(a.j, msg.block, msg.offset, values, s.simd, s.clip);
+    if (stored === STORE_REFUSED) return 'rejected';
+    s.clipped = stored === STORE_CLIPPED;
     s.pull.seq[a.slot] = msg.seq;
   }
   return a.kept ? 'kept' : 'ok';
@@ -161,7 +168,10 @@ function acceptRho(msg: Message, s: ReceiveState): Verdict {
     if (kept) mass.bases.keep(j, block, offset, seq, values);
     if (newest) mass.storeDecoded(j, block, offset, values);
   }
-  if (newest) mass.seq[slot] = seq;
+  if (newest) {
+    mass.seq[slot] = seq;
+    s.clipped = mass.audit(j, block, offset, values.length);
+  }
   return kept ? 'kept' : 'ok';
 }
 

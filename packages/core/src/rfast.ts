@@ -36,6 +36,8 @@ import { MassLinks, PullLinks, validateNeighbours } from './rfast-links';
 import { acceptMessage, type ReceiveState } from './rfast-messages';
 import { RfastSender } from './rfast-sends';
 import { Evidence, type SenderEvidence } from './robust-evidence';
+import { ClipRadius, ROBUST_MODES } from './robust-clip';
+import { ROBUST_DEFAULTS } from './robust-config';
 
 const NONE: Envelope[] = [];
 const EMPTY = new Float32Array(0);
@@ -54,6 +56,12 @@ export interface RFastOptions extends CommonOptions {
   kernels?: KernelChoice;
   /** How frames carry v and the running sums (RFAST_ENCODINGS); default RFAST_DEFAULTS.defaultEncoding. */
   encoding?: string;
+  /**
+   * Byzantine-robust mixing (robust-clip.ts): 'clip' (default) mixes pulled copies clipped around
+   * our own v and consumes tracker mass at a bounded rate; 'off' mixes and consumes what arrives.
+   * The naive variant is always 'off'.
+   */
+  robust?: string;
 }
 
 /**
@@ -121,8 +129,10 @@ export class RFast implements Algorithm {
   private rx!: ReceiveState;
   /** Scratch list of the fresh pulled copies one block mixes. */
   private readonly mix: Float32Array[] = [];
-  private readonly counters: AlgoStats = { steps: 0, messagesIn: 0, rejected: 0, stale: 0 };
+  private readonly counters: AlgoStats = { steps: 0, messagesIn: 0, rejected: 0, stale: 0, clipped: 0 };
   private readonly evidence = new Evidence();
+  private readonly vRadius: ClipRadius | null;
+  private readonly massRadius: ClipRadius | null;
 
   constructor(opts: RFastOptions) {
     if (!(opts.lr > 0) || !Number.isFinite(opts.lr)) throw new ConfigError(`lr must be a positive number, got ${opts.lr}`);
@@ -139,6 +149,8 @@ export class RFast implements Algorithm {
     if (!Object.hasOwn(RFAST_ENCODINGS, encoding)) {
       throw new ConfigError(`encoding must be one of ${Object.keys(RFAST_ENCODINGS).join(', ')}, got ${String(encoding)}`);
     }
+    const robust = opts.robust ?? 'clip';
+    if (!(ROBUST_MODES as readonly string[]).includes(robust)) throw new ConfigError(`robust must be one of ${ROBUST_MODES.join(', ')}, got ${String(robust)}`);
     this.naive = opts.naive === true;
     // The naive variant exists to lose mass: it sends whole float64 increments whatever the encoding.
     this.encoding = this.naive ? RFAST_ENCODINGS.f32 : RFAST_ENCODINGS[encoding as RfastEncodingName];
@@ -147,6 +159,10 @@ export class RFast implements Algorithm {
     this.dim = opts.x0.length;
     this.lr = opts.lr;
     this.layout = blockLayout(this.dim, opts.blockSize);
+    // Kept across epochs: a fresh radius would let every membership change open a window without clipping.
+    const clip = robust === 'clip' && !this.naive;
+    this.vRadius = clip ? new ClipRadius(this.layout.count) : null;
+    this.massRadius = clip ? new ClipRadius(this.layout.count, { multiplier: ROBUST_DEFAULTS.massClipMultiplier }) : null;
     // Initial values only: useNeighbours copies them into the epoch's KernelMemory.
     this.x = this.v = this.xNew = opts.x0;
     this.g = new Float32Array(this.dim);
@@ -222,6 +238,10 @@ export class RFast implements Algorithm {
     this.counters.messagesIn += 1;
     const verdict = acceptMessage(msg, this.rx);
     if (verdict === 'ok' || verdict === 'kept' || verdict === 'stale') this.evidence.frame(msg.from);
+    if (this.rx.clipped) {
+      this.counters.clipped = (this.counters.clipped ?? 0) + 1;
+      this.evidence.note(msg.from, 'clipped');
+    }
     if (verdict === 'rejected') this.counters.rejected += 1;
     else if (verdict === 'stale') this.counters.stale += 1;
     else if (verdict === 'kept') return [this.ack(msg)];
@@ -359,7 +379,7 @@ export class RFast implements Algorithm {
     const f32s = mem.f32(block);
     const f64s = mem.f64(block);
     this.pull = new PullLinks(nb.rIn, layout, this.pull, this.x, (n) => mem.f32(n));
-    this.mass = new MassLinks(nb.cIn, layout, (n) => mem.f64(n));
+    this.mass = new MassLinks(nb.cIn, layout, (n) => mem.f64(n), this.massRadius);
     this.slotVersion++;
     this.sender = new RfastSender({
       self: this.id,
@@ -384,6 +404,8 @@ export class RFast implements Algorithm {
       simd: mem.exports === null ? null : { k: mem.exports, f32: f32s, f64: f64s },
       f32: f32s,
       f64: f64s,
+      clip: this.vRadius === null ? null : { radius: this.vRadius, own: this.v },
+      clipped: false,
     };
   }
 

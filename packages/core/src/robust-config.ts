@@ -32,6 +32,33 @@ export const ROBUST_DEFAULTS = {
   maxSeqJump: 2 ** 24,
   /** Senders tracked for evidence at most (a header's `from` is attacker-chosen; the map stays bounded). */
   maxEvidenceSenders: 4096,
+  /**
+   * Robust mixing (self-centred clipping, robust-clip.ts): the radius of a block is this multiple
+   * of the median of the recent distances received for that block. Honest neighbours' distances
+   * differ by small factors (non-IID shards, delays); an attacker's sign flip or scaling is
+   * hundreds of times the median. 3 leaves honest frames unclipped almost always (simulated:
+   * BENCHMARKS.md, attack matrix) while a clipped frame moves the model by at most 3 medians times
+   * its mixing weight.
+   */
+  clipMultiplier: 3,
+  /** Recent distances per block the median is taken over (a ring; 1 of 3 links hostile is a minority). */
+  clipWindow: 9,
+  /** No clipping until this many distances of the block were seen (nothing to compare with yet). */
+  clipMinSamples: 3,
+  /**
+   * Bounded consumption of tracker mass (R-FAST): a link's new mass in a block (rhoNew - rhoTilde)
+   * is consumed at most this multiple of the median recent increment per step; the rest stays in
+   * flight (rhoTilde advances only by what z took), so it is delayed, never lost: sum z + mass in flight is unchanged (docs/algorithms.md 1.4). A
+   * hostile link can therefore still feed a cap's worth of mass per step; bounding it stops one
+   * frame from moving z by an arbitrary amount at once, and its count is evidence against the sender.
+   */
+  massClipMultiplier: 4,
+  /**
+   * Frames the suspicion score (share of refused or clipped frames, SenderEvidence.suspicion)
+   * averages over, about. It is evidence for the server, never a verdict here: a receiver that
+   * refused an honest neighbour disturbed by an attack would lose its tracker mass for good.
+   */
+  suspicionWindow: 16,
 } as const;
 
 export type RobustDefaults = typeof ROBUST_DEFAULTS;
@@ -67,3 +94,4 @@ export function seqOrder(seq: number, held: number, window: number = ROBUST_DEFA
   if (seq > held) return held > 0 && seq - held > window ? 'jump' : 'newer';
   return held - seq > window ? 'resync' : 'older';
 }
+

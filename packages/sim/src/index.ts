@@ -26,3 +26,4 @@ export type { TrafficCounters } from './peers';
 export { SIM_DEFAULTS } from './config';
 export { SimConfigError, SimNetworkError } from './errors';
 export { deriveSeed } from './seeds';
+export { ATTACKS, hostileFactory, type AttackKind, type AttackSpec } from './attacks';

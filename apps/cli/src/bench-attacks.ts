@@ -1,0 +1,88 @@
+/**
+ * The attack matrix in the simulator with real TF.js gradients (issue 13): honest peers' accuracy
+ * with 1 and 2 hostile peers of 8, robust mixing on and off, against the clean run.
+ *
+ *   npx tsx apps/cli/src/bench-attacks.ts [--algorithms rfast,dpsgd,gossip] [--attacks sign-flip,...]
+ *     [--hostile 1,2] [--robust clip,off] [--seeds 1,2] [--budget-steps 200] [--step-time SECONDS] [--out DIR]
+ *
+ * Writes DIR/attacks.md and DIR/attacks.json (DIR defaults to results/attacks). The step time pins
+ * the virtual clock, so the printed command repeats the figures.
+ */
+import {
+  ATTACK_MATRIX_DEFAULTS,
+  BENCH_CONFIG,
+  BenchTask,
+  attackMatrixTable,
+  parseAlgorithm,
+  runAttackMatrix,
+  writeReport,
+  type AttackMatrixPlan,
+} from '@starling/bench';
+import { ATTACKS, type AttackKind } from '@starling/sim';
+
+function parse(argv: readonly string[]): { plan: AttackMatrixPlan; stepTime: number | null; out: string } {
+  const plan: AttackMatrixPlan = { ...ATTACK_MATRIX_DEFAULTS };
+  let stepTime: number | null = null;
+  let out = 'results/attacks';
+  const list = (v: string): string[] => v.split(',').filter((x) => x.length > 0);
+  const ints = (flag: string, v: string): number[] =>
+    list(v).map((x) => {
+      const n = Number(x);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag}: '${x}' is not a whole number`);
+      return n;
+    });
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--algorithms') plan.algorithms = list(v).map(parseAlgorithm);
+    else if (flag === '--attacks') {
+      plan.attacks = list(v).map((a) => {
+        if (!(ATTACKS as readonly string[]).includes(a)) throw new Error(`--attacks: unknown '${a}'; expected ${ATTACKS.join(', ')}`);
+        return a as AttackKind;
+      });
+    } else if (flag === '--hostile') plan.hostileCounts = ints(flag, v);
+    else if (flag === '--seeds') plan.seeds = ints(flag, v);
+    else if (flag === '--budget-steps') plan.budgetSteps = ints(flag, v)[0];
+    else if (flag === '--robust') {
+      plan.robust = list(v).map((r) => {
+        if (r !== 'clip' && r !== 'off') throw new Error(`--robust: '${r}' is not clip or off`);
+        return r;
+      });
+    } else if (flag === '--step-time') {
+      stepTime = Number(v);
+      if (!(stepTime > 0)) throw new Error(`--step-time: '${v}' is not a positive number of seconds`);
+    } else if (flag === '--out') out = v;
+    else throw new Error(`unknown flag ${flag}`);
+  }
+  return { plan, stepTime, out };
+}
+
+async function main(): Promise<void> {
+  const log = (line: string) => console.log(line);
+  const { plan, stepTime: given, out } = parse(process.argv.slice(2));
+  const task = await BenchTask.load({ log });
+  try {
+    const stepTime = given ?? (await task.calibrate(BENCH_CONFIG.calibrationWarmup, BENCH_CONFIG.calibrationSteps)).median;
+    log(`backend ${task.backend}; step time ${(stepTime * 1000).toFixed(2)} ms${given === null ? ' (measured)' : ' (given)'}`);
+    const t0 = performance.now();
+    const cells = await runAttackMatrix(task, plan, stepTime, log);
+    const command =
+      `npx tsx apps/cli/src/bench-attacks.ts --algorithms ${plan.algorithms.join(',')} --attacks ${plan.attacks.join(',')} --hostile ${plan.hostileCounts.join(',')}` +
+      ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --step-time ${stepTime} --out ${out}`;
+    const md = `# Attack matrix\n\n${plan.n} peers, IID MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells)}\n\nCommand: \`${command}\`\n`;
+    const written = await writeReport(out, [
+      { path: 'attacks.md', text: md },
+      { path: 'attacks.json', text: JSON.stringify({ command, plan, stepTime, cells }) },
+    ]);
+    log(md);
+    log(`wrote ${written.join(', ')} (${((performance.now() - t0) / 60000).toFixed(1)} min)`);
+  } finally {
+    await task.dispose();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+  process.exitCode = 1;
+});

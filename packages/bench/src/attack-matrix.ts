@@ -1,0 +1,135 @@
+/**
+ * The attack matrix (issue 13): honest peers' accuracy when 1 or 2 of 8 peers are hostile
+ * (`@starling/sim` attacks: sign flip, x1e6 scaling, noise, ALIE, replay), with robust mixing on
+ * ('clip') and off, against the clean run of the same seed. Same task, step time, scenario (IID,
+ * exponential graph) and budget for every cell; every figure is over the honest peers only.
+ */
+import { ATTACKS, type AttackKind } from '@starling/sim';
+import type { BenchAlgorithm } from './algorithms';
+import type { BenchTask } from './bench-task';
+import { BENCH_CONFIG } from './config';
+import { fmt, markdownTable } from './markdown';
+import { runOne, type RunOutcome } from './run-one';
+import type { Scenario } from './scenarios';
+
+export interface AttackMatrixPlan {
+  algorithms: readonly BenchAlgorithm[];
+  robust: readonly ('clip' | 'off')[];
+  attacks: readonly AttackKind[];
+  /** Hostile peer counts (ids n-1, n-2, ...: the exponential graph makes every id alike). */
+  hostileCounts: readonly number[];
+  seeds: readonly number[];
+  lr: Partial<Record<BenchAlgorithm, number>>;
+  budgetSteps: number;
+  evalCount: number;
+  n: number;
+}
+
+export const ATTACK_MATRIX_DEFAULTS: AttackMatrixPlan = {
+  algorithms: ['rfast', 'dpsgd', 'gossip'],
+  robust: ['clip', 'off'],
+  attacks: ATTACKS,
+  hostileCounts: [1, 2],
+  seeds: [1, 2],
+  // The full preset's tuned picks (presets.ts TUNED_LR).
+  lr: { rfast: 0.6, dpsgd: 0.3, gossip: 0.6 },
+  budgetSteps: 200,
+  evalCount: 1000,
+  n: 8,
+};
+
+export interface AttackCell {
+  algorithm: BenchAlgorithm;
+  robust: 'clip' | 'off';
+  attack: AttackKind | 'none';
+  hostile: number;
+  seed: number;
+  /** Honest peers at the budget: mean and worst accuracy; null when the run diverged first. */
+  peerMean: number | null;
+  peerMin: number | null;
+  diverged: string | null;
+  wallSeconds: number;
+}
+
+export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, stepTime: number, log: (line: string) => void): Promise<AttackCell[]> {
+  const scenario: Scenario = { n: plan.n, split: 'iid', straggle: 'none', loss: 0 };
+  const cells: AttackCell[] = [];
+  const one = async (algorithm: BenchAlgorithm, robust: 'clip' | 'off', attack: AttackKind | 'none', hostile: number, seed: number): Promise<void> => {
+    const lr = plan.lr[algorithm] ?? 0.3;
+    const ids = Array.from({ length: attack === 'none' ? 0 : hostile }, (_, k) => plan.n - 1 - k);
+    const r: RunOutcome = await runOne(task, {
+      scenario,
+      algorithm,
+      lr,
+      seed,
+      stepTime,
+      budget: plan.budgetSteps * stepTime,
+      targets: [0.9],
+      evalCount: plan.evalCount,
+      finalEvalCount: plan.evalCount,
+      extend: false,
+      sendBuffer: BENCH_CONFIG.network.sendBuffer,
+      settings: { robust },
+      hostile: attack === 'none' ? undefined : { kind: attack, ids },
+    });
+    const cell: AttackCell = {
+      algorithm,
+      robust,
+      attack,
+      hostile: ids.length,
+      seed,
+      peerMean: r.atBudget?.peerMean ?? null,
+      peerMin: r.atBudget?.peerMin ?? null,
+      diverged: r.diverged,
+      wallSeconds: r.wallSeconds,
+    };
+    cells.push(cell);
+    log(`${algorithm} robust=${robust} ${attack} x${ids.length} seed ${seed}: honest mean ${fmt(cell.peerMean, 3)}, min ${fmt(cell.peerMin, 3)}${r.diverged ? ` (diverged: ${r.diverged.slice(0, 80)})` : ''} [${r.wallSeconds.toFixed(0)} s]`);
+  };
+  for (const algorithm of plan.algorithms) {
+    for (const robust of plan.robust) {
+      for (const seed of plan.seeds) {
+        await one(algorithm, robust, 'none', 0, seed);
+        for (const attack of plan.attacks) for (const h of plan.hostileCounts) await one(algorithm, robust, attack, h, seed);
+      }
+    }
+  }
+  return cells;
+}
+
+/** One row per (algorithm, robust, attack, hostile count): honest mean accuracy over seeds (min-max), worst peer, and the drop from the clean run. */
+export function attackMatrixTable(cells: readonly AttackCell[]): string {
+  const groups = new Map<string, AttackCell[]>();
+  for (const c of cells) {
+    const key = `${c.algorithm}|${c.robust}|${c.attack}|${c.hostile}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [c]);
+    else g.push(c);
+  }
+  const meanOf = (xs: readonly (number | null)[]): number | null => (xs.some((x) => x === null) ? null : xs.reduce<number>((s, x) => s + (x as number), 0) / xs.length);
+  const rows: string[][] = [];
+  for (const g of groups.values()) {
+    const c0 = g[0];
+    const clean = groups.get(`${c0.algorithm}|${c0.robust}|none|0`) ?? [];
+    const m = meanOf(g.map((c) => c.peerMean));
+    const cm = meanOf(clean.map((c) => c.peerMean));
+    const lo = Math.min(...g.map((c) => c.peerMean ?? Number.NaN));
+    const hi = Math.max(...g.map((c) => c.peerMean ?? Number.NaN));
+    const worst = Math.min(...g.map((c) => c.peerMin ?? Number.NaN));
+    const drop = m !== null && cm !== null ? (cm - m) * 100 : null;
+    rows.push([
+      c0.algorithm,
+      c0.robust,
+      c0.attack,
+      String(c0.hostile),
+      m === null ? 'diverged' : `${fmt(m, 3)} (${fmt(lo, 3)}-${fmt(hi, 3)})`,
+      Number.isNaN(worst) ? 'diverged' : fmt(worst, 3),
+      c0.attack === 'none' ? '' : drop === null ? 'n/a' : `${drop.toFixed(1)}`,
+    ]);
+  }
+  return markdownTable(
+    ['algorithm', 'robust', 'attack', 'hostile of 8', 'honest mean accuracy (seeds min-max)', 'worst honest peer', 'drop vs clean (points)'],
+    rows,
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+  );
+}
