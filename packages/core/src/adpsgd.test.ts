@@ -5,7 +5,8 @@ import {
   LR, Network, baselineMaker, feedInvalid, leastSquares, makePeers, malformed, massDrift, neighbourhood, worstError,
 } from './baseline.test-driver';
 
-const make = (blockSize: number, seed = 1) => baselineMaker(AdPsgd, blockSize, { seed });
+// robust 'off': these tests check the exact recursion; clipping has its own (robust-clip.test.ts, sim attacks.test.ts).
+const make = (blockSize: number, seed = 1) => baselineMaker(AdPsgd, blockSize, { seed, robust: 'off' });
 
 /** Pairwise averaging must keep the sum of all models at sum x0 - lr * sum g. */
 const conservationError = (peers: Algorithm[], net: Network): number => massDrift(peers.map((p) => p.model()), net);

@@ -23,6 +23,7 @@ import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks'
 import { Rng } from './rng';
 import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
+import { ROBUST_OPTION, robustPull } from './robust-clip';
 
 export class AdPsgd extends EpochGatedBaseline implements Algorithm {
   readonly name = 'adpsgd' as const;
@@ -74,6 +75,7 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     this.replyBuf = new Float32Array(this.dim);
     this.replyViews = blockViews(this.replyBuf, this.layout);
     this.replySeen = new Uint8Array(this.layout.count);
+    this.robust = robustPull(opts.robust, this.layout.count, this.layout.blockSize);
     this.enterEpoch(opts.neighbours);
   }
 
@@ -165,7 +167,7 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     this.askedSeen[row + msg.block] = 1;
     const x = this.x;
     const old = this.replyBuf;
-    const data = msg.data;
+    const data = this.mixable(msg, x);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) {
       old[i] = x[i];
       x[i] = 0.5 * (x[i] + data[k]);
@@ -182,7 +184,8 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     this.replySeen[msg.block] = 1;
     const x = this.x;
     const sent = this.snap;
-    const data = msg.data;
+    // Clipped around what we sent: the reply is the passive peer's block before it averaged ours.
+    const data = this.mixable(msg, sent);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) x[i] += 0.5 * (data[k] - sent[i]);
     if (++this.replyCount === this.layout.count) this.closeRequest();
     return [];
@@ -216,6 +219,6 @@ export const ADPSGD_DESCRIPTOR = defineAlgorithm({
   defaultLr: 0.3,
   links: 'graph',
   kinds: [MsgKind.AdRequest, MsgKind.AdReply],
-  options: {},
+  options: { robust: ROBUST_OPTION },
   create: (opts) => new AdPsgd(opts),
 });

@@ -6,7 +6,8 @@ import {
   worstError,
 } from './baseline.test-driver';
 
-const make = (blockSize: number) => baselineMaker(Dpsgd, blockSize);
+// robust 'off': these tests check the exact recursion; clipping has its own (robust-clip.test.ts, sim attacks.test.ts).
+const make = (blockSize: number) => baselineMaker(Dpsgd, blockSize, { robust: 'off' });
 
 /** D-PSGD on one machine in float64: x_i <- sum_j W_ij x_j - lr g_i(x_i), Metropolis weights. */
 function reference(problem: ReturnType<typeof leastSquares>, nbrs: number[][], steps: number): Float64Array[] {
@@ -40,7 +41,7 @@ describe('Dpsgd', () => {
     const peers = members.map((id) => {
       const und = nbrs[id];
       const nb = { rIn: und, rOut: und, cIn: und, cOut: und, undirected: und, members };
-      return new Dpsgd({ id, x0: new Float32Array(problem.dim), lr: LR, blockSize: 5, epoch: 0, neighbours: nb });
+      return new Dpsgd({ id, x0: new Float32Array(problem.dim), lr: LR, blockSize: 5, epoch: 0, neighbours: nb, robust: 'off' });
     });
     new Network(peers, problem, { seed: 3, speeds: [2, 1, 0.5, 1] }).run(25);
     const ref = reference(problem, nbrs, 25);

@@ -20,6 +20,7 @@ import { defineAlgorithm, type AlgorithmOptions, MsgKind, type Algorithm, type E
 import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
 import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
+import { ROBUST_OPTION, robustPull } from './robust-clip';
 
 export class Dpsgd extends EpochGatedBaseline implements Algorithm {
   readonly name = 'dpsgd' as const;
@@ -58,6 +59,7 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
     this.layout = blockLayout(this.dim, opts.blockSize);
     this.bufs = [Float32Array.from(opts.x0), new Float32Array(this.dim), new Float32Array(this.dim)];
     this.views = this.bufs.map((buf) => blockViews(buf, this.layout));
+    this.robust = robustPull(opts.robust, this.layout.count, this.layout.blockSize);
     this.arrivedNow = new Uint8Array(0);
     this.arrivedNext = new Uint8Array(0);
     this.enterEpoch(opts.neighbours);
@@ -144,7 +146,8 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
     this.nbrDegree[j] = d;
     const w = 1 / (1 + Math.max(this.nbrs.length, d));
     const acc = this.bufs[next ? this.accNext : this.accNow];
-    const data = msg.data;
+    // Centred on x^t (for a block one round ahead too: x^{t+1} is not known yet).
+    const data = this.mixable(msg, this.bufs[this.cur]);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) acc[i] += w * data[k];
     if (next) this.countNext++;
     else {
@@ -185,6 +188,6 @@ export const DPSGD_DESCRIPTOR = defineAlgorithm({
   defaultLr: 0.3,
   links: 'graph',
   kinds: [MsgKind.DpsgdModel],
-  options: {},
+  options: { robust: ROBUST_OPTION },
   create: (opts) => new Dpsgd(opts),
 });

@@ -6,6 +6,7 @@
  */
 import type { AlgoStats, CommonOptions, Envelope, Message, PeerId, PeerNeighbours } from './contract';
 import { Evidence, type SenderEvidence } from './robust-evidence';
+import type { RobustPull } from './robust-clip';
 import { BASELINE_DEFAULTS } from './baseline-config';
 import { EpochInbox, checkCommonOptions, emptyStats, passEpochGate, type KindSet } from './baseline-support';
 
@@ -15,6 +16,8 @@ export abstract class EpochGatedBaseline {
   protected epoch: number;
   /** Per-sender counts of hostile frames (issue 13); subclasses pass it to isFloat32Block. */
   protected readonly evidence = new Evidence();
+  /** Robust mixing of received models (D-PSGD, AD-PSGD set it from `opts.robust`); null: off. */
+  protected robust: RobustPull | null = null;
 
   /**
    * Validates the options every baseline shares (ConfigError with the fix), starts in `opts.epoch`
@@ -49,6 +52,19 @@ export abstract class EpochGatedBaseline {
 
   stats(): AlgoStats {
     return { ...this.st };
+  }
+
+  /** A received model block (already checked by isFloat32Block) as it is mixed: clipped around `own` when robust mixing is on, and then counted. */
+  protected mixable(msg: Message, own: Float32Array): Float32Array {
+    const data = msg.data as Float32Array;
+    const r = this.robust;
+    if (r === null) return data;
+    const out = r.pull(msg.block, msg.offset, data, own);
+    if (r.clipped) {
+      this.st.clipped = (this.st.clipped ?? 0) + 1;
+      this.evidence.note(msg.from, 'clipped');
+    }
+    return out;
   }
 
   /** Handles a message of the current epoch (one that passed the gate, or a replayed one). */

@@ -21,6 +21,7 @@ import { ConfigError } from './errors';
 import { Rng } from './rng';
 import { seqOrder } from './robust-config';
 import { Evidence, type SenderEvidence } from './robust-evidence';
+import { ROBUST_OPTION, RobustPull, robustPull } from './robust-clip';
 import { BASELINE_DEFAULTS } from './baseline-config';
 import {
   checkCommonOptions,
@@ -60,6 +61,8 @@ export class GossipSgd implements Algorithm {
   private atFresh = false;
   private readonly st: AlgoStats = emptyStats();
   private readonly evidence = new Evidence();
+  /** Robust mixing of received blocks (opts.robust); null: off. */
+  private readonly robust: RobustPull | null;
 
   private epoch: number;
   private members: PeerId[] = [];
@@ -96,6 +99,7 @@ export class GossipSgd implements Algorithm {
     this.x = Float32Array.from(opts.x0);
     this.xViews = blockViews(this.x, this.layout);
     this.at = new Float32Array(this.dim);
+    this.robust = robustPull(opts.robust, this.layout.count, this.layout.blockSize);
     this.epoch = opts.epoch;
     this.enterEpoch(opts.neighbours);
   }
@@ -256,7 +260,14 @@ export class GossipSgd implements Algorithm {
       this.rxCount[j] = 0;
     }
     const x = this.x;
-    const data = msg.data;
+    let data = msg.data as Float32Array;
+    if (this.robust !== null) {
+      data = this.robust.pull(msg.block, msg.offset, data, x);
+      if (this.robust.clipped) {
+        this.st.clipped = (this.st.clipped ?? 0) + 1;
+        this.evidence.note(j, 'clipped');
+      }
+    }
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) x[i] = 0.5 * (x[i] + data[k]);
     if (v > this.heard[j]) this.heard[j] = v;
     if (++this.rxCount[j] === this.layout.count && v > this.mixed[j]) this.mixed[j] = v;
@@ -327,6 +338,7 @@ export const GOSSIP_DESCRIPTOR = defineAlgorithm({
     localSteps: { type: 'int', min: 1, max: 10_000, doc: 'local SGD steps per version (H)' },
     fanout: { type: 'int', min: 1, max: 1024, doc: 'peers pushed to per version' },
     fanoutC: { type: 'number', min: 0.01, max: 100, doc: 'c in ceil(c ln n) when fanout is absent' },
+    robust: ROBUST_OPTION,
   },
   create: (opts) => new GossipSgd(opts),
 });

@@ -19,6 +19,7 @@
  */
 import type { OptionSpec } from './contract';
 import { ROBUST_DEFAULTS } from './robust-config';
+import { ConfigError } from './errors';
 
 export interface ClipOptions {
   multiplier?: number;
@@ -134,3 +135,34 @@ export const ROBUST_OPTION: OptionSpec = {
   values: ROBUST_MODES,
   doc: "Byzantine-robust mixing: 'clip' (default) clips pulled models around the receiver's own with an adaptive radius (ClippedGossip) and, for R-FAST, consumes tracker mass at a bounded rate; 'off' mixes what arrives (magnitudes are bounded either way)",
 };
+
+/**
+ * Robust mixing for the gossip baselines (D-PSGD, AD-PSGD, gossip): each received model block is
+ * clipped around the receiver's own block before it is averaged in. One per algorithm; `pull`
+ * returns the received block itself or a view of a block-sized scratch (nothing allocated per frame).
+ */
+export class RobustPull {
+  private readonly radius: ClipRadius;
+  private readonly scratch: Float32Array;
+  /** Set by the last `pull`: whether it clipped. */
+  clipped = false;
+
+  constructor(blocks: number, blockSize: number) {
+    this.radius = new ClipRadius(blocks);
+    this.scratch = new Float32Array(blockSize);
+  }
+
+  /** Block `b` of a neighbour (`data`, starting at coordinate `offset`) clipped around `own[offset ..]`. */
+  pull(b: number, offset: number, data: Float32Array, own: Float32Array): Float32Array {
+    const out = this.scratch.subarray(0, data.length);
+    this.clipped = clipInto(this.radius, b, data, 0, own, offset, out, 0, data.length);
+    return this.clipped ? out : data;
+  }
+}
+
+/** `opts.robust` of a baseline that supports it: a RobustPull for 'clip' (the default), null for 'off'. */
+export function robustPull(mode: string | undefined, blocks: number, blockSize: number): RobustPull | null {
+  const m = mode ?? 'clip';
+  if (!(ROBUST_MODES as readonly string[]).includes(m)) throw new ConfigError(`robust must be one of ${ROBUST_MODES.join(', ')}, got ${String(mode)}`);
+  return m === 'clip' ? new RobustPull(blocks, blockSize) : null;
+}
