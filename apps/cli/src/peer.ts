@@ -14,6 +14,7 @@ import SimplePeer from 'simple-peer';
 import { PeerRuntime, type CreatePeer, type RtcPeer } from '@starling/peer';
 import { HEADLESS_USAGE, HeadlessUsageError, parseHeadlessArgs, type HeadlessOptions } from './headless/options';
 import { statusText } from './headless/status-line';
+import { hostileFactory } from '@starling/sim';
 
 const createPeer: CreatePeer = (opts) => new SimplePeer(opts as unknown as SimplePeer.Options) as unknown as RtcPeer;
 
@@ -43,10 +44,13 @@ async function main(): Promise<number> {
     wrtc,
     backends: opts.backends,
     slowdown: opts.slowdown,
+    // Its own id is known only once it joins: the factory makes whoever it builds hostile.
+    createAlgorithm: opts.attack === null ? undefined : (name, o) => hostileFactory({ kind: opts.attack as NonNullable<HeadlessOptions['attack']>, ids: [o.id] }, o.seed ?? 1)(name, o),
     onChange: (s) => {
       if (s.phase === 'error') failed();
     },
   });
+  if (opts.attack !== null) console.error(`warning: this peer attacks the run (--attack ${opts.attack}); use it only to test a run's defences`);
   console.log(`joining ${opts.server} (backends ${opts.backends.join(', ')})`);
   const timer = opts.statusEverySeconds > 0 ? setInterval(() => report(opts, runtime), opts.statusEverySeconds * 1000) : null;
   const signalled = new Promise<string>((resolve) => {

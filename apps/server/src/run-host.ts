@@ -6,6 +6,7 @@ import type { ClientEnvelope, HubId, SocketId } from './cluster/messages';
 import type { EpochUpdate } from './coordinator';
 import { countRejection, type ServerCounters } from './counters';
 import { checkDivergence } from './divergence';
+import { checkHostileFrames } from './hostile-frames';
 import type { IceIssuer } from './ice-servers';
 import type { RunLifecycle } from './lifecycle';
 import type { Run } from './run';
@@ -52,6 +53,7 @@ export class RunHost {
     this.startSweeping();
     this.peersTimer = setInterval(() => this.guarded('peers', () => {
       checkDivergence(this.run.peers, o.tuning.divergence, o.clock());
+      checkHostileFrames(this.run.peers, o.tuning.hostileFrames, o.clock());
       this.broadcastPeers();
     }), o.tuning.peersBroadcastMs);
     this.peersTimer.unref();

@@ -32,6 +32,12 @@ export const SERVER_TUNING = {
    * under 0.5), judged once 3 peers past 20 steps report a loss.
    */
   divergence: { lossFactor: 3, lossMargin: 1, minPeers: 3, minSteps: 20 },
+  /**
+   * When a peer is flagged for hostile frames (hostile-frames.ts): two distinct peers report it,
+   * each with 3 frames refused for their content (honest code sends none), or with half of at
+   * least 50 frames clipped (honest neighbours measured about 1% clipped in the simulator).
+   */
+  hostileFrames: { minReporters: 2, minRefused: 3, clipShare: 0.5, minFrames: 50 },
   /** Largest socket.io packet. Above the signal limit, so an oversized signal is *rejected* (and counted). */
   maxHttpBufferSize: 4 * PROTOCOL_LIMITS.maxSignalChars,
   /** Largest JSON request body (run control, new run). A run config is well under 4 KiB. */

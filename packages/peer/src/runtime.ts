@@ -1,9 +1,10 @@
-import { createAlgorithm, Rng, type Algorithm, type PeerNeighbours } from '@starling/core';
+import { createAlgorithm, Rng, type Algorithm, type AlgorithmName, type AlgorithmOptions, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
 import { pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
 import { BackendError, initialParams, Trainer, TRAINING_DEFAULTS, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { LocalTraining } from './local-training';
+import { evidenceReport } from './evidence';
 import { downloadCheckpoint, uploadSnapshot } from './server-uploads';
 import { PeerError } from './errors';
 import type { ControlMessage } from './control';
@@ -43,6 +44,11 @@ export interface PeerRuntimeOptions {
   slowdown?: number;
   /** Called whenever the phase changes or an error occurs (the page also polls `status()`). */
   onChange?: (s: PeerStatus) => void;
+  /**
+   * Builds the run's algorithm; default core's createAlgorithm. Robustness tests plug a hostile
+   * peer in here (the headless CLI's --attack); a volunteer's page never sets it.
+   */
+  createAlgorithm?: (name: AlgorithmName, opts: AlgorithmOptions) => Algorithm;
   now?: () => number;
 }
 
@@ -224,7 +230,7 @@ export class PeerRuntime {
     const spec = w.task.model;
     // Epoch news may have come in while we downloaded: the algorithm starts in the newest one.
     const { epoch, neighbours } = this.latest;
-    this.algo = createAlgorithm(cfg.algorithm, {
+    this.algo = (this.opts.createAlgorithm ?? createAlgorithm)(cfg.algorithm, {
       ...cfg.algorithmOptions, // validated against the algorithm's descriptor by the run config
       id: w.peerId,
       x0: previous ?? initialParams(spec, cfg.seed),
@@ -479,6 +485,7 @@ export class PeerRuntime {
     const transit = this.algo?.transitEstimate?.() ?? null;
     this.st.massInTransit = transit !== null && transit.gradient > 0 ? transit.transit / transit.gradient : null;
     this.st.computeShare = c && c.trainingMs > 0 ? Math.min(1, c.computeMs / c.trainingMs) : null;
+    this.st.evidence = evidenceReport(this.algo?.senderEvidence?.());
   }
 
   private setPhase(p: PeerStatus['phase']): void {

@@ -1,5 +1,5 @@
 import type { PeerId } from '@starling/core';
-import type { LinkReport } from '@starling/protocol';
+import type { LinkReport, SenderEvidenceReport } from '@starling/protocol';
 import type { BackendAttempt } from '@starling/training';
 import type { PeerErrorCode } from './errors';
 
@@ -52,6 +52,8 @@ export interface PeerStatus {
   massInTransit: number | null;
   /** Share of the training time (running, not paused) spent computing gradients. */
   computeShare: number | null;
+  /** Senders whose frames the algorithm refused for their content or clipped (robust mixing), most refused first. */
+  evidence: SenderEvidenceReport[];
   /** The uplink this peer sends through: bytes/s (null: not limited) and added one-way latency. */
   uplinkBytesPerSec: number | null;
   latencyMs: number;
@@ -88,7 +90,7 @@ export function initialStatus(): PeerStatus {
   return {
     phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, softwareGpu: false, activity: null, peerId: null, runId: null,
     algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
-    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null,
+    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null, evidence: [],
     uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,

@@ -45,6 +45,7 @@ export class TelemetryMeter {
     };
     if (s.error?.code === 'diverged') payload.diverged = true;
     if (s.links.length > 0) payload.links = s.links.slice(0, PROTOCOL_LIMITS.maxLinksReported);
+    if (s.evidence.length > 0) payload.evidence = s.evidence.slice(0, PROTOCOL_LIMITS.maxLinksReported);
     this.lastAt = t;
     this.lastSteps = s.steps;
     this.lastComputeMs = s.computeMs;

@@ -83,6 +83,18 @@ export const linkReportSchema = z.strictObject({
 });
 export type LinkReport = z.output<typeof linkReportSchema>;
 
+/**
+ * What a peer's robust mixing held against one sender (issue 13): frames of it the algorithm saw,
+ * refused for their content (finite but out of bounds, a seq jump) and clipped to the radius.
+ */
+export const senderEvidenceSchema = z.strictObject({
+  peer: peerIdSchema,
+  frames: count,
+  refused: count,
+  clipped: count,
+});
+export type SenderEvidenceReport = z.output<typeof senderEvidenceSchema>;
+
 export const telemetrySchema = z.strictObject({
   steps: count,
   samples: count,
@@ -122,6 +134,8 @@ export const telemetrySchema = z.strictObject({
   computeShare: z.number().min(0).max(1).nullable().optional(),
   /** Route and round-trip time of each open link (at most `maxLinksReported`, by neighbour id). */
   links: z.array(linkReportSchema).max(L.maxLinksReported).optional(),
+  /** Senders this peer refused or clipped frames of (most refused first, at most `maxLinksReported`). */
+  evidence: z.array(senderEvidenceSchema).max(L.maxLinksReported).optional(),
 });
 export type TelemetryPayload = z.output<typeof telemetrySchema>;
 

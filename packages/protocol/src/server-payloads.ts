@@ -181,6 +181,8 @@ export const PEER_FLAG_CODES = [
   'implausible-telemetry',
   /** A snapshot failed the checkpoint trust checks (non-finite or far worse loss, norm off the consensus). */
   'rejected-snapshot',
+  /** Several peers' robust mixing refused its frames for their content, or clipped most of them. */
+  'hostile-frames',
 ] as const;
 export type PeerFlagCode = (typeof PEER_FLAG_CODES)[number];
 

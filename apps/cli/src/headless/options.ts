@@ -2,6 +2,8 @@
  * Command line of the headless peer. Every value is checked here, so a typo is a clear error
  * before anything connects.
  */
+import { ATTACKS, type AttackKind } from '@starling/sim';
+
 export const HEADLESS_USAGE = `Usage: npx tsx apps/cli/src/peer.ts [options]
 
 Runs one volunteer peer in Node: the browser's peer runtime, WebRTC from @roamhq/wrtc, TF.js on
@@ -12,6 +14,9 @@ wasm. TF.js keeps one backend per process, so run one process per peer (each get
   --backends LIST    TF.js backends to try in order, from wasm,cpu (default wasm,cpu)
   --status-every S   seconds between status lines, 0 for none (default 5)
   --json             status lines as JSON: the full peer status, one object per line
+  --attack KIND      TESTING ONLY: act as a hostile volunteer (sign-flip, scale, noise, alie,
+                     replay: what each does is in packages/sim/src/attacks.ts), to check that the
+                     run's robust mixing and the server's flags hold up against it
   --help             this text`;
 
 export const HEADLESS_DEFAULTS = {
@@ -24,12 +29,15 @@ export const HEADLESS_DEFAULTS = {
 
 export type NodeBackend = 'wasm' | 'cpu';
 
+
 export interface HeadlessOptions {
   server: string;
   slowdown: number;
   backends: NodeBackend[];
   statusEverySeconds: number;
   json: boolean;
+  /** A hostile peer for robustness tests; null: an honest volunteer. */
+  attack: AttackKind | null;
   help: boolean;
 }
 
@@ -44,6 +52,7 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessOptions {
     backends: [...HEADLESS_DEFAULTS.backends],
     statusEverySeconds: HEADLESS_DEFAULTS.statusEverySeconds,
     json: false,
+    attack: null,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -69,6 +78,12 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessOptions {
       case '--json':
         o.json = true;
         break;
+      case '--attack': {
+        const a = value();
+        if (!(ATTACKS as readonly string[]).includes(a)) throw new HeadlessUsageError(`--attack: '${a}' is not one of ${ATTACKS.join(', ')}`);
+        o.attack = a as AttackKind;
+        break;
+      }
       case '--help':
       case '-h':
         o.help = true;

@@ -6,6 +6,7 @@ export const FLAG_TITLE: Record<PeerFlagCode, string> = {
   diverged: 'model diverged',
   'implausible-telemetry': 'implausible reports',
   'rejected-snapshot': 'snapshot rejected',
+  'hostile-frames': 'hostile frames',
 };
 
 export interface PeerWarning {

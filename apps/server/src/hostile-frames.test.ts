@@ -1,0 +1,56 @@
+import type { SenderEvidenceReport, TelemetryPayload } from '@starling/protocol';
+import { describe, expect, it } from 'vitest';
+import { SERVER_TUNING } from './config';
+import { checkHostileFrames } from './hostile-frames';
+import { PeerTable } from './peer-table';
+
+const T = SERVER_TUNING.hostileFrames;
+
+const report = (evidence: SenderEvidenceReport[]): TelemetryPayload => ({
+  steps: 100, samples: 3200, loss: 0.4, stepsPerSec: 10, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
+  framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 0, commMs: 0, epoch: 1, neighbours: 2, evidence,
+});
+
+/** Peers 0..n-1, each reporting the evidence given for it (by reporter id). */
+function table(n: number, reports: Record<number, SenderEvidenceReport[]>): PeerTable {
+  const t = new PeerTable({ history: 4, departedKept: 4 });
+  for (let id = 0; id < n; id++) {
+    t.add(id, { backend: 'wasm', shard: id }, 0);
+    t.record(id, report(reports[id] ?? []), 1);
+  }
+  return t;
+}
+
+const flagged = (t: PeerTable) => t.summaries().filter((s) => s.flags.some((f) => f.code === 'hostile-frames')).map((s) => s.id);
+const hard = (peer: number) => ({ peer, frames: 400, refused: T.minRefused, clipped: 0 });
+
+describe('checkHostileFrames', () => {
+  it('flags a sender two peers refused frames of, and says who and how many', () => {
+    const t = table(4, { 0: [hard(3)], 1: [hard(3)] });
+    checkHostileFrames(t, T, 1000);
+    expect(flagged(t)).toEqual([3]);
+    expect(t.summaries()[3].flags[0].message).toMatch(/peers 0, 1 refused 6 of its 800 frames/);
+  });
+
+  it('one accuser is not enough: it may be the liar', () => {
+    const t = table(4, { 0: [hard(3), hard(1), hard(2)] });
+    checkHostileFrames(t, T, 1000);
+    expect(flagged(t)).toEqual([]);
+  });
+
+  it('mostly-clipped frames count once enough were seen; a few clipped frames, or a report about oneself, do not', () => {
+    const half = (peer: number, frames: number) => ({ peer, frames, refused: 0, clipped: Math.ceil(frames * T.clipShare) });
+    const enough = table(4, { 0: [half(2, T.minFrames)], 1: [half(2, T.minFrames)] });
+    checkHostileFrames(enough, T, 1000);
+    expect(flagged(enough)).toEqual([2]);
+    const few = table(4, { 0: [half(2, T.minFrames - 1)], 1: [half(2, T.minFrames - 1)] });
+    checkHostileFrames(few, T, 1000);
+    expect(flagged(few)).toEqual([]);
+    const honest = table(4, { 0: [{ peer: 2, frames: 1000, refused: 0, clipped: 10 }], 1: [{ peer: 2, frames: 1000, refused: 0, clipped: 12 }] });
+    checkHostileFrames(honest, T, 1000);
+    expect(flagged(honest)).toEqual([]);
+    const self = table(4, { 2: [hard(2)], 1: [hard(2)] });
+    checkHostileFrames(self, T, 1000);
+    expect(flagged(self)).toEqual([]);
+  });
+});
