@@ -13,6 +13,7 @@ import type { SimdScratch } from './rfast-simd';
 import { TopologyError } from './errors';
 import { ReceivedBases } from './rfast-bases';
 import { clipInto, distance, type ClipRadius } from './robust-clip';
+import { ROBUST_DEFAULTS } from './robust-config';
 
 /** Position of a sender among the in-neighbours; a scan beats a Map for the usual few. */
 export class LinkIndex {
@@ -165,20 +166,33 @@ export class MassLinks {
 
   /**
    * Bounded consumption: after a new rhoNew of (j, block) was stored, measures the mass it brings
-   * (||rhoNew - rhoTilde||) against the block's radius; true when a step will take only part of it.
+   * (||rhoNew - rhoTilde||). 'refused' when it is beyond any honest increment (more than
+   * ROBUST_DEFAULTS.massRefuseFactor times the larger of our own ||z|| + ||g|| on the block and the
+   * median recent increment): the new sum is undone (rhoNew = rhoTilde, nothing pending) and the
+   * caller counts the frame as hostile. Else 'clipped' when a step will take only part of it (above
+   * the block's radius), 'ok' otherwise. `z` and `g` are our tracker and latest gradient.
    */
-  audit(j: number, block: number, offset: number, n: number): boolean {
+  audit(j: number, block: number, offset: number, n: number, z: Float64Array, g: Float32Array): 'ok' | 'clipped' | 'refused' {
     const radius = this.radius;
-    if (radius === null) return false;
+    if (radius === null) return 'ok';
     const slot = j * this.layout.count + block;
-    const d = distance(this.sums, this.newAt(j, block, offset), this.sums, this.tildeAt(j, block, offset), n);
+    const an = this.newAt(j, block, offset);
+    const at = this.tildeAt(j, block, offset);
+    const d = distance(this.sums, an, this.sums, at, n);
     const tau = radius.radius(block);
+    const own = norm(z, offset, n) + norm(g, offset, n);
+    const typical = Math.max(own, Number.isFinite(tau) ? tau / radius.multiplier : 0);
+    if (typical > 0 && d > ROBUST_DEFAULTS.massRefuseFactor * typical) {
+      this.sums.copyWithin(an, at, at + n);
+      this.fresh[slot] = 0;
+      (this.remaining as Float64Array)[slot] = 0;
+      return 'refused';
+    }
     radius.record(block, d);
     (this.remaining as Float64Array)[slot] = d;
     (this.cap as Float64Array)[slot] = tau;
-    return d > tau;
+    return d > tau ? 'clipped' : 'ok';
   }
-
 
   /** Offset in `sums` of link j's rhoTilde for the block starting at `offset`. */
   tildeAt(j: number, block: number, offset: number): number {
@@ -254,4 +268,11 @@ export function validateNeighbours(self: PeerId, nb: PeerNeighbours): void {
       seen.add(id);
     }
   }
+}
+
+/** ||a[at .. at + n)||. */
+function norm(a: Float64Array | Float32Array, at: number, n: number): number {
+  let s = 0;
+  for (let t = 0; t < n; t++) s += a[at + t] * a[at + t];
+  return Math.sqrt(s);
 }

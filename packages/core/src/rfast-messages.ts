@@ -38,6 +38,9 @@ export interface ReceiveState {
   clip: PullClip | null;
   /** Set by the last acceptV / acceptRho: the frame was taken but clipped (or its mass capped). */
   clipped: boolean;
+  /** Our tracker and latest gradient: the scale an honest neighbour's tracker mass is judged against. */
+  z: Float64Array;
+  g: Float32Array;
 }
 
 /** Stores the block only when every check passed (allocates nothing but the decoded views). */
@@ -169,8 +172,10 @@ function acceptRho(msg: Message, s: ReceiveState): Verdict {
     if (newest) mass.storeDecoded(j, block, offset, values);
   }
   if (newest) {
+    const audit = mass.audit(j, block, offset, values.length, s.z, s.g);
+    if (audit === 'refused') return 'magnitude';
     mass.seq[slot] = seq;
-    s.clipped = mass.audit(j, block, offset, values.length);
+    s.clipped = audit === 'clipped';
   }
   return kept ? 'kept' : 'ok';
 }

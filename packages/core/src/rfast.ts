@@ -406,6 +406,8 @@ export class RFast implements Algorithm {
       f64: f64s,
       clip: this.vRadius === null ? null : { radius: this.vRadius, own: this.v },
       clipped: false,
+      z: this.z,
+      g: this.g,
     };
   }
 

@@ -54,6 +54,14 @@ export const ROBUST_DEFAULTS = {
    */
   massClipMultiplier: 4,
   /**
+   * ... and a frame whose new mass exceeds this multiple of the larger of the receiver's own
+   * ||z|| + ||g|| on the block and the median recent increment is refused as hostile (a running sum
+   * scaled by 1e6 would otherwise feed a cap's worth of mass into z at every step for ever). Honest
+   * new mass is a share of the sender's z, which tracks the same average gradient as ours, summed
+   * over the frames lost since the last one: 1000 leaves room for hundreds of lost frames.
+   */
+  massRefuseFactor: 1000,
+  /**
    * Frames the suspicion score (share of refused or clipped frames, SenderEvidence.suspicion)
    * averages over, about. It is evidence for the server, never a verdict here: a receiver that
    * refused an honest neighbour disturbed by an attack would lose its tracker mass for good.
