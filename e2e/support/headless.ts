@@ -11,8 +11,8 @@ export interface HeadlessPeer {
   stop: () => Promise<number | null>;
 }
 
-export function startHeadless(serverUrl: string, label: string): HeadlessPeer {
-  const child = spawnTs('apps/cli/src/peer.ts', ['--server', serverUrl, '--json', '--status-every', '1']);
+export function startHeadless(serverUrl: string, label: string, extraArgs: readonly string[] = []): HeadlessPeer {
+  const child = spawnTs('apps/cli/src/peer.ts', ['--server', serverUrl, '--json', '--status-every', '1', ...extraArgs]);
   let out = '';
   let latest: PeerStatus | null = null;
   let partial = '';
