@@ -15,21 +15,25 @@ export function startHeadless(serverUrl: string, label: string, extraArgs: reado
   const child = spawnTs('apps/cli/src/peer.ts', ['--server', serverUrl, '--json', '--status-every', '1', ...extraArgs]);
   let out = '';
   let latest: PeerStatus | null = null;
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d;
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.startsWith('{')) continue;
-      try {
-        latest = JSON.parse(line) as PeerStatus;
-      } catch {
-        // a line that is not a status record: it stays in the log
+  // Status records come on stdout while it runs; a failure's last one comes on stderr.
+  const records = () => {
+    let partial = '';
+    return (d: Buffer) => {
+      out += d;
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        try {
+          latest = JSON.parse(line) as PeerStatus;
+        } catch {
+          // a line that is not a status record: it stays in the log
+        }
       }
-    }
-  });
-  child.stderr!.on('data', (d) => (out += d));
+    };
+  };
+  child.stdout!.on('data', records());
+  child.stderr!.on('data', records());
   return {
     label,
     latest: () => latest,

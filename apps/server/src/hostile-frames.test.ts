@@ -27,7 +27,7 @@ const hard = (peer: number) => ({ peer, frames: 400, refused: T.minRefused, clip
 describe('checkHostileFrames', () => {
   it('flags a sender two peers refused frames of, and says who and how many', () => {
     const t = table(4, { 0: [hard(3)], 1: [hard(3)] });
-    checkHostileFrames(t, T, 1000);
+    expect(checkHostileFrames(t, T, 1000)).toEqual([3]); // convicted on refusals: to eject
     expect(flagged(t)).toEqual([3]);
     expect(t.summaries()[3].flags[0].message).toMatch(/peers 0, 1 refused 6 of its 800 frames/);
   });
@@ -41,7 +41,7 @@ describe('checkHostileFrames', () => {
   it('mostly-clipped frames count once enough were seen; a few clipped frames, or a report about oneself, do not', () => {
     const half = (peer: number, frames: number) => ({ peer, frames, refused: 0, clipped: Math.ceil(frames * T.clipShare) });
     const enough = table(4, { 0: [half(2, T.minFrames)], 1: [half(2, T.minFrames)] });
-    checkHostileFrames(enough, T, 1000);
+    expect(checkHostileFrames(enough, T, 1000)).toEqual([]); // flagged, but clipping alone never ejects
     expect(flagged(enough)).toEqual([2]);
     const few = table(4, { 0: [half(2, T.minFrames - 1)], 1: [half(2, T.minFrames - 1)] });
     checkHostileFrames(few, T, 1000);

@@ -44,6 +44,8 @@ export class RunHost {
   private readonly clients = new Map<SocketId, Client>();
   /** Socket of each live peer of the current run. */
   private readonly sockets = new Map<PeerId, SocketId>();
+  /** Addresses of ejected peers, and until when their joins are refused. */
+  private readonly ejected = new Map<string, number>();
   private observers = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private readonly peersTimer: ReturnType<typeof setInterval>;
@@ -53,7 +55,8 @@ export class RunHost {
     this.startSweeping();
     this.peersTimer = setInterval(() => this.guarded('peers', () => {
       checkDivergence(this.run.peers, o.tuning.divergence, o.clock());
-      checkHostileFrames(this.run.peers, o.tuning.hostileFrames, o.clock());
+      const convicted = checkHostileFrames(this.run.peers, o.tuning.hostileFrames, o.clock());
+      if (o.tuning.hostileFrames.ejectMs > 0) for (const id of convicted) this.eject(id);
       this.broadcastPeers();
     }), o.tuning.peersBroadcastMs);
     this.peersTimer.unref();
@@ -171,6 +174,10 @@ export class RunHost {
       this.emit(hub, sid, 'peers', run.peersPayload(this.o.clock()));
       return;
     }
+    const until = this.ejected.get(address);
+    if (until !== undefined && this.o.clock() < until) {
+      return this.refuse(hub, sid, 'ejected', `a peer from this address was ejected from the run for hostile frames; joins from it are refused for ${Math.ceil((until - this.o.clock()) / 1000)} s more`);
+    }
     const allowed = this.o.gate.join(address);
     if (!allowed.ok) return this.refuse(hub, sid, allowed.code, allowed.message);
     const joined = run.admit({ backend: hello.backend, device: hello.device }, this.o.clock());
@@ -180,6 +187,26 @@ export class RunHost {
     this.welcome(hub, sid, joined.peerId);
     this.announce(joined.updates);
     this.o.log(`peer ${joined.peerId} joined (${hello.backend}), shard ${joined.shard}, epoch ${joined.epoch}, members [${run.coordinator.members().join(', ')}]`);
+  }
+
+  /**
+   * Removes a live peer that other peers convicted of hostile frames (hostile-frames.ts): it is told
+   * why, disconnected, and its address may not join again for hostileFrames.ejectMs. Its departure
+   * starts a new epoch, which resets every R-FAST tracker, so mass it injected before is gone.
+   */
+  private eject(id: PeerId): void {
+    const sid = this.sockets.get(id);
+    const c = sid === undefined ? undefined : this.clients.get(sid);
+    if (sid === undefined || c === undefined) return;
+    const now = this.o.clock();
+    this.ejected.set(c.address, now + this.o.tuning.hostileFrames.ejectMs);
+    // Bounded: one entry per address, and expired ones are forgotten here.
+    for (const [a, until] of this.ejected) if (until <= now) this.ejected.delete(a);
+    this.reject(c.hub, sid, 'telemetry', 'ejected', 'other peers refused your frames for their content: this peer was ejected from the run');
+    this.depart(id, 'left');
+    this.drop(sid, c);
+    this.o.bus.deliver({ t: 'disconnect', hub: c.hub, sid });
+    this.o.log(`peer ${id} ejected for hostile frames (address barred for ${this.o.tuning.hostileFrames.ejectMs} ms)`);
   }
 
   /** Record a client as the live peer `peerId` (its address holds a seat) and tell its hub. */

@@ -338,6 +338,46 @@ describe('telemetry and observers', () => {
     expect(listed.peers.find((r) => r.id === b.welcome.peerId)!.flags[0].code).toBe('diverged');
   });
 
+  it('ejects a peer two others refused frames of: told why, disconnected, its address barred from joining again', async () => {
+    const s = await start({ topology: { kind: 'exponential' } }, { tuning: { peersBroadcastMs: 50 } });
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const c = await peer(s.url);
+    const bad = c.welcome.peerId;
+    const told = nextEvent<RejectedPayload>(c.socket, 'rejected', (r) => r.code === 'ejected');
+    const gone = nextEvent(c.socket, 'disconnect');
+    const aNext = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId, b.welcome.peerId]));
+    const evidence = [{ peer: bad, frames: 40, refused: 12, clipped: 3 }];
+    a.socket.emit('telemetry', { ...telemetry, evidence });
+    b.socket.emit('telemetry', { ...telemetry, evidence });
+    expect((await told).message).toMatch(/ejected/);
+    await Promise.all([gone, aNext]);
+    const row = s.run.peers.summaries().find((r) => r.id === bad);
+    expect(row?.state).toBe('left');
+    expect(row?.flags.map((f) => f.code)).toContain('hostile-frames');
+    // The same address may not come back as a new peer.
+    const again = await client(s.url);
+    const refused = nextEvent<RejectedPayload>(again, 'rejected');
+    again.emit('hello', { role: 'peer', backend: 'wasm' });
+    expect(await refused).toMatchObject({ event: 'hello', code: 'ejected' });
+  });
+
+  it('flags but does not eject on one accuser with refusals and one with clipping alone', async () => {
+    const s = await start({ topology: { kind: 'exponential' } }, { tuning: { peersBroadcastMs: 50 } });
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const c = await peer(s.url);
+    a.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: c.welcome.peerId, frames: 40, refused: 12, clipped: 0 }] });
+    b.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: c.welcome.peerId, frames: 100, refused: 0, clipped: 90 }] });
+    c.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: a.welcome.peerId, frames: 100, refused: 50, clipped: 0 }] });
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(3));
+    // Two reporters flag c, but only one holds refusals: the check ran, and nobody was ejected.
+    const flagsOf = (id: PeerId) => s.run.peers.summaries().find((r) => r.id === id)?.flags.map((f) => f.code) ?? [];
+    await vi.waitFor(() => expect(flagsOf(c.welcome.peerId)).toContain('hostile-frames'));
+    expect(flagsOf(a.welcome.peerId)).not.toContain('hostile-frames');
+    expect(s.run.peers.summaries().every((r) => r.state === 'live')).toBe(true);
+  });
+
   it('pushes run-state changes to every client', async () => {
     const s = await start({ lossRate: 0.1 });
     const c = await client(s.url);

@@ -59,7 +59,7 @@ export abstract class EpochGatedBaseline {
     const data = msg.data as Float32Array;
     const r = this.robust;
     if (r === null) return data;
-    const out = r.pull(msg.block, msg.offset, data, own);
+    const out = r.pull(msg.block, msg.from, msg.offset, data, own);
     if (r.clipped) {
       this.st.clipped = (this.st.clipped ?? 0) + 1;
       this.evidence.note(msg.from, 'clipped');

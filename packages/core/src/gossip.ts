@@ -262,7 +262,7 @@ export class GossipSgd implements Algorithm {
     const x = this.x;
     let data = msg.data as Float32Array;
     if (this.robust !== null) {
-      data = this.robust.pull(msg.block, msg.offset, data, x);
+      data = this.robust.pull(msg.block, j, msg.offset, data, x);
       if (this.robust.clipped) {
         this.st.clipped = (this.st.clipped ?? 0) + 1;
         this.evidence.note(j, 'clipped');

@@ -65,14 +65,9 @@ function consumeBlock(z: Float64Array, links: MassLinks, b: number, from: number
   let at = 0;
   let bn = 0;
   let bt = 0;
-  const remaining = links.remaining;
   for (let j = 0; j < links.index.size; j++) {
     const slot = j * count + b;
     if (links.fresh[slot] === 0) continue;
-    if (remaining !== null && remaining[slot] > (links.cap as Float64Array)[slot]) {
-      consumePart(z, links, j, slot, b, from, n);
-      continue;
-    }
     const cn = links.newAt(j, b, from);
     const ct = links.tildeAt(j, b, from);
     links.tildeHalf[slot] ^= 1;
@@ -103,27 +98,6 @@ function consumeBlock(z: Float64Array, links: MassLinks, b: number, from: number
     if (held === 1) k.consume1(z.byteOffset + 8 * from, p + 8 * an, p + 8 * at, n);
     else k.consume2(z.byteOffset + 8 * from, p + 8 * an, p + 8 * at, p + 8 * bn, p + 8 * bt, n);
   }
-}
-
-/**
- * Bounded consumption (robust mixing): link j brings more new mass in block b than its cap, so
- * this step takes the fraction cap / remaining of it. z and rhoTilde advance by the same amounts,
- * so sum z + sum (rho sent - rhoTilde) is unchanged (section 1.4): the rest is still in flight,
- * consumed by later steps. The slot stays fresh.
- */
-function consumePart(z: Float64Array, links: MassLinks, j: number, slot: number, b: number, from: number, n: number): void {
-  const remaining = links.remaining as Float64Array;
-  const cap = (links.cap as Float64Array)[slot];
-  const s = cap / remaining[slot];
-  const m = links.sums;
-  const an = links.newAt(j, b, from);
-  const at = links.tildeAt(j, b, from);
-  for (let t = 0; t < n; t++) {
-    const d = s * (m[an + t] - m[at + t]);
-    z[from + t] += d;
-    m[at + t] += d;
-  }
-  remaining[slot] -= cap;
 }
 
 // z[zf + t] += (m[an + t] - m[at + t]) + ...: one link's new mass is the difference of its halves.

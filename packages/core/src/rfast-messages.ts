@@ -36,7 +36,7 @@ export interface ReceiveState {
   f64: Float64Array;
   /** Robust mixing: pulled copies are clipped around our own v (null: off). */
   clip: PullClip | null;
-  /** Set by the last acceptV / acceptRho: the frame was taken but clipped (or its mass capped). */
+  /** Set by the last acceptV: the frame was taken but clipped. */
   clipped: boolean;
   /** Our tracker and latest gradient: the scale an honest neighbour's tracker mass is judged against. */
   z: Float64Array;
@@ -175,7 +175,6 @@ function acceptRho(msg: Message, s: ReceiveState): Verdict {
     const audit = mass.audit(j, block, offset, values.length, s.z, s.g);
     if (audit === 'refused') return 'magnitude';
     mass.seq[slot] = seq;
-    s.clipped = audit === 'clipped';
   }
   return kept ? 'kept' : 'ok';
 }

@@ -37,7 +37,6 @@ import { acceptMessage, type ReceiveState } from './rfast-messages';
 import { RfastSender } from './rfast-sends';
 import { Evidence, type SenderEvidence } from './robust-evidence';
 import { ClipRadius, ROBUST_MODES } from './robust-clip';
-import { ROBUST_DEFAULTS } from './robust-config';
 
 const NONE: Envelope[] = [];
 const EMPTY = new Float32Array(0);
@@ -58,8 +57,8 @@ export interface RFastOptions extends CommonOptions {
   encoding?: string;
   /**
    * Byzantine-robust mixing (robust-clip.ts): 'clip' (default) mixes pulled copies clipped around
-   * our own v and consumes tracker mass at a bounded rate; 'off' mixes and consumes what arrives.
-   * The naive variant is always 'off'.
+   * our own v and refuses tracker mass beyond any honest increment; 'off' mixes and consumes what
+   * arrives (magnitudes are bounded either way). The naive variant is always 'off'.
    */
   robust?: string;
 }
@@ -162,7 +161,7 @@ export class RFast implements Algorithm {
     // Kept across epochs: a fresh radius would let every membership change open a window without clipping.
     const clip = robust === 'clip' && !this.naive;
     this.vRadius = clip ? new ClipRadius(this.layout.count) : null;
-    this.massRadius = clip ? new ClipRadius(this.layout.count, { multiplier: ROBUST_DEFAULTS.massClipMultiplier }) : null;
+    this.massRadius = clip ? new ClipRadius(this.layout.count, { multiplier: 1 }) : null;
     // Initial values only: useNeighbours copies them into the epoch's KernelMemory.
     this.x = this.v = this.xNew = opts.x0;
     this.g = new Float32Array(this.dim);

@@ -2,23 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { ClipRadius, clipInto, distance } from './robust-clip';
 
 describe('ClipRadius', () => {
-  it('is Infinity until minSamples distances were seen, then multiplier x the lower median of the window', () => {
-    const r = new ClipRadius(2, { multiplier: 3, window: 5, minSamples: 3 });
+  it('is Infinity before any distance, then multiplier x the lower median over senders', () => {
+    const r = new ClipRadius(2, { multiplier: 3 });
     expect(r.radius(0)).toBe(Infinity);
-    r.record(0, 4);
-    r.record(0, 1);
-    expect(r.radius(0)).toBe(Infinity);
-    r.record(0, 1000); // one wild distance among three: the median stays honest
+    r.record(0, 10, 4);
     expect(r.radius(0)).toBe(3 * 4);
-    r.record(0, 2);
-    expect(r.radius(0)).toBe(3 * 2); // lower median of 1, 2, 4, 1000
+    r.record(0, 11, 1000); // a wild sender among two: the lower median is the honest one
+    expect(r.radius(0)).toBe(3 * 4);
+    r.record(0, 12, 2);
+    expect(r.radius(0)).toBe(3 * 4); // median of 2, 4, 1000
     expect(r.radius(1)).toBe(Infinity); // blocks are independent
   });
 
-  it('forgets distances older than the window', () => {
-    const r = new ClipRadius(1, { multiplier: 1, window: 3, minSamples: 1 });
-    for (const d of [100, 100, 100, 1, 1, 1]) r.record(0, d);
-    expect(r.radius(0)).toBe(1);
+  it('a hostile sender that sends far more often does not move the radius (per sender, not per frame)', () => {
+    const r = new ClipRadius(1, { multiplier: 1 });
+    r.record(0, 1, 2);
+    r.record(0, 2, 3);
+    for (let i = 0; i < 100; i++) r.record(0, 9, 1e6);
+    expect(r.radius(0)).toBe(3);
+  });
+
+  it('follows a sender’s recent distances, and forgets the least recently heard sender when full', () => {
+    const r = new ClipRadius(1, { multiplier: 1, window: 1, senders: 2 });
+    r.record(0, 1, 100);
+    r.record(0, 1, 5); // window 1: the average is the latest distance
+    expect(r.radius(0)).toBe(5);
+    r.record(0, 2, 7);
+    r.record(0, 3, 9); // sender 1 was heard least recently: its slot goes to sender 3
+    expect(r.radius(0)).toBe(7);
   });
 });
 
@@ -26,33 +37,33 @@ describe('clipInto', () => {
   const own = new Float32Array([1, 1, 1, 1]);
 
   it('copies a block within the radius unchanged', () => {
-    const r = new ClipRadius(1, { multiplier: 1, window: 3, minSamples: 1 });
-    r.record(0, 10);
+    const r = new ClipRadius(1, { multiplier: 1 });
+    r.record(0, 5, 10);
     const y = new Float32Array([2, 0, 1, 1]);
     const dst = new Float32Array(4);
-    expect(clipInto(r, 0, y, 0, own, 0, dst, 0, 4)).toBe(false);
+    expect(clipInto(r, 0, 5, y, 0, own, 0, dst, 0, 4)).toBe(false);
     expect([...dst]).toEqual([2, 0, 1, 1]);
   });
 
   it('pulls a far block back to the radius along the same direction, and records its raw distance', () => {
-    const r = new ClipRadius(1, { multiplier: 1, window: 3, minSamples: 1 });
-    r.record(0, 0.5);
+    const r = new ClipRadius(1, { multiplier: 1 });
+    r.record(0, 5, 0.5);
     const y = new Float32Array([1 - 1e6, 1, 1, 1]); // a sign-flipped, scaled copy
     const dst = new Float32Array(4);
-    expect(clipInto(r, 0, y, 0, own, 0, dst, 0, 4)).toBe(true);
+    expect(clipInto(r, 0, 6, y, 0, own, 0, dst, 0, 4)).toBe(true);
     expect(distance(dst, 0, own, 0, 4)).toBeCloseTo(0.5, 5);
     expect(dst[0]).toBeCloseTo(0.5, 5);
     expect(dst[1]).toBe(1);
-    // The raw distance entered the ring (median of 0.5 and 1e6 is the lower: still 0.5).
+    // The raw distance was recorded under its sender (lower median of 0.5 and 1e6: still 0.5).
     expect(r.radius(0)).toBe(0.5);
   });
 
   it('works at offsets, in place', () => {
-    const r = new ClipRadius(1, { multiplier: 1, window: 3, minSamples: 1 });
-    r.record(0, 1);
+    const r = new ClipRadius(1, { multiplier: 1 });
+    r.record(0, 5, 1);
     const buf = new Float64Array([9, 9, 5, 1]);
     const c = new Float64Array([0, 1, 1]);
-    expect(clipInto(r, 0, buf, 2, c, 1, buf, 2, 2)).toBe(true);
+    expect(clipInto(r, 0, 5, buf, 2, c, 1, buf, 2, 2)).toBe(true);
     expect(buf[0]).toBe(9);
     expect(buf[2]).toBeCloseTo(2, 12);
     expect(buf[3]).toBe(1);

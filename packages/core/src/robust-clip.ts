@@ -6,13 +6,14 @@
  * block and CLIP scales the difference down to norm tau when it is longer. One hostile neighbour
  * then moves the model by at most tau times its mixing weight per step, however wild its frame.
  *
- * tau is adaptive, per block: `multiplier` times the median of the last `window` distances
- * received for that block (from any sender). A frame is judged by the radius before its own
- * distance enters the ring, and as long as hostile frames are a minority of the window the median
- * is an honest distance, however large theirs are. Raw distances are recorded (not clipped ones),
- * so the radius follows honest distances that grow quickly (the first steps from a common x0,
- * where every distance starts at 0). Until `minSamples` distances have been seen there is nothing
- * to compare with and nothing is clipped.
+ * tau is adaptive, per block: `multiplier` times the lower median, over the senders heard, of
+ * each sender's recent distance (an exponential average over about `window` frames). A frame is
+ * judged by the radius before its own distance is recorded, and as long as hostile senders are
+ * fewer than half of those heard, the lower median is an honest sender's distance however large
+ * theirs are, also when they send more often (a pooled window of frames would let them fill it).
+ * With one sender heard there is no one to compare with: it is clipped only on a sudden jump.
+ * Raw distances are recorded (not clipped ones), so the radius follows honest distances that grow
+ * quickly (the first steps from a common x0, where every distance starts at 0).
  *
  * Pure typed-array code: one fused pass measures the distance, a second (only when clipping)
  * writes; the median sorts a window-sized scratch in place. Nothing model-sized is allocated.
@@ -24,55 +25,82 @@ import { ConfigError } from './errors';
 export interface ClipOptions {
   multiplier?: number;
   window?: number;
-  minSamples?: number;
+  /** Senders remembered at most; the least recently heard is forgotten for a new one. */
+  senders?: number;
 }
 
-/** The adaptive radius of each block: a ring of recent (clipped) distances per block. */
+/** The adaptive radius of each block, from each sender's recent distances. */
 export class ClipRadius {
-  private readonly ring: Float64Array;
-  private readonly filled: Int32Array;
-  private readonly next: Int32Array;
-  private readonly scratch: Float64Array;
   readonly multiplier: number;
-  private readonly window: number;
-  private readonly minSamples: number;
+  private readonly alpha: number;
+  private readonly blocks: number;
+  /** Slot -> sender id (-1: free), and when it was last heard (for eviction). */
+  private readonly ids: Float64Array;
+  private readonly heard: Float64Array;
+  /** Per (slot, block): the average distance and whether any was recorded. */
+  private readonly avg: Float64Array;
+  private readonly seen: Uint8Array;
+  private readonly scratch: Float64Array;
+  private tick = 0;
 
   constructor(blocks: number, opts: ClipOptions = {}) {
     this.multiplier = opts.multiplier ?? ROBUST_DEFAULTS.clipMultiplier;
-    this.window = opts.window ?? ROBUST_DEFAULTS.clipWindow;
-    this.minSamples = Math.min(this.window, opts.minSamples ?? ROBUST_DEFAULTS.clipMinSamples);
-    this.ring = new Float64Array(blocks * this.window);
-    this.filled = new Int32Array(blocks);
-    this.next = new Int32Array(blocks);
-    this.scratch = new Float64Array(this.window);
+    this.alpha = 2 / ((opts.window ?? ROBUST_DEFAULTS.clipWindow) + 1);
+    const slots = opts.senders ?? ROBUST_DEFAULTS.clipSenders;
+    this.blocks = blocks;
+    this.ids = new Float64Array(slots).fill(-1);
+    this.heard = new Float64Array(slots);
+    this.avg = new Float64Array(slots * blocks);
+    this.seen = new Uint8Array(slots * blocks);
+    this.scratch = new Float64Array(slots);
   }
 
-  /** Current radius of block b; Infinity while fewer than minSamples distances were seen. */
+  /** Current radius of block b; Infinity before any distance of it was recorded. */
   radius(b: number): number {
-    const m = this.filled[b];
-    if (m < this.minSamples) return Infinity;
     const s = this.scratch;
-    const base = b * this.window;
-    // Insertion sort of at most `window` values: no allocation, and fast for a handful.
-    for (let i = 0; i < m; i++) {
-      const v = this.ring[base + i];
-      let k = i - 1;
-      while (k >= 0 && s[k] > v) {
-        s[k + 1] = s[k];
-        k--;
+    let m = 0;
+    // Insertion sort of at most `senders` values: no allocation, and fast for a handful.
+    for (let k = 0; k < this.ids.length; k++) {
+      if (this.seen[k * this.blocks + b] === 0) continue;
+      const v = this.avg[k * this.blocks + b];
+      let i = m - 1;
+      while (i >= 0 && s[i] > v) {
+        s[i + 1] = s[i];
+        i--;
       }
-      s[k + 1] = v;
+      s[i + 1] = v;
+      m++;
     }
-    // The lower median for an even count: with two values, the smaller (an attacker's is larger).
+    if (m === 0) return Infinity;
+    // The lower median for an even count: with two senders, the smaller (an attacker's is larger).
     return this.multiplier * s[(m - 1) >> 1];
   }
 
-  /** Records distance d for block b. */
-  record(b: number, d: number): void {
-    const at = b * this.window + this.next[b];
-    this.ring[at] = d;
-    this.next[b] = (this.next[b] + 1) % this.window;
-    if (this.filled[b] < this.window) this.filled[b]++;
+  /** Records distance d of `sender` for block b. */
+  record(b: number, sender: number, d: number): void {
+    const k = this.slotOf(sender);
+    const at = k * this.blocks + b;
+    this.avg[at] = this.seen[at] === 0 ? d : this.avg[at] + this.alpha * (d - this.avg[at]);
+    this.seen[at] = 1;
+  }
+
+  private slotOf(sender: number): number {
+    this.tick++;
+    let free = -1;
+    let oldest = 0;
+    for (let k = 0; k < this.ids.length; k++) {
+      if (this.ids[k] === sender) {
+        this.heard[k] = this.tick;
+        return k;
+      }
+      if (this.ids[k] === -1 && free < 0) free = k;
+      if (this.heard[k] < this.heard[oldest]) oldest = k;
+    }
+    const k = free >= 0 ? free : oldest;
+    this.ids[k] = sender;
+    this.heard[k] = this.tick;
+    this.seen.fill(0, k * this.blocks, (k + 1) * this.blocks);
+    return k;
   }
 }
 
@@ -96,12 +124,13 @@ export function distance(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>
 
 /**
  * Writes the clipped block c + CLIP(y - c, tau) into dst[dstAt ..] for block b of `radius`, records
- * the distance, and returns whether it clipped. `y` may be dst's own storage only when dstAt
+ * the distance under `sender`, and returns whether it clipped. `y` may be dst's own storage only when dstAt
  * addresses y itself (in-place clipping of a held copy).
  */
 export function clipInto(
   radius: ClipRadius,
   b: number,
+  sender: number,
   y: Float32Array | Float64Array,
   yAt: number,
   c: Float32Array | Float64Array,
@@ -112,7 +141,7 @@ export function clipInto(
 ): boolean {
   const tau = radius.radius(b);
   const d = distance(y, yAt, c, cAt, n);
-  radius.record(b, d);
+  radius.record(b, sender, d);
   if (d <= tau) {
     if (dst !== y || dstAt !== yAt) for (let t = 0; t < n; t++) dst[dstAt + t] = y[yAt + t];
     return false;
@@ -133,7 +162,7 @@ export const ROBUST_MODES = ['clip', 'off'] as const satisfies readonly RobustMo
 export const ROBUST_OPTION: OptionSpec = {
   type: 'enum',
   values: ROBUST_MODES,
-  doc: "Byzantine-robust mixing: 'clip' (default) clips pulled models around the receiver's own with an adaptive radius (ClippedGossip) and, for R-FAST, consumes tracker mass at a bounded rate; 'off' mixes what arrives (magnitudes are bounded either way)",
+  doc: "Byzantine-robust mixing: 'clip' (default) clips pulled models around the receiver's own with an adaptive radius (ClippedGossip) and, for R-FAST, refuses tracker mass beyond any honest increment; 'off' mixes what arrives (magnitudes are bounded either way)",
 };
 
 /**
@@ -152,10 +181,10 @@ export class RobustPull {
     this.scratch = new Float32Array(blockSize);
   }
 
-  /** Block `b` of a neighbour (`data`, starting at coordinate `offset`) clipped around `own[offset ..]`. */
-  pull(b: number, offset: number, data: Float32Array, own: Float32Array): Float32Array {
+  /** Block `b` of neighbour `sender` (`data`, starting at coordinate `offset`) clipped around `own[offset ..]`. */
+  pull(b: number, sender: number, offset: number, data: Float32Array, own: Float32Array): Float32Array {
     const out = this.scratch.subarray(0, data.length);
-    this.clipped = clipInto(this.radius, b, data, 0, own, offset, out, 0, data.length);
+    this.clipped = clipInto(this.radius, b, sender, data, 0, own, offset, out, 0, data.length);
     return this.clipped ? out : data;
   }
 }

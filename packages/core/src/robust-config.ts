@@ -34,29 +34,21 @@ export const ROBUST_DEFAULTS = {
   maxEvidenceSenders: 4096,
   /**
    * Robust mixing (self-centred clipping, robust-clip.ts): the radius of a block is this multiple
-   * of the median of the recent distances received for that block. Honest neighbours' distances
+   * of the lower median, over the senders heard, of each one's recent distance for that block. Honest neighbours' distances
    * differ by small factors (non-IID shards, delays); an attacker's sign flip or scaling is
    * hundreds of times the median. 3 leaves honest frames unclipped almost always (simulated:
    * BENCHMARKS.md, attack matrix) while a clipped frame moves the model by at most 3 medians times
    * its mixing weight.
    */
   clipMultiplier: 3,
-  /** Recent distances per block the median is taken over (a ring; 1 of 3 links hostile is a minority). */
+  /** Frames each sender's recent distance averages over, about (an exponential average). */
   clipWindow: 9,
-  /** No clipping until this many distances of the block were seen (nothing to compare with yet). */
-  clipMinSamples: 3,
+  /** Senders a receiver remembers distances of (in-neighbours over a few epochs); the least recently heard goes first. */
+  clipSenders: 32,
   /**
-   * Bounded consumption of tracker mass (R-FAST): a link's new mass in a block (rhoNew - rhoTilde)
-   * is consumed at most this multiple of the median recent increment per step; the rest stays in
-   * flight (rhoTilde advances only by what z took), so it is delayed, never lost: sum z + mass in flight is unchanged (docs/algorithms.md 1.4). A
-   * hostile link can therefore still feed a cap's worth of mass per step; bounding it stops one
-   * frame from moving z by an arbitrary amount at once, and its count is evidence against the sender.
-   */
-  massClipMultiplier: 4,
-  /**
-   * ... and a frame whose new mass exceeds this multiple of the larger of the receiver's own
-   * ||z|| + ||g|| on the block and the median recent increment is refused as hostile (a running sum
-   * scaled by 1e6 would otherwise feed a cap's worth of mass into z at every step for ever). Honest
+   * R-FAST: a frame whose new tracker mass exceeds this multiple of the larger of the receiver's own
+   * ||z|| + ||g|| on the block and the lower median of its senders' recent increments is refused as
+   * hostile (running sums scaled by 1e6 would otherwise move z by any amount they like). Honest
    * new mass is a share of the sender's z, which tracks the same average gradient as ours, summed
    * over the frames lost since the last one: 1000 leaves room for hundreds of lost frames.
    */

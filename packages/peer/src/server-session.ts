@@ -59,7 +59,10 @@ export class ServerSession {
       socket.on('rejected', (r) => {
         if (r.event !== 'hello') return;
         clearTimeout(timer);
-        reject(new PeerError('server-rejected', `${r.code}: ${r.message}`));
+        const err = new PeerError('server-rejected', `${r.code}: ${r.message}`);
+        // A knock after a server disconnect refused (ejected, run full): this peer cannot go on.
+        if (first) reject(err);
+        else h.failed(err);
       });
     });
     socket.on('disconnect', (reason) => {

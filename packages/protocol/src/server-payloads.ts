@@ -150,6 +150,11 @@ export const REJECT_CODES = [
   'address-full',
   /** A telemetry report outside physical bounds (counter went down, impossible rate, ...); the peer is flagged. */
   'implausible-telemetry',
+  /**
+   * Other peers refused this peer's frames for their content: it was ejected from the run, and its
+   * address may not join again for a while (SERVER_TUNING.hostileFrames.ejectMs).
+   */
+  'ejected',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 

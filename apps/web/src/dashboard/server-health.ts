@@ -18,6 +18,7 @@ const REFUSALS: Record<string, string> = {
   'rejectedByCode.rate-limited': 'socket events over the rate limit',
   'rejectedByCode.address-full': 'joins refused: address holds its maximum of peers',
   'rejectedByCode.implausible-telemetry': 'implausible telemetry reports',
+  'rejectedByCode.ejected': 'peers ejected for hostile frames, and their rejoins',
   'httpErrorsByCode.bad-request': 'malformed HTTP requests',
   'httpErrorsByCode.bad-snapshot': 'bad snapshot uploads',
   'httpErrorsByCode.unauthorized': 'requests without a token',
