@@ -159,7 +159,7 @@ export class MassLinks {
    * Robust mixing: after a new rhoNew of (j, block) was stored, measures the mass it brings
    * (||rhoNew - rhoTilde||). 'refused' when it is beyond any honest increment (more than
    * ROBUST_DEFAULTS.massRefuseFactor times the larger of our own ||z|| + ||g|| on the block and the
-   * lower median of the senders' recent increments): the new sum is undone (rhoNew = rhoTilde,
+   * lower median of the senders' recent increments; never while our own is 0): the new sum is undone (rhoNew = rhoTilde,
    * nothing pending) and the caller counts the frame as hostile. Taken mass is consumed whole, as
    * without robust mixing: capping honest links per step left mass of the larger senders waiting for
    * good (a heterogeneous run missed its optimum by 8%), and a cap still lets an attacker feed z.
@@ -170,9 +170,11 @@ export class MassLinks {
     const an = this.newAt(j, block, offset);
     const at = this.tildeAt(j, block, offset);
     const d = distance(this.sums, an, this.sums, at, n);
+    const own = norm(z, offset, n) + norm(g, offset, n);
     const median = radius.radius(block) / radius.multiplier;
-    const typical = Math.max(norm(z, offset, n) + norm(g, offset, n), Number.isFinite(median) ? median : 0);
-    if (typical > 0 && d > ROBUST_DEFAULTS.massRefuseFactor * typical) {
+    // Only once we have a scale of our own (a gradient): before our first step, or right after an
+    // epoch reset, the senders' recent increments alone can be near 0 and would refuse honest mass.
+    if (own > 0 && d > ROBUST_DEFAULTS.massRefuseFactor * Math.max(own, Number.isFinite(median) ? median : 0)) {
       this.sums.copyWithin(an, at, at + n);
       this.fresh[j * this.layout.count + block] = 0;
       return 'refused';
