@@ -55,12 +55,6 @@ export const ROBUST_DEFAULTS = {
    * each counted one refused frame in a clean run: CI run s5-4).
    */
   massRefuseFactor: 10_000,
-  /**
-   * Frames the suspicion score (share of refused or clipped frames, SenderEvidence.suspicion)
-   * averages over, about. It is evidence for the server, never a verdict here: a receiver that
-   * refused an honest neighbour disturbed by an attack would lose its tracker mass for good.
-   */
-  suspicionWindow: 16,
 } as const;
 
 export type RobustDefaults = typeof ROBUST_DEFAULTS;

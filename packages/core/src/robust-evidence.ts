@@ -16,11 +16,6 @@ export interface SenderEvidence {
   seqJumps: number;
   /** Taken, but pulled back to the clipping radius (robust mixing) or held back (bounded mass). */
   clipped: number;
-  /**
-   * Share of its recent frames that were refused or clipped (an exponential average over about
-   * ROBUST_DEFAULTS.suspicionWindow frames): honest senders stay near 0.01, attackers near 1.
-   */
-  suspicion: number;
 }
 
 export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped';
@@ -33,25 +28,21 @@ export class Evidence {
     let e = this.bySender.get(from);
     if (e !== undefined) return e;
     if (!Number.isSafeInteger(from) || from < 0 || this.bySender.size >= ROBUST_DEFAULTS.maxEvidenceSenders) return null;
-    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0, suspicion: 0 };
+    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0 };
     this.bySender.set(from, e);
     return e;
   }
 
-  /** One frame of `from` reached the algorithm (an honest sample for the suspicion score until `note` says otherwise). */
+  /** One frame of `from` reached the algorithm. */
   frame(from: PeerId): void {
     const e = this.of(from);
-    if (e === null) return;
-    e.frames++;
-    e.suspicion -= e.suspicion / ROBUST_DEFAULTS.suspicionWindow;
+    if (e !== null) e.frames++;
   }
 
   /** The frame just counted was refused for its content or clipped. */
   note(from: PeerId, kind: EvidenceKind): void {
     const e = this.of(from);
-    if (e === null) return;
-    e[kind]++;
-    e.suspicion += 1 / ROBUST_DEFAULTS.suspicionWindow;
+    if (e !== null) e[kind]++;
   }
 
   /** A copy, by sender. */

@@ -3,7 +3,7 @@ import { PROTOCOL_LIMITS, senderEvidenceSchema } from '@starling/protocol';
 import { describe, expect, it } from 'vitest';
 import { evidenceReport } from './evidence';
 
-const ev = (frames: number, magnitude: number, seqJumps: number, clipped: number): SenderEvidence => ({ frames, magnitude, seqJumps, clipped, suspicion: 0 });
+const ev = (frames: number, magnitude: number, seqJumps: number, clipped: number): SenderEvidence => ({ frames, magnitude, seqJumps, clipped });
 
 describe('evidenceReport', () => {
   it('keeps senders with refused or clipped frames, most refused first, in the wire schema', () => {
