@@ -1,7 +1,8 @@
 /**
  * A headless volunteer peer: the same runtime as the browser's contribute page (packages/peer),
- * in Node, with WebRTC from @roamhq/wrtc (prebuilt, no compiler needed) and TF.js on wasm. It
- * trains alongside browser tabs on the same run. `--help` lists the options.
+ * in Node, with WebRTC from @roamhq/wrtc (prebuilt, no compiler needed) and TF.js on WebGPU (Dawn,
+ * when the machine has a GPU driver), wasm or cpu. It trains alongside browser tabs on the same
+ * run. `--help` lists the options.
  *
  *   npx tsx apps/cli/src/peer.ts --server http://localhost:8080
  *   for i in 1 2 3; do npx tsx apps/cli/src/peer.ts --server http://localhost:8080 & done
@@ -12,6 +13,7 @@
 import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
 import { PeerRuntime, type CreatePeer, type RtcPeer } from '@starling/peer';
+import { enableNodeWebGpu } from '@starling/training/node';
 import { HEADLESS_USAGE, HeadlessUsageError, parseHeadlessArgs, type HeadlessOptions } from './headless/options';
 import { statusText } from './headless/status-line';
 import { hostileFactory } from '@starling/sim';
@@ -35,6 +37,19 @@ async function main(): Promise<number> {
   if (opts.help) {
     console.log(HEADLESS_USAGE);
     return 0;
+  }
+  if (opts.backends.includes('webgpu')) {
+    const gpu = await enableNodeWebGpu();
+    if (gpu.ok) {
+      console.log(`webgpu: ${gpu.adapter}${gpu.software ? ' (a software adapter, not a GPU)' : ''}`);
+    } else {
+      console.log(`webgpu: unavailable, ${gpu.reason}`);
+      opts.backends = opts.backends.filter((b) => b !== 'webgpu');
+      if (opts.backends.length === 0) {
+        console.error('error: --backends named only webgpu, which is unavailable here; add wasm or cpu');
+        return 1;
+      }
+    }
   }
   let failed = (): void => undefined;
   const failure = new Promise<void>((resolve) => (failed = resolve));

@@ -63,6 +63,17 @@ export class TargetStager {
 }
 
 /**
+ * float32 one-hot rows of `ids`, as rows of an identity matrix. Not `tf.oneHot`: its int32 result
+ * reaches an RNN's input transpose, and TF.js 4.22's int32 transpose shader no longer passes WGSL
+ * validation (Dawn / Chromium 156), so on webgpu the gradient came out 6e-2 off cpu's with nothing
+ * thrown; `tf.oneHot(..., 'float32')` fixes webgpu but the wasm kernel then computes garbage, and a
+ * cast of the int32 result still fails on webgpu. A gather works on every backend.
+ */
+export function oneHotFloat(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.tidy(() => tf.gather(tf.eye(depth), ids));
+}
+
+/**
  * The model's input for examples start..start+n: `[n, inputSize]` floats (bytes scaled by
  * `scale`), or for one-hot encoding `[n, length, vocab]` from the token ids (checked in range).
  */
@@ -71,7 +82,7 @@ export function inputTensor(io: ModelIO, inputs: Images, start: number, n: numbe
   if (io.encoding === 'one-hot') {
     const o = io.objective;
     if (o.kind !== 'sequence') throw new TrainingError('one-hot inputs need a sequence objective');
-    return tf.tidy(() => tf.reshape(tf.oneHot(ids.tensor(io, view, 0, n) as tf.Tensor1D, o.classes), [n, io.inputSize, o.classes]));
+    return tf.tidy(() => tf.reshape(oneHotFloat(ids.tensor(io, view, 0, n) as tf.Tensor1D, o.classes), [n, io.inputSize, o.classes]));
   }
   const shape = [n, ...io.modelInput];
   if (view instanceof Float32Array) return tf.tensor(view, shape, 'float32');

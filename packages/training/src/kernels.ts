@@ -8,7 +8,7 @@ import type { ModelSpec } from './spec';
 
 /** Kernels of an MLP's gradient step and evaluation (recorded on cpu with TF.js 4.22). */
 const DENSE_KERNELS = [
-  '_FusedMatMul', 'Add', 'ArgMax', 'BatchMatMul', 'Cast', 'Concat', 'Equal', 'Exp', 'Identity', 'Log',
+  '_FusedMatMul', 'Add', 'ArgMax', 'BatchMatMul', 'Cast', 'Concat', 'Equal', 'Exp', 'GatherV2', 'Identity', 'Log',
   'Max', 'Multiply', 'Neg', 'OneHot', 'Pack', 'RealDiv', 'Relu', 'Reshape', 'Step', 'Sub', 'Sum',
 ] as const;
 

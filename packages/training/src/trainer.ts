@@ -15,11 +15,41 @@ import {
 import { TRAINING_DEFAULTS } from './config';
 import { BackendError, TrainingError } from './errors';
 import { firstNonFinite } from './finite';
-import { checkBatch, inputTensor, TargetStager, type Images, type Labels } from './batch';
+import { checkBatch, inputTensor, oneHotFloat, TargetStager, type Images, type Labels } from './batch';
 import { FlatParams, flattenTensors } from './flat';
 import { missingKernels } from './kernels';
 import { createModel } from './model';
 import { ioOf, layoutOf, specName, type ModelIO, type ModelSpec, type WeightLayout } from './spec';
+
+/** The few GPUDevice members the probe uses; TypeScript's DOM lib does not declare WebGPU. */
+interface GpuDeviceLike {
+  pushErrorScope(filter: 'validation' | 'internal' | 'out-of-memory'): void;
+  popErrorScope(): Promise<{ message: string } | null>;
+}
+
+/**
+ * Runs `fn` with WebGPU error scopes open when the active backend is webgpu. A shader that fails
+ * validation throws nothing in TF.js: the kernel is skipped and the numbers read back are wrong. The
+ * scope turns that into an error, so the backend is refused instead of training on garbage.
+ */
+async function withGpuErrorScope<T>(fn: () => Promise<T>): Promise<T> {
+  const device = tf.getBackend() === 'webgpu' ? (tf.backend() as { device?: GpuDeviceLike }).device : undefined;
+  if (!device) return fn();
+  const filters = ['validation', 'internal', 'out-of-memory'] as const;
+  for (const f of filters) device.pushErrorScope(f);
+  const outcome = await fn().then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  const errors: string[] = [];
+  for (let i = 0; i < filters.length; i++) {
+    const e = await device.popErrorScope();
+    if (e) errors.push(e.message.split('\n')[0]);
+  }
+  if (errors.length > 0) throw new TrainingError(`the GPU refused a kernel: ${errors.join('; ')}`);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
+}
 
 export interface TrainerOptions {
   /** Run `selectBackend(backends)` first; without it the trainer uses whatever backend TF.js has active. */
@@ -159,7 +189,7 @@ export class Trainer {
     const x = new Float32Array(this.dim);
     const out = new Float32Array(this.dim);
     try {
-      await this.gradientNow(x, new Float32Array(2 * this.io.inputSize), new Float32Array(2 * this.io.targetSize), 2, out);
+      await withGpuErrorScope(() => this.gradientNow(x, new Float32Array(2 * this.io.inputSize), new Float32Array(2 * this.io.targetSize), 2, out));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new TrainingError(`the ${this.backend} backend cannot train ${specName(this.spec)}: ${why}`);
@@ -308,7 +338,8 @@ export class Trainer {
   private loss(target: tf.Tensor, out: tf.Tensor, reduction: tf.Reduction): tf.Tensor {
     const o = this.io.objective;
     if (o.kind === 'regression') return tf.losses.meanSquaredError(target, tf.reshape(out, target.shape), undefined, reduction);
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(target as tf.Tensor1D, o.classes), this.logits(out), undefined, undefined, reduction);
+    const labels = oneHotFloat(target as tf.Tensor1D, o.classes);
+    return tf.losses.softmaxCrossEntropy(labels, this.logits(out), undefined, undefined, reduction);
   }
 
   /** Loads `x` and saves the model in TF.js format (`tf.loadLayersModel` reads it back). */

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { HEADLESS_DEFAULTS, HeadlessUsageError, parseHeadlessArgs } from './options';
 
 describe('headless peer command line', () => {
-  it('defaults to one wasm-then-cpu peer on the local server', () => {
+  it('defaults to one peer that times webgpu, wasm and cpu on the local server', () => {
     const o = parseHeadlessArgs([]);
-    expect(o).toMatchObject({ server: HEADLESS_DEFAULTS.server, slowdown: 1, backends: ['wasm', 'cpu'], json: false, help: false });
+    expect(o).toMatchObject({ server: HEADLESS_DEFAULTS.server, slowdown: 1, backends: ['webgpu', 'wasm', 'cpu'], json: false, help: false });
   });
 
   it('reads every option', () => {
@@ -17,7 +17,8 @@ describe('headless peer command line', () => {
     [['--server', 'not a url'], /must be a URL/],
     [['--slowdown', '0.5'], /from 1 to 100/],
     [['--slowdown', 'fast'], /from 1 to 100/],
-    [['--backends', 'wasm,webgpu'], /'webgpu' is not available in Node/],
+    [['--backends', 'wasm,webgl'], /'webgl' is not available in Node/],
+    [['--backends', 'wasm,cpu,wasm'], /names a backend twice/],
     [['--status-every', '-1'], /from 0 to 3600/],
     [['--server'], /needs a value/],
     [['--server', '--json'], /needs a value/],

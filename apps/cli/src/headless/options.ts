@@ -7,11 +7,13 @@ import { ATTACKS, type AttackKind } from '@starling/sim';
 export const HEADLESS_USAGE = `Usage: npx tsx apps/cli/src/peer.ts [options]
 
 Runs one volunteer peer in Node: the browser's peer runtime, WebRTC from @roamhq/wrtc, TF.js on
-wasm. TF.js keeps one backend per process, so run one process per peer (each gets its own core).
+WebGPU (through Dawn, on a machine with a Vulkan GPU driver), wasm or cpu, whichever the speed
+trial finds fastest. TF.js keeps one backend per process, so run one process per peer.
 
   --server URL       Starling server to join (default http://localhost:8080)
   --slowdown K       use the CPU K times more slowly than it could, 1-100 (default 1)
-  --backends LIST    TF.js backends to try in order, from wasm,cpu (default wasm,cpu)
+  --backends LIST    TF.js backends to time, from webgpu,wasm,cpu (default webgpu,wasm,cpu);
+                     webgpu is dropped with a one-line reason when Dawn finds no GPU adapter
   --status-every S   seconds between status lines, 0 for none (default 5)
   --json             status lines as JSON: the full peer status, one object per line
   --attack KIND      TESTING ONLY: act as a hostile volunteer (sign-flip, scale, noise, alie,
@@ -23,12 +25,11 @@ export const HEADLESS_DEFAULTS = {
   server: 'http://localhost:8080',
   slowdown: 1,
   maxSlowdown: 100,
-  backends: ['wasm', 'cpu'] as const,
+  backends: ['webgpu', 'wasm', 'cpu'] as const,
   statusEverySeconds: 5,
 } as const;
 
-export type NodeBackend = 'wasm' | 'cpu';
-
+export type NodeBackend = 'webgpu' | 'wasm' | 'cpu';
 
 export interface HeadlessOptions {
   server: string;
@@ -115,7 +116,8 @@ function number(flag: string, s: string, min: number, max: number): number {
 function backends(s: string): NodeBackend[] {
   const list = s.split(',').map((b) => b.trim());
   for (const b of list) {
-    if (b !== 'wasm' && b !== 'cpu') throw new HeadlessUsageError(`--backends: '${b}' is not available in Node (use wasm and/or cpu)`);
+    if (b !== 'webgpu' && b !== 'wasm' && b !== 'cpu') throw new HeadlessUsageError(`--backends: '${b}' is not available in Node (use webgpu, wasm and/or cpu)`);
   }
+  if (new Set(list).size !== list.length) throw new HeadlessUsageError(`--backends: '${s}' names a backend twice`);
   return list as NodeBackend[];
 }
