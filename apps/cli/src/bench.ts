@@ -2,7 +2,7 @@
  * The R-FAST comparison in the simulator with real gradients of a built-in task (TF.js; default
  * mnist-mlp on wasm, `--task mnist-cnn` for the compute-bound regime):
  *
- *   npx tsx apps/cli/src/bench.ts --preset quick|full [--task ID] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
+ *   npx tsx apps/cli/src/bench.ts --preset quick|full [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
  *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
  *
  * Calibrates the compute model from measured gradient steps (unless --step-time is given), tunes
@@ -23,6 +23,7 @@ import {
   type BenchArgs,
   type ComparisonResult,
 } from '@starling/bench';
+import { enableNodeWebGpu } from '@starling/training/node';
 
 interface Saved {
   command: string;
@@ -31,7 +32,11 @@ interface Saved {
 
 async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved> {
   const preset = comparisonPreset(args.preset);
-  const task = await BenchTask.load({ log, task: args.task ?? undefined });
+  if (args.backends?.includes('webgpu')) {
+    const gpu = await enableNodeWebGpu();
+    log(`webgpu: ${gpu.ok ? `${gpu.adapter}${gpu.software ? ' (software)' : ''}` : `unavailable, ${gpu.reason}`}`);
+  }
+  const task = await BenchTask.load({ log, task: args.task ?? undefined, ...(args.backends ? { backends: args.backends } : {}) });
   try {
     const timing = args.stepTime === null ? await task.calibrate(BENCH_CONFIG.calibrationWarmup, BENCH_CONFIG.calibrationSteps) : null;
     const stepTime = args.stepTime ?? (timing as NonNullable<typeof timing>).median;
@@ -42,7 +47,8 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     // The exact command that repeats this run bit for bit: the step time pins the virtual clock.
     const sb = args.sendBuffer === null ? '' : ` --send-buffer ${args.sendBuffer}`;
     const t = args.task === null ? '' : ` --task ${args.task}`;
-    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t} --seed ${args.seed} --step-time ${stepTime}${sb} --out ${args.out}` };
+    const b = args.backends === null ? '' : ` --backends ${args.backends.join(',')}`;
+    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb} --out ${args.out}` };
   } finally {
     await task.dispose();
   }

@@ -6,7 +6,7 @@ const D = { preset: 'quick', outPrefix: 'results' };
 
 describe('parseBenchArgs', () => {
   it('reads options and fills defaults', () => {
-    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, task: null });
+    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, task: null, backends: null });
     expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
       preset: 'full',
       out: 'x/y',
@@ -15,7 +15,10 @@ describe('parseBenchArgs', () => {
       sendBuffer: 1048576,
       from: null,
       task: null,
+      backends: null,
     });
+    expect(parseBenchArgs(['--backends', 'webgpu,cpu'], D).backends).toEqual(['webgpu', 'cpu']);
+    expect(() => parseBenchArgs(['--backends', 'webgl'], D)).toThrow(/--backends must list Node backends/);
     expect(parseBenchArgs(['--task', 'mnist-cnn'], D)).toMatchObject({ task: 'mnist-cnn', out: 'results/quick-mnist-cnn' });
     expect(() => parseBenchArgs(['--task', 'MNIST!'], D)).toThrow(BenchError);
     expect(parseBenchArgs(['--from', 'results/full/comparison.json'], D).from).toBe('results/full/comparison.json');

@@ -1,6 +1,7 @@
 /** Command-line options of the bench entry points, and writing a report's files. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { BackendName } from '@starling/training';
 import { BenchError } from './errors';
 import type { ReportFile } from './report-comparison';
 
@@ -17,10 +18,12 @@ export interface BenchArgs {
   from: string | null;
   /** A built-in task id (`@starling/tasks`), e.g. mnist-cnn; null = BENCH_CONFIG.task. */
   task: string | null;
+  /** TF.js backends tried in order; null = BENCH_CONFIG.backends. 'webgpu' needs Dawn (`enableNodeWebGpu`). */
+  backends: BackendName[] | null;
 }
 
-const USAGE = 'options: --preset quick|full  [--task ID]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]';
-const OPTIONS = ['preset', 'task', 'out', 'seed', 'step-time', 'send-buffer', 'from'];
+const USAGE = 'options: --preset quick|full  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]';
+const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
 export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
@@ -49,7 +52,12 @@ export function parseBenchArgs(argv: readonly string[], defaults: { preset: stri
   const task = opts.get('task') ?? null;
   if (task !== null && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(task)) throw new BenchError(`--task must be a task id such as mnist-cnn, got ${task}`);
   const out = opts.get('out') ?? join(defaults.outPrefix, task === null ? preset : `${preset}-${task}`);
-  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, task };
+  const b = opts.get('backends');
+  const backends = b === undefined ? null : b.split(',');
+  if (backends !== null && (backends.length === 0 || !backends.every((x) => x === 'webgpu' || x === 'wasm' || x === 'cpu'))) {
+    throw new BenchError(`--backends must list Node backends (webgpu, wasm, cpu), got ${b}`);
+  }
+  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, task, backends: backends as BackendName[] | null };
 }
 
 /** Writes every file under `out`, creating folders as needed; returns the paths written. */
