@@ -1,7 +1,7 @@
 import { createAlgorithm, Rng, type Algorithm, type AlgorithmName, type AlgorithmOptions, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
 import { pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
-import { BackendError, initialParams, Trainer, TRAINING_DEFAULTS, type BackendName, type SelectBackendOptions } from '@starling/training';
+import { BackendError, initialParams, selectBackend, TRAINING_DEFAULTS, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { LocalTraining } from './local-training';
 import { evidenceReport } from './evidence';
@@ -117,13 +117,10 @@ export class PeerRuntime {
     Object.assign(this.st, initialStatus());
     try {
       this.setPhase('selecting-backend');
-      // A throwaway trainer just to pick and self-check the backend before we tell the server.
-      const probe = await Trainer.create({ kind: 'mlp', hidden: [8] }, {
-        backends: this.opts.backends ?? TRAINING_DEFAULTS.backendOrder,
-        backendOptions: this.opts.backendOptions,
-      });
-      const report = probe.backendReport!;
-      await probe.dispose();
+      // Pick and self-check a backend before we tell the server; no model yet. (A throwaway
+      // trainer here cost its gradient's shader compilations on a software WebGL that the speed
+      // trial then declines to time anyway; the trial builds and probes the run's own model.)
+      const report = await selectBackend(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder, this.opts.backendOptions);
       this.st.backend = report.backend;
       this.st.backendAttempts = report.attempts;
       this.st.device = report.device ?? null;

@@ -125,8 +125,9 @@ export function createApi(opts: ApiOptions): ApiClient {
     },
     async uploadTask(form) {
       // No JSON content type: the browser sets the multipart boundary itself.
-      const b = await request('/api/tasks', { method: 'POST', admin: true, body: form });
-      const task = field<{ id: string }>(b, 'task', '/api/tasks', isRecord);
+      const path = pathTo('tasks');
+      const b = await request(path, { method: 'POST', admin: true, body: form });
+      const task = field<{ id: string }>(b, 'task', path, isRecord);
       return String(task.id);
     },
     async tasks() {
