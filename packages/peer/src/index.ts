@@ -1,6 +1,7 @@
 /** @starling/peer: the volunteer peer runtime, shared by the browser page and headless Node peers. */
 export { PeerRuntime, type PeerRuntimeOptions } from './runtime';
 export { initialStatus, type PeerPhase, type PeerStatus } from './status';
+export { startupSummary, type StartupMark } from './startup-timeline';
 export { PeerError, type PeerErrorCode } from './errors';
 export { DEFAULT_TUNING, RELIABLE_CHANNEL_ID, UNRELIABLE_CHANNEL_ID, type PeerRuntimeTuning } from './config';
 export type { LinkCounters } from './link';

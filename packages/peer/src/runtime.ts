@@ -5,6 +5,7 @@ import { BackendError, initialParams, selectBackend, TRAINING_DEFAULTS, type Bac
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { LocalTraining } from './local-training';
 import { evidenceReport } from './evidence';
+import { StartupTimeline } from './startup-timeline';
 import { downloadCheckpoint, uploadSnapshot } from './server-uploads';
 import { PeerError } from './errors';
 import type { ControlMessage } from './control';
@@ -79,6 +80,7 @@ export class PeerRuntime {
   private firstUsable: BackendName | null = null;
   private uploadToken: string | null = null;
   private readonly staleness = new StalenessMeter();
+  private readonly timeline: StartupTimeline;
   /** Neighbours we expect data from (in-neighbours on the graphs, else every link target). */
   private sources = new Set<number>();
   /** The newest topology the server announced (welcome or epoch event). */
@@ -90,6 +92,7 @@ export class PeerRuntime {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
     this.now = opts.now ?? (() => performance.now());
     this.meter = new TelemetryMeter(this.now);
+    this.timeline = new StartupTimeline(this.now);
     this.uploadCap = opts.uploadCapBytesPerSec ?? null;
   }
 
@@ -104,7 +107,7 @@ export class PeerRuntime {
 
   status(): PeerStatus {
     this.refreshCounters();
-    return { ...this.st, download: this.st.download && { ...this.st.download } };
+    return { ...this.st, startup: this.timeline.list(), startupBeganAt: this.timeline.beganAt, download: this.st.download && { ...this.st.download } };
   }
 
   /** A copy of the current model (x_i, or x_i / w_i for push-sum). */
@@ -115,6 +118,7 @@ export class PeerRuntime {
   async start(): Promise<void> {
     if (this.st.phase !== 'idle' && this.st.phase !== 'stopped' && this.st.phase !== 'error') return;
     Object.assign(this.st, initialStatus());
+    this.timeline.begin();
     try {
       this.setPhase('selecting-backend');
       // Pick and self-check a backend before we tell the server; no model yet. (A throwaway
@@ -213,6 +217,7 @@ export class PeerRuntime {
         this.st.download = { loaded, total };
       }, order.slice(from), this.opts.backendOptions, (b) => {
         this.st.activity = b === null ? null : `timing ${b} on this run's model`;
+        this.timeline.mark(b === null ? 'after the speed trial' : `timing ${b}`);
       });
       const report = this.local.backendReport;
       if (report) {
@@ -435,6 +440,7 @@ export class PeerRuntime {
   private afterStep(cfg: RunConfig): void {
     const c = this.loop!.counters;
     this.st.steps = c.steps;
+    if (c.steps > 0) this.timeline.finish();
     this.st.samples = c.steps * cfg.batchSize;
     this.st.loss = c.lastLoss;
     if (cfg.maxSteps > 0 && c.steps >= cfg.maxSteps) void this.loop!.stop();
@@ -487,6 +493,7 @@ export class PeerRuntime {
 
   private setPhase(p: PeerStatus['phase']): void {
     this.st.phase = p;
+    this.timeline.mark(p);
     this.opts.onChange?.(this.status());
   }
 

@@ -2,6 +2,7 @@ import type { PeerId } from '@starling/core';
 import type { LinkReport, SenderEvidenceReport } from '@starling/protocol';
 import type { BackendAttempt } from '@starling/training';
 import type { PeerErrorCode } from './errors';
+import type { StartupMark } from './startup-timeline';
 
 export type PeerPhase =
   | 'idle'
@@ -60,6 +61,10 @@ export interface PeerStatus {
   /** Where this peer's model started: a neighbour's copy, the run's checkpoint, or x0. */
   startedFrom: string | null;
   startedAt: number | null;
+  /** Where the first seconds went: a mark per phase and per backend timed, from start() to the first step. */
+  startup: StartupMark[];
+  /** When start() was called (unix ms): what came before it is the page's own load. */
+  startupBeganAt: number | null;
   download: { loaded: number; total: number | null } | null;
   paused: boolean;
   lossRate: number;
@@ -91,7 +96,7 @@ export function initialStatus(): PeerStatus {
     phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, softwareGpu: false, activity: null, peerId: null, runId: null,
     algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
     samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null, evidence: [],
-    uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, download: null,
+    uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, startup: [], startupBeganAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,
     unreliableSent: 0, injectedDrops: 0, backpressureSkips: 0, links: [], iceExpiresAt: null, error: null,
