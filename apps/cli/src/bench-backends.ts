@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@starling/core';
 import { BUILTIN_TASKS, resolveBuiltinTask } from '@starling/tasks/node';
-import { initialParams, Trainer, type BackendName, type Labels, type ModelSpec } from '@starling/training';
+import { initialParams, scaledMaxError, Trainer, type BackendName, type Labels, type ModelSpec } from '@starling/training';
 import { enableNodeWebGpu } from '@starling/training/node';
 import { median } from './bench/stats';
 
@@ -92,19 +92,10 @@ function syntheticBatch(trainer: Trainer, batch: number, seed: number): { xs: Fl
   return { xs, ys };
 }
 
-function relError(g: Float32Array, ref: Float32Array): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(g[i] - ref[i]));
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
-
-async function measure(task: string, spec: ModelSpec, backend: BackendName, batch: number, seconds: number, ref: Float32Array | null): Promise<{ row: Row; grad: Float32Array | null }> {
+/** `unavailable`: why webgpu cannot run here (Dawn found no adapter), or null. */
+async function measure(task: string, spec: ModelSpec, backend: BackendName, batch: number, seconds: number, ref: Float32Array | null, unavailable: string | null): Promise<{ row: Row; grad: Float32Array | null }> {
   const base: Row = { task, params: 0, backend, batch, device: null, stepsPerSec: null, medianMs: null, firstStepMs: null, steps: 0, gradientRelError: null, note: null };
-  if (backend === 'webgpu' && webgpuUnavailable !== null) return { row: { ...base, note: webgpuUnavailable }, grad: null };
+  if (backend === 'webgpu' && unavailable !== null) return { row: { ...base, note: unavailable }, grad: null };
   let trainer: Trainer;
   try {
     trainer = await Trainer.create(spec, { backends: [backend] });
@@ -140,7 +131,7 @@ async function measure(task: string, spec: ModelSpec, backend: BackendName, batc
         medianMs: median(times),
         firstStepMs,
         steps: times.length,
-        gradientRelError: ref && backend !== 'cpu' ? relError(grad, ref) : null,
+        gradientRelError: ref && backend !== 'cpu' ? scaledMaxError(grad, ref) : null,
       },
       grad,
     };
@@ -149,9 +140,6 @@ async function measure(task: string, spec: ModelSpec, backend: BackendName, batc
   }
 }
 
-/** Why Dawn gave no adapter, once known; null while webgpu is usable or not asked for. */
-let webgpuUnavailable: string | null = null;
-
 function fmt(v: number | null, digits: number): string {
   return v === null ? '-' : v.toFixed(digits);
 }
@@ -159,6 +147,7 @@ function fmt(v: number | null, digits: number): string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   let webgpuNote: string | null = null;
+  let webgpuUnavailable: string | null = null;
   if (args.backends.includes('webgpu')) {
     const gpu = await enableNodeWebGpu();
     webgpuNote = gpu.ok ? `${gpu.adapter}${gpu.software ? ' (software)' : ''}` : gpu.reason;
@@ -178,7 +167,7 @@ async function main(): Promise<void> {
     for (const batch of args.batches) {
       let ref: Float32Array | null = null;
       for (const backend of order) {
-        const { row, grad } = await measure(id, resolved.info.model, backend, batch, args.seconds, ref);
+        const { row, grad } = await measure(id, resolved.info.model, backend, batch, args.seconds, ref, webgpuUnavailable);
         if (backend === 'cpu') ref = grad;
         rows.push(row);
         const info = row.note ?? row.device ?? '';

@@ -14,7 +14,7 @@ export interface SenderEvidence {
   magnitude: number;
   /** Refused because the seq jumped too far ahead of the newest held (ROBUST_DEFAULTS.maxSeqJump). */
   seqJumps: number;
-  /** Taken, but pulled back to the clipping radius (robust mixing) or held back (bounded mass). */
+  /** Taken, but pulled back to the clipping radius (robust mixing). */
   clipped: number;
 }
 

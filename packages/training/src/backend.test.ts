@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend';
 import { BackendError } from './errors';
-import { compareWithReference, verifyActiveBackend } from './verify';
+import { compareWithReference, scaledMaxError, verifyActiveBackend } from './verify';
 
 describe('selectBackend in Node', () => {
   it('falls past webgpu and webgl to a verified wasm or cpu backend, with reasons', async () => {
@@ -65,5 +65,17 @@ describe('backend self-check', () => {
     expect(compareWithReference([1, NaN, 30], want, 1)).toMatchObject({ ok: false, worst: 1, maxRelError: Infinity });
     expect(compareWithReference([1, 1 / 0, 30], want, 1).ok).toBe(false);
     expect(compareWithReference([1, -2], want, 1).ok).toBe(false);
+  });
+});
+
+describe('scaledMaxError', () => {
+  it('measures a gradient gap on the reference scale, where a per-entry max(1, |want|) would hide it', () => {
+    const want = new Float32Array([1e-4, -2e-4, 4e-4]);
+    const got = new Float32Array([1e-4, -2e-4, 2e-4]);
+    expect(scaledMaxError(got, want)).toBeCloseTo(0.5, 5);
+    expect(compareWithReference(got, want, 1e-3).ok).toBe(true);
+    expect(scaledMaxError(want, want)).toBe(0);
+    expect(scaledMaxError(new Float32Array([Number.NaN, 0, 0]), want)).toBe(Infinity);
+    expect(scaledMaxError(new Float32Array(2), want)).toBe(Infinity);
   });
 });

@@ -34,4 +34,4 @@ export {
 export { Trainer, type Evaluation, type TrainerOptions } from './trainer';
 export type { Images, Labels } from './batch';
 export { layersLayout, type LayersSpec, type LayersWeight } from './layers-spec';
-export { compareWithReference, verifyActiveBackend, type Comparison } from './verify';
+export { compareWithReference, scaledMaxError, verifyActiveBackend, type Comparison } from './verify';

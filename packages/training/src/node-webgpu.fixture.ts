@@ -8,6 +8,7 @@ import { initialParams } from './model';
 import { enableNodeWebGpu } from './node-webgpu';
 import type { ModelSpec } from './spec';
 import { Trainer } from './trainer';
+import { scaledMaxError } from './verify';
 
 const SPECS: Record<string, ModelSpec> = {
   gru: { kind: 'rnn', cell: 'gru', vocab: 5, length: 3, units: [4] },
@@ -51,13 +52,7 @@ if (gpu.ok) {
       gaps[name] = got;
       continue;
     }
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < ref.length; i++) {
-      diff = Math.max(diff, Math.abs(got[i] - ref[i]));
-      scale = Math.max(scale, Math.abs(ref[i]));
-    }
-    gaps[name] = diff / scale;
+    gaps[name] = scaledMaxError(got, ref);
   }
 }
 console.log(JSON.stringify({ gpu, gaps }));

@@ -40,6 +40,26 @@ export function compareWithReference(got: ArrayLike<number>, want: ArrayLike<num
   return { ok: maxRelError <= tol, maxRelError, worst };
 }
 
+/**
+ * Largest `|got - want|` over the entries, relative to the largest `|want|`: how far a gradient
+ * computed on one backend is from a reference one, on the reference's own scale (entries of a
+ * gradient are far below 1, so `compareWithReference`'s per-entry max(1, |want|) would hide a
+ * wrong one). Infinity when the lengths differ or any entry is NaN/Inf.
+ */
+export function scaledMaxError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    if (!Number.isFinite(d)) return Infinity;
+    if (d > diff) diff = d;
+    const w = Math.abs(want[i]);
+    if (w > scale) scale = w;
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
 /** Plain-JS reference: row sums of relu(A B + bias), accumulated in float64. */
 function reference(a: Float32Array, b: Float32Array, bias: Float32Array): Float64Array {
   const out = new Float64Array(ROWS);
