@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { API_PREFIXES } from '../../packages/protocol/src/paths.ts';
+import { minifyChunksExcept } from './build/minify-chunks.ts';
 
 // The server (apps/server) serves the built app from dist/ next to the API, so one origin holds
 // the page, the socket and the data. `npm run dev:web` proxies to a running server instead.
@@ -8,8 +9,9 @@ export default defineConfig({
   root: import.meta.dirname,
   // Static assets live at the repository root (public/), shared by every app.
   publicDir: '../../public',
-  plugins: [react()],
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 4096, minify: false },
+  // TF.js's wasm backend must stay unminified: see build/minify-chunks.ts.
+  plugins: [react(), minifyChunksExcept(/tfjs-backend-wasm/)],
+  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 4096, minify: false /* minifyChunksExcept does it */ },
   server: {
     // Everything that is not the web app goes to the server (STARLING_SERVER, default :8080).
     proxy: Object.fromEntries(

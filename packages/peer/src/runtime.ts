@@ -1,7 +1,7 @@
 import { createAlgorithm, Rng, type Algorithm, type AlgorithmName, type AlgorithmOptions, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
 import { pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
-import { BackendError, initialParams, selectBackend, TRAINING_DEFAULTS, type BackendName, type SelectBackendOptions } from '@starling/training';
+import { BackendError, initialParams, selectBackend, TRAINING_DEFAULTS, wasmFirst, type BackendAttempt, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { LocalTraining } from './local-training';
 import { evidenceReport } from './evidence';
@@ -76,8 +76,8 @@ export class PeerRuntime {
   private meter: TelemetryMeter;
   /** While a joiner waits for a neighbour's model. */
   private sync: ModelSync | null = null;
-  /** The first backend that worked when the peer started; every later one is a candidate for the speed trial. */
-  private firstUsable: BackendName | null = null;
+  /** Backends that failed when the peer started: the speed trial times every other one. */
+  private failedAtStart: BackendAttempt[] = [];
   private uploadToken: string | null = null;
   private readonly staleness = new StalenessMeter();
   private readonly timeline: StartupTimeline;
@@ -121,15 +121,16 @@ export class PeerRuntime {
     this.timeline.begin();
     try {
       this.setPhase('selecting-backend');
-      // Pick and self-check a backend before we tell the server; no model yet. (A throwaway
-      // trainer here cost its gradient's shader compilations on a software WebGL that the speed
-      // trial then declines to time anyway; the trial builds and probes the run's own model.)
-      const report = await selectBackend(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder, this.opts.backendOptions);
+      // Check that a backend works before we tell the server; no model yet. In the speed trial's
+      // order: the wasm initialised here is the one the trial times first, while a GPU backend
+      // checked first would have its shaders compiled only for the trial to skip it as software.
+      // The trial (after welcome) builds, probes and times the run's own model on every candidate.
+      const report = await selectBackend(wasmFirst(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder), this.opts.backendOptions);
       this.st.backend = report.backend;
       this.st.backendAttempts = report.attempts;
       this.st.device = report.device ?? null;
       this.st.softwareGpu = report.software === true;
-      this.firstUsable = report.backend;
+      this.failedAtStart = report.attempts.filter((a) => !a.ok);
       this.setPhase('connecting');
       await this.connect();
     } catch (e) {
@@ -209,20 +210,19 @@ export class PeerRuntime {
     if (!this.local) {
       this.setPhase('downloading');
       const url = (path: string) => new URL(path, this.opts.serverUrl).href;
-      // The backend chosen at start first, then the later ones as fallbacks for this task's model.
-      const order = this.opts.backends ?? TRAINING_DEFAULTS.backendOrder;
-      // Every candidate from the first that worked at start is timed again: a new run's model may favour another.
-      const from = Math.max(0, order.indexOf(this.firstUsable ?? (this.st.backend as BackendName)));
+      // Every candidate that did not fail at start is timed on this run's model (a new run's
+      // model may favour another backend).
+      const failedAtStart = this.failedAtStart;
+      const candidates = (this.opts.backends ?? TRAINING_DEFAULTS.backendOrder).filter((b) => !failedAtStart.some((a) => a.name === b));
       this.local = await LocalTraining.create(cfg, w.task, w.peerId, url(w.shard.url), url(w.testUrl), (loaded, total) => {
         this.st.download = { loaded, total };
-      }, order.slice(from), this.opts.backendOptions, (b) => {
+      }, candidates, this.opts.backendOptions, (b) => {
         this.st.activity = b === null ? null : `timing ${b} on this run's model`;
         this.timeline.mark(b === null ? 'after the speed trial' : `timing ${b}`);
       });
       const report = this.local.backendReport;
       if (report) {
-        // The candidates before `from` failed at start; the trial reports on the rest, with speeds.
-        const failedAtStart = (this.st.backendAttempts ?? []).filter((a) => !a.ok && order.indexOf(a.name) < from);
+        // The trial reports on the candidates, with speeds; the others failed at start.
         this.st.backend = report.backend;
         this.st.backendAttempts = [...failedAtStart, ...report.attempts];
         this.st.device = report.device ?? null;

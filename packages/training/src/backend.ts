@@ -2,8 +2,9 @@
  * Choosing the TF.js backend a peer trains on: try each candidate in order, and accept one only
  * after it has initialised AND computed a small dense layer correctly.
  *
- * Node: webgpu and webgl always fail (no navigator.gpu; Node's @tensorflow/tfjs build has no WebGL),
- * wasm loads its binary from node_modules, cpu always works.
+ * Node: webgl always fails (no WebGL context), webgpu fails unless `enableNodeWebGpu()` found a GPU,
+ * wasm loads its binary from node_modules, cpu always works. Only cpu is loaded up front (./tf);
+ * every other backend's module is imported when it is first tried.
  *
  * Browser: the wasm backend fetches its binary at run time. Serve these three files from
  * `node_modules/@tensorflow/tfjs-backend-wasm/dist/` and pass their URL prefix as `wasmPaths`
@@ -12,7 +13,7 @@
  *   - tfjs-backend-wasm-simd.wasm           (SIMD, every current browser)
  *   - tfjs-backend-wasm-threaded-simd.wasm  (only used when the page is cross-origin isolated)
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { TRAINING_DEFAULTS } from './config';
 import { describeDevice, diagnoseWebGpu, isSoftwareDevice, webGpu } from './device';
 import { BackendError } from './errors';
@@ -80,6 +81,11 @@ function errorText(err: unknown): string {
 
 let wasmPathsApplied = false;
 
+/** A page or a worker, where TF.js's webgl backend can make a context (it registers itself only there). */
+function inBrowser(): boolean {
+  return typeof (globalThis as { document?: unknown }).document !== 'undefined' || typeof OffscreenCanvas !== 'undefined';
+}
+
 /**
  * Makes sure `name` is registered with TF.js, loading its module on demand. Returns why it cannot
  * be, or null when it is ready to `setBackend`.
@@ -102,10 +108,19 @@ async function register(name: BackendName, opts: SelectBackendOptions): Promise<
       if (!webGpu()) {
         return 'navigator.gpu is missing: not a browser, not a secure context (use https or http://localhost), or WebGPU disabled (headless Chromium needs --enable-unsafe-webgpu)';
       }
+      {
+        // Chromium exposes navigator.gpu even where it has no adapter (headless without
+        // --enable-unsafe-webgpu, a blocklisted driver): ask for one before fetching and parsing
+        // the backend's module (300 KB), which four tabs starting together on two cores feel.
+        const noAdapter = await withTimeout(diagnoseWebGpu(), opts.timeoutMs ?? TRAINING_DEFAULTS.backendTimeoutMs).catch((e: unknown) => `navigator.gpu.requestAdapter() ${errorText(e)}`);
+        if (noAdapter) return noAdapter;
+      }
       await import('@tensorflow/tfjs-backend-webgpu');
       return tf.findBackendFactory('webgpu') ? null : 'the webgpu module loaded but did not register a backend';
     case 'webgl':
-      return 'no webgl backend is registered: this TF.js build has no WebGL (Node), or it was tree-shaken away';
+      if (!inBrowser()) return 'no WebGL outside a browser (Node has no WebGL context)';
+      await import('@tensorflow/tfjs-backend-webgl');
+      return tf.findBackendFactory('webgl') ? null : 'the webgl module loaded but did not register a backend';
     case 'cpu':
       return 'the cpu backend is not registered; import @tensorflow/tfjs (not only tfjs-core)';
   }

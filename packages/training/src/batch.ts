@@ -2,7 +2,7 @@
  * Argument checks and tensor construction for batches. Inputs come from data loaders the trainer
  * does not control, so lengths, label and token ranges are checked before anything touches TF.js.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { TrainingError } from './errors';
 import type { ModelIO } from './spec';
 

@@ -2,7 +2,7 @@
  * Best-effort description of the hardware behind the active backend, for logs and the UI. Every
  * probe is optional: browsers hide or drop these APIs, so failures yield `undefined`, never throw.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 
 /** The few WebGPU members we read; the DOM lib that TypeScript ships does not declare WebGPU. */
 interface GpuAdapterInfoLike {
@@ -80,6 +80,40 @@ async function wasmDevice(): Promise<string> {
   // Threads need a cross-origin isolated page (COOP + COEP); the count is the pool TF.js started.
   const count = threads ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
   return `WebAssembly${simd ? ' SIMD' : ''}${threads ? ` multi-threaded (${count} threads)` : ' single-threaded'}`;
+}
+
+/**
+ * The renderer of a throwaway WebGL context, without TF.js: enough to tell a software GPU apart for
+ * the price of one context, where initialising TF.js's webgl backend compiles shaders (seconds per
+ * tab on SwiftShader when several tabs start on two cores). Undefined outside a browser or when the
+ * platform does not say.
+ */
+function probeWebGlRenderer(): string | undefined {
+  const doc = (globalThis as { document?: { createElement(tag: 'canvas'): HTMLCanvasElement } }).document;
+  const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : doc?.createElement('canvas');
+  if (!canvas) return undefined;
+  const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+  if (!gl) return undefined;
+  try {
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer: unknown = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    return typeof renderer === 'string' && renderer.length > 0 ? renderer : undefined;
+  } finally {
+    // Browsers cap live contexts per page; this one must not count against TF.js's own.
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+}
+
+/**
+ * What a GPU backend would run on, asked of the platform directly (an adapter request, a throwaway
+ * WebGL context) before TF.js initialises that backend. Undefined when it cannot tell; never throws.
+ */
+export async function probeGpuDevice(name: 'webgl' | 'webgpu'): Promise<string | undefined> {
+  try {
+    return name === 'webgpu' ? await webGpuDevice() : probeWebGlRenderer();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Describes the active backend's hardware, or undefined when the platform does not say. */

@@ -1,7 +1,7 @@
 /**
  * The bridge between a flat Float32Array (what peers exchange) and the model's weight variables.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { ModelSpecError, TrainingError } from './errors';
 import { firstNonFinite } from './finite';
 import type { WeightLayout } from './spec';

@@ -12,7 +12,7 @@ export {
 } from './backend';
 export { TRAINING_DEFAULTS, IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES, type SpeedTrialConfig, type TrainingConfig } from './config';
 export { isSoftwareDevice } from './device';
-export { createFastestTrainer, timeSteps, type FastestTrainerOptions, type SpeedTrialResult } from './speed-trial';
+export { createFastestTrainer, timeSteps, wasmFirst, type FastestTrainerOptions, type SpeedTrialResult } from './speed-trial';
 export { BackendError, ModelSpecError, TrainingError } from './errors';
 export { FlatParams, bindVariables } from './flat';
 export { kernelsFor, missingKernels } from './kernels';

@@ -3,7 +3,7 @@
  * step and catching the failure works too, but a backward pass that dies halfway leaks the tensors
  * it saved for later, so the known list is checked first and the probe step is the backstop.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import type { ModelSpec } from './spec';
 
 /** Kernels of an MLP's gradient step and evaluation (recorded on cpu with TF.js 4.22). */

@@ -1,7 +1,7 @@
 /**
  * Building the TF.js model for a spec, and the deterministic initial point x0.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { Rng } from '@starling/core';
 import { IMAGE_SIDE } from './config';
 import { ModelSpecError } from './errors';

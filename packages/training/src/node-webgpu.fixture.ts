@@ -1,13 +1,17 @@
 /**
  * Child process of node-webgpu.test.ts (Dawn reads the Vulkan environment when it loads, so each
  * case needs a fresh process). Prints one JSON line: whether WebGPU came up, and for a tiny GRU
- * and a tiny CNN the relative gap between the webgpu and cpu gradients at the same point.
+ * and a tiny CNN the relative gap between the webgpu and cpu gradients at the same point; and what
+ * the speed trial made of webgpu after wasm on the GRU (the first thing it does, before anything has
+ * initialised TF.js's webgpu backend).
  */
 import { Rng } from '@starling/core';
 import { initialParams } from './model';
 import { enableNodeWebGpu } from './node-webgpu';
 import type { ModelSpec } from './spec';
 import { Trainer } from './trainer';
+import { createFastestTrainer } from './speed-trial';
+import * as tf from './tf';
 import { scaledMaxError } from './verify';
 
 const SPECS: Record<string, ModelSpec> = {
@@ -40,7 +44,12 @@ async function gradient(spec: ModelSpec, backend: 'webgpu' | 'cpu'): Promise<Flo
 
 const gpu = await enableNodeWebGpu({ timeoutMs: 20_000 });
 const gaps: Record<string, number | string> = {};
+let trial: { webgpu?: string; initialised: boolean } | null = null;
 if (gpu.ok) {
+  const { trainer } = await createFastestTrainer(SPECS.gru, { backends: ['wasm', 'webgpu'], batchSize: 4 });
+  // registry holds the backends TF.js has initialised (registryFactory the ones it could).
+  trial = { webgpu: trainer.backendReport?.attempts.find((a) => a.name === 'webgpu')?.reason, initialised: 'webgpu' in tf.engine().registry };
+  await trainer.dispose();
   for (const [name, spec] of Object.entries(SPECS)) {
     const ref = await gradient(spec, 'cpu');
     const got = await gradient(spec, 'webgpu');
@@ -55,5 +64,5 @@ if (gpu.ok) {
     gaps[name] = scaledMaxError(got, ref);
   }
 }
-console.log(JSON.stringify({ gpu, gaps }));
+console.log(JSON.stringify({ gpu, gaps, trial }));
 process.exit(0);

@@ -4,13 +4,18 @@
  * be slower than WebGL for a small model. So every backend that works is timed on a few gradient
  * steps of the run's own model at the run's batch size, and the fastest one trains.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { backendFailure, selectBackend, type BackendAttempt, type BackendName, type BackendReport, type SelectBackendOptions } from './backend';
 import { TRAINING_DEFAULTS, type SpeedTrialConfig } from './config';
-import { isSoftwareDevice } from './device';
+import { isSoftwareDevice, probeGpuDevice } from './device';
 import { BackendError } from './errors';
 import type { ModelSpec } from './spec';
 import { Trainer } from './trainer';
+
+/** Why a software GPU backend was not timed once wasm was. */
+function softwareReason(device: string | undefined): string {
+  return `not timed: a software adapter (${device ?? 'no GPU'}) emulates a GPU on the CPU that wasm already uses directly`;
+}
 
 /** One timed backend. */
 export interface SpeedTrialResult {
@@ -56,6 +61,17 @@ export async function timeSteps(trainer: Trainer, batchSize: number, trial: Spee
 }
 
 /**
+ * `backends` with wasm first, the order in which the speed trial tries them. wasm is the usual
+ * winner without a real GPU, and once it is timed a slower candidate can stop after one step. A
+ * peer that checks a backend works before it knows the run's model checks them in this order too:
+ * the wasm it initialises then is the one the trial times first, where a GPU backend checked first
+ * would be initialised (shaders compiled) only to be skipped as software.
+ */
+export function wasmFirst(backends: readonly BackendName[]): BackendName[] {
+  return [...backends.filter((b) => b === 'wasm'), ...backends.filter((b) => b !== 'wasm')];
+}
+
+/**
  * Builds a Trainer for `spec` on the fastest working backend of `opts.backends`. Each candidate is
  * built (init, self-check, kernel probe) and timed; 'cpu' is tried only when nothing else works (it
  * is the plain-JS fallback) unless `trial.timeCpu`. The winner is built again last, so it is the backend TF.js has active.
@@ -67,9 +83,7 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
   const attempts: BackendAttempt[] = [];
   const trials: SpeedTrialResult[] = [];
   let last: Trainer | null = null;
-  // wasm first: it is the usual winner without a real GPU, and a slower candidate timed after it
-  // can stop after one step (a software GPU's steps take a second or more).
-  const ordered = [...opts.backends.filter((b) => b === 'wasm'), ...opts.backends.filter((b) => b !== 'wasm')];
+  const ordered = wasmFirst(opts.backends);
   const candidates = trial.timeCpu ? ordered : ordered.filter((b) => b !== 'cpu');
   const fallbacks = trial.timeCpu ? [] : ordered.filter((b) => b === 'cpu');
   for (const name of [...candidates, ...fallbacks]) {
@@ -81,7 +95,13 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
     if (trials.some((t) => t.name === 'wasm') && (name === 'webgl' || name === 'webgpu')) {
       // Initialise and self-check only, to read the adapter: a software one (SwiftShader) runs on
       // the same CPU as wasm through an emulation layer (5x slower here, e2e/first-minute.spec.ts),
-      // and building and timing the model on it costs seconds of shader compilation per tab.
+      // and building and timing the model on it costs seconds of shader compilation per tab. The
+      // platform names the adapter without TF.js; only when it does not is the backend initialised.
+      const probed = await probeGpuDevice(name);
+      if (isSoftwareDevice(probed)) {
+        attempts.push({ name, ok: false, reason: softwareReason(probed) });
+        continue;
+      }
       let sw: BackendReport;
       try {
         sw = await selectBackend([name], opts.backendOptions);
@@ -91,7 +111,7 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
         continue;
       }
       if (sw.software === true) {
-        attempts.push({ name, ok: false, reason: `not timed: a software adapter (${sw.device ?? 'no GPU'}) emulates a GPU on the CPU that wasm already uses directly` });
+        attempts.push({ name, ok: false, reason: softwareReason(sw.device) });
         continue;
       }
     }

@@ -3,7 +3,7 @@
  * evaluation. Stateless between calls apart from the model's variables, which are overwritten at
  * the start of every call, so any algorithm can ask for a gradient at any point.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import {
   backendFailure,
   selectBackend,

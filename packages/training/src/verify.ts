@@ -3,7 +3,7 @@
  * same arithmetic in plain JS. `tf.setBackend` resolving true only says a backend initialised, not
  * that its kernels compute the right numbers (software WebGL has been seen reading 0/0 back as 1).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 
 const ROWS = 4;
 const INNER = 8;
