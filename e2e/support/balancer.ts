@@ -2,9 +2,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP load balancer on loopback, standing in for the nginx / HAProxy a deployment puts in front
- * of several server processes: each new connection goes to the next backend in turn, and a backend
- * that refuses the connection (its process died) is skipped. It works below HTTP, so WebSockets
- * and keep-alive pass through untouched; a connection stays with the backend it was given.
+ * of several server processes: each new connection goes to the next backend in turn
+ * ('round-robin'), or to the first backend that accepts it ('failover': a primary and its
+ * spares), and a backend that refuses the connection (its process died) is skipped. It works below
+ * HTTP, so WebSockets and keep-alive pass through untouched; a connection stays with the backend
+ * it was given.
  */
 export interface Balancer {
   url: string;
@@ -13,7 +15,7 @@ export interface Balancer {
   close(): Promise<void>;
 }
 
-export async function startBalancer(backendPorts: number[]): Promise<Balancer> {
+export async function startBalancer(backendPorts: number[], mode: 'round-robin' | 'failover' = 'round-robin'): Promise<Balancer> {
   let next = 0;
   const counts = new Map<number, number>(backendPorts.map((p) => [p, 0]));
   const open = new Set<Socket>();
@@ -23,7 +25,7 @@ export async function startBalancer(backendPorts: number[]): Promise<Balancer> {
     client.pause();
     const tryBackend = (attempt: number) => {
       if (attempt >= backendPorts.length) return client.destroy();
-      const port = backendPorts[next++ % backendPorts.length];
+      const port = backendPorts[(mode === 'failover' ? attempt : next++) % backendPorts.length];
       const upstream = connect({ port, host: '127.0.0.1' });
       let connected = false;
       upstream.once('connect', () => {
