@@ -1,4 +1,4 @@
-import { buildTopology, neighboursOf, type PeerId, type PeerNeighbours, type TopologyOptions } from '@starling/core';
+import { buildTopology, neighbourTable, type PeerId, type PeerNeighbours, type TopologyOptions } from '@starling/core';
 import type { RunConfig } from '@starling/protocol';
 
 /**
@@ -96,11 +96,7 @@ export class Coordinator {
   private rebuild(): EpochUpdate[] {
     this.currentEpoch++;
     const members = this.members();
-    const next = new Map<PeerId, PeerNeighbours>();
-    if (members.length > 0) {
-      const topology = buildTopology(this.config.topology.kind, members, this.topologyOptions(members));
-      for (const id of members) next.set(id, neighboursOf(topology, id));
-    }
+    const next = members.length > 0 ? neighbourTable(buildTopology(this.config.topology.kind, members, this.topologyOptions(members))) : new Map<PeerId, PeerNeighbours>();
     const updates: EpochUpdate[] = [];
     for (const [id, lists] of next) {
       const before = this.neighbourLists.get(id);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from './contract';
 import { TopologyError } from './errors';
@@ -6,6 +7,7 @@ import {
   assertCommonRoot,
   buildTopology,
   commonRoots,
+  neighbourTable,
   neighboursOf,
   topologyFromEdges,
   type Topology,
@@ -196,5 +198,67 @@ describe('topologyFromEdges and the common-root check', () => {
 
   it('neighboursOf refuses a non-member', () => {
     expect(refusal(() => neighboursOf(buildTopology('ring', [1, 2]), 3))).toMatch(/peer 3 is not a member/);
+  });
+});
+
+describe('commonRoots in linear time', () => {
+  /** The definition, one search per member: what the linear-time version must agree with. */
+  function rootsByDefinition(t: Topology): PeerId[] {
+    const reachFrom = (out: ReadonlyMap<PeerId, readonly PeerId[]>, s: PeerId): Set<PeerId> => {
+      const seen = new Set([s]);
+      const stack = [s];
+      while (stack.length > 0) for (const n of out.get(stack.pop()!) ?? []) if (!seen.has(n)) (seen.add(n), stack.push(n));
+      return seen;
+    };
+    const cIn = new Map<PeerId, PeerId[]>();
+    for (const [a, tos] of t.cOut) for (const b of tos) cIn.set(b, [...(cIn.get(b) ?? []), a]);
+    return t.members.filter((r) => {
+      const viaR = reachFrom(t.rOut, r);
+      const viaC = reachFrom(cIn, r);
+      return t.members.every((m) => viaR.has(m) && viaC.has(m));
+    });
+  }
+
+  it('agrees with the definition on random sparse graphs (with and without roots)', () => {
+    const graph = fc.integer({ min: 2, max: 12 }).chain((n) => {
+      // a -> a + 1 + k (mod n): never a self-loop, without a filter to spin on.
+      const edge = fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 2 })).map(([a, k]): [number, number] => [a, (a + 1 + k) % n]);
+      return fc.record({ n: fc.constant(n), r: fc.uniqueArray(edge, { maxLength: 3 * n, selector: ([a, b]) => `${a}>${b}` }), c: fc.uniqueArray(edge, { maxLength: 3 * n, selector: ([a, b]) => `${a}>${b}` }) });
+    });
+    fc.assert(
+      fc.property(graph, ({ n, r, c }) => {
+        // Scattered ids, as after joins and leaves.
+        const id = (i: number) => 5 * i + 2;
+        const members = Array.from({ length: n }, (_, i) => id(i));
+        const out = (es: [number, number][]) => {
+          const m = new Map<PeerId, PeerId[]>(members.map((x) => [x, []]));
+          for (const [a, b] of es) m.get(id(a))!.push(id(b));
+          return m;
+        };
+        const t: Topology = { kind: 'custom', members, rOut: out(r), cOut: out(c) };
+        expect(commonRoots(t)).toEqual(rootsByDefinition(t));
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+  });
+
+  it('finds the roots of every built-in graph of 300 peers', () => {
+    const ids = scatteredIds(300, 5);
+    for (const kind of KINDS) {
+      const t = buildTopology(kind, ids, { seed: 3 });
+      expect(commonRoots(t), kind).toEqual(rootsByDefinition(t));
+    }
+  });
+});
+
+describe('neighbourTable', () => {
+  it('gives every member the lists neighboursOf gives, for every built-in graph', () => {
+    const ids = scatteredIds(37, 8);
+    for (const kind of KINDS) {
+      const t = buildTopology(kind, ids, { seed: 2 });
+      const table = neighbourTable(t);
+      expect([...table.keys()], kind).toEqual(t.members);
+      for (const id of t.members) expect(table.get(id), `${kind} peer ${id}`).toEqual(neighboursOf(t, id));
+    }
   });
 });

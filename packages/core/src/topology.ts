@@ -123,6 +123,29 @@ export function neighboursOf(t: Topology, id: PeerId): PeerNeighbours {
   return { rIn, rOut, cIn, cOut, undirected, members: t.members.slice() };
 }
 
+/**
+ * `neighboursOf` for every member at once, in O(members + edges) instead of a scan of every
+ * member's out-lists per peer (the server rebuilds this on every join and leave). The lists are
+ * those `neighboursOf` gives, in the same order; one `members` array is shared by every entry.
+ */
+export function neighbourTable(t: Topology): Map<PeerId, PeerNeighbours> {
+  const rIn = new Map<PeerId, PeerId[]>(t.members.map((m) => [m, []]));
+  const cIn = new Map<PeerId, PeerId[]>(t.members.map((m) => [m, []]));
+  // Members ascending, so every in-list comes out ascending, as neighboursOf builds it.
+  for (const j of t.members) {
+    for (const to of t.rOut.get(j) ?? []) rIn.get(to)?.push(j);
+    for (const to of t.cOut.get(j) ?? []) cIn.get(to)?.push(j);
+  }
+  const members = t.members.slice();
+  const table = new Map<PeerId, PeerNeighbours>();
+  for (const id of t.members) {
+    const rOut = ascending(t.rOut.get(id) ?? []);
+    const undirected = ascending([...new Set([...rIn.get(id)!, ...rOut])]);
+    table.set(id, { rIn: rIn.get(id)!, rOut, cIn: cIn.get(id)!, cOut: ascending(t.cOut.get(id) ?? []), undirected, members });
+  }
+  return table;
+}
+
 function sortedMembers(members: readonly PeerId[]): PeerId[] {
   if (members.length === 0) throw new TopologyError('a topology needs at least one member');
   const sorted = ascending(members);
