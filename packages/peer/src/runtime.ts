@@ -1,7 +1,7 @@
 import { createAlgorithm, Rng, type Algorithm, type AlgorithmName, type AlgorithmOptions, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
 import { pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
-import { BackendError, initialParams, selectBackend, TRAINING_DEFAULTS, wasmFirst, type BackendAttempt, type BackendName, type SelectBackendOptions } from '@starling/training';
+import { BackendError, initialParams, prefetchGpuAdapter, selectBackend, TRAINING_DEFAULTS, wasmFirst, type BackendAttempt, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { LocalTraining } from './local-training';
 import { evidenceReport } from './evidence';
@@ -125,7 +125,10 @@ export class PeerRuntime {
       // order: the wasm initialised here is the one the trial times first, while a GPU backend
       // checked first would have its shaders compiled only for the trial to skip it as software.
       // The trial (after welcome) builds, probes and times the run's own model on every candidate.
-      const report = await selectBackend(wasmFirst(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder), this.opts.backendOptions);
+      const order = this.opts.backends ?? TRAINING_DEFAULTS.backendOrder;
+      // The trial asks for a WebGPU adapter after wasm; the answer can take a second under load.
+      if (order.includes('webgpu')) prefetchGpuAdapter();
+      const report = await selectBackend(wasmFirst(order), this.opts.backendOptions);
       this.st.backend = report.backend;
       this.st.backendAttempts = report.attempts;
       this.st.device = report.device ?? null;

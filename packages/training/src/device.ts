@@ -25,13 +25,32 @@ export function webGpu(): GpuLike | undefined {
   return nav?.gpu ?? undefined;
 }
 
+let adapterOnce: Promise<GpuAdapterLike | null> | undefined;
+
+/**
+ * One adapter request per page, shared by every probe: whether there is an adapter does not change
+ * while the page lives, and with four tabs starting on two cores Chromium took up to 1.5 s to say
+ * there is none. TF.js's webgpu backend still requests its own adapter and device.
+ */
+function requestAdapterOnce(): Promise<GpuAdapterLike | null> {
+  const gpu = webGpu();
+  if (!gpu) return Promise.resolve(null);
+  adapterOnce ??= gpu.requestAdapter();
+  return adapterOnce;
+}
+
+/** Starts the adapter request now, so that its answer is in by the time a backend needs it. */
+export function prefetchGpuAdapter(): void {
+  requestAdapterOnce().catch(() => {});
+}
+
 /**
  * Why WebGPU initialisation probably failed, for the attempt's reason; TF.js itself only logs it.
  * Undefined when an adapter is available (the failure lies elsewhere).
  */
 export async function diagnoseWebGpu(): Promise<string | undefined> {
   try {
-    const adapter = await webGpu()?.requestAdapter();
+    const adapter = await requestAdapterOnce();
     return adapter
       ? undefined
       : 'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (headless Chromium needs --enable-unsafe-webgpu; a blocklisted GPU or driver has none)';
@@ -48,7 +67,7 @@ function joinInfo(info: GpuAdapterInfoLike): string | undefined {
 }
 
 async function webGpuDevice(): Promise<string | undefined> {
-  const adapter = await webGpu()?.requestAdapter();
+  const adapter = await requestAdapterOnce();
   if (!adapter) return undefined;
   // Chromium >= 121 exposes `adapter.info`; older versions only the async `requestAdapterInfo()`.
   const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : undefined);

@@ -11,7 +11,7 @@ export {
   type WasmBinaryName,
 } from './backend';
 export { TRAINING_DEFAULTS, IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES, type SpeedTrialConfig, type TrainingConfig } from './config';
-export { isSoftwareDevice } from './device';
+export { isSoftwareDevice, prefetchGpuAdapter } from './device';
 export { createFastestTrainer, timeSteps, wasmFirst, type FastestTrainerOptions, type SpeedTrialResult } from './speed-trial';
 export { BackendError, ModelSpecError, TrainingError } from './errors';
 export { FlatParams, bindVariables } from './flat';
