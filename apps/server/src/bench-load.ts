@@ -6,13 +6,18 @@
  * `--seconds` sends telemetry once a second and relays one small signal a second to a neighbour
  * through the server (the signal's delivery time is the event latency).
  *
- *   npx tsx apps/server/src/bench-load.ts [--clients 200,500] [--seconds 20] [--per-address 8] [--cpu-prof DIR]
+ *   npx tsx apps/server/src/bench-load.ts [--clients 200,500] [--seconds 20] [--per-address 8] [--processes 1] [--cpu-prof DIR]
  *   npx tsx apps/server/src/bench-load.ts --summarise DIR    (the profile summary of an earlier run)
  *
  * Prints, per N: join latency (hello -> welcome) p50/p99/max and connect time, refusals by code, connection
  * failures, relay latency p50/p99, epoch messages and their bytes per client, server RSS (peak and
  * at the end, from GET /api/health), and the bench process's own event-loop delay, which says
  * whether the figures are the server's or the clients'.
+ *
+ * `--processes 2` (or more) runs a cluster instead (issue 11): a real redis-server
+ * (scripts/services.ts), that many server processes with `--redis` on one data directory, and the
+ * clients spread over them in turn, so most signals cross processes. RSS is then each process's
+ * own (from /proc), and the counters are the run owner's (the first process).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { startRedis } from '../../../scripts/services';
 import type { ClientToServer, HealthResponse, RejectedPayload, ServerToClient, WelcomePayload } from '@starling/protocol';
 import { io, type Socket } from 'socket.io-client';
 
@@ -30,6 +37,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '200,500' },
     seconds: { type: 'string', default: '20' },
     'per-address': { type: 'string', default: '8' },
+    processes: { type: 'string', default: '1' },
     /** Write the server's V8 CPU profile here and print where its time went. */
     'cpu-prof': { type: 'string' },
     summarise: { type: 'string' },
@@ -38,6 +46,8 @@ const { values } = parseArgs({
 const SIZES = values.clients.split(',').map(Number);
 const SECONDS = Number(values.seconds);
 const PER_ADDRESS = Number(values['per-address']);
+const PROCESSES = Number(values.processes);
+if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes must be a whole number >= 1 (got ${values.processes})`);
 const JOIN_TIMEOUT_MS = 60_000;
 
 function quantile(xs: number[], q: number): number {
@@ -46,10 +56,12 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
-async function startServer(dir: string): Promise<{ child: ChildProcess; url: string }> {
+/** The first process starts a new run; with --redis the others join its cluster (no --new-run). */
+async function startServer(dir: string, first: boolean, redisUrl?: string): Promise<{ child: ChildProcess; url: string }> {
   await writeFile(join(dir, 'run.json'), JSON.stringify({ maxPeers: 1024, peerTimeoutMs: 30_000, snapshotIntervalMs: 0, topology: { kind: 'exponential' } }));
   const prof = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'apps/server/src/main.ts', '--port', '0', '--data-dir', join(dir, 'data'), '--config', join(dir, 'run.json'), '--web-dist', dir, '--new-run'], {
+  const cluster = redisUrl === undefined ? [] : ['--redis', redisUrl];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'apps/server/src/main.ts', '--port', '0', '--data-dir', join(dir, 'data'), '--config', join(dir, 'run.json'), '--web-dist', dir, ...(first ? ['--new-run'] : []), ...cluster], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -58,7 +70,8 @@ async function startServer(dir: string): Promise<{ child: ChildProcess; url: str
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
+      // In a cluster the first process must own the run before the others start.
+      if (m && (!first || redisUrl === undefined || /data: ready/.test(out))) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
   });
@@ -80,13 +93,30 @@ interface Peer {
   steps: number;
 }
 
+/** Resident memory of a process (Linux), or 0 when it cannot be read (gone). */
+function rssOf(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? 0 : Number(kb) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 async function runOnce(n: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'starling-load-'));
-  const { child, url } = await startServer(dir);
+  const redis = PROCESSES > 1 ? await startRedis() : null;
+  const servers: { child: ChildProcess; url: string }[] = [];
+  for (let k = 0; k < PROCESSES; k++) servers.push(await startServer(dir, k === 0, redis?.url));
+  const url = servers[0].url;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   let peakRss = 0;
-  const rssTimer = setInterval(() => void health(url).then((h) => (peakRss = Math.max(peakRss, h?.memory.rssBytes ?? 0))), 1000);
+  const peakRssOf = servers.map(() => 0);
+  const rssTimer = setInterval(() => {
+    if (PROCESSES === 1) void health(url).then((h) => (peakRss = Math.max(peakRss, h?.memory.rssBytes ?? 0)));
+    else servers.forEach((sv, k) => (peakRssOf[k] = Math.max(peakRssOf[k], rssOf(sv.child.pid))));
+  }, 1000);
 
   const joinMs: number[] = [];
   const connectMs: number[] = [];
@@ -100,7 +130,7 @@ async function runOnce(n: number): Promise<void> {
   const t0 = performance.now();
   const joins = Array.from({ length: n }, (_, i) => {
     const address = `127.0.${1 + Math.floor(i / PER_ADDRESS / 250)}.${2 + (Math.floor(i / PER_ADDRESS) % 250)}`;
-    const socket: Client = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: JOIN_TIMEOUT_MS, localAddress: address } as never);
+    const socket: Client = io(servers[i % PROCESSES].url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: JOIN_TIMEOUT_MS, localAddress: address } as never);
     const peer: Peer = { socket, steps: 0 };
     peers.push(peer);
     socket.io.on('open', () => socket.io.engine.on('packet', (p: { data?: unknown }) => (bytesIn += typeof p.data === 'string' ? p.data.length : 0)));
@@ -164,23 +194,32 @@ async function runOnce(n: number): Promise<void> {
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   for (const t of [...timers, ...timers2]) clearTimeout(t);
   const end = await health(url);
+  const endRssOf = servers.map((sv) => rssOf(sv.child.pid));
   clearInterval(rssTimer);
   lag.disable();
   for (const p of peers) p.socket.disconnect();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  for (const { child } of servers) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  // Redis drops a subscriber whose pending pub/sub output passes its buffer limit (32 MiB by default).
+  const redisDrops = redis === null ? [] : redis.log().split('\n').filter((l) => /output buffer limits|closed for overcoming/i.test(l));
+  await redis?.stop();
   await rm(dir, { recursive: true, force: true });
 
   const c = end?.counters ?? {};
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
   console.log(
     [
-      `N=${n} (${Math.ceil(n / PER_ADDRESS)} addresses, ${PER_ADDRESS} each), ${SECONDS} s of telemetry + 1 signal/s each:`,
+      `N=${n} (${Math.ceil(n / PER_ADDRESS)} addresses, ${PER_ADDRESS} each${PROCESSES > 1 ? `, ${PROCESSES} server processes on Redis` : ''}), ${SECONDS} s of telemetry + 1 signal/s each:`,
       `  joined ${joinMs.length}/${n} in ${joinWallS.toFixed(1)} s; join latency (hello -> welcome) p50 ${fmt(quantile(joinMs, 0.5))} ms, p99 ${fmt(quantile(joinMs, 0.99))} ms, max ${fmt(Math.max(...joinMs))} ms; connect p99 ${fmt(quantile(connectMs, 0.99))} ms`,
       `  refusals: ${[...refusals].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}; connection failures ${connectFailures}; server timeouts ${c.timeouts ?? '-'}, rate-limited ${c['rejectedByCode.rate-limited'] ?? '-'}, slow-client cuts ${c.slowClientDisconnects ?? '-'}`,
       `  relay latency (${relayMs.length} signals) p50 ${fmt(quantile(relayMs, 0.5))} ms, p99 ${fmt(quantile(relayMs, 0.99))} ms`,
       `  during the joins: ${joinEpochs} epoch messages (${(joinEpochs / Math.max(1, joinMs.length)).toFixed(0)} per peer), ${(joinBytes / 2 ** 20).toFixed(1)} MiB received by the clients in all; steady state ${((bytesIn - joinBytes) / 2 ** 20 / SECONDS).toFixed(2)} MiB/s`,
-      `  server RSS peak ${(peakRss / 2 ** 20).toFixed(0)} MiB, at the end ${end ? (end.memory.rssBytes / 2 ** 20).toFixed(0) : '-'} MiB; telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`,
+      PROCESSES === 1
+        ? `  server RSS peak ${(peakRss / 2 ** 20).toFixed(0)} MiB, at the end ${end ? (end.memory.rssBytes / 2 ** 20).toFixed(0) : '-'} MiB; telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`
+        : `  server RSS per process, peak ${peakRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB, at the end ${endRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB; the owner counted telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`,
+      ...(redisDrops.length > 0 ? [`  redis-server cut ${redisDrops.length} client(s) off for output buffer limits: ${redisDrops[0].trim().slice(0, 200)}`] : []),
       `  bench process event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms`,
     ].join('\n'),
   );

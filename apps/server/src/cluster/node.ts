@@ -90,6 +90,7 @@ export class ClusterNode {
       sub.disconnect();
       throw new ServerConfigError(`cannot reach Redis at ${o.redisUrl}: ${(e as Error).message}`);
     }
+    await warnOnPubsubLimit(redis, o.log);
     const mine = JSON.stringify({ adminToken: o.adminToken ?? randomBytes(32).toString('base64url'), clusterSecret: randomBytes(32).toString('base64url') });
     await redis.set(KEY.secrets, mine, 'NX');
     const shared = JSON.parse((await redis.get(KEY.secrets)) ?? mine) as { adminToken: string; clusterSecret: string };
@@ -205,3 +206,30 @@ export class ClusterNode {
     }
   }
 }
+
+/** Below this, Redis's cap on one subscriber's pending pub/sub output is called out at start-up. */
+const PUBSUB_HARD_LIMIT_MIN = 256 * 2 ** 20;
+
+/**
+ * Redis cuts off a pub/sub subscriber whose pending output passes `client-output-buffer-limit
+ * pubsub` (32 MiB by default), and the socket.io adapter's messages to that process are lost. A
+ * run of 500 peers on two processes passed the default within a minute (BENCHMARKS.md section 4).
+ * Says so once at start-up; a Redis that refuses CONFIG (managed services) is not checked.
+ */
+export async function warnOnPubsubLimit(redis: Pick<Redis, 'call'>, log: (line: string) => void): Promise<void> {
+  let hard: number;
+  try {
+    const reply = (await redis.call('CONFIG', 'GET', 'client-output-buffer-limit')) as string[];
+    const m = /pubsub (\d+) (\d+) (\d+)/.exec(reply[1] ?? '');
+    if (m === null) return;
+    hard = Number(m[1]);
+  } catch {
+    return;
+  }
+  if (hard === 0 || hard >= PUBSUB_HARD_LIMIT_MIN) return;
+  log(
+    `redis: client-output-buffer-limit pubsub is ${(hard / 2 ** 20).toFixed(0)} MiB; a busy run can pass it, and Redis then cuts a ` +
+      `server process off its channel (lost messages). Raise it, e.g. CONFIG SET client-output-buffer-limit "pubsub 512mb 256mb 60" (README, several server processes).`,
+  );
+}
+
