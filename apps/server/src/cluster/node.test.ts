@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisService } from '../../../../scripts/services';
-import { warnOnPubsubLimit } from './node';
+import { watchSubscription, warnOnPubsubLimit } from './node';
 
 /** Against a real redis-server (installed on first use): what it says about its pub/sub limit. */
 describe('the pub/sub buffer check at start-up', () => {
@@ -10,7 +10,7 @@ describe('the pub/sub buffer check at start-up', () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = new Redis(redis.url);
-  }, 120_000);
+  }, 600_000);
   afterAll(async () => {
     client?.disconnect();
     await redis?.stop();
@@ -31,4 +31,21 @@ describe('the pub/sub buffer check at start-up', () => {
     await warnOnPubsubLimit({ call: async () => Promise.reject(new Error("ERR unknown command 'CONFIG'")) } as never, (l) => lines.push(l));
     expect(lines).toEqual([]);
   });
+
+  it('says so when Redis cuts the subscription off', async () => {
+    const sub = new Redis(redis.url);
+    try {
+      const lines: string[] = [];
+      watchSubscription(sub, (l) => lines.push(l));
+      await sub.subscribe('starling.test');
+      // What Redis does to a subscriber past its output limit: closes the connection.
+      await client.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await new Promise<void>((resolve) => sub.once('ready', () => resolve()));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/subscription connection dropped \(1 time so far.*messages published meanwhile were lost/);
+    } finally {
+      sub.disconnect();
+    }
+  });
 });
+

@@ -85,6 +85,7 @@ export class ClusterNode {
     for (const c of [redis, sub]) c.on('error', (e: Error) => void (e.message !== lastError && o.log(`redis: ${(lastError = e.message)}`)));
     try {
       await Promise.all([redis.connect(), sub.connect()]);
+      watchSubscription(sub, o.log);
     } catch (e) {
       redis.disconnect();
       sub.disconnect();
@@ -205,6 +206,23 @@ export class ClusterNode {
       this.ticking = false;
     }
   }
+}
+
+/**
+ * Logs when the subscription connection drops after it was up: Redis closes a subscriber that fell
+ * behind its output limit without an error, ioredis reconnects and resubscribes, and whatever the
+ * other processes published meanwhile (welcomes, signals, epochs for this process's clients) is
+ * gone. Those clients recover by timing out and saying hello again; the log says why.
+ */
+export function watchSubscription(sub: Pick<Redis, 'on'>, log: (line: string) => void): void {
+  let drops = 0;
+  sub.on('reconnecting', () => {
+    drops++;
+    log(
+      `redis: the subscription connection dropped (${drops} time${drops === 1 ? '' : 's'} so far; Redis cuts a subscriber that passes ` +
+        `client-output-buffer-limit pubsub, or it restarted): messages published meanwhile were lost; reconnecting`,
+    );
+  });
 }
 
 /** Below this, Redis's cap on one subscriber's pending pub/sub output is called out at start-up. */
