@@ -11,6 +11,7 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RECOMMENDED_REDIS_PUBSUB_LIMIT } from '../apps/server/src/cluster/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -108,21 +109,16 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /**
- * Redis's default cap on what it buffers for one pub/sub subscriber (32 MiB, or 8 MiB for 60 s):
- * a server process behind on the socket.io adapter's channel is then cut off and its messages are
- * lost. Every join sends every peer its full neighbour lists, so at 500 clients on two processes
- * the run owner publishes over 300 MiB in a minute and Redis cut the other process off
- * (bench-load.ts --processes 2). The README's deployment section asks for the same setting.
+ * A throwaway redis-server: loopback only, no persistence, no protected-mode surprises, and the
+ * pub/sub output limit a Starling cluster needs (Redis's default 32 MiB cut a server process off
+ * its channel at 500 clients on two processes: bench-load.ts --processes 2).
  */
-export const REDIS_PUBSUB_LIMIT = 'pubsub 512mb 256mb 60';
-
-/** A throwaway redis-server: loopback only, no persistence, no protected-mode surprises. */
 export async function startRedis(): Promise<RedisService> {
   const bin = ensure('ensure-redis.sh');
   const port = await freeTcpPort();
   const { child, log } = await launch(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice', '--client-output-buffer-limit', REDIS_PUBSUB_LIMIT],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice', '--client-output-buffer-limit', RECOMMENDED_REDIS_PUBSUB_LIMIT],
     /Ready to accept connections/,
     'redis-server',
   );

@@ -11,13 +11,13 @@
  *
  * Prints, per N: join latency (hello -> welcome) p50/p99/max and connect time, refusals by code, connection
  * failures, relay latency p50/p99, epoch messages and their bytes per client, server RSS (peak and
- * at the end, from GET /api/health), and the bench process's own event-loop delay, which says
+ * at the end, from /proc; the counters from GET /api/health), and the bench process's own event-loop delay, which says
  * whether the figures are the server's or the clients'.
  *
  * `--processes 2` (or more) runs a cluster instead (issue 11): a real redis-server
  * (scripts/services.ts), that many server processes with `--redis` on one data directory, and the
  * clients spread over them in turn, so most signals cross processes. RSS is then each process's
- * own (from /proc), and the counters are the run owner's (the first process).
+ * own, and the counters are the run owner's (the first process).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -111,12 +111,10 @@ async function runOnce(n: number): Promise<void> {
   const url = servers[0].url;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
-  let peakRss = 0;
+  // Read from /proc, not /api/health: a saturated server does not answer in time, and in a cluster
+  // the API is the owner's.
   const peakRssOf = servers.map(() => 0);
-  const rssTimer = setInterval(() => {
-    if (PROCESSES === 1) void health(url).then((h) => (peakRss = Math.max(peakRss, h?.memory.rssBytes ?? 0)));
-    else servers.forEach((sv, k) => (peakRssOf[k] = Math.max(peakRssOf[k], rssOf(sv.child.pid))));
-  }, 1000);
+  const rssTimer = setInterval(() => servers.forEach((sv, k) => (peakRssOf[k] = Math.max(peakRssOf[k], rssOf(sv.child.pid)))), 1000);
 
   const joinMs: number[] = [];
   const connectMs: number[] = [];
@@ -216,9 +214,7 @@ async function runOnce(n: number): Promise<void> {
       `  refusals: ${[...refusals].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}; connection failures ${connectFailures}; server timeouts ${c.timeouts ?? '-'}, rate-limited ${c['rejectedByCode.rate-limited'] ?? '-'}, slow-client cuts ${c.slowClientDisconnects ?? '-'}`,
       `  relay latency (${relayMs.length} signals) p50 ${fmt(quantile(relayMs, 0.5))} ms, p99 ${fmt(quantile(relayMs, 0.99))} ms`,
       `  during the joins: ${joinEpochs} epoch messages (${(joinEpochs / Math.max(1, joinMs.length)).toFixed(0)} per peer), ${(joinBytes / 2 ** 20).toFixed(1)} MiB received by the clients in all; steady state ${((bytesIn - joinBytes) / 2 ** 20 / SECONDS).toFixed(2)} MiB/s`,
-      PROCESSES === 1
-        ? `  server RSS peak ${(peakRss / 2 ** 20).toFixed(0)} MiB, at the end ${end ? (end.memory.rssBytes / 2 ** 20).toFixed(0) : '-'} MiB; telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`
-        : `  server RSS per process, peak ${peakRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB, at the end ${endRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB; the owner counted telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`,
+      `  server RSS${PROCESSES > 1 ? ' per process' : ''}, peak ${peakRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB, at the end ${endRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB; ${PROCESSES > 1 ? 'the owner counted ' : ''}telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`,
       ...(redisDrops.length > 0 ? [`  redis-server cut ${redisDrops.length} client(s) off for output buffer limits: ${redisDrops[0].trim().slice(0, 200)}`] : []),
       `  bench process event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms`,
     ].join('\n'),

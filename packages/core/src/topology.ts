@@ -111,22 +111,14 @@ export function neighboursOf(t: Topology, id: PeerId): PeerNeighbours {
   if (!t.members.includes(id)) {
     throw new TopologyError(`peer ${id} is not a member of this topology (members: ${t.members.join(', ')})`);
   }
-  const rIn: PeerId[] = [];
-  const cIn: PeerId[] = [];
-  for (const j of t.members) {
-    if (t.rOut.get(j)?.includes(id)) rIn.push(j);
-    if (t.cOut.get(j)?.includes(id)) cIn.push(j);
-  }
-  const rOut = ascending(t.rOut.get(id) ?? []);
-  const cOut = ascending(t.cOut.get(id) ?? []);
-  const undirected = ascending([...new Set([...rIn, ...rOut])]);
-  return { rIn, rOut, cIn, cOut, undirected, members: t.members.slice() };
+  return neighbourTable(t).get(id)!;
 }
 
 /**
- * `neighboursOf` for every member at once, in O(members + edges) instead of a scan of every
- * member's out-lists per peer (the server rebuilds this on every join and leave). The lists are
- * those `neighboursOf` gives, in the same order; one `members` array is shared by every entry.
+ * Every member's neighbour lists at once, in O(members + edges): what a caller that needs them for
+ * all members (the server on every join and leave, the simulator) should use rather than
+ * `neighboursOf` per member. In-lists come out ascending; one `members` array is shared by every
+ * entry.
  */
 export function neighbourTable(t: Topology): Map<PeerId, PeerNeighbours> {
   const rIn = new Map<PeerId, PeerId[]>(t.members.map((m) => [m, []]));

@@ -13,7 +13,7 @@
  * No algorithm is called in between, so params() is unchanged and the run is the same as if the
  * gradient had been computed at once.
  */
-import { createAlgorithm, neighboursOf, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
+import { createAlgorithm, neighbourTable, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
 import { SendScheduler, Uplink, type Clock } from '@starling/transport';
 import { ComputeTimes } from './compute';
 import { DeliveryPool, type DeliverEvent } from './deliveries';
@@ -136,8 +136,8 @@ export class Simulation {
   /** Spawns the initial peers, takes the first record and starts every peer's first step. */
   start(): void {
     const members = Array.from({ length: this.config.n }, (_, i) => i);
-    const topo = topologyFor(this.config.topology, members);
-    for (const id of members) this.spawn(id, neighboursOf(topo, id));
+    const lists = neighbourTable(topologyFor(this.config.topology, members));
+    for (const id of members) this.spawn(id, lists.get(id)!);
     this.live = members.map((id) => this.peers[id] as PeerRuntime);
     for (const c of this.schedule) this.schedule1(c.time, { type: MEMBERSHIP, change: c });
     this.fresh = this.snapshot();
@@ -445,17 +445,17 @@ export class Simulation {
     for (const p of this.live) if (p.alive) established.add(p.id);
     const joiners = c.join ?? [];
     const members = [...established, ...joiners].sort((a, b) => a - b);
-    const topo: Topology = topologyFor(this.config.topology, members);
+    const lists = neighbourTable(topologyFor(this.config.topology, members));
     this.epoch++;
     for (const id of joiners) {
-      const nb = neighboursOf(topo, id);
+      const nb = lists.get(id)!;
       const algo = this.spawn(id, nb);
       const src = modelSource(nb, established);
       if (src !== undefined) algo.loadModel((this.peers[src] as PeerRuntime).algo.model().slice());
     }
     this.live = members.map((id) => this.peers[id] as PeerRuntime);
     for (const p of this.live) {
-      if (established.has(p.id)) this.send(p, p.algo.setEpoch(this.epoch, neighboursOf(topo, p.id)));
+      if (established.has(p.id)) this.send(p, p.algo.setEpoch(this.epoch, lists.get(p.id)!));
     }
     for (const p of this.live) this.tryStart(p);
   }

@@ -8,7 +8,7 @@
 import {
   buildTopology,
   createAlgorithm,
-  neighboursOf,
+  neighbourTable,
   Rng,
   type Algorithm,
   type AlgorithmName,
@@ -57,7 +57,7 @@ function copyOf(m: Message): Message {
 
 export function measureStepCost(c: StepCostCase): StepCost {
   const members = Array.from({ length: c.peers }, (_, i) => i);
-  const topo = buildTopology('kout', members, { k: c.degree - 1, seed: 1 });
+  const lists = neighbourTable(buildTopology('kout', members, { k: c.degree - 1, seed: 1 }));
   const x0 = new Float32Array(c.dim);
   const algos: Algorithm[] = members.map((id) =>
     createAlgorithm(c.algorithm, {
@@ -66,7 +66,7 @@ export function measureStepCost(c: StepCostCase): StepCost {
       lr: 1e-3,
       blockSize: c.blockSize,
       epoch: 0,
-      neighbours: neighboursOf(topo, id),
+      neighbours: lists.get(id)!,
       seed: 1,
       fanout: c.degree,
       kernels: c.kernels,

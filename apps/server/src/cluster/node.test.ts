@@ -19,7 +19,7 @@ describe('the pub/sub buffer check at start-up', () => {
   it("warns with Redis's default limit and not with the raised one", async () => {
     const lines: string[] = [];
     await warnOnPubsubLimit(client, (l) => lines.push(l));
-    expect(lines).toEqual([]); // startRedis raises it (REDIS_PUBSUB_LIMIT)
+    expect(lines).toEqual([]); // startRedis raises it (RECOMMENDED_REDIS_PUBSUB_LIMIT)
     await client.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60');
     await warnOnPubsubLimit(client, (l) => lines.push(l));
     expect(lines).toHaveLength(1);

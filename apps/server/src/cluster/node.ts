@@ -225,6 +225,8 @@ export function watchSubscription(sub: Pick<Redis, 'on'>, log: (line: string) =>
   });
 }
 
+/** What Starling asks of Redis for a pub/sub subscriber (the README's deployment section; scripts/services.ts). */
+export const RECOMMENDED_REDIS_PUBSUB_LIMIT = 'pubsub 512mb 256mb 60';
 /** Below this, Redis's cap on one subscriber's pending pub/sub output is called out at start-up. */
 const PUBSUB_HARD_LIMIT_MIN = 256 * 2 ** 20;
 
@@ -247,7 +249,7 @@ export async function warnOnPubsubLimit(redis: Pick<Redis, 'call'>, log: (line: 
   if (hard === 0 || hard >= PUBSUB_HARD_LIMIT_MIN) return;
   log(
     `redis: client-output-buffer-limit pubsub is ${(hard / 2 ** 20).toFixed(0)} MiB; a busy run can pass it, and Redis then cuts a ` +
-      `server process off its channel (lost messages). Raise it, e.g. CONFIG SET client-output-buffer-limit "pubsub 512mb 256mb 60" (README, several server processes).`,
+      `server process off its channel (lost messages). Raise it, e.g. CONFIG SET client-output-buffer-limit "${RECOMMENDED_REDIS_PUBSUB_LIMIT}" (README, several server processes).`,
   );
 }
 
