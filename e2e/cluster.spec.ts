@@ -44,7 +44,11 @@ let peers: HeadlessPeer[] = [];
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus) {
     servers.forEach((s, i) => console.error(`server ${i} log:\n${s.log().slice(-4000)}`));
-    for (const p of peers) console.error(`${p.label} log:\n${p.log().slice(-1500)}`);
+    for (const p of peers) {
+      const st = p.latest();
+      console.error(`${p.label}: ${p.trouble() ?? 'alive'}; last status phase ${st?.phase} epoch ${st?.epoch} peer ${st?.peerId} steps ${st?.steps}`);
+      console.error(`${p.label} log:\n${p.log().slice(-1500)}`);
+    }
   }
   await Promise.all(peers.map((p) => p.stop()));
   peers = [];
@@ -72,6 +76,8 @@ async function livePeers(server: TestServer): Promise<PeersPayload['peers'] | nu
 }
 
 function statuses(): PeerStatus[] | null {
+  const dead = peers.map((p) => p.trouble()).filter((t) => t !== null);
+  if (dead.length > 0) throw new Error(dead.join('; '));
   const ss = peers.map((p) => p.latest());
   if (ss.some((s) => s?.phase === 'error')) throw new Error(ss.map((s, i) => `node${i}: ${s?.error?.message ?? s?.phase}`).join('; '));
   return ss.every((s) => s !== null) ? (ss as PeerStatus[]) : null;

@@ -7,6 +7,12 @@ export interface HeadlessPeer {
   /** Its latest status line (`--json` prints the PeerStatus), or null before the first one. */
   latest: () => PeerStatus | null;
   log: () => string;
+  /**
+   * Why this peer cannot be trusted to be alive, or null: its process exited (code or signal), or
+   * it printed no status line for `silentMs` (it prints one a second, so a hung event loop or a
+   * wedged native call shows as silence).
+   */
+  trouble: (silentMs?: number) => string | null;
   /** Sends SIGTERM and resolves with the exit code. */
   stop: () => Promise<number | null>;
 }
@@ -15,6 +21,9 @@ export function startHeadless(serverUrl: string, label: string, extraArgs: reado
   const child = spawnTs('apps/cli/src/peer.ts', ['--server', serverUrl, '--json', '--status-every', '1', ...extraArgs]);
   let out = '';
   let latest: PeerStatus | null = null;
+  let lastRecordAt = Date.now();
+  let exited: string | null = null;
+  child.once('exit', (code, signal) => (exited = signal !== null ? `killed by ${signal}` : `exited with code ${code}`));
   // Status records come on stdout while it runs; a failure's last one comes on stderr.
   const records = () => {
     let partial = '';
@@ -26,6 +35,7 @@ export function startHeadless(serverUrl: string, label: string, extraArgs: reado
         if (!line.startsWith('{')) continue;
         try {
           latest = JSON.parse(line) as PeerStatus;
+          lastRecordAt = Date.now();
         } catch {
           // a line that is not a status record: it stays in the log
         }
@@ -38,6 +48,11 @@ export function startHeadless(serverUrl: string, label: string, extraArgs: reado
     label,
     latest: () => latest,
     log: () => out,
+    trouble: (silentMs = 20_000) => {
+      if (exited !== null) return `${label}'s process ${exited}`;
+      const silent = Date.now() - lastRecordAt;
+      return silent > silentMs ? `${label} printed no status for ${(silent / 1000).toFixed(0)} s (hung?)` : null;
+    },
     stop: () => stopChild(child),
   };
 }
