@@ -11,6 +11,8 @@ export default defineConfig({
   publicDir: '../../public',
   // TF.js's wasm backend must stay unminified: see build/minify-chunks.ts.
   plugins: [react(), minifyChunksExcept(/tfjs-backend-wasm/)],
+  // The training worker (src/training-worker.ts) is its own bundle, minified the same way.
+  worker: { format: 'es', plugins: () => [minifyChunksExcept(/tfjs-backend-wasm/)] },
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 4096, minify: false /* minifyChunksExcept does it */ },
   server: {
     // Everything that is not the web app goes to the server (STARLING_SERVER, default :8080).

@@ -1,4 +1,4 @@
-import { PeerRuntime, type PeerStatus } from '@starling/peer';
+import { lazyPageCompute, PeerRuntime, WorkerOrPageCompute, type Compute, type PeerStatus } from '@starling/peer';
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { WASM_DIR } from '@starling/protocol';
 
@@ -24,6 +24,31 @@ function slowdown(): number {
   return Number.isFinite(k) && k >= 1 && k <= 100 ? k : 1;
 }
 
+/**
+ * TF.js in a dedicated worker, so a tab the volunteer switched away from keeps training;
+ * `?compute=page` keeps it on the page (for comparing the two). A browser that cannot start the
+ * worker trains on the page, and the page says so.
+ */
+function makeCompute(): Compute {
+  if (new URLSearchParams(location.search).get('compute') === 'page') return lazyPageCompute;
+  return new WorkerOrPageCompute(
+    () => new Worker(new URL('./training-worker.ts', import.meta.url), { type: 'module', name: 'starling-training' }),
+    lazyPageCompute,
+    (line) => console.warn(`starling: ${line}`),
+  );
+}
+
+let prepared: Compute | null = null;
+
+/**
+ * Starts the training worker (its script and TF.js load) while the volunteer reads the page, so
+ * the click does not wait for them; nothing runs on the device before the click.
+ */
+export function prepareCompute(): Compute {
+  prepared ??= makeCompute();
+  return prepared;
+}
+
 export function createPeerRuntime(onChange: (s: PeerStatus) => void, uploadCapBytesPerSec: number | null): PeerRuntime {
   const runtime = new PeerRuntime({
     serverUrl: location.origin,
@@ -32,6 +57,7 @@ export function createPeerRuntime(onChange: (s: PeerStatus) => void, uploadCapBy
     // Every core for the wasm backend's threads (used when the page is cross-origin isolated).
     backendOptions: { wasmPaths: WASM_DIR, wasmThreads: Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) },
     slowdown: slowdown(),
+    compute: prepareCompute(),
     uploadCapBytesPerSec,
     onChange,
   });

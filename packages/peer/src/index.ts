@@ -11,3 +11,7 @@ export { FrameRouter, type FrameCounters } from './frames';
 export { StepLoop, type GradientFn, type StepCounters } from './step-loop';
 export { linkTargets } from './link-targets';
 export { downloadSet } from './data-loader';
+export { lazyPageCompute, type Compute, type ComputeWhere, type Training, type TrainingProgress, type TrainingRequest } from './compute';
+export { pageCompute } from './page-compute';
+export { WorkerCompute, WorkerFailedError, WorkerOrPageCompute, type WorkerLike } from './worker-compute';
+export { serveCompute, type WorkerScope } from './compute-worker';

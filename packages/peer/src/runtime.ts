@@ -1,9 +1,9 @@
 import { createAlgorithm, Rng, type Algorithm, type AlgorithmName, type AlgorithmOptions, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
 import { pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
-import { BackendError, initialParams, prefetchGpuAdapter, selectBackend, TRAINING_DEFAULTS, wasmFirst, type BackendAttempt, type BackendName, type SelectBackendOptions } from '@starling/training';
+import { BackendError, initialParams, TRAINING_DEFAULTS, type BackendAttempt, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
-import { LocalTraining } from './local-training';
+import { lazyPageCompute, type Compute, type Training } from './compute';
 import { evidenceReport } from './evidence';
 import { StartupTimeline } from './startup-timeline';
 import { downloadCheckpoint, uploadSnapshot } from './server-uploads';
@@ -36,6 +36,11 @@ export interface PeerRuntimeOptions {
   uploadCapBytesPerSec?: number | null;
   backends?: readonly BackendName[];
   backendOptions?: SelectBackendOptions;
+  /**
+   * Where TF.js runs: on this thread by default; the web app passes a WorkerCompute so a hidden
+   * tab keeps training (browsers throttle a hidden page, not its dedicated workers).
+   */
+  compute?: Compute;
   tuning?: Partial<PeerRuntimeTuning>;
   /**
    * Use this device k times more slowly than it can (k >= 1): after each gradient the loop rests
@@ -62,7 +67,8 @@ export class PeerRuntime {
   private readonly tuning: PeerRuntimeTuning;
   private readonly now: () => number;
   private session: ServerSession | null = null;
-  private local: LocalTraining | null = null;
+  private local: Training | null = null;
+  private readonly compute: Compute;
   private algo: Algorithm | null = null;
   private config: RunConfig | null = null;
   private mesh: Mesh | null = null;
@@ -94,6 +100,8 @@ export class PeerRuntime {
     this.meter = new TelemetryMeter(this.now);
     this.timeline = new StartupTimeline(this.now);
     this.uploadCap = opts.uploadCapBytesPerSec ?? null;
+    this.compute = opts.compute ?? lazyPageCompute;
+    this.st.computeIn = this.compute.where;
   }
 
   /** Cap what this tab uploads (bytes per second; null lifts the cap); takes effect at once. */
@@ -117,18 +125,14 @@ export class PeerRuntime {
 
   async start(): Promise<void> {
     if (this.st.phase !== 'idle' && this.st.phase !== 'stopped' && this.st.phase !== 'error') return;
-    Object.assign(this.st, initialStatus());
+    Object.assign(this.st, initialStatus(), { computeIn: this.compute.where });
     this.timeline.begin();
     try {
       this.setPhase('selecting-backend');
-      // Check that a backend works before we tell the server; no model yet. In the speed trial's
-      // order: the wasm initialised here is the one the trial times first, while a GPU backend
-      // checked first would have its shaders compiled only for the trial to skip it as software.
-      // The trial (after welcome) builds, probes and times the run's own model on every candidate.
-      const order = this.opts.backends ?? TRAINING_DEFAULTS.backendOrder;
-      // The trial asks for a WebGPU adapter after wasm; the answer can take a second under load.
-      if (order.includes('webgpu')) prefetchGpuAdapter();
-      const report = await selectBackend(wasmFirst(order), this.opts.backendOptions);
+      // Check that a backend works before we tell the server; no model yet. The trial (after
+      // welcome) builds, probes and times the run's own model on every candidate.
+      const report = await this.compute.checkBackends(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder, this.opts.backendOptions);
+      this.st.computeIn = this.compute.where; // a worker that failed to start falls back to the page
       this.st.backend = report.backend;
       this.st.backendAttempts = report.attempts;
       this.st.device = report.device ?? null;
@@ -217,12 +221,16 @@ export class PeerRuntime {
       // model may favour another backend).
       const failedAtStart = this.failedAtStart;
       const candidates = (this.opts.backends ?? TRAINING_DEFAULTS.backendOrder).filter((b) => !failedAtStart.some((a) => a.name === b));
-      this.local = await LocalTraining.create(cfg, w.task, w.peerId, url(w.shard.url), url(w.testUrl), (loaded, total) => {
-        this.st.download = { loaded, total };
-      }, candidates, this.opts.backendOptions, (b) => {
-        this.st.activity = b === null ? null : `timing ${b} on this run's model`;
-        this.timeline.mark(b === null ? 'after the speed trial' : `timing ${b}`);
-      });
+      this.local = await this.compute.createTraining(
+        { cfg, task: w.task, peerId: w.peerId, shardUrl: url(w.shard.url), testUrl: url(w.testUrl), backends: candidates, backendOptions: this.opts.backendOptions },
+        {
+          download: (loaded, total) => (this.st.download = { loaded, total }),
+          trial: (b) => {
+            this.st.activity = b === null ? null : `timing ${b} on this run's model`;
+            this.timeline.mark(b === null ? 'after the speed trial' : `timing ${b}`);
+          },
+        },
+      );
       const report = this.local.backendReport;
       if (report) {
         // The trial reports on the candidates, with speeds; the others failed at start.
@@ -304,7 +312,7 @@ export class PeerRuntime {
     await this.local?.dispose();
     this.local = null;
     const { backend, backendAttempts, device, softwareGpu, paused, lossRate } = this.st;
-    Object.assign(this.st, initialStatus(), { backend, backendAttempts, device, softwareGpu, paused, lossRate });
+    Object.assign(this.st, initialStatus(), { backend, backendAttempts, device, softwareGpu, paused, lossRate, computeIn: this.compute.where });
   }
 
   /** Telemetry, heartbeats and snapshots run from the welcome on, so a peer that is still

@@ -16,7 +16,8 @@ export { createFastestTrainer, timeSteps, wasmFirst, type FastestTrainerOptions,
 export { BackendError, ModelSpecError, TrainingError } from './errors';
 export { FlatParams, bindVariables } from './flat';
 export { kernelsFor, missingKernels } from './kernels';
-export { buildModel, createModel, initialParams } from './model';
+export { buildModel, createModel } from './model';
+export { initialParams } from './init';
 export {
   ioOf,
   layoutOf,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import { selectBackend } from './backend';
 import { kernelsFor, missingKernels } from './kernels';
-import { initialParams } from './model';
+import { initialParams } from './init';
 import { ioOf, type ModelSpec } from './spec';
 import { syntheticDigits } from './testing';
 import { Trainer } from './trainer';

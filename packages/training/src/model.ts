@@ -1,11 +1,10 @@
 /**
- * Building the TF.js model for a spec, and the deterministic initial point x0.
+ * Building the TF.js model for a spec (x0 is in init.ts).
  */
 import * as tf from './tf';
-import { Rng } from '@starling/core';
 import { IMAGE_SIDE } from './config';
 import { ModelSpecError } from './errors';
-import { ioOf, layoutOf, validateSpec, type CnnSpec, type ModelSpec } from './spec';
+import { ioOf, validateSpec, type CnnSpec, type ModelSpec } from './spec';
 
 const ZERO_INIT = { kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
 
@@ -82,20 +81,3 @@ function cnn(spec: CnnSpec): tf.Sequential {
   return model;
 }
 
-/**
- * x0 for a spec: Glorot-uniform kernels (U(-l, l), l = sqrt(6 / (fanIn + fanOut))) drawn in layout
- * order from `Rng(seed)`, zero biases. Plain JS, so every peer, backend and the simulator agree
- * bit for bit on the starting point.
- */
-export function initialParams(spec: ModelSpec, seed: number): Float32Array {
-  const layout = layoutOf(spec);
-  const x = new Float32Array(layout.dim);
-  const rng = new Rng(seed);
-  for (const e of layout.entries) {
-    if (e.role !== 'kernel') continue;
-    const limit = Math.sqrt(6 / (e.fanIn + e.fanOut));
-    const end = e.offset + e.size;
-    for (let i = e.offset; i < end; i++) x[i] = (2 * rng.next() - 1) * limit;
-  }
-  return x;
-}

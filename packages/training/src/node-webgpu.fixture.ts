@@ -6,7 +6,7 @@
  * initialised TF.js's webgpu backend).
  */
 import { Rng } from '@starling/core';
-import { initialParams } from './model';
+import { initialParams } from './init';
 import { enableNodeWebGpu } from './node-webgpu';
 import type { ModelSpec } from './spec';
 import { Trainer } from './trainer';

@@ -4,7 +4,7 @@ import { INPUT_SIZE } from './config';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend';
 import { BackendError, TrainingError } from './errors';
-import { initialParams } from './model';
+import { initialParams } from './init';
 import type { ModelSpec } from './spec';
 import { referenceMlp1, syntheticDigits } from './testing';
 import { Trainer } from './trainer';

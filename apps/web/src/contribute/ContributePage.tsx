@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PeerRuntime, PeerStatus } from '@starling/peer';
-import { createPeerRuntime } from '../peer';
+import { createPeerRuntime, prepareCompute } from '../peer';
 import { backendLabel, formatBytes, formatDuration, measuredSpeedsText, plannedBackendText, preparingText } from './format';
 import { insecureContextWarning } from './secure-context';
 import { Sparkline } from './Sparkline';
+import { backgroundNotice, startThrottleProbe, type ThrottleReading } from './throttle';
 import { formatRate, loadUploadCapText, parseUploadCap, saveUploadCapText } from './upload-cap';
 
 const POLL_MS = 500;
@@ -30,7 +31,10 @@ export function ContributePage() {
   const cap = parseUploadCap(capText);
   const capValid = cap === null || !Number.isNaN(cap);
   const hasWebGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
+  const throttle = useRef<ThrottleReading | null>(null);
 
+  useEffect(() => void prepareCompute(), []);
+  useEffect(() => startThrottleProbe((r) => (throttle.current = r)), []);
   useEffect(() => {
     const t = setInterval(() => {
       const s = runtime.current?.status();
@@ -100,7 +104,7 @@ export function ContributePage() {
           <strong>{status.error.message}</strong>
         </section>
       )}
-      {status && status.phase !== 'idle' && <StatusPanel s={status} losses={losses} onStop={stop} active={active} />}
+      {status && status.phase !== 'idle' && <StatusPanel s={status} losses={losses} onStop={stop} active={active} throttle={throttle.current} />}
     </main>
   );
 }
@@ -115,11 +119,12 @@ function InsecureContextNotice() {
   );
 }
 
-function StatusPanel({ s, losses, onStop, active }: { s: PeerStatus; losses: number[]; onStop: () => void; active: boolean }) {
+function StatusPanel({ s, losses, onStop, active, throttle }: { s: PeerStatus; losses: number[]; onStop: () => void; active: boolean; throttle: ThrottleReading | null }) {
   const elapsed = s.startedAt ? Date.now() - s.startedAt : 0;
   const fellBack = s.backendAttempts.filter((a) => !a.ok);
   const preparing = preparingText(s);
   const speeds = measuredSpeedsText(s.backendAttempts);
+  const background = active ? backgroundNotice(throttle, s.computeIn, s.stepsPerSec) : null;
   return (
     <section className="card" data-testid="status">
       <div className="row">
@@ -127,6 +132,7 @@ function StatusPanel({ s, losses, onStop, active }: { s: PeerStatus; losses: num
         {active && <button onClick={onStop} data-testid="stop">Stop</button>}
       </div>
       {preparing !== null && <p className="muted" data-testid="activity">{preparing}…</p>}
+      {background !== null && <p className="muted" role="status" data-testid="background">{background}</p>}
       {s.phase === 'downloading' && s.download && (
         <progress max={s.download.total ?? undefined} value={s.download.loaded} aria-label="data download" />
       )}
@@ -137,6 +143,7 @@ function StatusPanel({ s, losses, onStop, active }: { s: PeerStatus; losses: num
           {s.device ? ` · ${s.device}` : ''}
           {speeds ? ` · measured ${speeds}` : ''}
           {s.kernels ? ` · gossip arithmetic in ${s.kernels === 'simd' ? 'WebAssembly SIMD' : 'JavaScript'}` : ''}
+          {s.computeIn === 'worker' ? ' · in a background worker' : ' · on this page'}
         </dd>
         <dt>Your contribution</dt>
         <dd data-testid="contribution">{s.samples.toLocaleString()} samples · {s.steps.toLocaleString()} steps · {formatDuration(elapsed)}</dd>
