@@ -16,6 +16,7 @@ import { PeerRuntime, type CreatePeer, type RtcPeer } from '@starling/peer';
 import { enableNodeWebGpu } from '@starling/training/node';
 import { HEADLESS_USAGE, HeadlessUsageError, parseHeadlessArgs, type HeadlessOptions } from './headless/options';
 import { statusText } from './headless/status-line';
+import { startWatchdog } from './headless/watchdog';
 import { hostileFactory } from '@starling/sim';
 
 const createPeer: CreatePeer = (opts) => new SimplePeer(opts as unknown as SimplePeer.Options) as unknown as RtcPeer;
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
     console.log(HEADLESS_USAGE);
     return 0;
   }
+  const stopWatchdog = startWatchdog(opts.hangSeconds);
   if (opts.backends.includes('webgpu')) {
     const gpu = await enableNodeWebGpu();
     if (gpu.ok) {
@@ -81,6 +83,7 @@ async function main(): Promise<number> {
   }
   // A failure's last line (what happened and what to do) goes to stderr, where a script looks.
   report(opts, runtime, outcome === null);
+  stopWatchdog();
   return outcome === null ? 1 : 0;
 }
 

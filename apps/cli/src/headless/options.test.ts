@@ -4,12 +4,12 @@ import { HEADLESS_DEFAULTS, HeadlessUsageError, parseHeadlessArgs } from './opti
 describe('headless peer command line', () => {
   it('defaults to one peer that times webgpu, wasm and cpu on the local server', () => {
     const o = parseHeadlessArgs([]);
-    expect(o).toMatchObject({ server: HEADLESS_DEFAULTS.server, slowdown: 1, backends: ['webgpu', 'wasm', 'cpu'], json: false, help: false });
+    expect(o).toMatchObject({ server: HEADLESS_DEFAULTS.server, slowdown: 1, backends: ['webgpu', 'wasm', 'cpu'], json: false, hangSeconds: 60, help: false });
   });
 
   it('reads every option', () => {
-    const o = parseHeadlessArgs(['--server', 'https://starling.example:9000/ignored/path', '--slowdown', '2.5', '--backends', 'cpu', '--status-every', '0', '--json']);
-    expect(o).toMatchObject({ server: 'https://starling.example:9000', slowdown: 2.5, backends: ['cpu'], statusEverySeconds: 0, json: true });
+    const o = parseHeadlessArgs(['--server', 'https://starling.example:9000/ignored/path', '--slowdown', '2.5', '--backends', 'cpu', '--status-every', '0', '--json', '--hang-seconds', '0']);
+    expect(o).toMatchObject({ server: 'https://starling.example:9000', slowdown: 2.5, backends: ['cpu'], statusEverySeconds: 0, json: true, hangSeconds: 0 });
   });
 
   it.each([
@@ -20,6 +20,7 @@ describe('headless peer command line', () => {
     [['--backends', 'wasm,webgl'], /'webgl' is not available in Node/],
     [['--backends', 'wasm,cpu,wasm'], /names a backend twice/],
     [['--status-every', '-1'], /from 0 to 3600/],
+    [['--hang-seconds', 'never'], /--hang-seconds must be a number from 0/],
     [['--server'], /needs a value/],
     [['--server', '--json'], /needs a value/],
     [['--peers', '2'], /unknown option '--peers'/],

@@ -16,6 +16,9 @@ trial finds fastest. TF.js keeps one backend per process, so run one process per
                      webgpu is dropped with a one-line reason when Dawn finds no GPU adapter
   --status-every S   seconds between status lines, 0 for none (default 5)
   --json             status lines as JSON: the full peer status, one object per line
+  --hang-seconds S   if the process's event loop is blocked this long (a native call that never
+                     returns), say so on stderr and kill the process (exit by SIGKILL) so a
+                     supervisor restarts it; 0 turns the watchdog off (default 60)
   --attack KIND      TESTING ONLY: act as a hostile volunteer (sign-flip, scale, noise, alie,
                      replay: what each does is in packages/sim/src/attacks.ts), to check that the
                      run's robust mixing and the server's flags hold up against it
@@ -27,6 +30,7 @@ export const HEADLESS_DEFAULTS = {
   maxSlowdown: 100,
   backends: ['webgpu', 'wasm', 'cpu'] as const,
   statusEverySeconds: 5,
+  hangSeconds: 60,
 } as const;
 
 export type NodeBackend = 'webgpu' | 'wasm' | 'cpu';
@@ -37,6 +41,8 @@ export interface HeadlessOptions {
   backends: NodeBackend[];
   statusEverySeconds: number;
   json: boolean;
+  /** Event loop blocked this long: the watchdog kills the process (0: no watchdog). */
+  hangSeconds: number;
   /** A hostile peer for robustness tests; null: an honest volunteer. */
   attack: AttackKind | null;
   help: boolean;
@@ -53,6 +59,7 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessOptions {
     backends: [...HEADLESS_DEFAULTS.backends],
     statusEverySeconds: HEADLESS_DEFAULTS.statusEverySeconds,
     json: false,
+    hangSeconds: HEADLESS_DEFAULTS.hangSeconds,
     attack: null,
     help: false,
   };
@@ -78,6 +85,9 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessOptions {
         break;
       case '--json':
         o.json = true;
+        break;
+      case '--hang-seconds':
+        o.hangSeconds = number(flag, value(), 0, 86_400);
         break;
       case '--attack': {
         const a = value();
