@@ -1,5 +1,5 @@
 import { buildTopology, neighboursOf, type PeerId } from '@starling/core';
-import { parseRunConfig, type RunConfigInput } from '@starling/protocol';
+import { applyMembersChange, parseRunConfig, type RunConfigInput } from '@starling/protocol';
 import { describe, expect, it } from 'vitest';
 import { Coordinator } from './coordinator';
 
@@ -120,5 +120,37 @@ describe('Coordinator', () => {
     expect(c.neighboursOf(2)!.rOut).toEqual([0, 1]);
     c.leave(2);
     expect(c.neighboursOf(1)!.rIn).toEqual([0]);
+  });
+
+  it('tells every live peer who joined and left, as a change each peer turns back into the exact member list', () => {
+    const c = coordinator({ topology: { kind: 'exponential' } });
+    // What each peer holds: from its welcome, then every epoch's change, as the peer runtime does.
+    const held = new Map<PeerId, { epoch: number; members: PeerId[] }>();
+    const deliver = (updates: { peerId: PeerId; epoch: number; change: { base: number; added: PeerId[]; removed: PeerId[] } }[]) => {
+      expect(updates.map((u) => u.peerId).sort((a, b) => a - b)).toEqual([...held.keys()].sort((a, b) => a - b));
+      for (const u of updates) {
+        const h = held.get(u.peerId)!;
+        const r = applyMembersChange(h.members, h.epoch, u);
+        expect(r.kind).toBe('members');
+        if (r.kind === 'members') held.set(u.peerId, { epoch: u.epoch, members: r.members });
+      }
+    };
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 60; i++) {
+      const live = c.members();
+      if (live.length > 0 && rand() < 0.35) {
+        const gone = live[Math.floor(rand() * live.length)];
+        held.delete(gone);
+        deliver(c.leave(gone)!.updates);
+      } else {
+        const r = c.join();
+        if (!r.ok) throw new Error(r.message);
+        deliver(r.updates);
+        held.set(r.peerId, { epoch: r.epoch, members: r.neighbours.members });
+      }
+      for (const h of held.values()) expect(h.members).toEqual(c.members());
+    }
+    expect(held.size).toBeGreaterThan(3);
   });
 });

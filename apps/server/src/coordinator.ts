@@ -1,5 +1,5 @@
 import { buildTopology, neighbourTable, type PeerId, type PeerNeighbours, type TopologyOptions } from '@starling/core';
-import type { RunConfig } from '@starling/protocol';
+import { membersChange, type MembersChange, type RunConfig } from '@starling/protocol';
 
 /**
  * Membership of one run, without sockets or clocks: who is live, which shard each peer trains on,
@@ -12,6 +12,8 @@ export interface EpochUpdate {
   peerId: PeerId;
   epoch: number;
   neighbours: PeerNeighbours;
+  /** Who joined and left since the previous epoch: one object shared by the epoch's updates. */
+  change: MembersChange;
 }
 
 export type JoinResult =
@@ -89,21 +91,18 @@ export class Coordinator {
   }
 
   /**
-   * Start the next epoch over the current members and return the peers whose neighbour lists
-   * changed. `members` is part of the lists, so after a join or leave that is every live peer, as
-   * it must be: the epoch number tags every data frame and all trackers reset together.
+   * Start the next epoch over the current members; every live peer is told (the epoch number tags
+   * every data frame and all trackers reset together), each with its lists and the member change
+   * against the previous epoch, which each of them was told about too.
    */
   private rebuild(): EpochUpdate[] {
-    this.currentEpoch++;
+    const base = this.currentEpoch++;
+    const previous = this.neighbourLists.values().next().value?.members ?? [];
     const members = this.members();
     const next = members.length > 0 ? neighbourTable(buildTopology(this.config.topology.kind, members, this.topologyOptions(members))) : new Map<PeerId, PeerNeighbours>();
+    const change = membersChange(base, previous, members);
     const updates: EpochUpdate[] = [];
-    for (const [id, lists] of next) {
-      const before = this.neighbourLists.get(id);
-      if (before === undefined || !sameNeighbours(before, lists)) {
-        updates.push({ peerId: id, epoch: this.currentEpoch, neighbours: lists });
-      }
-    }
+    for (const [id, lists] of next) updates.push({ peerId: id, epoch: this.currentEpoch, neighbours: lists, change });
     this.neighbourLists = next;
     return updates;
   }
@@ -126,21 +125,4 @@ export class Coordinator {
     for (let s = 1; s < use.length; s++) if (use[s] < use[best]) best = s;
     return best;
   }
-}
-
-function sameList(a: readonly PeerId[], b: readonly PeerId[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function sameNeighbours(a: PeerNeighbours, b: PeerNeighbours): boolean {
-  return (
-    sameList(a.rIn, b.rIn) &&
-    sameList(a.rOut, b.rOut) &&
-    sameList(a.cIn, b.cIn) &&
-    sameList(a.cOut, b.cOut) &&
-    sameList(a.undirected, b.undirected) &&
-    sameList(a.members, b.members)
-  );
 }

@@ -186,7 +186,7 @@ export class RunHost {
     this.o.runs.peerJoined(run);
     this.welcome(hub, sid, joined.peerId);
     this.announce(joined.updates);
-    this.o.log(`peer ${joined.peerId} joined (${hello.backend}), shard ${joined.shard}, epoch ${joined.epoch}, members [${run.coordinator.members().join(', ')}]`);
+    this.o.log(`peer ${joined.peerId} joined (${hello.backend}), shard ${joined.shard}, epoch ${joined.epoch}, members ${membersText(run.coordinator.members())}`);
   }
 
   /**
@@ -246,7 +246,7 @@ export class RunHost {
     if (result === null) return;
     this.sockets.delete(id);
     this.announce(result.updates);
-    this.o.log(`peer ${id} ${how}, epoch ${result.epoch}, members [${this.run.coordinator.members().join(', ')}]`);
+    this.o.log(`peer ${id} ${how}, epoch ${result.epoch}, members ${membersText(this.run.coordinator.members())}`);
   }
 
   /**
@@ -289,7 +289,9 @@ export class RunHost {
     for (const u of updates) {
       const sid = this.sockets.get(u.peerId);
       const c = sid === undefined ? undefined : this.clients.get(sid);
-      if (c !== undefined) this.emit(c.hub, sid!, 'epoch', { epoch: u.epoch, neighbours: u.neighbours, members: u.neighbours.members });
+      if (c === undefined) continue;
+      const { members: _, ...lists } = u.neighbours; // the change stands for the whole list
+      this.emit(c.hub, sid!, 'epoch', { epoch: u.epoch, neighbours: lists, change: u.change });
     }
     this.toObservers('topology', this.run.topologyPayload());
   }
@@ -330,3 +332,8 @@ export class RunHost {
 }
 
 export const MAX_REJECT_MESSAGE_CHARS = 1000;
+
+/** Members for a log line: all of a small run, a count and the ends of a big one (a line per join must not grow with the run). */
+function membersText(ids: readonly number[]): string {
+  return ids.length <= 16 ? `[${ids.join(', ')}]` : `[${ids.slice(0, 4).join(', ')}, ... ${ids.slice(-2).join(', ')}] (${ids.length})`;
+}

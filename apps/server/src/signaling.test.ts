@@ -1,12 +1,14 @@
-import { buildTopology, neighboursOf, type PeerId } from '@starling/core';
-import type {
-  EpochPayload,
-  ObservingPayload,
-  PeersPayload,
-  RejectedPayload,
-  RunStatePayload,
-  SignalRelayPayload,
-  TelemetryPayload,
+import { buildTopology, neighboursOf, type PeerId, type PeerNeighbours } from '@starling/core';
+import {
+  applyMembersChange,
+  type EpochPayload,
+  type ObservingPayload,
+  type PeersPayload,
+  type RejectedPayload,
+  type RunStatePayload,
+  type SignalRelayPayload,
+  type TelemetryPayload,
+  type WelcomePayload,
 } from '@starling/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SERVER_TUNING } from './config';
@@ -26,6 +28,7 @@ async function start(...args: Parameters<typeof startTestServer>): Promise<Runni
 async function peer(url: string) {
   const p = await joinPeer(url);
   clients.push(p.socket);
+  trackMembers(p.socket, p.welcome);
   return p;
 }
 async function client(url: string): Promise<Client> {
@@ -33,7 +36,24 @@ async function client(url: string): Promise<Client> {
   clients.push(c);
   return c;
 }
-const epochWith = (members: PeerId[]) => (p: EpochPayload) => JSON.stringify(p.members) === JSON.stringify(members);
+/** Each client's member list, rebuilt from the epochs' changes as a peer rebuilds it. */
+const heldMembers = new WeakMap<Client, () => PeerId[]>();
+function trackMembers(socket: Client, welcome: WelcomePayload): void {
+  let epoch = welcome.epoch;
+  let members = welcome.neighbours.members;
+  socket.on('epoch', (e: EpochPayload) => {
+    const r = applyMembersChange(members, epoch, e);
+    expect(r.kind, `epoch ${e.epoch} after ${epoch}`).toBe('members');
+    if (r.kind === 'members') [members, epoch] = [r.members, e.epoch];
+  });
+  heldMembers.set(socket, () => members);
+}
+/** An epoch after which the client holds exactly `members`. */
+const epochWith = (socket: Client, members: PeerId[]) => (_: EpochPayload) => JSON.stringify(heldMembers.get(socket)!()) === JSON.stringify(members);
+const listsOf = (n: PeerNeighbours): Omit<PeerNeighbours, 'members'> => {
+  const { members: _, ...lists } = n;
+  return lists;
+};
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.disconnect();
@@ -55,7 +75,8 @@ describe('membership over socket.io', () => {
     expect(a.welcome.neighbours.members).toEqual([a.welcome.peerId]);
     const update = await aEpoch;
     expect(update.epoch).toBe(b.welcome.epoch);
-    expect(update.neighbours).toEqual(neighboursOf(t, a.welcome.peerId));
+    expect(update.neighbours).toEqual(listsOf(neighboursOf(t, a.welcome.peerId)));
+    expect(update.change).toEqual({ base: a.welcome.epoch, added: [b.welcome.peerId], removed: [] });
     expect(a.welcome.shard.index).not.toBe(b.welcome.shard.index);
     expect(b.welcome.shard.url).toBe(`/data/train/shard/${b.welcome.shard.index}`);
     expect(b.welcome.config.shards.count).toBe(4);
@@ -65,14 +86,14 @@ describe('membership over socket.io', () => {
     const s = await start({ topology: { kind: 'ring' } });
     const a = await peer(s.url);
     const b = await peer(s.url);
-    const aNext = nextEvent(a.socket, 'epoch', epochWith([0, 1, 2]));
-    const bNext = nextEvent(b.socket, 'epoch', epochWith([0, 1, 2]));
+    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [0, 1, 2]));
+    const bNext = nextEvent(b.socket, 'epoch', epochWith(b.socket, [0, 1, 2]));
     const c = await peer(s.url);
     expect(c.welcome.epoch).toBe(b.welcome.epoch + 1);
     const t = buildTopology('ring', [0, 1, 2]);
     for (const [p, u] of [[a, await aNext], [b, await bNext]] as const) {
       expect(u.epoch).toBe(c.welcome.epoch);
-      expect(u.neighbours).toEqual(neighboursOf(t, p.welcome.peerId));
+      expect(u.neighbours).toEqual(listsOf(neighboursOf(t, p.welcome.peerId)));
     }
   });
 
@@ -81,8 +102,8 @@ describe('membership over socket.io', () => {
     const a = await peer(s.url);
     const b = await peer(s.url);
     const c = await peer(s.url);
-    const aNext = nextEvent(a.socket, 'epoch', epochWith([0, 2]));
-    const cNext = nextEvent(c.socket, 'epoch', epochWith([0, 2]));
+    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [0, 2]));
+    const cNext = nextEvent(c.socket, 'epoch', epochWith(c.socket, [0, 2]));
     b.socket.disconnect();
     const [ua, uc] = await Promise.all([aNext, cNext]);
     expect(ua.epoch).toBe(c.welcome.epoch + 1);
@@ -96,7 +117,7 @@ describe('membership over socket.io', () => {
     const s = await start();
     const a = await peer(s.url);
     const b = await peer(s.url);
-    const aNext = nextEvent(a.socket, 'epoch', epochWith([0]));
+    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [0]));
     b.socket.emit('leave', {});
     await aNext;
     const again = nextEvent<{ peerId: number }>(b.socket, 'welcome');
@@ -118,7 +139,7 @@ describe('membership over socket.io', () => {
     a.socket.emit('signal', { to: b.welcome.peerId, data: offer });
     await relayed;
     now += 2000; // b: 6000 ms silent, a: 2000 ms
-    const aNext = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId]));
+    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId]));
     const bGone = nextEvent(b.socket, 'disconnect');
     s.host.sweep();
     await Promise.all([aNext, bGone]);
@@ -184,7 +205,7 @@ describe('signal relay', () => {
     const s = await start();
     const a = await peer(s.url);
     const b = await peer(s.url);
-    const gone = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId]));
+    const gone = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId]));
     b.socket.disconnect();
     await gone;
     for (const to of [999, b.welcome.peerId, a.welcome.peerId]) {
@@ -263,7 +284,7 @@ describe('bad input', () => {
     const a = await peer(s.url);
     const b = await peer(s.url);
     const bGone = nextEvent(b.socket, 'disconnect');
-    const aNext = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId]));
+    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId]));
     emitRaw(b.socket, 'signal', { to: 0, data: { type: 'offer', sdp: 'z'.repeat(SERVER_TUNING.maxHttpBufferSize + 1) } });
     await Promise.all([bGone, aNext]);
     const relayed = nextEvent(a.socket, 'signal');
@@ -346,7 +367,7 @@ describe('telemetry and observers', () => {
     const bad = c.welcome.peerId;
     const told = nextEvent<RejectedPayload>(c.socket, 'rejected', (r) => r.code === 'ejected');
     const gone = nextEvent(c.socket, 'disconnect');
-    const aNext = nextEvent(a.socket, 'epoch', epochWith([a.welcome.peerId, b.welcome.peerId]));
+    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId, b.welcome.peerId]));
     const evidence = [{ peer: bad, frames: 40, refused: 12, clipped: 3 }];
     a.socket.emit('telemetry', { ...telemetry, evidence });
     b.socket.emit('telemetry', { ...telemetry, evidence });

@@ -1,6 +1,6 @@
-import { createAlgorithm, Rng, type Algorithm, type AlgorithmName, type AlgorithmOptions, type PeerNeighbours } from '@starling/core';
+import { createAlgorithm, Rng, type Algorithm, type AlgorithmName, type AlgorithmOptions, type PeerId, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
-import { pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
+import { applyMembersChange, pathTo, PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type RunConfig, type WelcomePayload } from '@starling/protocol';
 import { BackendError, initialParams, TRAINING_DEFAULTS, type BackendAttempt, type BackendName, type SelectBackendOptions } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { lazyPageCompute, type Compute, type Training } from './compute';
@@ -21,6 +21,13 @@ import { StalenessMeter } from './staleness';
 import { StepLoop } from './step-loop';
 import { TelemetryMeter } from './telemetry';
 import { yieldToEventLoop } from './yield';
+
+/** Where the server placed us: the epoch, our neighbour lists on both graphs, every member. */
+interface Placement {
+  epoch: number;
+  neighbours: PeerNeighbours;
+  members: PeerId[];
+}
 
 export interface PeerRuntimeOptions {
   /** Origin of the Starling server, e.g. `location.origin`. */
@@ -90,7 +97,7 @@ export class PeerRuntime {
   /** Neighbours we expect data from (in-neighbours on the graphs, else every link target). */
   private sources = new Set<number>();
   /** The newest topology the server announced (welcome or epoch event). */
-  private latest: EpochPayload = { epoch: 0, neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [] }, members: [] };
+  private latest: Placement = { epoch: 0, neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [] }, members: [] };
   /** ICE servers for new links: from the welcome, then each `ice-servers` refresh (fresh TURN credentials). */
   private ice: IceServersPayload = { iceServers: [], expiresAt: null };
 
@@ -384,8 +391,18 @@ export class PeerRuntime {
     this.router.onData = (from) => this.staleness.heard(from, this.st.steps);
   }
 
-  private onEpoch(e: EpochPayload): void {
+  private onEpoch(payload: EpochPayload): void {
     if (!this.config || !this.mesh) return; // before our welcome: the welcome carries the epoch
+    const r = applyMembersChange(this.latest.members, this.latest.epoch, payload);
+    if (r.kind === 'stale') return;
+    if (r.kind === 'gap') {
+      // An epoch's news was lost (a cluster process's Redis subscription dropped): the member
+      // list cannot be rebuilt, so join again for a whole one; the rejoin keeps our model.
+      this.st.epochGaps++;
+      this.session?.reconnect();
+      return;
+    }
+    const e: Placement = { epoch: payload.epoch, neighbours: { ...payload.neighbours, members: r.members }, members: r.members };
     this.latest = e;
     if (this.algo && this.router) {
       this.router.send(this.algo.setEpoch(e.epoch, e.neighbours));

@@ -86,6 +86,13 @@ export class ServerSession {
     this.socket.emit(event, ...args);
   }
 
+  /** Drop the connection and say hello again: the new welcome is a rejoin with our own model. */
+  reconnect(): void {
+    if (this.closed) return;
+    this.socket.disconnect();
+    this.socket.connect();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

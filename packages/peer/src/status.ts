@@ -27,6 +27,8 @@ export interface PeerStatus {
   device: string | null;
   /** The backend's "GPU" is emulated on the CPU (SwiftShader, llvmpipe): the page must not call it a GPU. */
   softwareGpu: boolean;
+  /** Epoch news the server sent that never arrived (the member list could not be rebuilt, so the peer joined again). */
+  epochGaps: number;
   /** Where TF.js runs: on the page's own thread, or in a dedicated worker (keeps going in a hidden tab). */
   computeIn: 'page' | 'worker';
   /** What the peer is doing before its first step, for the page (e.g. "timing webgl on this run's model"); null otherwise. */
@@ -95,7 +97,7 @@ export interface PeerStatus {
 
 export function initialStatus(): PeerStatus {
   return {
-    phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, softwareGpu: false, computeIn: 'page', activity: null, peerId: null, runId: null,
+    phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, softwareGpu: false, computeIn: 'page', epochGaps: 0, activity: null, peerId: null, runId: null,
     algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
     samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null, evidence: [],
     uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, startup: [], startupBeganAt: null, download: null,

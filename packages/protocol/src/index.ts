@@ -9,3 +9,4 @@ export * from './events';
 export * from './task-info';
 export * from './paths';
 export * from './ice';
+export * from './members';

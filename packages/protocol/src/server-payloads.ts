@@ -116,11 +116,23 @@ export interface Evaluation {
 /**
  * A new topology epoch (join, leave, time-out). Every live peer gets it: the epoch number tags
  * every data frame and all peers must reset their trackers together (algorithms.md 1.6).
+ * The member list travels as a change against the previous epoch, which every live peer was told
+ * about (the welcome carries the whole list): a join costs each peer a few bytes, not the whole
+ * list, so announcing n joins costs O(n^2) bytes in all rather than O(n^3) (issue 13).
+ * `applyMembersChange` (members.ts) turns it back into the list.
  */
 export interface EpochPayload {
   epoch: number;
-  neighbours: PeerNeighbours;
-  members: PeerId[];
+  /** This peer's lists on both graphs; the members come from `change`. */
+  neighbours: Omit<PeerNeighbours, 'members'>;
+  change: MembersChange;
+}
+
+/** Who joined and who left between epoch `base` and this one. */
+export interface MembersChange {
+  base: number;
+  added: PeerId[];
+  removed: PeerId[];
 }
 
 /** A WebRTC signal relayed from another peer of the run. */

@@ -1,0 +1,28 @@
+import type { PeerId } from '@starling/core';
+import type { EpochPayload, MembersChange } from './server-payloads';
+
+/** What an epoch's member change does to the list a peer holds. */
+export type MembersResult =
+  /** The new list (ascending). */
+  | { kind: 'members'; members: PeerId[] }
+  /** An epoch at or before the one held (it came with or before the welcome): nothing to do. */
+  | { kind: 'stale' }
+  /** An epoch was missed: the list cannot be rebuilt; the peer must join again for a full one. */
+  | { kind: 'gap' };
+
+/** The list after `e`, given the list a peer holds for `epoch`. */
+export function applyMembersChange(members: readonly PeerId[], epoch: number, e: Pick<EpochPayload, 'epoch' | 'change'>): MembersResult {
+  if (e.epoch <= epoch) return { kind: 'stale' };
+  if (e.change.base !== epoch) return { kind: 'gap' };
+  const removed = new Set(e.change.removed);
+  const next = members.filter((m) => !removed.has(m));
+  for (const a of e.change.added) if (!next.includes(a)) next.push(a);
+  return { kind: 'members', members: next.sort((a, b) => a - b) };
+}
+
+/** The change from one member list to the next (both ascending or not: order is ignored). */
+export function membersChange(base: number, before: readonly PeerId[], after: readonly PeerId[]): MembersChange {
+  const was = new Set(before);
+  const is = new Set(after);
+  return { base, added: after.filter((m) => !was.has(m)), removed: before.filter((m) => !is.has(m)) };
+}
