@@ -176,6 +176,7 @@ describe('floods and seats', () => {
     const churners = await Promise.all(Array.from({ length: 24 }, () => client('127.0.0.6')));
     let welcomes = 0;
     for (const c of churners) c.on('welcome', () => welcomes++);
+    const joinsBefore = server.run.counters.peersJoined;
     const t0 = Date.now();
     for (let i = 0; i < 20; i++) {
       for (const c of churners) {
@@ -183,14 +184,18 @@ describe('floods and seats', () => {
         c.emit('leave', {});
       }
     }
-    // Each of the 960 events either joined, left, or was refused (and counted, quietly or not).
+    // Each of the 960 events either joined, left, or was refused (and counted, quietly or not). A
+    // join whose leave came in the same turn of the event loop is admitted and gone before its
+    // welcome, so welcomes may be fewer than joins.
     const c = server.run.counters;
-    await until(() => c.rejected + welcomes + c.leaves === 960, 'every event to be handled', 10_000);
+    await until(() => c.rejected + (c.peersJoined - joinsBefore) + c.leaves === 960, 'every event to be handled', 10_000);
     const seconds = (Date.now() - t0) / 1000;
+    const joins = c.peersJoined - joinsBefore;
     const { burst, perSecond } = server.tuning.joinsPerAddress;
-    expect(welcomes).toBeLessThanOrEqual(burst + Math.ceil(perSecond * seconds) + 1);
-    // Each join and each leave is one epoch for the bystander.
-    expect(epochs).toBeLessThanOrEqual(2 * welcomes);
+    expect(welcomes).toBeLessThanOrEqual(joins);
+    expect(joins).toBeLessThanOrEqual(burst + Math.ceil(perSecond * seconds) + 1);
+    // Each join and each leave is at most one epoch for the bystander (joins in one turn share one).
+    expect(epochs).toBeLessThanOrEqual(2 * joins);
     expect(server.run.coordinator.has((bystander.w as WelcomePayload).peerId)).toBe(true);
     await probe.check('join/leave churn');
   });

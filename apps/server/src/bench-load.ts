@@ -2,9 +2,10 @@
  * Load bench of the signaling server (not a test: it prints figures). For each N, the real server
  * process (main.ts, default tuning) and N socket.io clients on loopback, spread over loopback
  * addresses (`--per-address` each, as volunteers come from many addresses, so the per-address
- * limits apply as they would in the field). Every client joins as a peer at once, then for
- * `--seconds` sends telemetry once a second and relays one small signal a second to a neighbour
- * through the server (the signal's delivery time is the event latency).
+ * limits apply as they would in the field). Every client joins as a peer at once and, from its
+ * welcome on, sends telemetry once a second and relays one small signal a second to a neighbour
+ * through the server (the signal's delivery time is the event latency); once all have joined,
+ * that goes on for `--seconds`. The run's maxPeers is the largest N.
  *
  *   npx tsx apps/server/src/bench-load.ts [--clients 200,500] [--seconds 20] [--per-address 8] [--processes 1] [--cpu-prof DIR]
  *   npx tsx apps/server/src/bench-load.ts --summarise DIR    (the profile summary of an earlier run)
@@ -58,7 +59,7 @@ function quantile(xs: number[], q: number): number {
 
 /** The first process starts a new run; with --redis the others join its cluster (no --new-run). */
 async function startServer(dir: string, first: boolean, redisUrl?: string): Promise<{ child: ChildProcess; url: string }> {
-  await writeFile(join(dir, 'run.json'), JSON.stringify({ maxPeers: 1024, peerTimeoutMs: 30_000, snapshotIntervalMs: 0, topology: { kind: 'exponential' } }));
+  await writeFile(join(dir, 'run.json'), JSON.stringify({ maxPeers: Math.max(...SIZES), peerTimeoutMs: 30_000, snapshotIntervalMs: 0, topology: { kind: 'exponential' } }));
   const prof = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
   const cluster = redisUrl === undefined ? [] : ['--redis', redisUrl];
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'apps/server/src/main.ts', '--port', '0', '--data-dir', join(dir, 'data'), '--config', join(dir, 'run.json'), '--web-dist', dir, ...(first ? ['--new-run'] : []), ...cluster], {
@@ -126,6 +127,27 @@ async function runOnce(n: number): Promise<void> {
   const relayMs: number[] = [];
   const peers: Peer[] = [];
   const t0 = performance.now();
+  // Like a real peer, each client reports telemetry once a second and relays one small signal a
+  // second to a neighbour from its welcome on (a random phase), also while the others still join.
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const startTicking = (p: Peer) => {
+    timers.push(
+      setTimeout(() => {
+        const tick = () => {
+          p.steps += 20;
+          p.socket.emit('telemetry', {
+            steps: p.steps, samples: p.steps * 32, loss: 1, stepsPerSec: 20, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
+            framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 500, commMs: 100, epoch: 1, neighbours: 1,
+          });
+          if (p.to !== undefined) p.socket.emit('signal', { to: p.to, data: { type: 'candidate', candidate: { candidate: `t=${performance.now()}` } } });
+        };
+        tick();
+        const every = setInterval(tick, 1000);
+        p.socket.once('disconnect', () => clearInterval(every));
+        timers.push(every);
+      }, Math.random() * 1000),
+    );
+  };
   const joins = Array.from({ length: n }, (_, i) => {
     const address = `127.0.${1 + Math.floor(i / PER_ADDRESS / 250)}.${2 + (Math.floor(i / PER_ADDRESS) % 250)}`;
     const socket: Client = io(servers[i % PROCESSES].url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: JOIN_TIMEOUT_MS, localAddress: address } as never);
@@ -155,6 +177,7 @@ async function runOnce(n: number): Promise<void> {
         peer.id = w.peerId;
         peer.to = w.neighbours.rOut.find((x) => x !== w.peerId);
         clearTimeout(timer);
+        startTicking(peer);
         done();
       });
       socket.on('rejected', (r: RejectedPayload) => {
@@ -170,27 +193,9 @@ async function runOnce(n: number): Promise<void> {
   const joinEpochs = epochs;
   const joinBytes = bytesIn;
 
-  // Steady state: telemetry and one relayed signal a second per joined peer, at random phases.
-  const joined = peers.filter((p) => p.id !== undefined);
-  const timers2: ReturnType<typeof setInterval>[] = [];
-  const timers = joined.map((p) =>
-    setTimeout(() => {
-      const tick = () => {
-        p.steps += 20;
-        p.socket.emit('telemetry', {
-          steps: p.steps, samples: p.steps * 32, loss: 1, stepsPerSec: 20, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
-          framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 500, commMs: 100, epoch: 1, neighbours: 1,
-        });
-        if (p.to !== undefined) p.socket.emit('signal', { to: p.to, data: { type: 'candidate', candidate: { candidate: `t=${performance.now()}` } } });
-      };
-      tick();
-      const every = setInterval(tick, 1000);
-      p.socket.once('disconnect', () => clearInterval(every));
-      timers2.push(every);
-    }, Math.random() * 1000),
-  );
+  // Steady state: every joined peer keeps up its telemetry and signal a second.
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  for (const t of [...timers, ...timers2]) clearTimeout(t);
+  for (const t of timers) clearTimeout(t);
   const end = await health(url);
   const endRssOf = servers.map((sv) => rssOf(sv.child.pid));
   clearInterval(rssTimer);

@@ -18,7 +18,15 @@ export interface EpochUpdate {
 
 export type JoinResult =
   | { ok: true; peerId: PeerId; shard: number; epoch: number; neighbours: PeerNeighbours; updates: EpochUpdate[] }
-  | { ok: false; code: 'run-full'; message: string };
+  | RunFull;
+
+export type AdmitOutcome = { ok: true; peerId: PeerId; shard: number } | RunFull;
+
+interface RunFull {
+  ok: false;
+  code: 'run-full';
+  message: string;
+}
 
 export interface LeaveResult {
   epoch: number;
@@ -33,6 +41,8 @@ export class Coordinator {
   /** Live peers and their shard, in join order. */
   private readonly shardOfPeer = new Map<PeerId, number>();
   private neighbourLists = new Map<PeerId, PeerNeighbours>();
+  /** Peers admitted since the last epoch started. */
+  private unsettled = false;
 
   /** `firstPeerId`: a resumed run continues after the ids it handed out before a restart. */
   constructor(
@@ -70,20 +80,36 @@ export class Coordinator {
 
   /**
    * Admit a new peer: a fresh id (ids are never reused, so late frames from a departed peer cannot
-   * be mistaken for a newcomer's), the least-used shard, and a new epoch.
+   * be mistaken for a newcomer's) and the least-used shard, without a new epoch yet: `settle()`
+   * starts one for every admission since the last, so a burst of joins costs one epoch, not one
+   * each (every epoch is a message to every live peer).
    */
-  join(): JoinResult {
+  admit(): AdmitOutcome {
     if (this.shardOfPeer.size >= this.config.maxPeers) {
       return { ok: false, code: 'run-full', message: `the run already has ${this.config.maxPeers} peers (maxPeers)` };
     }
     const peerId = this.nextId++;
     const shard = this.leastUsedShard();
     this.shardOfPeer.set(peerId, shard);
-    const updates = this.rebuild().filter((u) => u.peerId !== peerId);
-    return { ok: true, peerId, shard, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(peerId)!, updates };
+    this.unsettled = true;
+    return { ok: true, peerId, shard };
   }
 
-  /** Remove a live peer (left, disconnected or timed out); null if it was not live. */
+  /** The epoch for the admissions since the last one (null when there were none). */
+  settle(): LeaveResult | null {
+    if (!this.unsettled) return null;
+    return { updates: this.rebuild(), epoch: this.currentEpoch };
+  }
+
+  /** Admit and start the epoch at once; `updates` are for the other live peers. */
+  join(): JoinResult {
+    const a = this.admit();
+    if (!a.ok) return a;
+    const updates = this.settle()!.updates.filter((u) => u.peerId !== a.peerId);
+    return { ...a, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(a.peerId)!, updates };
+  }
+
+  /** Remove a live peer (left, disconnected or timed out); null if it was not live. Admissions not settled yet are settled with it. */
   leave(id: PeerId): LeaveResult | null {
     if (!this.shardOfPeer.delete(id)) return null;
     const updates = this.rebuild();
@@ -96,6 +122,7 @@ export class Coordinator {
    * against the previous epoch, which each of them was told about too.
    */
   private rebuild(): EpochUpdate[] {
+    this.unsettled = false;
     const base = this.currentEpoch++;
     const previous = this.neighbourLists.values().next().value?.members ?? [];
     const members = this.members();

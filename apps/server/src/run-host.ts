@@ -44,6 +44,9 @@ export class RunHost {
   private readonly clients = new Map<SocketId, Client>();
   /** Socket of each live peer of the current run. */
   private readonly sockets = new Map<PeerId, SocketId>();
+  /** Admitted and seated, to be welcomed at the end of this turn of the event loop (settleJoins). */
+  private readonly joining: { hub: HubId; sid: SocketId; peerId: PeerId; line: string }[] = [];
+  private settling: ReturnType<typeof setImmediate> | null = null;
   /** Addresses of ejected peers, and until when their joins are refused. */
   private readonly ejected = new Map<string, number>();
   private observers = 0;
@@ -103,6 +106,7 @@ export class RunHost {
 
   close(): void {
     clearInterval(this.sweepTimer);
+    if (this.settling !== null) clearImmediate(this.settling);
     clearInterval(this.peersTimer);
     this.o.bus.attachHost(null);
   }
@@ -183,10 +187,31 @@ export class RunHost {
     const joined = run.admit({ backend: hello.backend, device: hello.device }, this.o.clock());
     if (!joined.ok) return this.refuse(hub, sid, joined.code, joined.message);
     this.seat(hub, sid, address, joined.peerId);
+    this.joining.push({ hub, sid, peerId: joined.peerId, line: `${joined.peerId} (${hello.backend}, shard ${joined.shard})` });
+    this.settling ??= setImmediate(() => this.settleJoins());
+  }
+
+  /**
+   * Welcomes everyone admitted since the last turn of the event loop, all in one new epoch: in a
+   * burst of n joins each live peer hears of one epoch per turn, not of n (issue 11's load bench).
+   * A joiner gets its lists in the welcome; the epoch goes to the others.
+   */
+  private settleJoins(): void {
+    this.settling = null;
+    const batch = this.joining.splice(0);
+    const { run } = this;
+    const settled = run.settle();
+    // One that left (or was moved to a new run) meanwhile is no longer seated under that id.
+    const seated = batch.filter((j) => this.sockets.get(j.peerId) === j.sid);
+    if (seated.length === 0 && settled === null) return;
     this.o.runs.peerJoined(run);
-    this.welcome(hub, sid, joined.peerId);
-    this.announce(joined.updates);
-    this.o.log(`peer ${joined.peerId} joined (${hello.backend}), shard ${joined.shard}, epoch ${joined.epoch}, members ${membersText(run.coordinator.members())}`);
+    for (const j of seated) this.welcome(j.hub, j.sid, j.peerId);
+    if (settled !== null) {
+      const welcomed = new Set(seated.map((j) => j.peerId));
+      this.announce(settled.updates.filter((u) => !welcomed.has(u.peerId)));
+    }
+    const who = seated.length <= 8 ? seated.map((j) => j.line).join(', ') : `${seated.length} peers (${seated[0].peerId} ... ${seated.at(-1)!.peerId})`;
+    this.o.log(`joined: ${who}; epoch ${run.coordinator.epoch}, members ${membersText(run.coordinator.members())}`);
   }
 
   /**
@@ -256,6 +281,7 @@ export class RunHost {
    * keeps its seat (and its address's count); it is not a new join.
    */
   private switchRun(next: Run, previous: Run): void {
+    this.joining.length = 0; // seated, so they move with the others and get the new run's welcome
     const movers = [...this.sockets.entries()].sort((a, b) => a[0] - b[0]);
     this.sockets.clear();
     this.o.bus.deliver({ t: 'all', event: 'run-changed', payload: { runId: next.runId } });
@@ -275,6 +301,7 @@ export class RunHost {
       this.seat(c.hub, sid, c.address, j.peerId);
       joined.push({ c, sid, peerId: j.peerId });
     }
+    next.settle();
     for (const { c, sid, peerId } of joined) this.welcome(c.hub, sid, peerId);
     if (joined.length > 0) this.o.runs.peerJoined(next);
     this.startSweeping();

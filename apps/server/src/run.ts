@@ -15,7 +15,7 @@ import {
   type TopologyEdges,
 } from '@starling/protocol';
 import { newSecret } from './admin';
-import { Coordinator, type EpochUpdate } from './coordinator';
+import { Coordinator, type AdmitOutcome, type EpochUpdate } from './coordinator';
 import { flattenCounters, type ServerCounters } from './counters';
 import type { DatasetService } from './datasets';
 import { PeerTable } from './peer-table';
@@ -29,9 +29,7 @@ export interface PeerIdentity {
   device?: string;
 }
 
-export type AdmitResult =
-  | { ok: true; peerId: PeerId; shard: number; epoch: number; updates: EpochUpdate[] }
-  | { ok: false; code: 'run-full'; message: string };
+export type AdmitResult = AdmitOutcome;
 
 export interface DepartResult {
   epoch: number;
@@ -128,16 +126,21 @@ export class Run {
 
   /**
    * Membership: a peer joins (by `hello`, or `moved` in from the previous run): a fresh id, the
-   * least-used shard, a new epoch, a row in the peer table and a place in the sample ledger. The
-   * other live peers' new neighbour lists come back in `updates`.
+   * least-used shard, a row in the peer table and a place in the sample ledger. Its epoch starts
+   * at `settle()`, shared with every admission since the last.
    */
   admit(identity: PeerIdentity, now: number, moved?: MovedPeer): AdmitResult {
-    const j = this.coordinator.join();
+    const j = this.coordinator.admit();
     if (!j.ok) return j;
     this.peers.add(j.peerId, { ...identity, shard: j.shard }, now);
     this.ledger.admit(j.peerId, this.startedAt, moved === undefined ? undefined : { at: now, from: moved });
     if (moved === undefined) this.counters.peersJoined++;
-    return { ok: true, peerId: j.peerId, shard: j.shard, epoch: j.epoch, updates: j.updates };
+    return j;
+  }
+
+  /** The new epoch for the peers admitted since the last (null if none): every live peer's lists. */
+  settle(): DepartResult | null {
+    return this.coordinator.settle();
   }
 
   /** A live peer leaves (left, disconnected, timed out, or moved to the next run): null if it was not live. */

@@ -97,6 +97,27 @@ describe('membership over socket.io', () => {
     }
   });
 
+  it('joins that arrive together share epochs: a bystander hears fewer epochs than there were joins, and everyone ends with the same members', async () => {
+    // All from 127.0.0.1: the per-address limits are raised out of the way.
+    const s = await start({ maxPeers: 64 }, { tuning: { maxPeersPerAddress: 64, joinsPerAddress: { burst: 64, perSecond: 64 } } });
+    const bystander = await peer(s.url);
+    let epochs = 0;
+    bystander.socket.on('epoch', () => epochs++);
+    const JOINERS = 24;
+    const sockets = await Promise.all(Array.from({ length: JOINERS }, () => client(s.url)));
+    const welcomes = sockets.map((c) => nextEvent<WelcomePayload>(c, 'welcome'));
+    for (const c of sockets) c.emit('hello', { role: 'peer', backend: 'wasm' });
+    const ws = await Promise.all(welcomes);
+    sockets.forEach((c, i) => trackMembers(c, ws[i]));
+    const live = [bystander.welcome.peerId, ...ws.map((w) => w.peerId)].sort((a, b) => a - b);
+    await vi.waitFor(() => expect(heldMembers.get(bystander.socket)!()).toEqual(live));
+    expect(epochs).toBeGreaterThan(0);
+    expect(epochs).toBeLessThan(JOINERS);
+    // A joiner welcomed in an earlier turn than the last hears the later ones' epochs.
+    for (const c of sockets) await vi.waitFor(() => expect(heldMembers.get(c)!()).toEqual(live));
+    expect(s.run.coordinator.members()).toEqual(live);
+  });
+
   it('a disconnect starts a new epoch without the departed peer', async () => {
     const s = await start();
     const a = await peer(s.url);

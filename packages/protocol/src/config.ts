@@ -3,6 +3,7 @@ import { algorithmDescriptor, algorithmDescriptors, type AlgorithmName, type Alg
 import { LINK_PROFILE_NAMES, LINK_PROFILES, type LinkShape } from '@starling/transport';
 import { describeIssues, issuesFromZod, type ValidationIssue } from './issues';
 import { iceServerSchema } from './ice';
+import { PROTOCOL_LIMITS as L } from './limits';
 import { ALGORITHM_NAMES, SHARD_MODES, TOPOLOGY_KINDS } from './names';
 
 /**
@@ -132,7 +133,8 @@ const runConfigObject = z
     heartbeatIntervalMs: ms(100, 60_000).default(1000),
     /** A peer silent this long (server: no telemetry; peers: no heartbeat) is treated as gone. */
     peerTimeoutMs: ms(500, 600_000).default(5000),
-    maxPeers: int(1, 1024).default(64),
+    /** Up to PROTOCOL_LIMITS.maxNeighbours: a run over which every member may be every other's link target (gossip, AllReduce). */
+    maxPeers: int(1, L.maxNeighbours).default(64),
     /** Evaluate on the test subset every this many steps; 0 = never. */
     evalEverySteps: int(0, 1_000_000).default(200),
     /** Test images used per evaluation (first N of the 10k test set). */

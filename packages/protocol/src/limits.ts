@@ -20,7 +20,7 @@ export const PROTOCOL_LIMITS = {
   /** Highest peer id a client may name (ids increase per join; 2^31 is far beyond any run). */
   maxPeerId: 2 ** 31 - 1,
   /** Neighbour count a peer may report (maxPeers is at most this). */
-  maxNeighbours: 1024,
+  maxNeighbours: 4096,
   /** Links a peer describes in one telemetry report (route and round-trip time each). */
   maxLinksReported: 64,
 } as const;
