@@ -8,8 +8,8 @@ export interface HeadlessPeer {
   latest: () => PeerStatus | null;
   log: () => string;
   /**
-   * Why this peer cannot be trusted to be alive, or null: its process exited (code or signal), or
-   * it printed no status line for `silentMs` (it prints one a second, so a hung event loop or a
+   * Why this peer cannot be trusted to be alive, or null: its process exited (code or signal), its
+   * peer process crashed and the supervisor restarted it, or it printed no status line for `silentMs` (it prints one a second, so a hung event loop or a
    * wedged native call shows as silence).
    */
   trouble: (silentMs?: number) => string | null;
@@ -50,6 +50,9 @@ export function startHeadless(serverUrl: string, label: string, extraArgs: reado
     log: () => out,
     trouble: (silentMs = 20_000) => {
       if (exited !== null) return `${label}'s process ${exited}`;
+      // The CLI's supervisor restarts a peer process that crashed: the peer lost its model and id.
+      const crash = /supervisor: the peer process died by (\w+)/.exec(out);
+      if (crash !== null) return `${label}'s peer process died by ${crash[1]} and was restarted (a crash in native code)`;
       const silent = Date.now() - lastRecordAt;
       return silent > silentMs ? `${label} printed no status for ${(silent / 1000).toFixed(0)} s (hung?)` : null;
     },

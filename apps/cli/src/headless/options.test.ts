@@ -4,12 +4,12 @@ import { HEADLESS_DEFAULTS, HeadlessUsageError, parseHeadlessArgs } from './opti
 describe('headless peer command line', () => {
   it('defaults to one peer that times webgpu, wasm and cpu on the local server', () => {
     const o = parseHeadlessArgs([]);
-    expect(o).toMatchObject({ server: HEADLESS_DEFAULTS.server, slowdown: 1, backends: ['webgpu', 'wasm', 'cpu'], json: false, hangSeconds: 60, help: false });
+    expect(o).toMatchObject({ server: HEADLESS_DEFAULTS.server, slowdown: 1, backends: ['webgpu', 'wasm', 'cpu'], json: false, hangSeconds: 60, restarts: 5, help: false });
   });
 
   it('reads every option', () => {
-    const o = parseHeadlessArgs(['--server', 'https://starling.example:9000/ignored/path', '--slowdown', '2.5', '--backends', 'cpu', '--status-every', '0', '--json', '--hang-seconds', '0']);
-    expect(o).toMatchObject({ server: 'https://starling.example:9000', slowdown: 2.5, backends: ['cpu'], statusEverySeconds: 0, json: true, hangSeconds: 0 });
+    const o = parseHeadlessArgs(['--server', 'https://starling.example:9000/ignored/path', '--slowdown', '2.5', '--backends', 'cpu', '--status-every', '0', '--json', '--hang-seconds', '0', '--restarts', '0']);
+    expect(o).toMatchObject({ server: 'https://starling.example:9000', slowdown: 2.5, backends: ['cpu'], statusEverySeconds: 0, json: true, hangSeconds: 0, restarts: 0 });
   });
 
   it.each([

@@ -19,6 +19,9 @@ trial finds fastest. TF.js keeps one backend per process, so run one process per
   --hang-seconds S   if the process's event loop is blocked this long (a native call that never
                      returns), say so on stderr and kill the process (exit by SIGKILL) so a
                      supervisor restarts it; 0 turns the watchdog off (default 60)
+  --restarts N       run the peer in a child process and start a fresh one (it joins again) when
+                     it dies by a signal: a crash in the WebRTC addon, or the watchdog; at most N
+                     times, 0 for no supervisor (default 5)
   --attack KIND      TESTING ONLY: act as a hostile volunteer (sign-flip, scale, noise, alie,
                      replay: what each does is in packages/sim/src/attacks.ts), to check that the
                      run's robust mixing and the server's flags hold up against it
@@ -31,6 +34,7 @@ export const HEADLESS_DEFAULTS = {
   backends: ['webgpu', 'wasm', 'cpu'] as const,
   statusEverySeconds: 5,
   hangSeconds: 60,
+  restarts: 5,
 } as const;
 
 export type NodeBackend = 'webgpu' | 'wasm' | 'cpu';
@@ -43,6 +47,8 @@ export interface HeadlessOptions {
   json: boolean;
   /** Event loop blocked this long: the watchdog kills the process (0: no watchdog). */
   hangSeconds: number;
+  /** Fresh peer processes after crashes, at most (0: the peer runs in this process). */
+  restarts: number;
   /** A hostile peer for robustness tests; null: an honest volunteer. */
   attack: AttackKind | null;
   help: boolean;
@@ -60,6 +66,7 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessOptions {
     statusEverySeconds: HEADLESS_DEFAULTS.statusEverySeconds,
     json: false,
     hangSeconds: HEADLESS_DEFAULTS.hangSeconds,
+    restarts: HEADLESS_DEFAULTS.restarts,
     attack: null,
     help: false,
   };
@@ -88,6 +95,9 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessOptions {
         break;
       case '--hang-seconds':
         o.hangSeconds = number(flag, value(), 0, 86_400);
+        break;
+      case '--restarts':
+        o.restarts = Math.floor(number(flag, value(), 0, 1000));
         break;
       case '--attack': {
         const a = value();
