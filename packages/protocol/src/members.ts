@@ -14,10 +14,11 @@ export type MembersResult =
 export function applyMembersChange(members: readonly PeerId[], epoch: number, e: Pick<EpochPayload, 'epoch' | 'change'>): MembersResult {
   if (e.epoch <= epoch) return { kind: 'stale' };
   if (e.change.base !== epoch) return { kind: 'gap' };
+  // Sets, not list scans: a batch of joins can add hundreds at once to a list of thousands.
   const removed = new Set(e.change.removed);
-  const next = members.filter((m) => !removed.has(m));
-  for (const a of e.change.added) if (!next.includes(a)) next.push(a);
-  return { kind: 'members', members: next.sort((a, b) => a - b) };
+  const next = new Set(members.filter((m) => !removed.has(m)));
+  for (const a of e.change.added) next.add(a);
+  return { kind: 'members', members: [...next].sort((a, b) => a - b) };
 }
 
 /** The change from one member list to the next (both ascending or not: order is ignored). */

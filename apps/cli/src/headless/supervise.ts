@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 
 /**
  * Keeps a headless peer going through native crashes. WebRTC in Node is a native addon
@@ -18,8 +19,7 @@ export interface SuperviseOptions {
 
 /** Exit code for a child that died by `signal`, as a shell reports it. */
 export function signalExitCode(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15, SIGBUS: 7, SIGILL: 4, SIGFPE: 8 };
-  return 128 + (numbers[signal] ?? 1);
+  return 128 + (constants.signals[signal] ?? 1);
 }
 
 /**
