@@ -230,6 +230,8 @@ export interface AlgorithmOptions extends CommonOptions {
   fanoutC?: number;
   /** R-FAST: WebAssembly SIMD or plain JavaScript kernels (same values); default 'auto'. */
   kernels?: 'auto' | 'simd' | 'js';
+  /** R-FAST: the share of its tracker a push moves to its out-neighbours (RFAST_DEFAULTS.pushShare). */
+  pushShare?: number;
   /** R-FAST: how v and the running sums travel (docs/algorithms.md 1.7); see RFAST_ENCODINGS. */
   encoding?: string;
   /** Byzantine-robust mixing (robust-clip.ts): 'clip' (default where supported) or 'off'. */

@@ -28,6 +28,21 @@ export const RFAST_DEFAULTS = {
    * (rfast.source.test.ts; two tabs in e2e/peer-flags reached losses of 1e8-1e16).
    */
   quietStepsBeforeStepPush: 8,
+  /**
+   * The share of z a push moves to the G_C out-neighbours (split evenly; the rest stays in z). The
+   * spec's uniform weights move d/(d+1) (3/4 on an 8-peer exponential graph), but the mass a push
+   * takes out of z comes back only with the neighbours' next pushes: in between this peer descends
+   * along a fraction of its tracker and they along an old gradient of ours. On a home uplink
+   * (a block pushed every ~10 steps of an MNIST MLP) that made R-FAST unstable above lr 0.2 and
+   * slower than training alone. Simulator, 8 peers, MNIST MLP, average model after 300 steps at
+   * lr 0.3-0.4, share 0.75 / 0.3 / 0.1 / 0.05: home IID 18% / 85% / 90% / 92%; loopback IID
+   * 85% / - / 89% / -; loopback non-IID 84% / 87% / 88% / - (0.02: 88%). A share adapted to the
+   * steps between pushes (the spec's when the link keeps up) reached 87-89% on home.
+   * The price, on a heterogeneous least-squares problem with exact gradients: the largest stable
+   * step is about half the spec share's, and the exact optimum after a membership change takes
+   * about 25 times as long (sim/rfast.convergence.test.ts). Any share in (0, 1] keeps the invariant.
+   */
+  pushShare: 0.1,
   /** Encoding of a run that names none. */
   defaultEncoding: 'f16-i8',
 } as const;

@@ -10,6 +10,13 @@ const ENCODING: OptionSpec = {
   doc: 'how v and the running sums travel: f32 (whole: v float32, sums float64) or compact deltas f16-i8, bf16-i8, i8, f16-f32 (docs/algorithms.md 1.7)',
 };
 
+const PUSH_SHARE: OptionSpec = {
+  type: 'number',
+  min: 0.001,
+  max: 1,
+  doc: 'share of the tracker z each push moves to the out-neighbours; default 0.1 (the spec\'s uniform weights: d/(d+1)); see RFAST_DEFAULTS.pushShare',
+};
+
 /**
  * Default step 0.3: four real tabs reach 90% with it (e2e/train.spec.ts); the simulated tuning
  * grid picked 0.6 on 40 MB/s links (BENCHMARKS.md).
@@ -20,7 +27,7 @@ export const RFAST_DESCRIPTOR = defineAlgorithm({
   defaultLr: 0.3,
   links: 'graph',
   kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck],
-  options: { encoding: ENCODING, robust: ROBUST_OPTION },
+  options: { encoding: ENCODING, pushShare: PUSH_SHARE, robust: ROBUST_OPTION },
   create: (opts) => new RFast(opts),
 });
 

@@ -35,6 +35,8 @@ export interface SenderSetup {
   v: Float32Array;
   encoding: RfastEncoding;
   naive: boolean;
+  /** The share of z a push moves to the out-neighbours (RFAST_DEFAULTS.pushShare). */
+  pushShare: number;
   /** Seq of the next frame: one counter per peer, so seqs grow across epochs too. */
   nextSeq: () => number;
   version: number;
@@ -49,7 +51,6 @@ export class RfastSender implements SlotSource {
   /** Per target: index in rOut / cOut, or -1. */
   private readonly rIdx: Int32Array;
   private readonly cIdx: Int32Array;
-  private readonly cWeight: number;
   private readonly count: number;
   private readonly vDirty: Uint8Array;
   private readonly pushPending: Uint8Array;
@@ -76,7 +77,6 @@ export class RfastSender implements SlotSource {
     this.ids = [...rOut, ...cOut.filter((k) => !rOut.includes(k))];
     this.rIdx = Int32Array.from(this.ids, (id) => rOut.indexOf(id));
     this.cIdx = Int32Array.from(this.ids, (id) => cOut.indexOf(id));
-    this.cWeight = 1 / (cOut.length + 1);
     this.vDirty = new Uint8Array(rOut.length * this.count);
     this.pushPending = new Uint8Array(this.count);
     this.massDirty = new Uint8Array(cOut.length * this.count);
@@ -303,18 +303,26 @@ export class RfastSender implements SlotSource {
     return true;
   }
 
-  /** Step 5 for block b, for every out-neighbour at once (the spec's weights C_ki = C_ii). */
+  /**
+   * Step 5 for block b, for every out-neighbour at once: each gets share/d of z and this peer keeps
+   * 1 - share (column-stochastic for any share, so the invariant holds; the spec's uniform
+   * C_ki = C_ii = 1/(d+1) is share d/(d+1)).
+   */
   private push(b: number): void {
     this.pushPending[b] = 0;
+    const share = this.s.pushShare;
     const { from, to } = this.range(b);
     const z = this.s.z;
-    const c = this.cWeight;
     const rho = this.rho;
+    const keep = 1 - share;
+    const c = share / rho.length;
     for (let t = from; t < to; t++) {
-      const zn = c * z[t];
-      z[t] = zn;
+      const zt = z[t];
+      z[t] = keep * zt;
+      const zn = c * zt;
       for (let k = 0; k < rho.length; k++) rho[k][t] += zn;
     }
     for (let k = 0; k < rho.length; k++) this.massDirty[k * this.count + b] = 1;
   }
 }
+

@@ -37,9 +37,11 @@ const LR_FACTOR: Partial<Record<TopologyKind, number>> = { exponential: 1, star:
 function setup(kind: TopologyKind, loss: number, naive = false, encoding: RfastEncodingName = 'f32', sendRate = 0): { net: LossyNet; xStar: Float64Array } {
   const problem = makeProblem(new Rng(42), IDS, DIM, 4);
   const scale = kind === 'exponential' ? 1 : IDS.length;
-  // Sends at random times (sendRate > 0) leave mass in z for several steps at a time: local steps on
-  // one peer's data, whose curvature can be a few times the average's, so the step is smaller.
-  const lr = (sendRate > 0 ? 0.25 : 1) * LR_FACTOR[kind]! / averageSmoothness(problem, IDS) / scale;
+  // A push moves only RFAST_DEFAULTS.pushShare of z, so each peer descends mostly along its own
+  // data's gradient between pushes, whose curvature can be a few times the average's: half of 1/L
+  // (1/L itself diverges at share 0.1; it converged at the spec's 2/3). Sends at random times
+  // (sendRate > 0) leave mass in z for several steps more, so the step is smaller still.
+  const lr = (sendRate > 0 ? 0.25 : 0.5) * LR_FACTOR[kind]! / averageSmoothness(problem, IDS) / scale;
   const net = new LossyNet(problem, new Rng(7), { loss, duplicate: 0.1, sendRate });
   spawn(net, buildTopology(kind, IDS, { root: 11 }), { lr, blockSize: 2, naive, encoding });
   return { net, xStar: optimum(problem, IDS) };

@@ -26,9 +26,16 @@ export const NB: PeerNeighbours = {
 /** Both kernel implementations: the fixture's tests run once with each. */
 export const KERNEL_KINDS = ['js', 'simd'] as const;
 
-/** Robust mixing off: these tests check the spec's exact step and receive rules (robust mixing has its own, robust-clip.test.ts and sim attacks.test.ts). */
-export function peer(naive = false, epoch = 0, kernels: KernelChoice = 'js', encoding: RfastEncodingName = 'f32'): RFast {
-  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive, kernels, encoding, robust: 'off' });
+/** The spec's uniform column weights: a push moves d/(d+1) of z (d = 2 out-neighbours on G_C). */
+export const SPEC_SHARE = NB.cOut.length / (NB.cOut.length + 1);
+
+/**
+ * Robust mixing off and the spec's push share: these tests check the spec's exact step and receive
+ * rules (robust mixing has its own, robust-clip.test.ts and sim attacks.test.ts; the share its own
+ * test in rfast.step.test.ts).
+ */
+export function peer(naive = false, epoch = 0, kernels: KernelChoice = 'js', encoding: RfastEncodingName = 'f32', pushShare = SPEC_SHARE): RFast {
+  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive, kernels, encoding, robust: 'off', pushShare });
 }
 
 /** Every pending slot, taken now (steps 5-6: the push happens here), payloads copied. */

@@ -130,6 +130,26 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     }
   });
 
+  it('a push moves pushShare of z, split evenly over the out-neighbours (the default unless a run names one)', () => {
+    for (const share of [RFAST_DEFAULTS.pushShare, 0.5]) {
+      const p = peer(false, 0, kernels, 'f32', share);
+      fullStep(p, G0);
+      for (const m of wholeVector(rhoMsg, 4, [1, 1, 1, 1, 1])) p.receive(m); // mass comes in: pushes wait for the send
+      p.beginStep();
+      p.applyGradient(Float32Array.from(G1));
+      const z = Array.from(p.inspect().z);
+      const rho1 = Array.from(p.inspect().rho.get(1)!);
+      const rho3 = Array.from(p.inspect().rho.get(3)!);
+      sendAll(p);
+      expectClose(p.inspect().z, z.map((zt) => (1 - share) * zt));
+      expectClose(p.inspect().rho.get(1)!, rho1.map((r, t) => r + (share / 2) * z[t]));
+      expectClose(p.inspect().rho.get(3)!, rho3.map((r, t) => r + (share / 2) * z[t]));
+    }
+    expect(RFAST_DEFAULTS.pushShare).toBeLessThan(C * 2); // smaller than the spec's d/(d+1)
+    expect(() => peer(false, 0, kernels, 'f32', 0)).toThrow(/pushShare/);
+    expect(() => peer(false, 0, kernels, 'f32', 1.5)).toThrow(/pushShare/);
+  });
+
   it('mixes only the copies that arrived since the last step, each once', () => {
     const p = peer(false, 0, kernels);
     fullStep(p, G0);
@@ -145,7 +165,7 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
   });
 
   it('setEpoch resets z to g, clears the running sums and keeps x', () => {
-    const p = peer(false, 0, kernels);
+    const p = peer(false, 0, kernels, 'f32', 1 / 2); // the spec's share for the new epoch's one out-neighbour
     fullStep(p, G0);
     const a2 = [2, 0, 1, -1, 3];
     for (const m of [...wholeVector(vMsg, 2, a2), ...wholeVector(rhoMsg, 4, [1, 1, 1, 1, 1])]) p.receive(m);

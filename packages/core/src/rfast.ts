@@ -55,6 +55,8 @@ export interface RFastOptions extends CommonOptions {
   kernels?: KernelChoice;
   /** How frames carry v and the running sums (RFAST_ENCODINGS); default RFAST_DEFAULTS.defaultEncoding. */
   encoding?: string;
+  /** Share of z each push moves to the out-neighbours, in (0, 1]; default RFAST_DEFAULTS.pushShare. */
+  pushShare?: number;
   /**
    * Byzantine-robust mixing (robust-clip.ts): 'clip' (default) mixes pulled copies clipped around
    * our own v and refuses tracker mass beyond any honest increment; 'off' mixes and consumes what
@@ -93,6 +95,7 @@ export class RFast implements Algorithm {
   private readonly lr: number;
   private readonly layout: BlockLayout;
   private readonly encoding: RfastEncoding;
+  private readonly pushShare: number;
   /**
    * State vectors live in the current epoch's KernelMemory and move to a new one on every epoch
    * change (useNeighbours), so these fields are reassigned there. x and x_new also swap roles each
@@ -151,6 +154,9 @@ export class RFast implements Algorithm {
     const robust = opts.robust ?? 'clip';
     if (!(ROBUST_MODES as readonly string[]).includes(robust)) throw new ConfigError(`robust must be one of ${ROBUST_MODES.join(', ')}, got ${String(robust)}`);
     this.naive = opts.naive === true;
+    const share = opts.pushShare ?? RFAST_DEFAULTS.pushShare;
+    if (!(share > 0 && share <= 1)) throw new ConfigError(`pushShare must be in (0, 1], got ${String(share)}`);
+    this.pushShare = share;
     // The naive variant exists to lose mass: it sends whole float64 increments whatever the encoding.
     this.encoding = this.naive ? RFAST_ENCODINGS.f32 : RFAST_ENCODINGS[encoding as RfastEncodingName];
     this.name = this.naive ? 'rfast-naive' : 'rfast';
@@ -390,6 +396,7 @@ export class RFast implements Algorithm {
       v: this.v,
       encoding: this.encoding,
       naive: this.naive,
+      pushShare: this.pushShare,
       nextSeq: () => ++this.frameSeq,
       version: this.slotVersion,
     });

@@ -12,12 +12,19 @@ import { lsConfig } from './test-support';
 import type { SimResult } from './types';
 
 const HOSTILE = 3;
+/**
+ * R-FAST at the spec's push share (d/(d+1) = 3/4 on the exponential graph of 8), at which these
+ * thresholds were measured. At the default share (0.1) and a stable lr of 0.2 the separation holds
+ * (measured clip / off: sign-flip 0.59 / 0.87, replay 0.34 / 0.54, scaled sums 0.17 / 1.4e13), but
+ * 11% of a clean run's frames are clipped and it ends 6e-5 from the optimum, not 1e-6.
+ */
+const SPEC_SHARE = 3 / 4;
 
 function run(robust: 'clip' | 'off', kind: AttackKind | null, payloads?: 'model' | 'tracker', algorithm: 'rfast' | 'dpsgd' | 'gossip' = 'rfast'): SimResult {
   return runSimulation(
     lsConfig({
       algorithm,
-      settings: { lr: algorithm === 'rfast' ? 0.4 : 0.1, robust },
+      settings: algorithm === 'rfast' ? { lr: 0.4, robust, pushShare: SPEC_SHARE } : { lr: 0.1, robust },
       createAlgorithm: kind === null ? undefined : hostileFactory({ kind, ids: [HOSTILE], payloads }, 1),
     }),
   );
@@ -86,7 +93,7 @@ describe('hostile peers', () => {
     const inner = hostileFactory({ kind: 'sign-flip', ids: [HOSTILE], payloads: 'model' }, 1);
     runSimulation(
       lsConfig({
-        settings: { lr: 0.4, robust: 'clip' },
+        settings: { lr: 0.4, robust: 'clip', pushShare: SPEC_SHARE },
         createAlgorithm: (name, opts) => {
           const a = inner(name, opts);
           made.push(a);
