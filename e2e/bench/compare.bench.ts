@@ -1,32 +1,53 @@
 import { test } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AlgorithmName } from '@starling/core';
-import { DEFAULT_LR } from '@starling/protocol';
+import { ALGORITHM_NAMES, DEFAULT_LR } from '@starling/protocol';
+import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { launchChromium } from '../support/chromium';
 import { IndependentEvaluator } from '../support/evaluate';
 import { startServer } from '../support/server';
 import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } from '../support/swarm';
+import { comparisonMarkdown, type BenchRun } from './compare-report';
 
 /**
- * R-FAST against Ring-AllReduce and D-PSGD in real Chromium tabs over real WebRTC, one tab slowed
- * down 4x on purpose. On 2 shared cores absolute times mean little; the ratio of times to the
- * target accuracy (every tab's model, scored here on the full test set) is the figure.
+ * Every algorithm in real Chromium tabs over real WebRTC, on each link profile, one tab slowed
+ * down 4x on purpose. On 2 shared cores absolute times mean little; the ratios between algorithms
+ * on the same profile (every tab's model, scored here on the full test set) are the figure.
  *
- *   npm run bench:browser            (writes results/browser-comparison.md)
+ *   npm run bench:browser     (writes results/browser-comparison.json and .md)
+ *
+ * Environment (all optional):
+ *   BENCH_PROFILES=loopback,home   link profiles (packages/transport LINK_PROFILES)
+ *   BENCH_ALGOS=rfast,solo,...     algorithms (default: every one a run can use but sgp, the tau = 0 OSGP)
+ *   BENCH_SEEDS=1,2,3              run seeds (shards, model init, topology)
+ *   BENCH_LR=rfast=0.4,dpsgd=0.3   step sizes (default DEFAULT_LR, the per-algorithm picks)
+ *   BENCH_LOSS=0.3                 injected loss on unreliable frames
+ *   BENCH_CAP_S=180                cap per run
+ *   BENCH_PUSH_SHARE=0.75          R-FAST's algorithmOptions.pushShare (default: core's)
  */
 
 const TABS = 4;
 const SLOW = 4;
-const TARGETS = [0.9, 0.92, 0.94];
+const TARGETS = [0.9, 0.92] as const;
 const TOKEN = 'bench-owner-token-0123456789';
-const CAP_MS = Number(process.env.BENCH_CAP_S ?? 300) * 1000;
-/** `BENCH_ALGOS=rfast,dpsgd` runs a subset. */
+const CAP_MS = Number(process.env.BENCH_CAP_S ?? 180) * 1000;
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
-const ALGORITHMS: [AlgorithmName, number][] = (['rfast', 'allreduce', 'dpsgd'] as const)
-  .filter((a) => !process.env.BENCH_ALGOS || process.env.BENCH_ALGOS.split(',').includes(a))
-  .map((a) => [a, DEFAULT_LR[a]]);
+const LOSS = Number(process.env.BENCH_LOSS ?? 0);
+const PUSH_SHARE = process.env.BENCH_PUSH_SHARE === undefined ? null : Number(process.env.BENCH_PUSH_SHARE);
+const list = (v: string | undefined): string[] | null => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
 
-interface Row { algorithm: string; seconds: (number | null)[]; finalAcc: number[]; steps: number[] }
+const PROFILES = (list(process.env.BENCH_PROFILES) ?? ['loopback', 'home']) as LinkProfileName[];
+const ALGORITHMS = (list(process.env.BENCH_ALGOS) ?? ALGORITHM_NAMES.filter((a) => a !== 'sgp' && a !== 'rfast-naive')) as AlgorithmName[];
+const SEEDS = (list(process.env.BENCH_SEEDS) ?? ['1', '2', '3']).map(Number);
+const LR: Partial<Record<AlgorithmName, number>> = Object.fromEntries(
+  (list(process.env.BENCH_LR) ?? []).map((kv) => {
+    const [a, v] = kv.split('=');
+    return [a, Number(v)];
+  }),
+);
+
+for (const p of PROFILES) if (!(p in LINK_PROFILES)) throw new Error(`BENCH_PROFILES: unknown profile '${p}'; expected ${Object.keys(LINK_PROFILES).join(', ')}`);
+for (const a of ALGORITHMS) if (!ALGORITHM_NAMES.includes(a)) throw new Error(`BENCH_ALGOS: unknown algorithm '${a}'`);
 
 async function setPaused(url: string, paused: boolean): Promise<void> {
   const r = await fetch(`${url}/api/run/state`, {
@@ -35,68 +56,96 @@ async function setPaused(url: string, paused: boolean): Promise<void> {
   if (!r.ok) throw new Error(`pause=${paused} answered ${r.status}`);
 }
 
-test('R-FAST vs AllReduce vs D-PSGD with one straggler, real tabs', async () => {
+const median = (xs: number[]): number | null => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length === 0 ? null : s[s.length >> 1];
+};
+
+test('every algorithm on each link profile with one straggler, real tabs', async () => {
   const browser = await launchChromium();
   const evaluator = await IndependentEvaluator.create({ task: 'mnist-mlp', taskOptions: { hidden: [64] } });
-  const rows: Row[] = [];
-  for (const [algorithm, lr] of ALGORITHMS) {
-    const server = await startServer({
-      runId: `bench-${algorithm}`, algorithm, lr, batchSize: BATCH, task: 'mnist-mlp', taskOptions: { hidden: [64] }, evalEverySteps: 0, snapshotIntervalMs: 0, seed: 7,
-    }, { adminToken: TOKEN });
-    // Every tab joins a paused run and starts from the same model; the clock starts on resume.
-    await setPaused(server.url, true);
-    const tabs: Volunteer[] = [];
-    try {
-      for (let i = 0; i < TABS; i++) {
-        tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, `?backends=wasm${i === TABS - 1 ? `&slowdown=${SLOW}` : ''}`));
+  const runs: BenchRun[] = [];
+  const measuredAt = new Date().toISOString();
+  for (const profile of PROFILES) {
+    for (const algorithm of ALGORITHMS) {
+      for (const seed of SEEDS) {
+        const lr = LR[algorithm] ?? DEFAULT_LR[algorithm];
+        const server = await startServer({
+          runId: `bench-${profile}-${algorithm}-${seed}`, algorithm, lr, batchSize: BATCH, task: 'mnist-mlp', taskOptions: { hidden: [64] },
+          evalEverySteps: 0, snapshotIntervalMs: 0, seed, network: profile, lossRate: LOSS,
+          ...(algorithm === 'rfast' && PUSH_SHARE !== null ? { algorithmOptions: { pushShare: PUSH_SHARE } } : {}),
+        }, { adminToken: TOKEN });
+        // Every tab joins a paused run and starts from the same model; the clock starts on resume.
+        await setPaused(server.url, true);
+        const tabs: Volunteer[] = [];
+        try {
+          for (let i = 0; i < TABS; i++) {
+            tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, `?backends=wasm${i === TABS - 1 ? `&slowdown=${SLOW}` : ''}`));
+          }
+          const linked = algorithm === 'solo' ? 0 : 1;
+          await waitFor('all tabs joined and paused', 90_000, async () => {
+            const ss = await Promise.all(tabs.map(status));
+            return ss.every((s) => s.phase === 'paused' && s.neighboursOpen >= linked && s.members === TABS) ? true : null;
+          }, 500);
+          const before = await Promise.all(tabs.map(status));
+          await setPaused(server.url, false);
+          const t0 = Date.now();
+          const secondsTo: Record<string, number | null> = Object.fromEntries(TARGETS.map((t) => [String(t * 100), null]));
+          let last: number[] = [];
+          const transit: number[] = [];
+          const share: number[] = [];
+          const stale: number[] = [];
+          await waitFor(`every tab at ${TARGETS.at(-1)}`, CAP_MS, async () => {
+            const [accs, ss] = await Promise.all([Promise.all(tabs.map(async (v) => evaluator.accuracy(await modelOf(v)))), Promise.all(tabs.map(status))]);
+            last = accs;
+            for (const s of ss) {
+              if (s.massInTransit !== null) transit.push(s.massInTransit);
+              if (s.computeShare !== null) share.push(s.computeShare);
+              if (s.staleness !== null) stale.push(s.staleness);
+            }
+            const t = (Date.now() - t0) / 1000;
+            for (const target of TARGETS) {
+              const k = String(target * 100);
+              if (secondsTo[k] === null && last.every((a) => a >= target)) secondsTo[k] = t;
+            }
+            return Object.values(secondsTo).every((x) => x !== null) ? true : null;
+          }, 2000).catch(() => null);
+          const after = await Promise.all(tabs.map(status));
+          const steps = after.map((s, i) => s.steps - before[i].steps);
+          const bytes = after.map((s, i) => s.bytesSent - before[i].bytesSent);
+          const run: BenchRun = {
+            profile, algorithm, encoding: algorithm === 'rfast' ? 'f16-i8' : null, pushShare: algorithm === 'rfast' ? PUSH_SHARE : null, lr, seed, secondsTo,
+            bytesPerStepPerPeer: median(bytes.map((b, i) => b / Math.max(1, steps[i]))),
+            stepsPerTab: steps,
+            massInTransit: median(transit),
+            computeShare: median(share),
+            staleness: median(stale),
+            finalAccuracy: last.map((a) => Number(a.toFixed(4))),
+          };
+          runs.push(run);
+          console.log(`${profile} ${algorithm} seed ${seed} lr ${lr}: s to ${TARGETS.map((t) => `${t * 100}%: ${secondsTo[String(t * 100)]?.toFixed(1) ?? '-'}`).join(', ')}; `
+            + `steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
+        } finally {
+          await closeAll(tabs);
+          await server.stop();
+        }
       }
-      await waitFor('all tabs joined and paused', 90_000, async () => {
-        const ss = await Promise.all(tabs.map(status));
-        return ss.every((s) => s.phase === 'paused' && s.neighboursOpen >= 1 && s.members === TABS) ? true : null;
-      }, 500);
-      await setPaused(server.url, false);
-      const t0 = Date.now();
-      const seconds: (number | null)[] = TARGETS.map(() => null);
-      let last: number[] = [];
-      await waitFor(`every tab at ${TARGETS.at(-1)}`, CAP_MS, async () => {
-        last = await Promise.all(tabs.map(async (v) => evaluator.accuracy(await modelOf(v))));
-        const t = (Date.now() - t0) / 1000;
-        TARGETS.forEach((target, k) => {
-          if (seconds[k] === null && last.every((a) => a >= target)) seconds[k] = t;
-        });
-        return seconds.every((x) => x !== null) ? true : null;
-      }, 2000).catch(() => null);
-      const steps = (await Promise.all(tabs.map(status))).map((s) => s.steps);
-      rows.push({ algorithm, seconds, finalAcc: last, steps });
-      console.log(`${algorithm}: seconds to ${TARGETS.join('/')} in every tab: ${seconds.map((x) => x?.toFixed(1) ?? '—').join(' / ')}; steps ${steps.join(' ')}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
-    } finally {
-      await closeAll(tabs);
-      await server.stop();
     }
   }
   await evaluator.dispose();
   await browser.close();
 
-  const rf = rows.find((r) => r.algorithm === 'rfast');
-  const cell = (r: Row, k: number) => {
-    const v = r.seconds[k];
-    const base = rf?.seconds[k];
-    return v === null ? `> ${CAP_MS / 1000}` : `${v.toFixed(1)}${base ? ` (${(v / base).toFixed(2)}x)` : ''}`;
+  const command = `${['BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
+  const result = {
+    measuredAt,
+    command,
+    setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: 'mnist-mlp 784-64-10', batch: BATCH, lossRate: LOSS, capSeconds: CAP_MS / 1000 },
+    profiles: Object.fromEntries(PROFILES.map((p) => [p, { ...LINK_PROFILES[p] }])),
+    runs,
   };
-  const lines = [
-    `# In-browser comparison (${TABS} Chromium tabs, wasm backend, tab ${TABS - 1} slowed ${SLOW}x)`,
-    '',
-    `Time from resuming a paused run (all tabs joined, same starting model) until every tab's model reaches the target on the`,
-    `10,000-image MNIST test set, scored in Node from the tab's parameters every 2 s; in brackets the ratio to R-FAST.`,
-    `MLP 784-64-10, batch ${BATCH}, lr ${ALGORITHMS.map(([a, lr]) => `${lr} (${a})`).join(', ')}, exponential graph (R-FAST), ring (AllReduce), Metropolis weights (D-PSGD).`,
-    `Command: \`npm run bench:browser\` (cap ${CAP_MS / 1000} s per algorithm). Measured ${new Date().toISOString()}.`,
-    '',
-    `| algorithm | ${TARGETS.map((t) => `s to ${t * 100}%`).join(' | ')} | steps per tab (last is the slow tab) | final accuracy per tab |`,
-    `|---|${TARGETS.map(() => '---').join('|')}|---|---|`,
-    ...rows.map((r) => `| ${r.algorithm} | ${TARGETS.map((_, k) => cell(r, k)).join(' | ')} | ${r.steps.join(', ')} | ${r.finalAcc.map((a) => a.toFixed(3)).join(', ')} |`),
-    '',
-  ];
   mkdirSync('results', { recursive: true });
-  writeFileSync('results/browser-comparison.md', lines.join('\n'));
-  console.log(lines.join('\n'));
+  writeFileSync('results/browser-comparison.json', `${JSON.stringify(result, null, 1)}\n`);
+  const md = comparisonMarkdown(result);
+  writeFileSync('results/browser-comparison.md', md);
+  console.log(md);
 });

@@ -4,6 +4,8 @@
  *
  *   npx tsx apps/cli/src/bench.ts --preset quick|full [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
  *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
+ *   npx tsx apps/cli/src/bench.ts --preset home --seed 2 --tuned-from results/home/comparison.json   (another seed, same step sizes)
+ *   npx tsx apps/cli/src/bench-seeds.ts DIR1/comparison.json DIR2/comparison.json ... --out DIR      (the seeds side by side)
  *
  * Calibrates the compute model from measured gradient steps (unless --step-time is given), tunes
  * step sizes when the preset says so, runs every algorithm on every scenario of the preset and
@@ -14,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   BENCH_CONFIG,
+  BenchError,
   comparisonPreset,
   comparisonReport,
   BenchTask,
@@ -21,6 +24,7 @@ import {
   runComparison,
   writeReport,
   type BenchArgs,
+  type ComparisonOptions,
   type ComparisonResult,
 } from '@starling/bench';
 import { enableNodeWebGpu } from '@starling/training/node';
@@ -31,7 +35,9 @@ interface Saved {
 }
 
 async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved> {
-  const preset = comparisonPreset(args.preset);
+  const full = comparisonPreset(args.preset);
+  const only = args.algorithms;
+  const preset = only === null ? full : { ...full, algorithms: full.algorithms.filter((a) => only.includes(a)), reference: only.includes(full.reference) ? full.reference : only[0] };
   if (args.backends?.includes('webgpu')) {
     const gpu = await enableNodeWebGpu();
     log(`webgpu: ${gpu.ok ? `${gpu.adapter}${gpu.software ? ' (software)' : ''}` : `unavailable, ${gpu.reason}`}`);
@@ -43,15 +49,27 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const ms = (x: number) => `${(x * 1000).toFixed(2)} ms`;
     log(`backend ${task.backend}; base step time ${ms(stepTime)}${timing ? ` (median CPU time of ${timing.steps} steps; wall median ${ms(timing.wallMedian)}, p10 ${ms(timing.wallP10)}, p90 ${ms(timing.wallP90)})` : ' (given)'}`);
     const sendBuffer = args.sendBuffer ?? BENCH_CONFIG.network.sendBuffer;
-    const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log });
+    const tuned = args.tunedFrom === null ? undefined : await tunedFrom(args.tunedFrom, preset.name);
+    const rfastSettings = args.pushShare === null ? undefined : { pushShare: args.pushShare };
+    const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log, tuned, rfastSettings });
     // The exact command that repeats this run bit for bit: the step time pins the virtual clock.
     const sb = args.sendBuffer === null ? '' : ` --send-buffer ${args.sendBuffer}`;
     const t = args.task === null ? '' : ` --task ${args.task}`;
     const b = args.backends === null ? '' : ` --backends ${args.backends.join(',')}`;
-    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb} --out ${args.out}` };
+    const tf = args.tunedFrom === null ? '' : ` --tuned-from ${args.tunedFrom}`;
+    const al = only === null ? '' : ` --algorithms ${only.join(',')}`;
+    const ps = args.pushShare === null ? '' : ` --push-share ${args.pushShare}`;
+    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb}${tf}${al}${ps} --out ${args.out}` };
   } finally {
     await task.dispose();
   }
+}
+
+/** The step sizes (and their tuning table) of a saved run of the same preset. */
+async function tunedFrom(path: string, preset: string): Promise<NonNullable<ComparisonOptions['tuned']>> {
+  const saved = JSON.parse(await readFile(path, 'utf8')) as Saved;
+  if (saved.result?.preset !== preset) throw new BenchError(`--tuned-from ${path} holds preset '${String(saved.result?.preset)}', not '${preset}'`);
+  return { lr: saved.result.lr, tuning: saved.result.tuning };
 }
 
 async function main(): Promise<void> {

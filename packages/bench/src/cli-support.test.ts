@@ -6,7 +6,7 @@ const D = { preset: 'quick', outPrefix: 'results' };
 
 describe('parseBenchArgs', () => {
   it('reads options and fills defaults', () => {
-    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, task: null, backends: null });
+    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, tunedFrom: null, algorithms: null, pushShare: null, task: null, backends: null });
     expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
       preset: 'full',
       out: 'x/y',
@@ -14,6 +14,9 @@ describe('parseBenchArgs', () => {
       stepTime: 0.0035,
       sendBuffer: 1048576,
       from: null,
+      tunedFrom: null,
+      algorithms: null,
+      pushShare: null,
       task: null,
       backends: null,
     });
@@ -22,6 +25,10 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--task', 'mnist-cnn'], D)).toMatchObject({ task: 'mnist-cnn', out: 'results/quick-mnist-cnn' });
     expect(() => parseBenchArgs(['--task', 'MNIST!'], D)).toThrow(BenchError);
     expect(parseBenchArgs(['--from', 'results/full/comparison.json'], D).from).toBe('results/full/comparison.json');
+    expect(parseBenchArgs(['--algorithms', 'rfast,solo', '--push-share', '0.75'], D)).toMatchObject({ algorithms: ['rfast', 'solo'], pushShare: 0.75 });
+    expect(() => parseBenchArgs(['--algorithms', 'rfast,fedavg'], D)).toThrow(/unknown algorithm 'fedavg'/);
+    expect(() => parseBenchArgs(['--push-share', '0'], D)).toThrow(/--push-share/);
+    expect(parseBenchArgs(['--tuned-from', 'results/home/comparison.json'], D).tunedFrom).toBe('results/home/comparison.json');
   });
 
   it('refuses unknown options, missing values and bad numbers', () => {

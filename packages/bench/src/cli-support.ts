@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BackendName } from '@starling/training';
+import { parseAlgorithm, type BenchAlgorithm } from './algorithms';
 import { BenchError } from './errors';
 import type { ReportFile } from './report-comparison';
 
@@ -16,14 +17,20 @@ export interface BenchArgs {
   sendBuffer: number | null;
   /** Rewrite the report from this saved result (comparison.json) instead of running. */
   from: string | null;
+  /** Run only these of the preset's algorithms (tuning included); null = all of them. */
+  algorithms: BenchAlgorithm[] | null;
+  /** R-FAST's push share (core's RFAST_DEFAULTS.pushShare when null), for the ablation against the spec's. */
+  pushShare: number | null;
+  /** Take the step sizes picked in this saved result (comparison.json) instead of tuning again (other seeds of the same preset). */
+  tunedFrom: string | null;
   /** A built-in task id (`@starling/tasks`), e.g. mnist-cnn; null = BENCH_CONFIG.task. */
   task: string | null;
   /** TF.js backends tried in order; null = BENCH_CONFIG.backends. 'webgpu' needs Dawn (`enableNodeWebGpu`). */
   backends: BackendName[] | null;
 }
 
-const USAGE = 'options: --preset quick|full  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]';
-const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from'];
+const USAGE = 'options: --preset quick|full  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]';
+const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
 export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
@@ -57,7 +64,12 @@ export function parseBenchArgs(argv: readonly string[], defaults: { preset: stri
   if (backends !== null && (backends.length === 0 || !backends.every((x) => x === 'webgpu' || x === 'wasm' || x === 'cpu'))) {
     throw new BenchError(`--backends must list Node backends (webgpu, wasm, cpu), got ${b}`);
   }
-  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, task, backends: backends as BackendName[] | null };
+  const al = opts.get('algorithms');
+  const algorithms = al === undefined ? null : al.split(',').map(parseAlgorithm);
+  const ps = opts.get('push-share');
+  const pushShare = ps === undefined ? null : Number(ps);
+  if (pushShare !== null && !(pushShare > 0 && pushShare <= 1)) throw new BenchError(`--push-share must be in (0, 1], got ${ps}`);
+  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, tunedFrom: opts.get('tuned-from') ?? null, algorithms, pushShare, task, backends: backends as BackendName[] | null };
 }
 
 /** Writes every file under `out`, creating folders as needed; returns the paths written. */

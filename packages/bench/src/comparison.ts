@@ -2,7 +2,8 @@
  * The R-FAST comparison: calibrated compute model, step-size tuning on a short IID run, then every
  * algorithm on every scenario of a preset from the same x0 and seed.
  */
-import { algorithmLabel, type BenchAlgorithm } from './algorithms';
+import type { AlgorithmSettings } from '@starling/sim';
+import { algorithmLabel, coreName, type BenchAlgorithm } from './algorithms';
 import { valueAt } from './curves';
 import type { BenchTask, StepTiming } from './bench-task';
 import type { ComparisonPreset, TuningPlan } from './presets';
@@ -58,6 +59,10 @@ export interface ComparisonOptions {
   sendBuffer: number;
   timing: StepTiming | null;
   log: (line: string) => void;
+  /** Settings on top of every R-FAST run's own (the push-share ablation). */
+  rfastSettings?: Partial<AlgorithmSettings>;
+  /** Step sizes picked by an earlier run of the preset (another seed): no tuning this time. */
+  tuned?: { lr: Record<BenchAlgorithm, number>; tuning: TuningResult[] | null };
 }
 
 /** The best accuracy at the budget wins; ties go to the smaller step. Diverged runs never win. */
@@ -84,6 +89,7 @@ function plan(p: ComparisonPreset, scenario: Scenario, algorithm: BenchAlgorithm
     finalEvalCount: extend ? p.finalEvalCount : p.evalCount,
     extend,
     sendBuffer: o.sendBuffer,
+    ...(coreName(algorithm) === 'rfast' && o.rfastSettings !== undefined ? { settings: o.rfastSettings } : {}),
   };
 }
 
@@ -111,9 +117,10 @@ async function tune(task: BenchTask, p: ComparisonPreset, t: TuningPlan, o: Comp
 
 export async function runComparison(task: BenchTask, p: ComparisonPreset, o: ComparisonOptions): Promise<ComparisonResult> {
   const wall0 = performance.now();
-  const tuning = p.tuning === null ? null : await tune(task, p, p.tuning, o);
+  const tuning = o.tuned !== undefined ? o.tuned.tuning : p.tuning === null ? null : await tune(task, p, p.tuning, o);
   const lr = { ...p.lr };
   for (const t of tuning ?? []) lr[t.algorithm] = t.pick;
+  if (o.tuned !== undefined) Object.assign(lr, o.tuned.lr);
   const scenarios: ScenarioResult[] = [];
   for (const [k, s] of p.scenarios.entries()) {
     const runs: RunOutcome[] = [];

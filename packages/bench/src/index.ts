@@ -43,8 +43,10 @@ export {
 export {
   COMPARISON_PRESETS,
   FULL,
+  HOME,
   GOSSIP_PRESETS,
   QUICK,
+  SHARED_LR_GRID,
   comparisonPreset,
   gossipPreset,
   type ComparisonPreset,
@@ -66,3 +68,4 @@ export { accuracyTable, comparisonReport, ratioToReference, scenarioPlot, scenar
 export { gossipReport, gossipTable } from './report-gossip';
 export { parseBenchArgs, writeReport, type BenchArgs } from './cli-support';
 export { ATTACK_MATRIX_DEFAULTS, attackMatrixTable, runAttackMatrix, type AttackCell, type AttackMatrixPlan } from './attack-matrix';
+export { medianOf, seedsReport, spread } from './report-seeds';

@@ -1,6 +1,7 @@
 /** Markdown tables and SVG plots of a comparison result. */
 import { algorithmLabel, BENCH_ALGORITHMS } from './algorithms';
 import { BENCH_CONFIG } from './config';
+import { LINK_PROFILES } from '@starling/transport';
 import type { ComparisonResult, ScenarioResult } from './comparison';
 import { formatRatio, timeRatio, type Ratio } from './curves';
 import { fmt, markdownTable, pct } from './markdown';
@@ -129,7 +130,9 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
     t
       ? `- Compute model: base step time ${ms(res.stepTime)} = median CPU time of ${t.steps} measured steps (p10 ${ms(t.cpuP10)}, p90 ${ms(t.cpuP90)}; wall time median ${ms(t.wallMedian)}, p10 ${ms(t.wallP10)}, p90 ${ms(t.wallP90)} on the shared machine), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`
       : `- Compute model: base step time ${ms(res.stepTime)} (given with --step-time), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`,
-    `- Network per link: ${net.latency * 1000} ms + U(0, ${net.jitter * 1000} ms), ${net.bandwidth / 1e6} MB/s, unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`,
+    res.scenarios.some((s) => s.scenario.profile === 'home')
+      ? `- Network (home profile): each peer's uplink carries ${LINK_PROFILES.home.uplinkBytesPerSec / 1e6} MB/s shared by all its links (the peer runtime's token bucket), ${LINK_PROFILES.home.latencyMs} ms one way + U(0, ${net.jitter * 1000} ms); unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`
+      : `- Network per link: ${net.latency * 1000} ms + U(0, ${net.jitter * 1000} ms), ${net.bandwidth / 1e6} MB/s, unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`,
     `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs: average model on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${algorithmLabel(res.reference)}'s; "> t": not reached within the t seconds the run lasted, so ">= r" / "<= r" bound the ratio when one side missed, and "-" means both did.`,
     `- Wall time of this preset: ${(res.wallSeconds / 60).toFixed(1)} min.`,
     '',

@@ -1,0 +1,66 @@
+/** The browser comparison's markdown: per link profile, every algorithm's figures over the seeds. */
+import { fmt, markdownTable, medianOf, spread } from '@starling/bench';
+
+export interface BenchRun {
+  profile: string;
+  algorithm: string;
+  /** R-FAST's frame encoding; null for the others. */
+  encoding: string | null;
+  /** R-FAST's algorithmOptions.pushShare when the bench set one; null: core's default (or not R-FAST). */
+  pushShare?: number | null;
+  lr: number;
+  seed: number;
+  /** Seconds from resume until every tab's model reached the target ("90", "92"); null: not within the cap. */
+  secondsTo: Record<string, number | null>;
+  bytesPerStepPerPeer: number | null;
+  stepsPerTab: number[];
+  /** Medians of the tabs' status figures over the run (R-FAST only for the mass). */
+  massInTransit: number | null;
+  computeShare: number | null;
+  staleness: number | null;
+  finalAccuracy: number[];
+}
+
+export interface BenchResult {
+  measuredAt: string;
+  command: string;
+  setup: { tabs: number; slowTab: { index: number; slowdown: number }; backend: string; task: string; batch: number; lossRate: number; capSeconds: number };
+  profiles: Record<string, { uplinkBytesPerSec: number | null; latencyMs: number }>;
+  runs: BenchRun[];
+}
+
+const orNull = (x: number | null | undefined): number | null => (x === undefined || x === null || !Number.isFinite(x) ? null : x);
+
+export function comparisonMarkdown(r: BenchResult): string {
+  const s = r.setup;
+  const out = [
+    `# In-browser comparison (${s.tabs} Chromium tabs, ${s.backend}, tab ${s.slowTab.index} slowed ${s.slowTab.slowdown}x)`,
+    '',
+    `Time from resuming a paused run (all tabs joined, same starting model) until every tab's model reaches the target on the`,
+    `10,000-image MNIST test set, scored in Node from the tab's parameters every 2 s. ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run.`,
+    `Median over the seeds, [range] over the seeds that got there, (k/n) when only k of n did; "-": none within the cap.`,
+    `Command: \`${r.command}\`. Measured ${r.measuredAt}.`,
+  ];
+  for (const [profile, shape] of Object.entries(r.profiles)) {
+    const runs = r.runs.filter((x) => x.profile === profile);
+    const algorithms = [...new Set(runs.map((x) => x.algorithm))];
+    const targets = [...new Set(runs.flatMap((x) => Object.keys(x.secondsTo)))];
+    const rows = algorithms.map((a) => {
+      const mine = runs.filter((x) => x.algorithm === a);
+      return [
+        a,
+        [...new Set(mine.map((x) => x.lr))].join(', '),
+        ...targets.map((t) => spread(mine.map((x) => x.secondsTo[t] ?? null), (v) => fmt(v, 1))),
+        spread(mine.map((x) => orNull(x.bytesPerStepPerPeer)), (v) => `${fmt(v / 1000, 0)} kB`),
+        spread(mine.map((x) => medianOf(x.stepsPerTab)), (v) => fmt(v, 0)),
+        spread(mine.map((x) => orNull(x.massInTransit)), (v) => fmt(v, 2)),
+        spread(mine.map((x) => orNull(x.computeShare)), (v) => `${fmt(100 * v, 0)}%`),
+        spread(mine.map((x) => Math.min(...x.finalAccuracy)), (v) => fmt(v, 3)),
+      ];
+    });
+    const up = shape.uplinkBytesPerSec === null ? 'unshaped' : `${(shape.uplinkBytesPerSec / 1e6).toFixed(1)} MB/s uplink`;
+    out.push('', `## ${profile} (${up}, ${shape.latencyMs} ms one way)`, '');
+    out.push(markdownTable(['algorithm', 'lr', ...targets.map((t) => `s to ${t}%`), 'bytes per step per peer', 'steps per tab (median)', 'mass in transit', 'compute share', 'worst tab at the end'], rows));
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { BENCH_ALGORITHMS } from './algorithms';
+import { comparisonPreset, HOME, SHARED_LR_GRID } from './presets';
+
+describe('comparison presets', () => {
+  it('home: every scenario on the home profile, every algorithm tuned on one log-spaced grid of at least 5 points', () => {
+    expect(comparisonPreset('home')).toBe(HOME);
+    expect(HOME.scenarios.length).toBeGreaterThanOrEqual(5);
+    for (const s of HOME.scenarios) expect(s.profile).toBe('home');
+    const tuning = HOME.tuning!;
+    expect(tuning.scenario.profile).toBe('home');
+    expect(tuning.budgetSteps).toBe(HOME.budgetSteps);
+    expect(SHARED_LR_GRID.length).toBeGreaterThanOrEqual(5);
+    const ratios = SHARED_LR_GRID.slice(1).map((lr, i) => lr / SHARED_LR_GRID[i]);
+    for (const r of ratios) expect(r).toBeCloseTo(ratios[0], 10);
+    // solo, the floor, is tuned like everyone else; the f32-frame variant shares R-FAST's pick
+    for (const a of BENCH_ALGORITHMS) {
+      if (a === 'rfast-f32') expect(tuning.shareWith[a]).toBe('rfast');
+      else expect(tuning.grid[a]).toEqual(SHARED_LR_GRID);
+    }
+  });
+
+  it('refuses an unknown preset by name', () => {
+    expect(() => comparisonPreset('fast')).toThrow(/unknown preset 'fast'; expected quick or full or home/);
+  });
+});
