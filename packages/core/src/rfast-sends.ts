@@ -4,9 +4,9 @@
  * the newest content, encoded at send time.
  *
  * When tracker mass is pushed: at send time. A step only marks every block "push pending"; the
- * first running-sum frame of block b after that does step 5 for b (z_b -> C_ii z_b, rho_kb +=
- * C_ki z_b for every out-neighbour k) and the other out-neighbours' frames of b follow in the same
- * rotation. Until then the mass stays in z, where it drives this peer's own descent, instead of
+ * first running-sum frame of block b after that does step 5 for b (z_b -> (1 - s) z_b, rho_kb +=
+ * (s/d) z_b for every out-neighbour k, s the push share: RFAST_DEFAULTS.pushShare) and the other
+ * out-neighbours' frames of b follow in the same rotation. Until then the mass stays in z, where it drives this peer's own descent, instead of
  * waiting in a queue where it drives nobody's (mass in transit shrinks every z). On a link that
  * keeps up with the steps this is exactly the spec's push every step. Only while mass comes in,
  * though: a peer that receives none pushes at every step (massChanged(true); RFast decides).
