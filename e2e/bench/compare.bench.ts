@@ -1,6 +1,7 @@
 import { test } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { AlgorithmName } from '@starling/core';
+import { medianOf } from '@starling/bench';
+import { RFAST_DEFAULTS, type AlgorithmName } from '@starling/core';
 import { ALGORITHM_NAMES, DEFAULT_LR } from '@starling/protocol';
 import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { launchChromium } from '../support/chromium';
@@ -57,8 +58,8 @@ async function setPaused(url: string, paused: boolean): Promise<void> {
 }
 
 const median = (xs: number[]): number | null => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length === 0 ? null : s[s.length >> 1];
+  const finite = xs.filter(Number.isFinite);
+  return finite.length === 0 ? null : medianOf(finite);
 };
 
 test('every algorithm on each link profile with one straggler, real tabs', async () => {
@@ -114,7 +115,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           const steps = after.map((s, i) => s.steps - before[i].steps);
           const bytes = after.map((s, i) => s.bytesSent - before[i].bytesSent);
           const run: BenchRun = {
-            profile, algorithm, encoding: algorithm === 'rfast' ? 'f16-i8' : null, pushShare: algorithm === 'rfast' ? PUSH_SHARE : null, lr, seed, secondsTo,
+            profile, algorithm, encoding: algorithm === 'rfast' ? RFAST_DEFAULTS.defaultEncoding : null, pushShare: algorithm === 'rfast' ? PUSH_SHARE : null, lr, seed, secondsTo,
             bytesPerStepPerPeer: median(bytes.map((b, i) => b / Math.max(1, steps[i]))),
             stepsPerTab: steps,
             massInTransit: median(transit),

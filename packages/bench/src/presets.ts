@@ -103,27 +103,20 @@ const HOME_BASE: Scenario = { ...BASE, profile: 'home' };
 /**
  * Volunteers' links (the `home` profile: 2.5 MB/s uplink shared by a peer's links, 20 ms one way)
  * in the scenarios where R-FAST's robustness should tell: a straggler, random pauses, 30% loss and
- * non-IID shards. Every algorithm, solo included, is tuned on the same grid on the home base.
+ * non-IID shards. The full preset's budget, targets and evaluation; every algorithm, solo
+ * included, tuned on the same grid on the home base.
  */
 export const HOME: ComparisonPreset = {
+  ...FULL,
   name: 'home',
   scenarios: oneAtATime(HOME_BASE, { split: ['noniid'], straggle: ['one-slow', 'pauses'], loss: [0.3] }),
-  algorithms: BENCH_ALGORITHMS,
-  firstScenarioOnly: ['rfast-f32'],
-  reference: 'rfast',
-  budgetSteps: 500,
-  targets: [0.85, 0.9],
-  evalCount: 2000,
-  finalEvalCount: 10_000,
-  extend: true,
-  lr: TUNED_LR,
   tuning: {
     scenario: HOME_BASE,
     grid: Object.fromEntries(BENCH_ALGORITHMS.filter((a) => a !== 'rfast-f32').map((a) => [a, SHARED_LR_GRID])),
     shareWith: { 'rfast-f32': 'rfast' },
     // The whole budget: on home links a synchronous round costs ~0.25 s, so at a third of it
     // AllReduce and D-PSGD would have taken two steps and the largest step would always win.
-    budgetSteps: 500,
+    budgetSteps: FULL.budgetSteps,
   },
 };
 

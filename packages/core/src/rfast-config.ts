@@ -34,10 +34,12 @@ export const RFAST_DEFAULTS = {
    * takes out of z comes back only with the neighbours' next pushes: in between this peer descends
    * along a fraction of its tracker and they along an old gradient of ours. On a home uplink
    * (a block pushed every ~10 steps of an MNIST MLP) that made R-FAST unstable above lr 0.2 and
-   * slower than training alone. Simulator, 8 peers, MNIST MLP, average model after 300 steps at
-   * lr 0.3-0.4, share 0.75 / 0.3 / 0.1 / 0.05: home IID 18% / 85% / 90% / 92%; loopback IID
-   * 85% / - / 89% / -; loopback non-IID 84% / 87% / 88% / - (0.02: 88%). A share adapted to the
-   * steps between pushes (the spec's when the link keeps up) reached 87-89% on home.
+   * slower than training alone. Bench preset `home` (BENCHMARKS.md section 1): at 0.75 and its
+   * best lr (0.1) the average model reached 85% in no scenario; at 0.1 R-FAST tunes to lr 0.4 and
+   * reaches 85% in 0.48 virtual s (median of 3 seeds, IID). Probes with an uncommitted script
+   * (8 peers, MNIST MLP, average model after 300 steps at lr 0.3-0.4), share 0.75 / 0.3 / 0.1 /
+   * 0.05: home IID 18% / 85% / 90% / 92%; loopback IID 85% / - / 89% / -; loopback non-IID
+   * 84% / 87% / 88% / - (0.02: 88%); a share adapted to the steps between pushes: 87-89% on home.
    * The price, on a heterogeneous least-squares problem with exact gradients: the largest stable
    * step is about half the spec share's, and the exact optimum after a membership change takes
    * about 25 times as long (sim/rfast.convergence.test.ts). Any share in (0, 1] keeps the invariant.

@@ -276,7 +276,7 @@ export const anyEncoding = (): fc.Arbitrary<RfastEncodingName> => fc.constantFro
 export function spawn(
   net: LossyNet,
   t: Topology,
-  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array; kernels?: KernelChoice; encoding?: RfastEncodingName; pushShare?: number },
+  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array; kernels?: KernelChoice; encoding?: RfastEncodingName },
 ): void {
   for (const id of t.members) {
     net.add(
@@ -290,7 +290,6 @@ export function spawn(
         naive: opts.naive,
         kernels: opts.kernels,
         encoding: opts.encoding ?? 'f32',
-        pushShare: opts.pushShare,
       }),
     );
   }
