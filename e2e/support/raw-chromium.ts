@@ -28,6 +28,16 @@ export interface RawChromium {
   close(): Promise<void>;
 }
 
+/** SIGKILL to whatever is left of the process group Chromium led (its helpers). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone, which is the usual case after Browser.close.
+  }
+}
+
 interface CdpReply {
   id?: number;
   result?: Record<string, unknown>;
@@ -39,7 +49,8 @@ export async function launchRawChromium(): Promise<RawChromium> {
   const child: ChildProcess = spawn(chromiumPath(), [
     '--headless=new', '--no-sandbox', '--no-first-run', '--disable-sync', '--disable-component-update', '--disable-quic',
     '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ], // Its own process group, so close() can make sure no helper process outlives it.
+  { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const wsUrl = await new Promise<string>((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`Chromium printed no DevTools address within 30 s:\n${err.slice(-2000)}`)), 30_000);
@@ -91,10 +102,20 @@ export async function launchRawChromium(): Promise<RawChromium> {
       await send('Target.closeTarget', { targetId: tab.targetId });
     },
     async close() {
+      // Browser.close shuts Chromium down in order (helpers first, profile flushed); a signal to the
+      // browser process alone left a helper writing the profile while it was being removed (CI
+      // failed once on ENOTEMPTY there).
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      await Promise.race([send('Browser.close').catch(() => undefined), exited]);
       ws.close();
       await stopChild(child);
-      // Chromium's helper processes can still be writing its profile for a moment after it exits.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      killGroup(child);
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (e) {
+        // A leftover temp profile is not the test's failure; say so and go on.
+        console.warn(`could not remove Chromium's profile ${dir}: ${(e as Error).message}`);
+      }
     },
   };
 }
