@@ -3,7 +3,10 @@
  * with 1 and 2 hostile peers of 8, robust mixing on and off, against the clean run.
  *
  *   npx tsx apps/cli/src/bench-attacks.ts [--algorithms rfast,dpsgd,gossip] [--attacks sign-flip,...]
- *     [--hostile 1,2] [--robust clip,off] [--seeds 1,2] [--budget-steps 200] [--step-time SECONDS] [--out DIR]
+ *     [--hostile 1,2] [--robust clip,off] [--seeds 1,2] [--budget-steps 200] [--referee-steps 50] [--step-time SECONDS] [--out DIR]
+ *
+ * --referee-steps: step times between the server's verdicts on hostile frames (ejections); 0 for
+ * robust mixing alone.
  *
  * Writes DIR/attacks.md and DIR/attacks.json (DIR defaults to results/attacks). The step time pins
  * the virtual clock, so the printed command repeats the figures.
@@ -44,6 +47,7 @@ function parse(argv: readonly string[]): { plan: AttackMatrixPlan; stepTime: num
     } else if (flag === '--hostile') plan.hostileCounts = ints(flag, v);
     else if (flag === '--seeds') plan.seeds = ints(flag, v);
     else if (flag === '--budget-steps') plan.budgetSteps = ints(flag, v)[0];
+    else if (flag === '--referee-steps') plan.refereeSteps = ints(flag, v)[0];
     else if (flag === '--robust') {
       plan.robust = list(v).map((r) => {
         if (r !== 'clip' && r !== 'off') throw new Error(`--robust: '${r}' is not clip or off`);
@@ -69,8 +73,9 @@ async function main(): Promise<void> {
     const cells = await runAttackMatrix(task, plan, stepTime, log);
     const command =
       `npx tsx apps/cli/src/bench-attacks.ts --algorithms ${plan.algorithms.join(',')} --attacks ${plan.attacks.join(',')} --hostile ${plan.hostileCounts.join(',')}` +
-      ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --step-time ${stepTime} --out ${out}`;
-    const md = `# Attack matrix\n\n${plan.n} peers, IID MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells)}\n\nCommand: \`${command}\`\n`;
+      ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --referee-steps ${plan.refereeSteps} --step-time ${stepTime} --out ${out}`;
+    const referee = plan.refereeSteps > 0 ? `the server's verdict every ${plan.refereeSteps} step times ejects whom it convicts` : 'no verdicts (robust mixing alone)';
+    const md = `# Attack matrix\n\n${plan.n} peers, IID MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget, ${referee}; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells)}\n\nCommand: \`${command}\`\n`;
     const written = await writeReport(out, [
       { path: 'attacks.md', text: md },
       { path: 'attacks.json', text: JSON.stringify({ command, plan, stepTime, cells }) },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROBUST_DEFAULTS } from '@starling/core';
 import { PROTOCOL_LIMITS } from '@starling/protocol';
 import { ServerConfigError } from './errors';
 
@@ -33,13 +34,12 @@ export const SERVER_TUNING = {
    */
   divergence: { lossFactor: 3, lossMargin: 1, minPeers: 3, minSteps: 20 },
   /**
-   * When a peer is flagged for hostile frames (hostile-frames.ts): two distinct peers report it,
-   * each with 3 frames refused for their content (honest code sends none), or with half of at
-   * least 50 frames clipped (honest neighbours measured about 1% clipped in the simulator). On
-   * refusals alone it is also ejected, and its address may not join again for 10 minutes (behind
-   * a shared NAT that locks out its neighbours' new joins too, never their running peers).
+   * When a peer is flagged for hostile frames and ejected (hostile-frames.ts): core's verdict rule
+   * (ROBUST_DEFAULTS.verdict: two distinct reporters, refusals or mostly-clipped frames), and an
+   * ejected peer's address may not join again for 10 minutes (behind a shared NAT that locks out
+   * its neighbours' new joins too, never their running peers).
    */
-  hostileFrames: { minReporters: 2, minRefused: 3, clipShare: 0.5, minFrames: 50, ejectMs: 10 * 60_000 },
+  hostileFrames: { ...ROBUST_DEFAULTS.verdict, ejectMs: 10 * 60_000 },
   /** Largest socket.io packet. Above the signal limit, so an oversized signal is *rejected* (and counted). */
   maxHttpBufferSize: 4 * PROTOCOL_LIMITS.maxSignalChars,
   /** Largest JSON request body (run control, new run). A run config is well under 4 KiB. */

@@ -3,6 +3,10 @@
  * (`@starling/sim` attacks: sign flip, x1e6 scaling, noise, ALIE, replay), with robust mixing on
  * ('clip') and off, against the clean run of the same seed. Same task, step time, scenario (IID,
  * exponential graph) and budget for every cell; every figure is over the honest peers only.
+ *
+ * With `refereeSteps`, the simulator also plays the server's verdict (core's judgeSenders, the rule
+ * apps/server applies to telemetry) every that many step times and ejects whom it convicts, as the
+ * product does; each cell says whom it ejected, hostile or not.
  */
 import { ATTACKS, type AttackKind } from '@starling/sim';
 import type { BenchAlgorithm } from './algorithms';
@@ -23,6 +27,12 @@ export interface AttackMatrixPlan {
   budgetSteps: number;
   evalCount: number;
   n: number;
+  /**
+   * Step times between the server's verdicts, 0 for none (robust mixing alone). The server judges
+   * telemetry sent once a second, once a second: at 25-50 steps/s (a tab alone on wasm) a verdict
+   * reads evidence 25-100 steps old.
+   */
+  refereeSteps: number;
 }
 
 export const ATTACK_MATRIX_DEFAULTS: AttackMatrixPlan = {
@@ -36,6 +46,7 @@ export const ATTACK_MATRIX_DEFAULTS: AttackMatrixPlan = {
   budgetSteps: 200,
   evalCount: 1000,
   n: 8,
+  refereeSteps: 50,
 };
 
 export interface AttackCell {
@@ -48,6 +59,10 @@ export interface AttackCell {
   peerMean: number | null;
   peerMin: number | null;
   diverged: string | null;
+  /** Ejected by the verdict: hostile peers, and honest ones (a false conviction); step times at the first ejection. */
+  ejectedHostile: number;
+  ejectedHonest: number;
+  firstEjectionStep: number | null;
   wallSeconds: number;
 }
 
@@ -71,7 +86,9 @@ export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, s
       sendBuffer: BENCH_CONFIG.network.sendBuffer,
       settings: { robust },
       hostile: attack === 'none' ? undefined : { kind: attack, ids },
+      refereeInterval: plan.refereeSteps > 0 ? plan.refereeSteps * stepTime : undefined,
     });
+    const hostileEjected = r.ejections.filter((e) => ids.includes(e.peer)).length;
     const cell: AttackCell = {
       algorithm,
       robust,
@@ -81,10 +98,14 @@ export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, s
       peerMean: r.atBudget?.peerMean ?? null,
       peerMin: r.atBudget?.peerMin ?? null,
       diverged: r.diverged,
+      ejectedHostile: hostileEjected,
+      ejectedHonest: r.ejections.length - hostileEjected,
+      firstEjectionStep: r.ejections.length > 0 ? Math.round(r.ejections[0].time / stepTime) : null,
       wallSeconds: r.wallSeconds,
     };
     cells.push(cell);
-    log(`${algorithm} robust=${robust} ${attack} x${ids.length} seed ${seed}: honest mean ${fmt(cell.peerMean, 3)}, min ${fmt(cell.peerMin, 3)}${r.diverged ? ` (diverged: ${r.diverged.slice(0, 80)})` : ''} [${r.wallSeconds.toFixed(0)} s]`);
+    const ejected = r.ejections.length > 0 ? `, ejected ${r.ejections.map((e) => e.peer).join(',')} from step ${cell.firstEjectionStep}` : '';
+    log(`${algorithm} robust=${robust} ${attack} x${ids.length} seed ${seed}: honest mean ${fmt(cell.peerMean, 3)}, min ${fmt(cell.peerMin, 3)}${ejected}${r.diverged ? ` (diverged: ${r.diverged.slice(0, 80)})` : ''} [${r.wallSeconds.toFixed(0)} s]`);
   };
   for (const algorithm of plan.algorithms) {
     for (const robust of plan.robust) {
@@ -117,6 +138,9 @@ export function attackMatrixTable(cells: readonly AttackCell[]): string {
     const hi = Math.max(...g.map((c) => c.peerMean ?? Number.NaN));
     const worst = Math.min(...g.map((c) => c.peerMin ?? Number.NaN));
     const drop = m !== null && cm !== null ? (cm - m) * 100 : null;
+    const hostileOut = g.reduce((n, c) => n + c.ejectedHostile, 0);
+    const honestOut = g.reduce((n, c) => n + c.ejectedHonest, 0);
+    const firsts = g.map((c) => c.firstEjectionStep).filter((x): x is number => x !== null);
     rows.push([
       c0.algorithm,
       c0.robust,
@@ -125,11 +149,12 @@ export function attackMatrixTable(cells: readonly AttackCell[]): string {
       m === null ? 'diverged' : `${fmt(m, 3)} (${fmt(lo, 3)}-${fmt(hi, 3)})`,
       Number.isNaN(worst) ? 'diverged' : fmt(worst, 3),
       c0.attack === 'none' ? '' : drop === null ? 'n/a' : `${drop.toFixed(1)}`,
+      `${hostileOut} / ${honestOut}${firsts.length > 0 ? ` (step ${Math.min(...firsts)}-${Math.max(...firsts)})` : ''}`,
     ]);
   }
   return markdownTable(
-    ['algorithm', 'robust', 'attack', 'hostile of 8', 'honest mean accuracy (seeds min-max)', 'worst honest peer', 'drop vs clean (points)'],
+    ['algorithm', 'robust', 'attack', 'hostile of 8', 'honest mean accuracy (seeds min-max)', 'worst honest peer', 'drop vs clean (points)', 'ejected hostile / honest (first at)'],
     rows,
-    ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
   );
 }

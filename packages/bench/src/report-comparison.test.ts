@@ -16,7 +16,7 @@ function run(algorithm: BenchAlgorithm, speed: number, final: number): RunOutcom
     scenario: scenarioId(S), algorithm, lr: 0.1, seed: 1, curve: { time, accuracy, loss: time.map(() => 1) }, timeTo,
     atBudget: { accuracy: accuracy[4], accuracyFinal: accuracy[4], peerMean: accuracy[4] - 0.01, peerMin: accuracy[4] - 0.02, consensus: 0.1 },
     horizon: 4, endReason: 'stopped', diverged: null, stepsPerPeer: 100, blockedFraction: 0.5, mbSentPerPeer: 10, lossRate: 0, skipRate: 0.2,
-    retransmitsPerMessage: 0, wallSeconds: 1,
+    retransmitsPerMessage: 0, ejections: [], wallSeconds: 1,
   };
 }
 

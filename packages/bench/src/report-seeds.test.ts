@@ -7,7 +7,7 @@ function run(algorithm: 'rfast' | 'solo', seed: number, timeTo: (number | null)[
   return {
     scenario: 'home-n8-iid-none-loss0', algorithm, lr: 0.4, seed, curve: { time: [], accuracy: [], loss: [] }, timeTo,
     atBudget: { accuracy: acc, accuracyFinal: acc, peerMean: acc, peerMin: acc, consensus: 0 }, horizon: 1, endReason: 'time', diverged: null,
-    stepsPerPeer: 500, blockedFraction: 0, mbSentPerPeer: 4, lossRate: 0, skipRate: 0, retransmitsPerMessage: 0, wallSeconds: 1,
+    stepsPerPeer: 500, blockedFraction: 0, mbSentPerPeer: 4, lossRate: 0, skipRate: 0, retransmitsPerMessage: 0, ejections: [], wallSeconds: 1,
   };
 }
 

@@ -2,7 +2,7 @@
  * One simulated training run: an algorithm on a scenario, driven by the simulator in virtual time
  * with real TF.js gradients; the average model is evaluated on the test set at every record.
  */
-import { hostileFactory, runSimulationAsync, type AttackSpec, type EndReason, type SimObservation } from '@starling/sim';
+import { hostileFactory, runSimulationAsync, type AttackSpec, type Ejection, type EndReason, type SimObservation } from '@starling/sim';
 import type { AlgorithmSettings } from '@starling/sim';
 import { algorithmSettings, coreName, type BenchAlgorithm } from './algorithms';
 import { BENCH_CONFIG } from './config';
@@ -32,6 +32,8 @@ export interface RunPlan {
   hostile?: AttackSpec;
   /** Settings on top of the algorithm's own (the attack matrix sets `robust`). */
   settings?: Partial<AlgorithmSettings>;
+  /** Virtual seconds between the server's verdicts on hostile frames (it ejects whom they convict); absent: no verdicts. */
+  refereeInterval?: number;
 }
 
 /** Figures at the time budget. */
@@ -69,6 +71,8 @@ export interface RunOutcome {
   lossRate: number;
   skipRate: number;
   retransmitsPerMessage: number;
+  /** Peers the server's verdict ejected (with a referee), in order. */
+  ejections: Ejection[];
   wallSeconds: number;
 }
 
@@ -135,6 +139,7 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
       seed: plan.seed,
       observe,
       createAlgorithm: plan.hostile === undefined ? undefined : hostileFactory(plan.hostile, plan.seed),
+      referee: plan.refereeInterval === undefined ? undefined : { interval: plan.refereeInterval },
     });
     endReason = result.endReason;
   } catch (err) {
@@ -160,6 +165,7 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
     lossRate: t && sent > 0 ? t.messagesDropped / sent : Number.NaN,
     skipRate: t && sent > 0 ? t.messagesSkipped / sent : Number.NaN,
     retransmitsPerMessage: t && sent > 0 ? t.retransmits / sent : Number.NaN,
+    ejections: result?.ejections ?? [],
     wallSeconds: (performance.now() - wall0) / 1000,
   };
 }

@@ -18,3 +18,4 @@ export * from './pushsum';
 export * from './gossip';
 export * from './robust-config';
 export * from './robust-evidence';
+export * from './robust-verdict';

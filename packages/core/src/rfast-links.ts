@@ -115,6 +115,20 @@ export class PullLinks {
     return result;
   }
 
+  /**
+   * True when block `block` of link j already holds exactly `data` from this sender: a frame with
+   * a newer seq but the very model it sent before (a replayed frame; an honest peer's v moves every
+   * step). Exits at the first difference, so an honest frame costs a comparison or two. A clipped
+   * copy never matches (clipping is evidence already).
+   */
+  sameAsHeld(j: number, block: number, offset: number, data: Float32Array): boolean {
+    if (this.seq[j * this.count + block] === 0) return false; // nothing taken from it yet
+    const at = j * this.dim + offset;
+    const held = this.vhat;
+    for (let t = 0; t < data.length; t++) if (held[at + t] !== data[t]) return false;
+    return data.length > 0;
+  }
+
   /** Replaces every held copy (a model was loaded); none counts as fresh. */
   reset(x: Float32Array): void {
     for (const v of this.views) v.set(x);
@@ -157,31 +171,48 @@ export class MassLinks {
 
   /**
    * Robust mixing: after a new rhoNew of (j, block) was stored, measures the mass it brings
-   * (||rhoNew - rhoTilde||). 'refused' when it is beyond any honest increment (more than
-   * ROBUST_DEFAULTS.massRefuseFactor times the larger of our own ||z|| + ||g|| on the block and the
-   * lower median of the senders' recent increments; never while our own is 0): the new sum is undone (rhoNew = rhoTilde,
-   * nothing pending) and the caller counts the frame as hostile. Taken mass is consumed whole, as
-   * without robust mixing: capping honest links per step left mass of the larger senders waiting for
-   * good (a heterogeneous run missed its optimum by 8%), and a cap still lets an attacker feed z.
+   * (||rhoNew - rhoTilde||) against two scales: our own ||z|| + ||g|| on the block (||v|| before our
+   * first gradient), and the lower median of the senders' recent increments (once two senders were
+   * heard, so it is an honest one's while attackers are fewer than half).
+   * - 'refused' beyond any honest increment: more than ROBUST_DEFAULTS.massRefuseFactor times the
+   *   larger scale. The new sum is undone (rhoNew = rhoTilde, nothing pending) and the caller
+   *   counts the frame as hostile. (Refusing at 1000x the median alone refused about 190 honest
+   *   frames per sender in a clean MNIST run: single increments vary that much.)
+   * - 'clipped' beyond massClipMultiplier times the median: rhoNew is pulled back toward rhoTilde to
+   *   that radius. Running sums are cumulative, so an honest sender's clipped remainder is not lost:
+   *   it comes with its next frame; an attacker's feeds z at most the radius per frame.
+   * The clip is wide on purpose: a per-step cap at a few medians left the mass of senders with
+   * larger gradients (non-IID shards) waiting for good (a heterogeneous run missed its optimum by 8%).
    */
-  audit(j: number, block: number, offset: number, n: number, z: Float64Array, g: Float32Array): 'ok' | 'refused' {
+  audit(j: number, block: number, offset: number, n: number, z: Float64Array, g: Float32Array, v: Float32Array): 'ok' | 'clipped' | 'refused' {
     const radius = this.radius;
     if (radius === null) return 'ok';
     const an = this.newAt(j, block, offset);
     const at = this.tildeAt(j, block, offset);
     const d = distance(this.sums, an, this.sums, at, n);
-    const own = norm(z, offset, n) + norm(g, offset, n);
+    // Before our first step we have no gradient to compare with, and mass of a sender that steps
+    // sooner went in whole: the model's own norm stands in, far above any honest increment (a
+    // share of a gradient tracker), far below a scaled one.
+    const tracked = norm(z, offset, n) + norm(g, offset, n);
+    const own = tracked > 0 ? tracked : norm(v, offset, n);
     const median = radius.radius(block) / radius.multiplier;
-    // Only once we have a scale of our own (a gradient): before our first step, or right after an
-    // epoch reset, the senders' recent increments alone can be near 0 and would refuse honest mass.
+    const trusted = radius.heardCount >= 2 && Number.isFinite(median);
+    // Only with a scale of our own: the senders' recent increments alone can be near 0 (right after
+    // an epoch reset) and would refuse honest mass.
     if (own > 0 && d > ROBUST_DEFAULTS.massRefuseFactor * Math.max(own, Number.isFinite(median) ? median : 0)) {
       this.sums.copyWithin(an, at, at + n);
       this.fresh[j * this.layout.count + block] = 0;
       return 'refused';
     }
     radius.record(block, this.index.id(j), d);
-    return 'ok';
+    const tau = ROBUST_DEFAULTS.massClipMultiplier * median;
+    if (!trusted || !(d > tau)) return 'ok';
+    const k = tau / d;
+    const sums = this.sums;
+    for (let t = 0; t < n; t++) sums[an + t] = sums[at + t] + k * (sums[an + t] - sums[at + t]);
+    return 'clipped';
   }
+
 
   /** Offset in `sums` of link j's rhoTilde for the block starting at `offset`. */
   tildeAt(j: number, block: number, offset: number): number {

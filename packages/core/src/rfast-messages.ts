@@ -38,14 +38,22 @@ export interface ReceiveState {
   clip: PullClip | null;
   /** Set by the last acceptV: the frame was taken but clipped. */
   clipped: boolean;
+  /** Set by the last acceptV: a newer frame held exactly the block its sender sent before (frozen, or replayed). */
+  frozen: boolean;
+  /** Set by the last acceptRho: its new mass was clipped (counted, not held against the sender: see MassLinks.audit). */
+  massClipped: boolean;
   /** Our tracker and latest gradient: the scale an honest neighbour's tracker mass is judged against. */
   z: Float64Array;
   g: Float32Array;
+  /** Our model copy v: the scale before our first gradient. */
+  v: Float32Array;
 }
 
 /** Stores the block only when every check passed (allocates nothing but the decoded views). */
 export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
   s.clipped = false;
+  s.frozen = false;
+  s.massClipped = false;
   if (typeof msg !== 'object' || msg === null) return 'rejected';
   const { kind, epoch, seq, block, offset, data } = msg;
   if (!Number.isSafeInteger(epoch)) return 'rejected';
@@ -148,6 +156,7 @@ function acceptV(msg: Message, s: ReceiveState): Verdict {
   const values = decoded as Float32Array;
   if (a.kept) s.pull.bases.keep(a.j, msg.block, msg.offset, msg.seq, values);
   if (a.newest) {
+    s.frozen = s.pull.sameAsHeld(a.j, msg.block, msg.offset, values);
     const stored = s.pull.store(a.j, msg.block, msg.offset, values, s.simd, s.clip);
     if (stored === STORE_REFUSED) return 'rejected';
     s.clipped = stored === STORE_CLIPPED;
@@ -172,8 +181,9 @@ function acceptRho(msg: Message, s: ReceiveState): Verdict {
     if (newest) mass.storeDecoded(j, block, offset, values);
   }
   if (newest) {
-    const audit = mass.audit(j, block, offset, values.length, s.z, s.g);
+    const audit = mass.audit(j, block, offset, values.length, s.z, s.g, s.v);
     if (audit === 'refused') return 'magnitude';
+    s.massClipped = audit === 'clipped';
     mass.seq[slot] = seq;
   }
   return kept ? 'kept' : 'ok';

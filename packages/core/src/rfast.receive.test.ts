@@ -126,6 +126,16 @@ describe.each(KERNEL_KINDS)('R-FAST receive (%s kernels)', (kernels) => {
 describe.each(KERNEL_KINDS)('R-FAST receive, finite but hostile frames (%s kernels)', (kernels) => {
   const allFiniteNum = (a: ArrayLike<number>): boolean => Array.from(a).every(Number.isFinite);
 
+  it('counts a newer model frame identical to the sender’s previous one as frozen (a replay), and a changed one not', () => {
+    const p = started(kernels);
+    p.receive(vMsg(1, 0, [0.5, 0.25], 7, EPOCH));
+    p.receive(vMsg(1, 0, [0.5, 0.25], 8, EPOCH)); // same block, newer seq: frozen
+    p.receive(vMsg(1, 0, [0.5, 0.25], 8, EPOCH)); // a duplicate is stale, not frozen
+    p.receive(vMsg(1, 0, [0.5, 0.26], 9, EPOCH)); // moved: honest news
+    p.receive(vMsg(1, 1, [0.5, 0.26], 10, EPOCH)); // another block's first frame
+    expect(p.senderEvidence().get(1)).toMatchObject({ frames: 4, frozen: 1, clipped: 0 });
+  });
+
   it('refuses a running sum of 1e300 before any arithmetic: x stays finite, the sender is charged', () => {
     const p = started(kernels);
     const twin = started(kernels);
@@ -157,7 +167,8 @@ describe.each(KERNEL_KINDS)('R-FAST receive, finite but hostile frames (%s kerne
     p.receive(rhoMsg(2, 1, [1, 1], 4, EPOCH));
     expect(p.stats()).toMatchObject({ messagesIn: 6, rejected: 2, stale: 0 });
     expect(p.senderEvidence().get(1)).toMatchObject({ frames: 3, seqJumps: 1 });
-    expect(p.senderEvidence().get(2)).toMatchObject({ frames: 3, seqJumps: 1 });
+    // Running sums cannot be clipped, so only the refused one counts as judged.
+    expect(p.senderEvidence().get(2)).toMatchObject({ frames: 1, seqJumps: 1 });
     for (const m of [vMsg(1, 0, [2, 2], 9, EPOCH), rhoMsg(2, 1, [1, 1], 4, EPOCH)]) twin.receive(m);
     expect(sameAfterStep(p, twin)).toBe(true);
   });

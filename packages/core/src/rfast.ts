@@ -242,11 +242,13 @@ export class RFast implements Algorithm {
   receive(msg: Message): Envelope[] {
     this.counters.messagesIn += 1;
     const verdict = acceptMessage(msg, this.rx);
-    if (verdict === 'ok' || verdict === 'kept' || verdict === 'stale') this.evidence.frame(msg.from);
+    if ((verdict === 'ok' || verdict === 'kept') && msg.kind === MsgKind.RfastV) this.evidence.frame(msg.from);
     if (this.rx.clipped) {
       this.counters.clipped = (this.counters.clipped ?? 0) + 1;
       this.evidence.note(msg.from, 'clipped');
     }
+    if (this.rx.frozen) this.evidence.note(msg.from, 'frozen');
+    if (this.rx.massClipped) this.counters.clipped = (this.counters.clipped ?? 0) + 1;
     if (verdict === 'rejected') this.counters.rejected += 1;
     else if (verdict === 'stale') this.counters.stale += 1;
     else if (verdict === 'kept') return [this.ack(msg)];
@@ -281,6 +283,9 @@ export class RFast implements Algorithm {
     this.useNeighbours(neighbours);
     const { z, g } = this;
     for (let t = 0; t < this.dim; t++) z[t] = g[t];
+    // z = g: increments of the new epoch are on another scale than the converged ones before it
+    // (the mass clip would otherwise hold them to 30x an old, tiny median for good).
+    this.massRadius?.reset();
     this.quietSteps = RFAST_DEFAULTS.quietStepsBeforeStepPush; // no mass of this epoch has come in yet
     if (this.initialised) {
       this.sender.vChanged(); // new out-neighbours need our v
@@ -412,8 +417,11 @@ export class RFast implements Algorithm {
       f64: f64s,
       clip: this.vRadius === null ? null : { radius: this.vRadius, own: this.v },
       clipped: false,
+      frozen: false,
+      massClipped: false,
       z: this.z,
       g: this.g,
+      v: this.v,
     };
   }
 

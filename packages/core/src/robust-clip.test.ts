@@ -58,6 +58,17 @@ describe('clipInto', () => {
     expect(r.radius(0)).toBe(0.5);
   });
 
+  it('with fewer than two senders heard, moves a block by at most the multiplier times its own norm (a scaled first frame)', () => {
+    const r = new ClipRadius(1, { multiplier: 3 }); // nothing heard: the median radius is Infinity
+    const y = own.map((v) => 1e6 * v);
+    const dst = new Float32Array(4);
+    expect(clipInto(r, 0, 7, y, 0, own, 0, dst, 0, 4)).toBe(true);
+    expect(distance(dst, 0, own, 0, 4)).toBeCloseTo(3 * 2, 4); // ||own|| = 2
+    // Its only sender's own (huge) distance does not widen the cap either.
+    expect(clipInto(r, 0, 7, y, 0, own, 0, dst, 0, 4)).toBe(true);
+    expect(distance(dst, 0, own, 0, 4)).toBeCloseTo(6, 4);
+  });
+
   it('works at offsets, in place', () => {
     const r = new ClipRadius(1, { multiplier: 1 });
     r.record(0, 5, 1);

@@ -42,6 +42,8 @@ export class ClipRadius {
   private readonly seen: Uint8Array;
   private readonly scratch: Float64Array;
   private tick = 0;
+  /** Senders whose distance the last radius() was taken over. */
+  heardCount = 0;
 
   constructor(blocks: number, opts: ClipOptions = {}) {
     this.multiplier = opts.multiplier ?? ROBUST_DEFAULTS.clipMultiplier;
@@ -71,9 +73,16 @@ export class ClipRadius {
       s[i + 1] = v;
       m++;
     }
+    this.heardCount = m;
     if (m === 0) return Infinity;
     // The lower median for an even count: with two senders, the smaller (an attacker's is larger).
     return this.multiplier * s[(m - 1) >> 1];
+  }
+
+  /** Forgets every sender's distances (a new epoch: increments restart from the reset trackers). */
+  reset(): void {
+    this.ids.fill(-1);
+    this.seen.fill(0);
   }
 
   /** Records distance d of `sender` for block b. */
@@ -102,6 +111,13 @@ export class ClipRadius {
     this.seen.fill(0, k * this.blocks, (k + 1) * this.blocks);
     return k;
   }
+}
+
+/** ||c|| over n coordinates from cAt. */
+function norm(c: ArrayLike<number>, cAt: number, n: number): number {
+  let s = 0;
+  for (let t = 0; t < n; t++) s += c[cAt + t] * c[cAt + t];
+  return Math.sqrt(s);
 }
 
 /** ||y - c|| over n coordinates: y[yAt + t] against c[cAt + t]. */
@@ -139,7 +155,11 @@ export function clipInto(
   dstAt: number,
   n: number,
 ): boolean {
-  const tau = radius.radius(b);
+  let tau = radius.radius(b);
+  // With fewer than two senders heard there is no median to trust (the first frame, or the only
+  // sender, may be the attacker's): a frame may then move the block by at most the multiplier
+  // times the block's own norm. A scaled model arriving first went in whole before this.
+  if (radius.heardCount < 2) tau = Math.min(tau, radius.multiplier * norm(c, cAt, n));
   const d = distance(y, yAt, c, cAt, n);
   radius.record(b, sender, d);
   if (d <= tau) {

@@ -55,6 +55,25 @@ export const ROBUST_DEFAULTS = {
    * each counted one refused frame in a clean run: CI run s5-4).
    */
   massRefuseFactor: 10_000,
+  /**
+   * R-FAST: new tracker mass beyond this multiple of the lower median of the senders' recent
+   * increments (two or more senders heard) is clipped to it; the rest of an honest sender's sum
+   * comes with its next frame. The refusal above lets through anything below 10,000x our own
+   * gradient, and an x1e6 running sum of a block with small increments (measured: 656 against a
+   * z of 1.7) then wrecked z before the attacker was ejected. Wide, so senders with larger
+   * gradients (non-IID shards) are not held back; an attacker feeds z at most this much per frame.
+   */
+  massClipMultiplier: 30,
+  /**
+   * Who is convicted from several receivers' evidence (robust-verdict.ts; the server and the
+   * simulator apply the same rule). Two distinct reporters, each with 3 frames refused for their
+   * content (honest code sends none), or with half of at least 50 judged frames clipped, flag a
+   * sender. Refusals eject it; clipping ejects it at 90% from two reporters: in the simulator
+   * honest neighbours' model frames are clipped 0.1-11% of the time (MNIST, least squares at the
+   * default push share), and a sign-flipping, scaling or noisy peer's nearly 100%. One verdict
+   * ejects at most a quarter of the reporting peers (at least one), the best-evidenced first.
+   */
+  verdict: { minReporters: 2, minRefused: 3, clipShare: 0.5, minFrames: 50, ejectClipShare: 0.9, maxEjectShare: 0.25 },
 } as const;
 
 export type RobustDefaults = typeof ROBUST_DEFAULTS;

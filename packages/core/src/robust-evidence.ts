@@ -8,7 +8,11 @@ import type { PeerId } from './contract';
 import { ROBUST_DEFAULTS } from './robust-config';
 
 export interface SenderEvidence {
-  /** Frames of this sender that reached the algorithm (of the current epoch's kinds). */
+  /**
+   * Frames of this sender that robust mixing judged: model frames it took (so could have clipped),
+   * and frames refused for their content. R-FAST's running sums are not counted unless refused:
+   * they cannot be clipped, and counting them would halve a clipped sender's share.
+   */
   frames: number;
   /** Refused because a value exceeded the magnitude bound (finite, but would break the receiver). */
   magnitude: number;
@@ -16,9 +20,14 @@ export interface SenderEvidence {
   seqJumps: number;
   /** Taken, but pulled back to the clipping radius (robust mixing). */
   clipped: number;
+  /**
+   * A newer model frame that held exactly the block the sender sent before: a frozen model sent
+   * as news (a replay of old frames). An honest peer's v moves at every step.
+   */
+  frozen: number;
 }
 
-export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped';
+export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped' | 'frozen';
 
 export class Evidence {
   private readonly bySender = new Map<PeerId, SenderEvidence>();
@@ -28,7 +37,7 @@ export class Evidence {
     let e = this.bySender.get(from);
     if (e !== undefined) return e;
     if (!Number.isSafeInteger(from) || from < 0 || this.bySender.size >= ROBUST_DEFAULTS.maxEvidenceSenders) return null;
-    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0 };
+    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0, frozen: 0 };
     this.bySender.set(from, e);
     return e;
   }

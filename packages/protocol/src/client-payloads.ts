@@ -92,6 +92,8 @@ export const senderEvidenceSchema = z.strictObject({
   frames: count,
   refused: count,
   clipped: count,
+  /** Model frames identical to the sender's previous one (a replay); absent from older peers. */
+  frozen: count.default(0),
 });
 export type SenderEvidenceReport = z.output<typeof senderEvidenceSchema>;
 

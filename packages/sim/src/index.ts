@@ -14,6 +14,7 @@ export type {
   EndReason,
   TopologySpec,
   MembershipChange,
+  Ejection,
   AlgorithmSettings,
   StopCondition,
   RecordOptions,

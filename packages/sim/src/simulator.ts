@@ -13,7 +13,7 @@
  * No algorithm is called in between, so params() is unchanged and the run is the same as if the
  * gradient had been computed at once.
  */
-import { createAlgorithm, neighbourTable, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
+import { createAlgorithm, evidenceAgainst, judgeSenders, neighbourTable, ROBUST_DEFAULTS, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
 import { SendScheduler, Uplink, type Clock } from '@starling/transport';
 import { ComputeTimes } from './compute';
 import { DeliveryPool, type DeliverEvent } from './deliveries';
@@ -28,13 +28,14 @@ import { createProblem, type AsyncProblem, type Problem, type ProblemSpec } from
 import { RecordLog } from './record-log';
 import { Stream, deriveSeed, streamRng } from './seeds';
 import { summarisePeers } from './summary';
-import type { AsyncSimConfig, EndReason, MembershipChange, SimConfig, SimRecord, SimResult } from './types';
+import type { AsyncSimConfig, Ejection, EndReason, MembershipChange, SimConfig, SimRecord, SimResult } from './types';
 
 const DELIVER = 0;
 const STEP_DONE = 1;
 const MEMBERSHIP = 2;
 const RECORD = 3;
 const TIMER = 4;
+const REFEREE = 5;
 
 interface StepDoneEvent {
   type: typeof STEP_DONE;
@@ -54,9 +55,14 @@ interface TimerEvent {
   type: typeof TIMER;
   fn: () => void;
 }
-type SimEvent = DeliverEvent | StepDoneEvent | MembershipEvent | RecordEvent | TimerEvent;
+/** The referee's periodic verdict (like a record, it keeps no run alive). */
+interface RefereeEvent {
+  type: typeof REFEREE;
+}
+type SimEvent = DeliverEvent | StepDoneEvent | MembershipEvent | RecordEvent | TimerEvent | RefereeEvent;
 
 const RECORD_EVENT: RecordEvent = { type: RECORD };
+const REFEREE_EVENT: RefereeEvent = { type: REFEREE };
 
 /** Runs one simulation to its stop condition. */
 export function runSimulation(config: SimConfig): SimResult {
@@ -99,6 +105,7 @@ export class Simulation {
   private readonly times: number[] = [0, 0];
   private readonly deliveries = new DeliveryPool();
   private readonly xbar: Float64Array;
+  private readonly ejections: Ejection[] = [];
 
   constructor(
     private readonly config: SimConfig | AsyncSimConfig,
@@ -131,6 +138,8 @@ export class Simulation {
     const rec = config.record ?? {};
     this.log = new RecordLog(rec.interval ?? SIM_DEFAULTS.recordInterval, rec.maxRecords ?? SIM_DEFAULTS.maxRecords);
     this.perPeer = rec.perPeer ?? true;
+    const ref = config.referee;
+    if (ref !== undefined && !(ref.interval > 0 && Number.isFinite(ref.interval))) throw new SimConfigError(`referee.interval must be a positive number of seconds, got ${ref.interval}`);
   }
 
   /** Spawns the initial peers, takes the first record and starts every peer's first step. */
@@ -143,6 +152,7 @@ export class Simulation {
     this.fresh = this.snapshot();
     this.log.push(this.fresh);
     this.queue.push(this.log.interval, RECORD_EVENT);
+    if (this.config.referee !== undefined) this.queue.push(this.config.referee.interval, REFEREE_EVENT);
     for (const p of this.live) this.tryStart(p);
   }
 
@@ -179,6 +189,11 @@ export class Simulation {
       case TIMER:
         this.pending--;
         ev.fn();
+        break;
+      case REFEREE:
+        this.judge();
+        this.queue.push(t + this.config.referee!.interval, REFEREE_EVENT);
+        if (this.allDone()) return 'steps';
         break;
     }
     return null;
@@ -438,9 +453,19 @@ export class Simulation {
     }
   }
 
+  /** Plays the server's verdict on hostile frames: judges the live peers' evidence and ejects whom it convicts. */
+  private judge(): void {
+    const reports = this.live.map((p) => ({ reporter: p.id, evidence: evidenceAgainst(p.algo.senderEvidence?.() ?? new Map()) }));
+    const out = judgeSenders(reports, this.config.referee!.tuning ?? ROBUST_DEFAULTS.verdict).filter((v) => v.eject && this.peers[v.sender]?.alive === true);
+    if (out.length === 0) return;
+    for (const v of out) this.ejections.push({ time: this.now, peer: v.sender, reporters: v.reporters });
+    this.changeMembership({ time: this.now, leave: out.map((v) => v.sender) });
+  }
+
   /** Plays coordinator: applies leaves and joins, builds the next epoch's topology, announces it. */
   private changeMembership(c: MembershipChange): void {
-    for (const id of c.leave ?? []) (this.peers[id] as PeerRuntime).leave(this.now);
+    // A scheduled leaver the referee ejected earlier is already gone.
+    for (const id of c.leave ?? []) if (this.peers[id]?.alive === true) (this.peers[id] as PeerRuntime).leave(this.now);
     const established = new Set<PeerId>();
     for (const p of this.live) if (p.alive) established.add(p.id);
     const joiners = c.join ?? [];
@@ -484,6 +509,7 @@ export class Simulation {
       totals: { ...this.table.totals(), ...stepTotals(all, this.now) },
       optimum: obj.optimum,
       optimalValue: obj.optimalValue,
+      ejections: this.ejections.slice(),
     };
   }
 }

@@ -1,6 +1,7 @@
 /** Configuration and result types of `runSimulation`. Results are plain data: numbers, strings and typed arrays. */
 import type {
   AlgoStats,
+  VerdictTuning,
   Algorithm,
   AlgorithmName,
   AlgorithmOptionName,
@@ -78,6 +79,21 @@ export interface SimConfig {
    * an algorithm of their own through the same engine.
    */
   createAlgorithm?: (name: AlgorithmName, opts: AlgorithmOptions) => Algorithm;
+  /**
+   * Plays the server's hostile-peer verdict: every `interval` virtual seconds the live peers'
+   * per-sender evidence is judged by core's judgeSenders (with `tuning`, default
+   * ROBUST_DEFAULTS.verdict) and the peers it convicts are ejected: they leave and a new epoch
+   * starts, as when the server ejects them. Off when absent.
+   */
+  referee?: { interval: number; tuning?: VerdictTuning };
+}
+
+/** A peer the referee ejected. */
+export interface Ejection {
+  time: number;
+  peer: PeerId;
+  /** The peers whose evidence convicted it. */
+  reporters: PeerId[];
 }
 
 /** What an observer of `runSimulationAsync` sees at each record. */
@@ -203,4 +219,6 @@ export interface SimResult {
   /** Optimum of the final member set (float64). */
   optimum: Float64Array;
   optimalValue: number;
+  /** Peers the referee ejected, in order (empty without a referee). */
+  ejections: Ejection[];
 }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ROBUST_DEFAULTS } from './robust-config';
+import { judgeSenders, type EvidenceAgainst, type PeerEvidence } from './robust-verdict';
+
+const T = ROBUST_DEFAULTS.verdict;
+const refusedBy = (reporter: number, peer: number): PeerEvidence => ({ reporter, evidence: [{ peer, frames: 400, refused: T.minRefused, clipped: 0, frozen: 0 }] });
+const clippedBy = (reporter: number, peer: number, share: number, frames = 200): PeerEvidence => ({
+  reporter,
+  evidence: [{ peer, frames, refused: 0, clipped: Math.ceil(frames * share), frozen: 0 }],
+});
+
+describe('judgeSenders', () => {
+  it('ejects a sender that two peers refused frames of, and says who and how many', () => {
+    expect(judgeSenders([refusedBy(0, 3), refusedBy(1, 3)], T)).toEqual([{ sender: 3, reporters: [0, 1], refused: 6, clipped: 0, frozen: 0, frames: 800, eject: true }]);
+  });
+
+  it('one accuser is not enough (it may be the liar), and a report about oneself counts for nothing', () => {
+    expect(judgeSenders([refusedBy(0, 3)], T)).toEqual([]);
+    expect(judgeSenders([refusedBy(3, 3), refusedBy(1, 3)], T)).toEqual([]);
+  });
+
+  it('half the frames clipped flags; nearly all clipped by two reporters ejects', () => {
+    const half = judgeSenders([clippedBy(0, 2, T.clipShare), clippedBy(1, 2, T.clipShare)], T);
+    expect(half.map((v) => [v.sender, v.eject])).toEqual([[2, false]]);
+    const most = judgeSenders([clippedBy(0, 2, T.ejectClipShare), clippedBy(1, 2, T.ejectClipShare)], T);
+    expect(most.map((v) => [v.sender, v.eject])).toEqual([[2, true]]);
+    // One reporter at nearly all and one at half: flagged, not ejected.
+    const mixed = judgeSenders([clippedBy(0, 2, T.ejectClipShare), clippedBy(1, 2, T.clipShare)], T);
+    expect(mixed.map((v) => [v.sender, v.eject])).toEqual([[2, false]]);
+  });
+
+  it('needs enough frames before clipping counts, and ignores the few clipped frames an honest neighbour gets', () => {
+    expect(judgeSenders([clippedBy(0, 2, 1, T.minFrames - 1), clippedBy(1, 2, 1, T.minFrames - 1)], T)).toEqual([]);
+    const honest: EvidenceAgainst = { peer: 2, frames: 1000, refused: 0, clipped: 110, frozen: 0 };
+    expect(judgeSenders([{ reporter: 0, evidence: [honest] }, { reporter: 1, evidence: [honest] }], T)).toEqual([]);
+  });
+
+  it('ejects at most maxEjectShare of the reporters in one verdict, the best-evidenced first; the rest stay flagged', () => {
+    // 8 reporters: at most 2 ejected. Senders 5 and 6 are refused by three peers, 1..4 by two.
+    const reports: PeerEvidence[] = Array.from({ length: 8 }, (_, r) => ({
+      reporter: r,
+      evidence: [1, 2, 3, 4, 5, 6]
+        .filter((peer) => peer !== r && (peer >= 5 ? r < 3 || r === 7 : r === 0 || r === 7))
+        .map((peer) => ({ peer, frames: 400, refused: T.minRefused, clipped: 0, frozen: 0 })),
+    }));
+    const v = judgeSenders(reports, T);
+    expect(v.map((x) => x.sender)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(v.filter((x) => x.eject).map((x) => x.sender)).toEqual([5, 6]);
+  });
+
+  it('ejectClipShare above 1 turns ejection on clipping off', () => {
+    const off = { ...T, ejectClipShare: 2 };
+    expect(judgeSenders([clippedBy(0, 2, 1), clippedBy(1, 2, 1)], off).map((v) => v.eject)).toEqual([false]);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * Who is hostile, judged from several peers' evidence (issue 13). Every receiver counts, per
+ * sender, the frames its robust mixing refused for their content or clipped (robust-evidence.ts);
+ * one report is never enough, since the reporter may be the liar. The server applies this rule to
+ * its peers' telemetry, and the simulator to its peers' algorithms, so the attack matrix measures
+ * the defence the product runs.
+ */
+import type { PeerId } from './contract';
+import { ROBUST_DEFAULTS } from './robust-config';
+import type { SenderEvidence } from './robust-evidence';
+
+/** What one receiver holds against one sender. */
+export interface EvidenceAgainst {
+  peer: PeerId;
+  /** Frames of the sender its robust mixing judged (model frames it could clip, and refused ones). */
+  frames: number;
+  /** Refused for their content: finite but out of bounds, or a seq jump. Honest code sends none. */
+  refused: number;
+  /** Taken, but pulled back to the clipping radius. */
+  clipped: number;
+  /** Newer model frames identical to the sender's previous one (replayed, frozen). */
+  frozen: number;
+}
+
+export interface PeerEvidence {
+  reporter: PeerId;
+  evidence: readonly EvidenceAgainst[];
+}
+
+export interface VerdictTuning {
+  /** Distinct reporters needed before a sender is flagged (or ejected). */
+  minReporters: number;
+  /** A report is hard evidence with at least this many frames refused for their content ... */
+  minRefused: number;
+  /** ... and it holds a sender's frames as mostly clipped once it covers minFrames frames with at least this share clipped or frozen. */
+  clipShare: number;
+  minFrames: number;
+  /**
+   * Eject on clipping too, when minReporters reporters each clipped (or found frozen) at least this
+   * share of at least minFrames of the sender's frames (> 1: clipping alone only flags). Refusals
+   * always eject.
+   */
+  ejectClipShare: number;
+  /**
+   * At most this share of the reporting peers is ejected by one verdict, the best-evidenced first
+   * (at least one); the rest stay flagged. When more qualify, the evidence itself is suspect: a
+   * hostile majority among some peers' neighbours let damage through to honest peers, whose frames
+   * then look hostile too (the simulator ejected 7 of 8 peers in one verdict before this cap).
+   */
+  maxEjectShare: number;
+}
+
+export interface SenderVerdict {
+  sender: PeerId;
+  /** Reporters whose evidence counted, ascending. */
+  reporters: PeerId[];
+  refused: number;
+  clipped: number;
+  frozen: number;
+  frames: number;
+  /** Convicted: remove it from the run (refused by enough reporters, or clipped past ejectClipShare). */
+  eject: boolean;
+}
+
+/** A receiver's evidence (Algorithm.senderEvidence) as the rule reads it: refusals of either kind together. */
+export function evidenceAgainst(ev: ReadonlyMap<PeerId, SenderEvidence>): EvidenceAgainst[] {
+  const out: EvidenceAgainst[] = [];
+  for (const [peer, e] of ev) out.push({ peer, frames: e.frames, refused: e.magnitude + e.seqJumps, clipped: e.clipped, frozen: e.frozen });
+  return out;
+}
+
+interface Tally {
+  reporters: PeerId[];
+  hard: number;
+  mostlyClipped: number;
+  refused: number;
+  clipped: number;
+  frozen: number;
+  frames: number;
+}
+
+/** The senders the reports flag, ascending by id; `eject` marks those to remove. Reports about oneself count for nothing. */
+export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning = ROBUST_DEFAULTS.verdict): SenderVerdict[] {
+  const bySender = new Map<PeerId, Tally>();
+  let reporters = 0;
+  for (const { reporter, evidence } of reports) {
+    reporters++;
+    for (const e of evidence) {
+      if (e.peer === reporter) continue;
+      const hard = e.refused >= t.minRefused;
+      const seen = e.frames >= t.minFrames;
+      // Clipped and frozen frames are both model frames mixed as if they were honest news.
+      const held = e.clipped + e.frozen;
+      const clipped = seen && held >= t.clipShare * e.frames;
+      if (!hard && !clipped) continue;
+      let s = bySender.get(e.peer);
+      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, refused: 0, clipped: 0, frozen: 0, frames: 0 }));
+      s.reporters.push(reporter);
+      if (hard) s.hard++;
+      if (seen && held >= t.ejectClipShare * e.frames) s.mostlyClipped++;
+      s.refused += e.refused;
+      s.clipped += e.clipped;
+      s.frozen += e.frozen;
+      s.frames += e.frames;
+    }
+  }
+  const out: SenderVerdict[] = [];
+  const convicted: { v: SenderVerdict; s: Tally }[] = [];
+  for (const [sender, s] of bySender) {
+    if (s.reporters.length < t.minReporters) continue;
+    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, frames: s.frames, eject: false };
+    if (s.hard >= t.minReporters || s.mostlyClipped >= t.minReporters) convicted.push({ v, s });
+    out.push(v);
+  }
+  // Strongest evidence first: more reporters with refusals, then with nearly all frames held, then more refusals.
+  convicted.sort((a, b) => b.s.hard - a.s.hard || b.s.mostlyClipped - a.s.mostlyClipped || b.s.refused - a.s.refused || a.v.sender - b.v.sender);
+  const cap = Math.max(1, Math.floor(t.maxEjectShare * reporters));
+  for (const { v } of convicted.slice(0, cap)) v.eject = true;
+  return out.sort((a, b) => a.sender - b.sender);
+}

@@ -1,0 +1,64 @@
+/**
+ * The simulator playing the server's verdict on hostile frames (SimConfig.referee): the live peers'
+ * evidence is judged by core's judgeSenders, and whom it convicts leaves, as when the server ejects
+ * it. Least squares, 8 peers, one hostile (attacks.ts); errors are against the optimum of the peers
+ * still in the run at the end.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AttackKind } from './attacks';
+import { hostileFactory } from './attacks';
+import { SimConfigError } from './errors';
+import { runSimulation } from './simulator';
+import { lsConfig } from './test-support';
+import type { SimResult } from './types';
+
+const HOSTILE = 3;
+/** Virtual seconds between verdicts: 25 steps of the 0.02 s step time. */
+const INTERVAL = 0.5;
+
+function run(kind: AttackKind | null, referee: boolean, payloads?: 'model' | 'tracker'): SimResult {
+  return runSimulation(
+    lsConfig({
+      settings: { lr: 0.2, robust: 'clip' },
+      createAlgorithm: kind === null ? undefined : hostileFactory({ kind, ids: [HOSTILE], payloads }, 1),
+      referee: referee ? { interval: INTERVAL } : undefined,
+    }),
+  );
+}
+
+const worstHonest = (r: SimResult) => Math.max(...r.peers.filter((p) => p.id !== HOSTILE && p.alive).map((p) => p.relError));
+
+describe('referee', () => {
+  it('ejects nobody from a clean run, which still reaches the optimum', () => {
+    const r = run(null, true);
+    expect(r.ejections).toEqual([]);
+    expect(r.epoch).toBe(0);
+    expect(r.final.relErrorMax).toBeLessThan(1e-3);
+  });
+
+  it.each([
+    ['scale', 'model'],
+    ['scale', 'tracker'],
+    ['replay', 'model'],
+    ['noise', 'model'],
+  ] as const)('ejects a peer that sends %s %s frames, convicted by at least two receivers, and the others converge without it', (kind, payloads) => {
+    const r = run(kind, true, payloads);
+    expect(r.ejections.map((e) => e.peer)).toEqual([HOSTILE]);
+    expect(r.ejections[0].reporters.length).toBeGreaterThanOrEqual(2);
+    expect(r.ejections[0].reporters).not.toContain(HOSTILE);
+    expect(r.final.live).toBe(7);
+    expect(worstHonest(r)).toBeLessThan(1e-4);
+  });
+
+  it('a replaying peer (its first frames, re-sent as news) is caught only by the verdict: without it the run stays far from the optimum', () => {
+    // Replayed frames are not clipped (the honest models stay within a few radii of x0 here) but
+    // are identical to the sender's previous ones: frozen evidence.
+    expect(worstHonest(run('replay', false, 'model'))).toBeGreaterThan(0.1);
+    expect(worstHonest(run('replay', true, 'model'))).toBeLessThan(1e-4);
+  });
+
+  it('refuses a referee interval that is not a positive number of seconds', () => {
+    expect(() => runSimulation(lsConfig({ referee: { interval: 0 } }))).toThrow(SimConfigError);
+    expect(() => runSimulation(lsConfig({ referee: { interval: Number.NaN } }))).toThrow(SimConfigError);
+  });
+});
