@@ -10,7 +10,8 @@ import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } fro
  * headless peer that negates every model and tracker frame it sends (`--attack sign-flip`, a
  * modified client; the page itself has no attack switch). The tabs' robust mixing clips its model
  * frames, they report that in telemetry, the server convicts it on two tabs' evidence (core's
- * judgeSenders), flags it and ejects it, and the tabs, now on their own, train on to 90%.
+ * judgeSenders), flags it (the owner's dashboard shows it) and ejects it, and the tabs, now on
+ * their own, train on to 90%.
  */
 const RUN: RunConfigInput = { ...RFAST_MNIST_RUN, runId: 'e2e-hostile-peer' };
 const TARGET = 0.9;
@@ -42,6 +43,8 @@ test('a sign-flipping peer is flagged and ejected on the tabs’ evidence, and t
   server = await startServer(RUN);
   const url = server.url;
   for (let i = 0; i < 3; i++) tabs.push(await joinVolunteer(env.browser, url, `tab${i}`, '?backends=wasm'));
+  const dashboard = await (await env.browser.newContext()).newPage();
+  await dashboard.goto(`${url}/dashboard`);
   await waitFor('three tabs training', 120_000, async () => ((await Promise.all(tabs.map(status))).every((s) => s.phase === 'training' && s.steps > 0) ? true : null));
   attacker = startHeadless(url, 'attacker', ['--attack', 'sign-flip']);
   const bad = await waitFor('the attacker to join and train', 120_000, async () => {
@@ -57,6 +60,10 @@ test('a sign-flipping peer is flagged and ejected on the tabs’ evidence, and t
   const flag = gone.flags.find((f) => f.code === 'hostile-frames')!;
   console.log(`attacker (peer ${bad}) ejected ${((Date.now() - t0) / 1000).toFixed(1)} s after it trained: ${flag.message}`);
   expect(server.log()).toContain(`peer ${bad} ejected for hostile frames`);
+  // The owner sees it: a warning naming the peer, and its row in the peers table marked.
+  await expect(dashboard.locator(`[data-testid="peer-warning"][data-peer="${bad}"]`)).toContainText(/clipped/, { timeout: 15_000 });
+  await expect(dashboard.locator('[data-testid="peer-row"][data-flags~="hostile-frames"]').filter({ has: dashboard.getByRole('rowheader', { name: String(bad), exact: true }) })).toHaveCount(1);
+  await dashboard.context().close();
 
   // Nobody honest was convicted: the three tabs are still live, unflagged for frames.
   const after = await peers(url);
