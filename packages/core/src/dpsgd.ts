@@ -147,7 +147,8 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
     const w = 1 / (1 + Math.max(this.nbrs.length, d));
     const acc = this.bufs[next ? this.accNext : this.accNow];
     // Centred on x^t (for a block one round ahead too: x^{t+1} is not known yet).
-    const data = this.mixable(msg, this.bufs[this.cur]);
+    // Each (sender, block) arrives once per round, and an honest x changes every round: news.
+    const data = this.mixable(msg, this.bufs[this.cur], true);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) acc[i] += w * data[k];
     if (next) this.countNext++;
     else {

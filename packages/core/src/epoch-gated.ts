@@ -54,16 +54,21 @@ export abstract class EpochGatedBaseline {
     return { ...this.st };
   }
 
-  /** A received model block (already checked by isFloat32Block) as it is mixed: clipped around `own` when robust mixing is on, and then counted. */
-  protected mixable(msg: Message, own: Float32Array): Float32Array {
+  /**
+   * A received model block (already checked by isFloat32Block) as it is mixed: clipped around `own`
+   * when robust mixing is on, and then counted. `news`: the frame is the sender's newer model (see
+   * RobustPull.pull), so an unchanged payload counts as frozen.
+   */
+  protected mixable(msg: Message, own: Float32Array, news = false): Float32Array {
     const data = msg.data as Float32Array;
     const r = this.robust;
     if (r === null) return data;
-    const out = r.pull(msg.block, msg.from, msg.offset, data, own);
+    const out = r.pull(msg.block, msg.from, msg.offset, data, own, news);
     if (r.clipped) {
       this.st.clipped = (this.st.clipped ?? 0) + 1;
       this.evidence.note(msg.from, 'clipped');
     }
+    if (r.frozen) this.evidence.note(msg.from, 'frozen');
     return out;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClipRadius, clipInto, distance } from './robust-clip';
+import { ClipRadius, RobustPull, clipInto, distance } from './robust-clip';
 
 describe('ClipRadius', () => {
   it('is Infinity before any distance, then multiplier x the lower median over senders', () => {
@@ -80,3 +80,40 @@ describe('clipInto', () => {
     expect(buf[3]).toBe(1);
   });
 });
+
+describe('RobustPull frozen check', () => {
+  const own = new Float32Array([1, 1, 1, 1]);
+  const a = new Float32Array([1.1, 1, 1, 1]);
+  const b = new Float32Array([1.2, 1, 1, 1]);
+
+  it('every frame news (D-PSGD rounds): the same payload twice is frozen, a moved one is not', () => {
+    const r = new RobustPull(2, 4);
+    r.pull(0, 5, 0, a, own, true);
+    expect(r.frozen).toBe(false);
+    r.pull(0, 5, 0, a, own, true);
+    expect(r.frozen).toBe(true);
+    r.pull(0, 5, 0, b, own, true);
+    expect(r.frozen).toBe(false);
+    r.pull(1, 5, 0, b, own, true); // another block's first frame
+    expect(r.frozen).toBe(false);
+    r.pull(0, 6, 0, b, own, true); // another sender's first frame
+    expect(r.frozen).toBe(false);
+  });
+
+  it('versioned (gossip): a repeat of a version is not news; a newer version with the old payload is frozen', () => {
+    const r = new RobustPull(1, 4);
+    r.pull(0, 5, 0, a, own, 3);
+    r.pull(0, 5, 0, a, own, 3);
+    expect(r.frozen).toBe(false);
+    r.pull(0, 5, 0, a, own, 4);
+    expect(r.frozen).toBe(true);
+  });
+
+  it('no check without news (AD-PSGD)', () => {
+    const r = new RobustPull(1, 4);
+    r.pull(0, 5, 0, a, own);
+    r.pull(0, 5, 0, a, own);
+    expect(r.frozen).toBe(false);
+  });
+});
+

@@ -44,6 +44,12 @@ export class ClipRadius {
   private tick = 0;
   /** Senders whose distance the last radius() was taken over. */
   heardCount = 0;
+  /** The slot the last record() used (robust-clip's callers key per-sender state by it). */
+  lastSlot = 0;
+  /** Slots (senders remembered at most). */
+  get slots(): number {
+    return this.ids.length;
+  }
 
   constructor(blocks: number, opts: ClipOptions = {}) {
     this.multiplier = opts.multiplier ?? ROBUST_DEFAULTS.clipMultiplier;
@@ -88,6 +94,7 @@ export class ClipRadius {
   /** Records distance d of `sender` for block b. */
   record(b: number, sender: number, d: number): void {
     const k = this.slotOf(sender);
+    this.lastSlot = k;
     const at = k * this.blocks + b;
     this.avg[at] = this.seen[at] === 0 ? d : this.avg[at] + this.alpha * (d - this.avg[at]);
     this.seen[at] = 1;
@@ -193,20 +200,58 @@ export const ROBUST_OPTION: OptionSpec = {
 export class RobustPull {
   private readonly radius: ClipRadius;
   private readonly scratch: Float32Array;
+  private readonly blocks: number;
+  /** Per (sender slot, block): hash and version of the last news payload, and whose it was (-1: none). */
+  private readonly lastHash: Float64Array;
+  private readonly lastVersion: Float64Array;
+  private readonly lastOwner: Float64Array;
   /** Set by the last `pull`: whether it clipped. */
   clipped = false;
+  /** Set by the last `pull` of news: its payload was bit-identical to the sender's previous news for the block (a replay). */
+  frozen = false;
 
   constructor(blocks: number, blockSize: number) {
     this.radius = new ClipRadius(blocks);
     this.scratch = new Float32Array(blockSize);
+    this.blocks = blocks;
+    this.lastHash = new Float64Array(this.radius.slots * blocks);
+    this.lastVersion = new Float64Array(this.radius.slots * blocks);
+    this.lastOwner = new Float64Array(this.radius.slots * blocks).fill(-1);
   }
 
-  /** Block `b` of neighbour `sender` (`data`, starting at coordinate `offset`) clipped around `own[offset ..]`. */
-  pull(b: number, sender: number, offset: number, data: Float32Array, own: Float32Array): Float32Array {
+  /**
+   * Block `b` of neighbour `sender` (`data`, starting at coordinate `offset`) clipped around
+   * `own[offset ..]`. With `news` the payload is also compared, by hash, with the sender's previous
+   * news for the block, since an honest model moves at every step: `true` when every frame is a
+   * newer model (a D-PSGD round), or the frame's model version (gossip), news when it is above the
+   * last one seen for the block; `false` for no check (AD-PSGD: a slow peer honestly answers two
+   * requests between its steps with the same model).
+   */
+  pull(b: number, sender: number, offset: number, data: Float32Array, own: Float32Array, news: boolean | number = false): Float32Array {
     const out = this.scratch.subarray(0, data.length);
     this.clipped = clipInto(this.radius, b, sender, data, 0, own, offset, out, 0, data.length);
+    this.frozen = false;
+    if (news !== false) {
+      const k = this.radius.lastSlot * this.blocks + b;
+      const known = this.lastOwner[k] === sender;
+      if (news === true || !known || news > this.lastVersion[k]) {
+        const h = payloadHash(data);
+        this.frozen = known && this.lastHash[k] === h;
+        this.lastOwner[k] = sender;
+        this.lastHash[k] = h;
+        this.lastVersion[k] = news === true ? 0 : news;
+      }
+    }
     return this.clipped ? out : data;
   }
+}
+
+/** FNV-1a over the payload's bits (a view, not a copy): equal payloads, equal hashes. */
+function payloadHash(data: Float32Array): number {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let h = 2166136261;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 16777619);
+  return h >>> 0;
 }
 
 /** `opts.robust` of a baseline that supports it: a RobustPull for 'clip' (the default), null for 'off'. */
