@@ -45,6 +45,12 @@ export interface PeerRuntimeTuning {
   maxHeldBytes: number;
   /** Largest control (JSON) message accepted on the reliable channel, in characters. */
   maxControlChars: number;
+  /**
+   * A closed link says goodbye and keeps its connection this long before tearing it down, so
+   * the remote has stopped sending by then (in Node's WebRTC a send racing the remote's close
+   * crashes the process; see WebRtcTransport.close). Longer than a peer's longest step.
+   */
+  closeGraceMs: number;
 }
 
 export const DEFAULT_TUNING: PeerRuntimeTuning = {
@@ -63,6 +69,7 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   maxGradientRetries: 3,
   maxHeldBytes: 64 << 20,
   maxControlChars: 4096,
+  closeGraceMs: 2_000,
 };
 
 /** SCTP stream ids of our negotiated channels (simple-peer's own channel is auto-numbered, below these). */

@@ -160,6 +160,7 @@ export class Mesh {
       reliableHighWaterBytes: s.tuning.reliableHighWaterBytes,
       reliableQueueMaxBytes: s.tuning.reliableQueueMaxBytes,
       unreliableLowWaterBytes: s.tuning.slotLowWaterBytes,
+      closeGraceMs: s.tuning.closeGraceMs,
     }, (d) => this.events.signal(id, d));
     // Loss is injected under the shaper, so a dropped frame still spends its uplink share.
     const lossy = new LossyTransport(rtc, s.lossRng, s.lossRate);

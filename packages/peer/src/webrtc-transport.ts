@@ -25,6 +25,8 @@ export interface RtcPeer {
   on(event: 'signal', cb: (data: unknown) => void): this;
   on(event: 'connect' | 'close', cb: () => void): this;
   on(event: 'error', cb: (err: Error) => void): this;
+  /** simple-peer's report of the ICE connection state (and the gathering state, unused here). */
+  on(event: 'iceStateChange', cb: (iceConnectionState: string) => void): this;
 }
 
 export interface RtcPeerOptions {
@@ -45,7 +47,15 @@ export interface WebRtcTuning {
   reliableQueueMaxBytes: number;
   /** `lowWater` of the unreliable channel: its bufferedamountlow threshold. */
   unreliableLowWaterBytes: number;
+  /** How long a closed link's connection lives on after its goodbye (see `close`). */
+  closeGraceMs: number;
 }
+
+/**
+ * The last message a link sends on its reliable channel before it closes. Not JSON, so it can
+ * never be taken for a control message (those are JSON objects).
+ */
+export const GOODBYE = '\u0000bye';
 
 /** The browser's (or the global polyfill's) WebRTC classes. */
 export function globalWrtc(): WrtcImpl | undefined {
@@ -64,6 +74,8 @@ export class WebRtcTransport implements Transport {
   private closed = false;
   private connected = false;
   private gotOffer = false;
+  /** ICE says the path is down (it may come back): nothing is sent meanwhile. */
+  private iceDown = false;
   // Each channel's state as its own events report it: in @roamhq/wrtc every readyState or
   // bufferedAmount read is a synchronous call into the WebRTC thread, and reading them per frame
   // took half of a headless peer's CPU (profiled: 37% readyState, 10% bufferedAmount), leaving it
@@ -107,7 +119,7 @@ export class WebRtcTransport implements Transport {
     this.unreliable.bufferedAmountLowThreshold = tuning.unreliableLowWaterBytes;
     this.unreliable.onbufferedamountlow = () => this.events?.drain();
     this.unreliable.onmessage = (ev: MessageEvent) => {
-      if (ev.data instanceof ArrayBuffer) this.events?.frame(new Uint8Array(ev.data), false);
+      if (!this.closed && ev.data instanceof ArrayBuffer) this.events?.frame(new Uint8Array(ev.data), false);
     };
     this.reliable = this.channel('starling-ctrl', RELIABLE_CHANNEL_ID, { ordered: true });
     this.reliableGauge = new BufferedGauge(this.reliable);
@@ -121,10 +133,16 @@ export class WebRtcTransport implements Transport {
     });
     this.peer.on('close', () => this.close('connection closed'));
     this.peer.on('error', (e) => this.close(`connection error: ${e.message}`));
+    // While ICE has lost the path, the connection may be closing under us (see `close`): hold
+    // everything until it is back.
+    this.peer.on('iceStateChange', (state) => {
+      this.iceDown = state === 'disconnected' || state === 'failed';
+      if (!this.iceDown) this.flush();
+    });
   }
 
   get isOpen(): boolean {
-    return this.connected && !this.closed && this.unreliableOpen && this.reliableOpen;
+    return this.connected && !this.closed && !this.iceDown && this.unreliableOpen && this.reliableOpen;
   }
 
   get buffered(): number {
@@ -170,7 +188,7 @@ export class WebRtcTransport implements Transport {
   /** The channel copies synchronously; our own queue (used while it is closed or full) copies too. */
   sendReliable(data: Uint8Array | string): void {
     if (this.closed) return;
-    if (this.queue.length === 0 && this.reliableOpen && this.reliableGauge.read() < this.tuning.reliableHighWaterBytes) {
+    if (this.queue.length === 0 && this.reliableOpen && !this.iceDown && this.reliableGauge.read() < this.tuning.reliableHighWaterBytes) {
       this.rawSend(data);
       return;
     }
@@ -180,10 +198,33 @@ export class WebRtcTransport implements Transport {
     if (this.queuedBytes > this.tuning.reliableQueueMaxBytes) this.close('reliable queue overflow');
   }
 
-  close(reason = 'closed locally'): void {
+  /**
+   * Stops sending at once and tells the remote (a goodbye on the reliable channel, after anything
+   * queued before it), then tears the connection down closeGraceMs later. The delay is for Node:
+   * in @roamhq/wrtc a data channel that closes because its remote closed clears its native handle
+   * on the WebRTC thread while the main thread may be inside send() on it, a use-after-null that
+   * killed headless peers by SIGSEGV in rejoin storms (apps/cli/src/bench-link-storm.ts). With the
+   * goodbye, the remote stops sending before our side of the connection goes away.
+   */
+  close(reason = 'closed locally', sayGoodbye = true): void {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
+    if (sayGoodbye && this.reliableOpen && !this.iceDown) {
+      try {
+        this.reliable.send(GOODBYE);
+      } catch {
+        /* the channel is going anyway */
+      }
+    }
+    const teardown = setTimeout(() => this.teardown(), this.tuning.closeGraceMs);
+    // A grace timer must not keep a Node process that is otherwise done alive.
+    (teardown as { unref?: () => void }).unref?.();
+    this.events?.close(reason);
+  }
+
+  private teardown(): void {
     for (const ch of [this.unreliable, this.reliable]) {
       try {
         ch.close();
@@ -192,7 +233,6 @@ export class WebRtcTransport implements Transport {
       }
     }
     this.peer.destroy();
-    this.events?.close(reason);
   }
 
   private channel(label: string, id: number, init: RTCDataChannelInit): RTCDataChannel {
@@ -227,7 +267,7 @@ export class WebRtcTransport implements Transport {
   }
 
   private flush(): void {
-    while (this.queue.length > 0 && this.reliableOpen && this.reliableGauge.read() < this.tuning.reliableHighWaterBytes) {
+    while (this.queue.length > 0 && this.reliableOpen && !this.iceDown && !this.closed && this.reliableGauge.read() < this.tuning.reliableHighWaterBytes) {
       const item = this.queue.shift()!;
       this.queuedBytes -= typeof item === 'string' ? item.length : item.byteLength;
       this.rawSend(item);
@@ -235,7 +275,9 @@ export class WebRtcTransport implements Transport {
   }
 
   private onReliable(data: unknown): void {
-    if (typeof data === 'string') this.events?.control(data);
+    if (this.closed) return;
+    if (data === GOODBYE) this.close('the remote closed the link', false);
+    else if (typeof data === 'string') this.events?.control(data);
     else if (data instanceof ArrayBuffer) this.events?.frame(new Uint8Array(data), true);
   }
 }
