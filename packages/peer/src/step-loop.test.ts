@@ -85,6 +85,20 @@ describe('step loop', () => {
     expect(loop.counters.lastLoss).toBe(0.5);
   });
 
+  it("a rejoin's new loop goes on counting from the counters it is given", async () => {
+    const first = loopWith(new Recorder(), {}, 2);
+    first.loop.start();
+    await first.stepped;
+    await first.loop.stop();
+    const before = first.loop.counters.steps;
+    const second = loopWith(new Recorder(), { counters: first.loop.counters }, 1);
+    second.loop.start();
+    await second.stepped;
+    await second.loop.stop();
+    expect(second.loop.counters.steps).toBeGreaterThan(before);
+    expect(second.loop.counters).toBe(first.loop.counters);
+  });
+
   it('does not step while the algorithm is not ready, and counts the wait as blocked', async () => {
     const algo = new Recorder();
     algo.readyNow = false;

@@ -22,6 +22,8 @@ export interface StepCounters {
 
 export interface StepLoopDeps {
   algorithm: () => Algorithm;
+  /** Go on counting from these (a rejoin of the same run keeps its totals); fresh ones by default. */
+  counters?: StepCounters;
   gradient: GradientFn;
   send: (out: Envelope[]) => void;
   now: () => number;
@@ -48,15 +50,14 @@ export interface StepLoopDeps {
  * arrive, and the loop sleeps on `waitForWork` rather than spinning.
  */
 export class StepLoop {
-  readonly counters: StepCounters = {
-    steps: 0, discardedSteps: 0, lastLoss: null, computeMs: 0, commMs: 0, blockedMs: 0, pacedMs: 0, trainingMs: 0,
-  };
+  readonly counters: StepCounters;
   private running = false;
   private paused = false;
   private grad: Float32Array;
   private done: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: StepLoopDeps) {
+    this.counters = deps.counters ?? { steps: 0, discardedSteps: 0, lastLoss: null, computeMs: 0, commMs: 0, blockedMs: 0, pacedMs: 0, trainingMs: 0 };
     this.grad = new Float32Array(deps.algorithm().dim);
   }
 

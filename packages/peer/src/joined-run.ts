@@ -1,0 +1,168 @@
+import type { Algorithm, PeerId } from '@starling/core';
+import { pathTo, type RunConfig, type WelcomePayload } from '@starling/protocol';
+import type { PeerRuntimeTuning } from './config';
+import type { Training } from './compute';
+import type { ControlMessage } from './control';
+import { PeerError } from './errors';
+import { handoffEnvelopes } from './handoff';
+import type { Placement, RunNetwork } from './run-network';
+import { uploadSnapshot } from './server-uploads';
+import { StepLoop, type StepCounters } from './step-loop';
+import { yieldToEventLoop } from './yield';
+
+/** What a joined run reports back to the runtime that shows its status. */
+export interface JoinedRunHooks {
+  now: () => number;
+  tuning: PeerRuntimeTuning;
+  serverUrl: string;
+  /** Use the device this many times more slowly than it can (>= 1). */
+  slowdown: number;
+  onStep: (c: StepCounters) => void;
+  onAccuracy: (accuracy: number) => void;
+  onDiverged: (e: PeerError) => void;
+}
+
+/** Everything one welcome needs to train, all present: the runtime builds it only then. */
+export interface JoinedRunParts {
+  welcome: WelcomePayload;
+  network: RunNetwork;
+  training: Training;
+  algo: Algorithm;
+  /** The step counters of this run's previous welcome (a rejoin goes on counting). */
+  counters?: StepCounters;
+}
+
+/** What a rejoin of the same run keeps from the welcome before it. */
+export interface KeptFromRun {
+  training: Training;
+  counters: StepCounters;
+  model: Float32Array;
+}
+
+/**
+ * One welcome of one run: its config, algorithm, network, local training and step loop. A new
+ * welcome (a rejoin, or another run) ends this one and builds the next.
+ */
+export class JoinedRun {
+  readonly config: RunConfig;
+  readonly peerId: PeerId;
+  readonly runId: string;
+  readonly algo: Algorithm;
+  readonly network: RunNetwork;
+  readonly training: Training;
+  readonly loop: StepLoop;
+  private readonly uploadToken: string;
+  private wakeLoop: (() => void) | null = null;
+  private started = false;
+
+  constructor(parts: JoinedRunParts, private readonly hooks: JoinedRunHooks) {
+    const w = parts.welcome;
+    this.config = w.config;
+    this.peerId = w.peerId;
+    this.runId = w.runId;
+    this.uploadToken = w.uploadToken;
+    this.algo = parts.algo;
+    this.network = parts.network;
+    this.training = parts.training;
+    this.loop = this.buildLoop(parts.counters);
+    this.network.attach({ algo: this.algo, wake: () => this.wakeLoop?.(), control: (from, msg) => this.onControl(from, msg) });
+  }
+
+  start(paused: boolean): void {
+    this.loop.setPaused(paused);
+    this.started = true;
+    this.loop.start();
+  }
+
+  /** A new epoch of the same run: the algorithm follows it, then the links do. */
+  onEpoch(p: Placement): void {
+    this.network.router.send(this.algo.setEpoch(p.epoch, p.neighbours));
+    this.network.follow(p);
+  }
+
+  /**
+   * The server evaluates uploaded snapshots itself, so its accuracy never rests on our word.
+   * True when uploaded, false when it failed (the server may be restarting; the next interval
+   * tries again), null before our first step (nothing to upload).
+   */
+  async uploadSnapshot(): Promise<boolean | null> {
+    if (this.loop.counters.steps === 0) return null;
+    const url = new URL(pathTo('snapshots', { runId: this.runId }), this.hooks.serverUrl).href;
+    try {
+      await uploadSnapshot(url, this.peerId, this.uploadToken, this.loop.counters.steps, this.algo.model().slice());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Stop training and close the links. `keep`: hand the local training, the counters and the
+   * model to the next welcome of this run; otherwise the training is disposed.
+   */
+  async leave(keep: boolean): Promise<KeptFromRun | null> {
+    this.network.close();
+    await this.loop.stop();
+    if (keep) return { training: this.training, counters: this.loop.counters, model: this.algo.model().slice() };
+    await this.training.dispose();
+    return null;
+  }
+
+  /**
+   * A joiner asked for our model: hand it over once our loop runs (a peer still syncing has no
+   * model worth copying; one that has not stepped yet, e.g. in a paused run, hands over x0).
+   */
+  private onControl(from: PeerId, msg: ControlMessage): void {
+    if (msg.t !== 'model-req' || !this.started) return;
+    this.network.router.send(handoffEnvelopes(this.peerId, from, msg.id, this.network.placement.epoch, this.algo.model(), this.config.blockSize));
+  }
+
+  private buildLoop(counters: StepCounters | undefined): StepLoop {
+    const { hooks, config: cfg, training } = this;
+    const slowdown = Math.max(1, hooks.slowdown);
+    const mesh = this.network.mesh;
+    return new StepLoop({
+      algorithm: () => this.algo,
+      counters,
+      gradient: async (x, out) => {
+        const t = hooks.now();
+        const loss = await training.gradient(x, out);
+        if (slowdown > 1) await new Promise((r) => setTimeout(r, (slowdown - 1) * (hooks.now() - t)));
+        return loss;
+      },
+      send: (out) => this.network.router.send(out),
+      now: hooks.now,
+      waitForWork: (ms) => new Promise<void>((resolve) => {
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          resolve();
+        }
+        this.wakeLoop = done;
+      }),
+      idleWaitMs: hooks.tuning.idleWaitMs,
+      yieldNow: yieldToEventLoop,
+      maxGradientRetries: hooks.tuning.maxGradientRetries,
+      // An algorithm with slots (R-FAST) never waits for the network: its scheduler sends what the
+      // links can take. Only envelope algorithms pace to their uplink.
+      congested: () => !this.algo.slots && mesh.congested(hooks.tuning.paceFraction * cfg.maxBufferedBytes),
+      maxPaceMs: hooks.tuning.maxPaceMs,
+      paceCheckMs: hooks.tuning.paceCheckMs,
+      onStep: () => this.afterStep(),
+      onDiverged: (tries) => hooks.onDiverged(new PeerError('diverged', `${tries} minibatches in a row gave a non-finite gradient`)),
+    });
+  }
+
+  private afterStep(): void {
+    const c = this.loop.counters;
+    const cfg = this.config;
+    this.hooks.onStep(c);
+    if (cfg.maxSteps > 0 && c.steps >= cfg.maxSteps) void this.loop.stop();
+    if (cfg.evalEverySteps > 0 && c.steps % cfg.evalEverySteps === 0) void this.evaluate();
+  }
+
+  private async evaluate(): Promise<void> {
+    const acc = await this.training.accuracy(this.algo.model().slice(), this.config.evalSamples);
+    if (acc !== null) this.hooks.onAccuracy(acc);
+  }
+}
