@@ -1,5 +1,6 @@
 /** @starling/peer: the volunteer peer runtime, shared by the browser page and headless Node peers. */
-export { PeerRuntime, type PeerRuntimeOptions } from './runtime';
+export { PeerRuntime } from './runtime';
+export type { PeerRuntimeOptions } from './runtime-options';
 export { initialStatus, type PeerPhase, type PeerStatus } from './status';
 export { startupSummary, type StartupMark } from './startup-timeline';
 export { PeerError, type PeerErrorCode } from './errors';

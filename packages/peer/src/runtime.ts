@@ -1,54 +1,19 @@
-import { createAlgorithm, type Algorithm, type AlgorithmName, type AlgorithmOptions } from '@starling/core';
+import { createAlgorithm } from '@starling/core';
 import { PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type WelcomePayload } from '@starling/protocol';
-import { BackendError, initialParams, TRAINING_DEFAULTS, type BackendAttempt, type BackendName, type SelectBackendOptions } from '@starling/training';
+import { BackendError, initialParams, TRAINING_DEFAULTS, type BackendAttempt } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { lazyPageCompute, type Compute, type Training } from './compute';
-import { evidenceReport } from './evidence';
 import { StartupTimeline } from './startup-timeline';
 import { PeerError } from './errors';
 import { JoinedRun, type KeptFromRun } from './joined-run';
 import { RunNetwork } from './run-network';
 import { ServerSession } from './server-session';
 import { chooseStartingModel } from './starting-model';
-import { globalWrtc, type CreatePeer, type WrtcImpl } from './webrtc-transport';
+import { globalWrtc } from './webrtc-transport';
 import { initialStatus, type PeerStatus } from './status';
 import { TelemetryMeter } from './telemetry';
-
-export interface PeerRuntimeOptions {
-  /** Origin of the Starling server, e.g. `location.origin`. */
-  serverUrl: string;
-  /** simple-peer constructor: the browser bundle, or simple-peer in Node. */
-  createPeer: CreatePeer;
-  /** The WebRTC classes: the browser's globals by default, @roamhq/wrtc in Node. */
-  wrtc?: WrtcImpl;
-  /**
-   * The volunteer's own upload cap, bytes per second (null: none): the tab uploads at most the
-   * lower of this and the run's `network.uplinkBytesPerSec`. `setUploadCap` changes it live.
-   */
-  uploadCapBytesPerSec?: number | null;
-  backends?: readonly BackendName[];
-  backendOptions?: SelectBackendOptions;
-  /**
-   * Where TF.js runs: on this thread by default; the web app passes a WorkerCompute so a hidden
-   * tab keeps training (browsers throttle a hidden page, not its dedicated workers).
-   */
-  compute?: Compute;
-  tuning?: Partial<PeerRuntimeTuning>;
-  /**
-   * Use this device k times more slowly than it can (k >= 1): after each gradient the loop rests
-   * (k - 1) times as long as the gradient took, with the event loop free meanwhile. Lets a
-   * volunteer lend part of a device, and lets a benchmark make a straggler on purpose.
-   */
-  slowdown?: number;
-  /** Called whenever the phase changes or an error occurs (the page also polls `status()`). */
-  onChange?: (s: PeerStatus) => void;
-  /**
-   * Builds the run's algorithm; default core's createAlgorithm. Robustness tests plug a hostile
-   * peer in here (the headless CLI's --attack); a volunteer's page never sets it.
-   */
-  createAlgorithm?: (name: AlgorithmName, opts: AlgorithmOptions) => Algorithm;
-  now?: () => number;
-}
+import type { PeerRuntimeOptions } from './runtime-options';
+import { countersInto } from './status-counters';
 
 /**
  * One volunteer peer: picks a TF.js backend, joins the run over socket.io, downloads its shard,
@@ -367,25 +332,7 @@ export class PeerRuntime {
   }
 
   private refreshCounters(): void {
-    const n = this.network;
-    const m = n?.mesh.totals();
-    const algo: Algorithm | undefined = this.run?.algo;
-    const a = algo?.stats();
-    const c = this.run?.loop.counters;
-    if (m && n) {
-      Object.assign(this.st, {
-        neighboursOpen: m.openLinks, framesSent: m.framesSent, framesReceived: m.framesReceived,
-        framesLost: m.framesLost, bytesSent: m.bytesSent, bytesReceived: m.bytesReceived,
-        unreliableSent: m.unreliableSent, injectedDrops: m.injectedDrops, backpressureSkips: m.backpressureSkips,
-      });
-      this.st.framesRejected = m.controlRejected + n.router.counters.framesRejected + (a?.rejected ?? 0);
-    }
-    if (c) Object.assign(this.st, { computeMs: c.computeMs, commMs: c.commMs, blockedMs: c.blockedMs });
-    this.st.staleness = n && this.st.steps > 0 ? n.staleness.mean(n.sources, this.st.steps) : null;
-    const transit = algo?.transitEstimate?.() ?? null;
-    this.st.massInTransit = transit !== null && transit.gradient > 0 ? transit.transit / transit.gradient : null;
-    this.st.computeShare = c && c.trainingMs > 0 ? Math.min(1, c.computeMs / c.trainingMs) : null;
-    this.st.evidence = evidenceReport(algo?.senderEvidence?.());
+    countersInto(this.st, this.network, this.run);
   }
 
   private setPhase(p: PeerStatus['phase']): void {
