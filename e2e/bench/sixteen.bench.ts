@@ -32,7 +32,10 @@ test('sixteen peers, tabs and headless mixed, train one run', async () => {
     for (let i = 0; i < TABS; i++) tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, '?backends=wasm&slowdown=2'));
     const all = async (): Promise<{ label: string; s: PeerStatus }[]> => {
       const trouble = nodes.map((n) => n.trouble()).filter((t) => t !== null);
-      if (trouble.length > 0) throw new Error(trouble.join('; '));
+      if (trouble.length > 0) {
+        for (const n of nodes) if (n.trouble() !== null) console.log(`${n.label}: ${n.trouble()}; its log ends:\n${n.log().slice(-1200)}`);
+        throw new Error(trouble.join('; '));
+      }
       const ts = await Promise.all(tabs.map(async (t) => ({ label: t.label, s: await status(t) })));
       const ns = nodes.map((n) => ({ label: n.label, s: n.latest() }));
       if (ns.some((n) => n.s === null)) return [];

@@ -20,6 +20,8 @@ export interface JoinedRunHooks {
   onStep: (c: StepCounters) => void;
   onAccuracy: (accuracy: number) => void;
   onDiverged: (e: PeerError) => void;
+  /** A start-up mark (the first gradient asked for, and back), for the status's timeline. */
+  mark: (what: string) => void;
 }
 
 /** Everything one welcome needs to train, all present: the runtime builds it only then. */
@@ -32,9 +34,8 @@ export interface JoinedRunParts {
   counters?: StepCounters;
 }
 
-/** What a rejoin of the same run keeps from the welcome before it. */
+/** What a rejoin of the same run keeps from the welcome before it (the training is the runtime's). */
 export interface KeptFromRun {
-  training: Training;
   counters: StepCounters;
   model: Float32Array;
 }
@@ -97,15 +98,14 @@ export class JoinedRun {
   }
 
   /**
-   * Stop training and close the links. `keep`: hand the local training, the counters and the
-   * model to the next welcome of this run; otherwise the training is disposed.
+   * Stop training and close the links; resolves, once the step in progress is over, with what the
+   * next welcome of this run goes on from. The local training is the runtime's (it outlives a
+   * rejoin), so it is not disposed here.
    */
-  async leave(keep: boolean): Promise<KeptFromRun | null> {
+  async leave(): Promise<KeptFromRun> {
     this.network.close();
     await this.loop.stop();
-    if (keep) return { training: this.training, counters: this.loop.counters, model: this.algo.model().slice() };
-    await this.training.dispose();
-    return null;
+    return { counters: this.loop.counters, model: this.algo.model().slice() };
   }
 
   /**
@@ -126,7 +126,10 @@ export class JoinedRun {
       counters,
       gradient: async (x, out) => {
         const t = hooks.now();
+        const first = this.loop.counters.steps === 0;
+        if (first) hooks.mark('gradient asked');
         const loss = await training.gradient(x, out);
+        if (first) hooks.mark('gradient back');
         if (slowdown > 1) await new Promise((r) => setTimeout(r, (slowdown - 1) * (hooks.now() - t)));
         return loss;
       },

@@ -41,9 +41,13 @@ export class PeerRuntime {
   private network: RunNetwork | null = null;
   /** The current welcome's run, once it has its training and algorithm. */
   private run: JoinedRun | null = null;
-  /** A run that is still leaving (its loop finishing a step): the next welcome of that run waits for it. */
-  private leaving: Promise<KeptFromRun | null> | null = null;
-  private leavingRunId: string | null = null;
+  /**
+   * The local training of the current run, ready or still downloading: it outlives rejoins (a
+   * welcome that comes while the one before still downloads waits for the same download).
+   */
+  private training: { runId: string; ready: Promise<Training> } | null = null;
+  /** What the last JoinedRun left for the next welcome of its run (its loop finishing a step first). */
+  private left: { runId: string; kept: Promise<KeptFromRun> } | null = null;
   /** Counts welcomes, so one that a newer welcome overtook while it downloaded gives up. */
   private welcomes = 0;
 
@@ -105,10 +109,9 @@ export class PeerRuntime {
     this.network = null;
     const run = this.run;
     this.run = null;
-    await run?.leave(false);
-    const kept = await this.leaving;
-    this.leaving = null;
-    await kept?.training.dispose();
+    this.left = null;
+    await run?.leave();
+    await this.dropTraining();
     if (this.st.phase !== 'error') this.setPhase('stopped');
   }
 
@@ -153,15 +156,13 @@ export class PeerRuntime {
     const old = this.run;
     this.run = null;
     this.network?.close(); // frames of the new membership must not reach the old algorithm
-    if (old) {
-      this.leaving = old.leave(old.runId === w.runId);
-      this.leavingRunId = old.runId;
-    }
-    const sameRun = this.leaving !== null && this.leavingRunId === w.runId;
-    if (!sameRun && this.leaving) {
-      const dropped = await this.leaving;
-      this.leaving = null;
-      await dropped?.training.dispose();
+    if (old) this.left = { runId: old.runId, kept: old.leave() };
+    if (this.training && this.training.runId !== w.runId) {
+      // Another run: nothing of the old one carries over.
+      const leaving = this.left?.kept;
+      this.left = null;
+      await leaving;
+      await this.dropTraining();
       if (mine !== this.welcomes) return;
       const { backend, backendAttempts, device, softwareGpu, paused, lossRate } = this.st;
       Object.assign(this.st, initialStatus(), { backend, backendAttempts, device, softwareGpu, paused, lossRate, computeIn: this.compute.where });
@@ -195,14 +196,19 @@ export class PeerRuntime {
     this.st.latencyMs = cfg.network.latencyMs;
     this.showPlacement();
 
-    const kept = sameRun ? await this.leaving : null;
-    if (sameRun) this.leaving = null;
-    const training = kept?.training ?? (await this.createTraining(w));
-    if (mine !== this.welcomes) {
-      // A newer welcome (or stop) overtook this one while it downloaded.
-      if (!kept) await training.dispose();
-      return;
+    if (!this.training) {
+      const ready = this.createTraining(w);
+      const entry = { runId: w.runId, ready };
+      this.training = entry;
+      // A failed download is not kept: the next welcome tries again.
+      ready.catch(() => this.training === entry && (this.training = null));
     }
+    const left = this.left?.runId === w.runId ? await this.left.kept : null;
+    // A run left before its first step (it was still syncing) has no model of its own to go on from.
+    const kept = left !== null && left.counters.steps > 0 ? left : null;
+    const training = await this.training.ready;
+    // A newer welcome (or stop) overtook this one while it downloaded: that one goes on.
+    if (mine !== this.welcomes) return;
     // Epoch news may have come in while we downloaded: the algorithm starts in the newest one.
     const { epoch, neighbours } = network.placement;
     const algo = (this.opts.createAlgorithm ?? createAlgorithm)(cfg.algorithm, {
@@ -229,16 +235,26 @@ export class PeerRuntime {
       },
       onAccuracy: (acc) => (this.st.accuracy = acc),
       onDiverged: (e) => this.fail(e),
+      mark: (what) => this.timeline.mark(what),
     });
     this.run = run;
+    this.left = null;
     this.st.startedFrom = kept
       ? 'own model (rejoined)'
       : await chooseStartingModel({ welcome: w, algo, network, handoffTimeoutMs: this.tuning.handoffTimeoutMs, serverUrl: this.opts.serverUrl, syncing: () => this.setPhase('syncing') });
     if (this.run !== run) return; // left while it synced
     this.st.task = w.task.id;
     this.st.startedAt ??= Date.now();
-    run.start(this.st.paused);
     this.setPhase(this.st.paused ? 'paused' : 'training');
+    run.start(this.st.paused);
+  }
+
+  /** Dispose of the current run's local training, once it is ready (or failed). */
+  private async dropTraining(): Promise<void> {
+    const t = this.training;
+    this.training = null;
+    const training = await t?.ready.catch(() => null);
+    await training?.dispose();
   }
 
   /** Download this run's data and build its model on the fastest backend (timed on that model). */
