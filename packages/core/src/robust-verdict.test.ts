@@ -48,6 +48,17 @@ describe('judgeSenders', () => {
     expect(v.filter((x) => x.eject).map((x) => x.sender)).toEqual([5, 6]);
   });
 
+  it('a straggler (far from everyone, by its own report too) is flagged, not ejected, for clipping; refusals still eject it', () => {
+    const straggler: PeerEvidence = { reporter: 2, evidence: [0, 1, 3].map((peer) => ({ peer, frames: 200, refused: 0, clipped: 190, frozen: 0 })) };
+    const v = judgeSenders([clippedBy(0, 2, 1), clippedBy(1, 2, 1), straggler], T);
+    // Flagged, not ejected; its own accusations (one reporter each) flag nobody.
+    expect(v.map((x) => [x.sender, x.eject])).toEqual([[2, false]]);
+    // A sign-flipper mixes its own model honestly: its report holds nobody as mostly clipped.
+    const flipper: PeerEvidence = { reporter: 2, evidence: [0, 1, 3].map((peer) => ({ peer, frames: 200, refused: 0, clipped: 5, frozen: 0 })) };
+    expect(judgeSenders([clippedBy(0, 2, 1), clippedBy(1, 2, 1), flipper], T).map((x) => [x.sender, x.eject])).toEqual([[2, true]]);
+    expect(judgeSenders([refusedBy(0, 2), refusedBy(1, 2), straggler], T).find((x) => x.sender === 2)?.eject).toBe(true);
+  });
+
   it('ejectClipShare above 1 turns ejection on clipping off', () => {
     const off = { ...T, ejectClipShare: 2 };
     expect(judgeSenders([clippedBy(0, 2, 1), clippedBy(1, 2, 1)], off).map((v) => v.eject)).toEqual([false]);

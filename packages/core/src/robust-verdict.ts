@@ -48,6 +48,14 @@ export interface VerdictTuning {
    * then look hostile too (the simulator ejected 7 of 8 peers in one verdict before this cap).
    */
   maxEjectShare: number;
+  /**
+   * Clipping does not eject a sender whose own report holds more than this share of the senders it
+   * judged (at least minReporters of them) as mostly clipped: it is far from everyone and everyone
+   * from it, which is what an honest straggler looks like (a late joiner, a starved peer), while a
+   * sign-flipper mixes its own model honestly. It stays flagged, and its frames stay clipped; an
+   * attacker that lies in its own report to get this only keeps being clipped. Refusals still eject.
+   */
+  farFromAllShare: number;
 }
 
 export interface SenderVerdict {
@@ -82,9 +90,11 @@ interface Tally {
 /** The senders the reports flag, ascending by id; `eject` marks those to remove. Reports about oneself count for nothing. */
 export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning = ROBUST_DEFAULTS.verdict): SenderVerdict[] {
   const bySender = new Map<PeerId, Tally>();
+  const farFromAll = new Set<PeerId>();
   let reporters = 0;
   for (const { reporter, evidence } of reports) {
     reporters++;
+    if (holdsMostClipped(reporter, evidence, t)) farFromAll.add(reporter);
     for (const e of evidence) {
       if (e.peer === reporter) continue;
       const hard = e.refused >= t.minRefused;
@@ -109,7 +119,7 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
   for (const [sender, s] of bySender) {
     if (s.reporters.length < t.minReporters) continue;
     const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, frames: s.frames, eject: false };
-    if (s.hard >= t.minReporters || s.mostlyClipped >= t.minReporters) convicted.push({ v, s });
+    if (s.hard >= t.minReporters || (s.mostlyClipped >= t.minReporters && !farFromAll.has(sender))) convicted.push({ v, s });
     out.push(v);
   }
   // Strongest evidence first: more reporters with refusals, then with nearly all frames held, then more refusals.
@@ -117,4 +127,16 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
   const cap = Math.max(1, Math.floor(t.maxEjectShare * reporters));
   for (const { v } of convicted.slice(0, cap)) v.eject = true;
   return out.sort((a, b) => a.sender - b.sender);
+}
+
+/** Whether a reporter holds more than farFromAllShare of the senders it judged (at least minReporters) as mostly clipped. */
+function holdsMostClipped(reporter: PeerId, evidence: readonly EvidenceAgainst[], t: VerdictTuning): boolean {
+  let judged = 0;
+  let held = 0;
+  for (const e of evidence) {
+    if (e.peer === reporter || e.frames < t.minFrames) continue;
+    judged++;
+    if (e.clipped + e.frozen >= t.clipShare * e.frames) held++;
+  }
+  return judged >= t.minReporters && held > t.farFromAllShare * judged;
 }
