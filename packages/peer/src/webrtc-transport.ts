@@ -199,8 +199,8 @@ export class WebRtcTransport implements Transport {
   }
 
   /**
-   * Stops sending at once and tells the remote (a goodbye on the reliable channel, after anything
-   * queued before it), then tears the connection down closeGraceMs later. The delay is for Node:
+   * Stops sending at once (reliable frames still in our own queue are dropped) and tells the
+   * remote with a goodbye on the reliable channel, then tears the connection down closeGraceMs later. The delay is for Node:
    * in @roamhq/wrtc a data channel that closes because its remote closed clears its native handle
    * on the WebRTC thread while the main thread may be inside send() on it, a use-after-null that
    * killed headless peers by SIGSEGV in rejoin storms (apps/cli/src/bench-link-storm.ts). With the
