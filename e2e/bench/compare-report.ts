@@ -8,6 +8,8 @@ export interface BenchRun {
   encoding: string | null;
   /** R-FAST's algorithmOptions.pushShare when the bench set one; null: core's default (or not R-FAST). */
   pushShare?: number | null;
+  /** R-FAST's algorithmOptions.sendShare (a send budget) when the bench set one; null: core's default (or not R-FAST). */
+  sendShare?: number | null;
   lr: number;
   seed: number;
   /** Seconds from resume until every tab's model reached the target ("90", "92"); null: not within the cap. */

@@ -25,6 +25,8 @@ import { comparisonMarkdown, type BenchRun } from './compare-report';
  *   BENCH_LOSS=0.3                 injected loss on unreliable frames
  *   BENCH_CAP_S=180                cap per run
  *   BENCH_PUSH_SHARE=0.75          R-FAST's algorithmOptions.pushShare (default: core's)
+ *   BENCH_SEND_SHARE=0.0625        R-FAST's algorithmOptions.sendShare, a send budget (default: core's, none)
+ *   BENCH_UPLINK=500000            every tab's uplink, bytes/s, instead of the profile's (same latency)
  */
 
 const TABS = 4;
@@ -34,6 +36,8 @@ const TOKEN = 'bench-owner-token-0123456789';
 const CAP_MS = Number(process.env.BENCH_CAP_S ?? 180) * 1000;
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const LOSS = Number(process.env.BENCH_LOSS ?? 0);
+const SEND_SHARE = process.env.BENCH_SEND_SHARE === undefined ? null : Number(process.env.BENCH_SEND_SHARE);
+const UPLINK = process.env.BENCH_UPLINK === undefined ? null : Number(process.env.BENCH_UPLINK);
 const PUSH_SHARE = process.env.BENCH_PUSH_SHARE === undefined ? null : Number(process.env.BENCH_PUSH_SHARE);
 const list = (v: string | undefined): string[] | null => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
 
@@ -73,8 +77,10 @@ test('every algorithm on each link profile with one straggler, real tabs', async
         const lr = LR[algorithm] ?? DEFAULT_LR[algorithm];
         const server = await startServer({
           runId: `bench-${profile}-${algorithm}-${seed}`, algorithm, lr, batchSize: BATCH, task: 'mnist-mlp', taskOptions: { hidden: [64] },
-          evalEverySteps: 0, snapshotIntervalMs: 0, seed, network: profile, lossRate: LOSS,
-          ...(algorithm === 'rfast' && PUSH_SHARE !== null ? { algorithmOptions: { pushShare: PUSH_SHARE } } : {}),
+          evalEverySteps: 0, snapshotIntervalMs: 0, seed, network: UPLINK === null ? profile : { ...LINK_PROFILES[profile], uplinkBytesPerSec: UPLINK }, lossRate: LOSS,
+          ...(algorithm === 'rfast' && (PUSH_SHARE !== null || SEND_SHARE !== null)
+            ? { algorithmOptions: { ...(PUSH_SHARE === null ? {} : { pushShare: PUSH_SHARE }), ...(SEND_SHARE === null ? {} : { sendShare: SEND_SHARE }) } }
+            : {}),
         }, { adminToken: TOKEN });
         // Every tab joins a paused run and starts from the same model; the clock starts on resume.
         await setPaused(server.url, true);
@@ -115,7 +121,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           const steps = after.map((s, i) => s.steps - before[i].steps);
           const bytes = after.map((s, i) => s.bytesSent - before[i].bytesSent);
           const run: BenchRun = {
-            profile, algorithm, encoding: algorithm === 'rfast' ? RFAST_DEFAULTS.defaultEncoding : null, pushShare: algorithm === 'rfast' ? PUSH_SHARE : null, lr, seed, secondsTo,
+            profile, algorithm, encoding: algorithm === 'rfast' ? RFAST_DEFAULTS.defaultEncoding : null, pushShare: algorithm === 'rfast' ? PUSH_SHARE : null, sendShare: algorithm === 'rfast' ? SEND_SHARE : null, lr, seed, secondsTo,
             bytesPerStepPerPeer: median(bytes.map((b, i) => b / Math.max(1, steps[i]))),
             stepsPerTab: steps,
             massInTransit: median(transit),
@@ -136,12 +142,12 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   await evaluator.dispose();
   await browser.close();
 
-  const command = `${['BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
+  const command = `${['BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_UPLINK'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
   const result = {
     measuredAt,
     command,
     setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: 'mnist-mlp 784-64-10', batch: BATCH, lossRate: LOSS, capSeconds: CAP_MS / 1000 },
-    profiles: Object.fromEntries(PROFILES.map((p) => [p, { ...LINK_PROFILES[p] }])),
+    profiles: Object.fromEntries(PROFILES.map((p) => [p, { ...LINK_PROFILES[p], ...(UPLINK === null ? {} : { uplinkBytesPerSec: UPLINK }) }])),
     runs,
   };
   mkdirSync('results', { recursive: true });

@@ -232,6 +232,8 @@ export interface AlgorithmOptions extends CommonOptions {
   kernels?: 'auto' | 'simd' | 'js';
   /** R-FAST: the share of its tracker a push moves to its out-neighbours (RFAST_DEFAULTS.pushShare). */
   pushShare?: number;
+  /** R-FAST: a send budget, the share of its slots a peer may send per step (RFAST_DEFAULTS.sendShare; 1: none). */
+  sendShare?: number;
   /** R-FAST: how v and the running sums travel (docs/algorithms.md 1.7); see RFAST_ENCODINGS. */
   encoding?: string;
   /** Byzantine-robust mixing (robust-clip.ts): 'clip' (default where supported) or 'off'. */

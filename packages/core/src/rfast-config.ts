@@ -34,17 +34,35 @@ export const RFAST_DEFAULTS = {
    * takes out of z comes back only with the neighbours' next pushes: in between this peer descends
    * along a fraction of its tracker and they along an old gradient of ours. On a home uplink
    * (a block pushed every ~10 steps of an MNIST MLP) that made R-FAST unstable above lr 0.2 and
-   * slower than training alone. Bench preset `home` (BENCHMARKS.md section 1): at 0.75 and its
-   * best lr (0.1) the average model reached 85% in no scenario; at 0.1 R-FAST tunes to lr 0.4 and
-   * reaches 85% in 0.48 virtual s (median of 3 seeds, IID). Probes with an uncommitted script
-   * (8 peers, MNIST MLP, average model after 300 steps at lr 0.3-0.4), share 0.75 / 0.3 / 0.1 /
-   * 0.05: home IID 18% / 85% / 90% / 92%; loopback IID 85% / - / 89% / -; loopback non-IID
-   * 84% / 87% / 88% / - (0.02: 88%); a share adapted to the steps between pushes: 87-89% on home.
-   * The price, on a heterogeneous least-squares problem with exact gradients: the largest stable
-   * step is about half the spec share's, and the exact optimum after a membership change takes
-   * about 25 times as long (sim/rfast.convergence.test.ts). Any share in (0, 1] keeps the invariant.
+   * slower than training alone. Measured (BENCHMARKS.md sections 1 and 3), MNIST MLP, home links:
+   * - simulator, 8 peers, average model after 1,500 steps at lr 0.4, non-IID (2 classes per peer):
+   *   share 0.1: 45.7%, 0.02: 76.7%, 0.005: 78.2%; IID after 300 steps: 90.5% / 92.1% / 92.4%
+   *   (solo 92.4%). The spec's share at its best lr (0.1) reached 85% in no scenario.
+   * - 4 real tabs, one 4x slower, every tab to 90% (3 seeds): 0.1: 59.2 s [33.2-67.2], 0.02:
+   *   41.9 s [35.0-45.6].
+   * The smaller the share, the more a peer descends along its own shard's gradient between pushes,
+   * and the slower the exact convergence on a heterogeneous problem (sim/rfast.convergence.test.ts
+   * runs 0.1 and the spec's share; after a membership change 0.1 took about 25 times as long as the
+   * spec's). Below 0.02 the figures above hardly move, so 0.02 keeps the tracker moving. Any share
+   * in (0, 1] keeps the invariant.
    */
-  pushShare: 0.1,
+  pushShare: 0.02,
+  /**
+   * A send budget, off by default (1): each step adds this share of a target's slots (one per kind
+   * and block) to that target's send credit, and a frame leaves only against a whole unit of it
+   * (rfast-sends.ts); the credit holds at most `sendCarrySteps` steps' worth. Newest-wins slots
+   * already let the link decide how much goes, but a frame also costs CPU at both ends (encoding,
+   * the browser's WebRTC stack, decoding, mixing), which a tab takes from its gradients when its
+   * cores are busy. 4 real tabs on 2 cores, one 4x slower, share 0.02, to 90% in every tab (3 seeds,
+   * BENCHMARKS.md section 3): on loopback the tabs sent ~220 kB per step and reached 90% in 58.4 s;
+   * on home links ~80 kB and 41.9 s; with the uplink capped at 500 kB/s, 17 kB and 24.5 s. Not the
+   * default: on the star and the tree, where consensus and tracker mass all pass through a few
+   * peers, budgets of 1/16 to 1/2 left the exact least-squares optimum unreached or diverged
+   * (sim/rfast.convergence.test.ts's cases); on the exponential graph it converged, slower.
+   */
+  sendShare: 1,
+  /** Steps' worth of send credit a peer may hold under a budget (see sendShare). */
+  sendCarrySteps: 2,
   /** Encoding of a run that names none. */
   defaultEncoding: 'f16-i8',
 } as const;

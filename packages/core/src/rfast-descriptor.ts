@@ -1,6 +1,6 @@
 /** R-FAST's registry entries (registry.ts); the algorithm itself is rfast.ts. */
 import { MsgKind, defineAlgorithm, type OptionSpec } from './contract';
-import { RFAST_ENCODING_NAMES } from './rfast-config';
+import { RFAST_DEFAULTS, RFAST_ENCODING_NAMES } from './rfast-config';
 import { RFast } from './rfast';
 import { ROBUST_OPTION } from './robust-clip';
 
@@ -14,7 +14,14 @@ const PUSH_SHARE: OptionSpec = {
   type: 'number',
   min: 0.001,
   max: 1,
-  doc: 'share of the tracker z each push moves to the out-neighbours; default 0.1 (the spec\'s uniform weights: d/(d+1)); see RFAST_DEFAULTS.pushShare',
+  doc: `share of the tracker z each push moves to the out-neighbours; default ${RFAST_DEFAULTS.pushShare} (the spec's uniform weights: d/(d+1)); see RFAST_DEFAULTS.pushShare`,
+};
+
+const SEND_SHARE: OptionSpec = {
+  type: 'number',
+  min: 0.001,
+  max: 1,
+  doc: `a send budget: the share of its slots (one per kind and block for every out-neighbour) a peer may send per step; default ${RFAST_DEFAULTS.sendShare} (no budget: the link decides); see RFAST_DEFAULTS.sendShare`,
 };
 
 /**
@@ -27,7 +34,7 @@ export const RFAST_DESCRIPTOR = defineAlgorithm({
   defaultLr: 0.3,
   links: 'graph',
   kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck],
-  options: { encoding: ENCODING, pushShare: PUSH_SHARE, robust: ROBUST_OPTION },
+  options: { encoding: ENCODING, pushShare: PUSH_SHARE, sendShare: SEND_SHARE, robust: ROBUST_OPTION },
   create: (opts) => new RFast(opts),
 });
 

@@ -11,6 +11,12 @@
  * keeps up with the steps this is exactly the spec's push every step. Only while mass comes in,
  * though: a peer that receives none pushes at every step (massChanged(true); RFast decides).
  *
+ * How much leaves: whatever the link takes, unless the run sets a send budget (sendShare < 1; see
+ * RFAST_DEFAULTS.sendShare): then each step adds sendShare of a target's slots to its send credit
+ * (at most sendCarrySteps steps' worth), and nextPending offers that target nothing while less
+ * than one frame's worth is left. The newest-wins slots mean a frame not sent now goes out
+ * fresher later.
+ *
  * Compact running sums: rho_k is what k will rebuild (base + decoded delta, in float64 on both
  * sides); the rounding residual of each frame goes back into z, so sum z + in flight = sum g holds
  * exactly. The base is a frame of ours the receiver acknowledged keeping (MassLinks).
@@ -37,6 +43,8 @@ export interface SenderSetup {
   naive: boolean;
   /** The share of z a push moves to the out-neighbours (RFAST_DEFAULTS.pushShare). */
   pushShare: number;
+  /** The share of the slots that may leave per step (RFAST_DEFAULTS.sendShare). */
+  sendShare: number;
   /** Seq of the next frame: one counter per peer, so seqs grow across epochs too. */
   nextSeq: () => number;
   version: number;
@@ -68,6 +76,12 @@ export class RfastSender implements SlotSource {
   private readonly codes32: Float32Array;
   private readonly sent32: Float32Array;
   private readonly sent64: Float64Array;
+  /** Whether a send budget holds (sendShare < 1). */
+  private readonly budget: boolean;
+  /** Per target: frames that may still leave (see sendShare); what a step adds, and the most held. */
+  private readonly credit: Float64Array;
+  private readonly creditPerStep: Float64Array;
+  private readonly creditCap: Float64Array;
 
   constructor(s: SenderSetup) {
     this.s = s;
@@ -93,6 +107,22 @@ export class RfastSender implements SlotSource {
     this.codes32 = new Float32Array(block);
     this.sent32 = new Float32Array(block);
     this.sent64 = new Float64Array(block);
+    this.budget = s.sendShare < 1;
+    // Per target, not per peer: one shared credit would go to whichever link the scheduler's
+    // rotation visits first, the same one every step when few frames may go.
+    const n = this.ids.length;
+    this.creditPerStep = Float64Array.from({ length: n }, (_, t) => s.sendShare * this.count * this.kindsOf(t));
+    // At least one frame, or a share below one slot per step could never send.
+    this.creditCap = this.creditPerStep.map((c) => Math.max(1, RFAST_DEFAULTS.sendCarrySteps * c));
+    // A new epoch's first frames go at once.
+    this.credit = this.creditPerStep.map((c, t) => Math.min(this.creditCap[t], Math.max(1, c)));
+  }
+
+  /** A step was taken: every target may get sendShare of its slots more (capped). */
+  stepTaken(): void {
+    if (!this.budget) return;
+    const c = this.credit;
+    for (let t = 0; t < c.length; t++) c[t] = Math.min(this.creditCap[t], c[t] + this.creditPerStep[t]);
   }
 
   /** A step produced new v: every G_R out-neighbour's v slots hold newer content. */
@@ -127,6 +157,7 @@ export class RfastSender implements SlotSource {
     const n = this.count * kinds;
     const r = this.rIdx[t] * this.count;
     const c = this.cIdx[t] * this.count;
+    if (this.budget && this.credit[t] < 1) return -1;
     for (let i = 0; i < n; i++) {
       const slot = (from + i) % n;
       const b = (slot / kinds) | 0;
@@ -140,6 +171,7 @@ export class RfastSender implements SlotSource {
     const kinds = this.kindsOf(t);
     const b = (slot / kinds) | 0;
     const to = this.ids[t];
+    if (this.budget) this.credit[t] -= 1;
     const msg = this.kindAt(t, slot % kinds) === KIND_V ? this.takeV(this.rIdx[t], b) : this.takeMass(this.cIdx[t], b);
     return { to, reliable: false, msg };
   }

@@ -16,6 +16,7 @@ import {
   gradient,
   makeProblem,
   massImbalance,
+  PUSH_SHARE_SIZED_FOR,
   optimum,
   relError,
   spawn,
@@ -37,7 +38,7 @@ const LR_FACTOR: Partial<Record<TopologyKind, number>> = { exponential: 1, star:
 function setup(kind: TopologyKind, loss: number, naive = false, encoding: RfastEncodingName = 'f32', sendRate = 0): { net: LossyNet; xStar: Float64Array } {
   const problem = makeProblem(new Rng(42), IDS, DIM, 4);
   const scale = kind === 'exponential' ? 1 : IDS.length;
-  // A push moves only RFAST_DEFAULTS.pushShare of z, so each peer descends mostly along its own
+  // A push moves only PUSH_SHARE_SIZED_FOR of z, so each peer descends mostly along its own
   // data's gradient between pushes, whose curvature can be a few times the average's: half of 1/L
   // (1/L itself diverges at share 0.1; it converged at the spec's 2/3). Sends at random times
   // (sendRate > 0) leave mass in z for several steps more, so the step is smaller still.
@@ -108,7 +109,7 @@ describe('R-FAST convergence with exact gradients', () => {
     net.remove(5);
     const t1 = buildTopology('exponential', after);
     const nb = neighboursOf(t1, joiner);
-    const newcomer = new RFast({ id: joiner, x0: new Float32Array(DIM), lr, blockSize: 2, epoch: 1, neighbours: nb, encoding: 'f32' });
+    const newcomer = new RFast({ id: joiner, x0: new Float32Array(DIM), lr, blockSize: 2, epoch: 1, neighbours: nb, encoding: 'f32', pushShare: PUSH_SHARE_SIZED_FOR });
     newcomer.loadModel(net.peers.get(nb.rIn[0])!.model()); // start from a neighbour, not from scratch
     net.add(newcomer);
     const staleBefore = sumStats(net, 'stale');

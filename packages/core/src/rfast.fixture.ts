@@ -34,8 +34,8 @@ export const SPEC_SHARE = NB.cOut.length / (NB.cOut.length + 1);
  * rules (robust mixing has its own, robust-clip.test.ts and sim attacks.test.ts; the share its own
  * test in rfast.step.test.ts).
  */
-export function peer(naive = false, epoch = 0, kernels: KernelChoice = 'js', encoding: RfastEncodingName = 'f32', pushShare = SPEC_SHARE): RFast {
-  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive, kernels, encoding, robust: 'off', pushShare });
+export function peer(naive = false, epoch = 0, kernels: KernelChoice = 'js', encoding: RfastEncodingName = 'f32', pushShare = SPEC_SHARE, sendShare?: number): RFast {
+  return new RFast({ id: SELF, x0: X0, lr: LR, blockSize: BLOCK, epoch, neighbours: NB, naive, kernels, encoding, robust: 'off', pushShare, sendShare });
 }
 
 /** Every pending slot, taken now (steps 5-6: the push happens here), payloads copied. */

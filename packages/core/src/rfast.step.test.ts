@@ -4,7 +4,7 @@ import { MsgKind, type PeerNeighbours } from './contract';
 import { ConfigError, TopologyError } from './errors';
 import { RFast } from './rfast';
 import { RFAST_DEFAULTS } from './rfast-config';
-import { DIM, KERNEL_KINDS, LR, NB, SELF, X0, fullStep, peer, rhoMsg, sendAll, snapshot, vMsg, wholeVector } from './rfast.fixture';
+import { DIM, KERNEL_KINDS, LR, NB, SELF, SPEC_SHARE, X0, fullStep, peer, rhoMsg, sendAll, snapshot, vMsg, wholeVector } from './rfast.fixture';
 
 const G0 = [1, 2, 3, 4, 5];
 const G1 = [-0.5, 0.25, 2, -3, 1.5];
@@ -148,6 +148,59 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     expect(RFAST_DEFAULTS.pushShare).toBeLessThan(C * 2); // smaller than the spec's d/(d+1)
     expect(() => peer(false, 0, kernels, 'f32', 0)).toThrow(/pushShare/);
     expect(() => peer(false, 0, kernels, 'f32', 1.5)).toThrow(/pushShare/);
+  });
+
+  it('a send budget (sendShare < 1) lets that share of each target\'s slots go per step, carried at most sendCarrySteps; none by default', () => {
+    const blocks = Math.ceil(DIM / 2);
+    // Out-neighbour 3 takes v and running sums (2 slots per block), 1 only running sums (1 per block).
+    const share = 1 / (2 * blocks); // one frame per step to 3
+    const p = peer(false, 0, kernels, 'f32', SPEC_SHARE, share);
+    const src = p.slots;
+    const t3 = src.targets().indexOf(3);
+    const t1 = src.targets().indexOf(1);
+    const cursor = [0, 0];
+    /** Takes what the budget lets go now, with a scheduler's rotating cursor per target. */
+    const drain = (t: number): number[] => {
+      const out: number[] = [];
+      for (let slot = src.nextPending(t, cursor[t]); slot >= 0; slot = src.nextPending(t, cursor[t])) {
+        out.push(src.take(t, slot).msg.block);
+        cursor[t] = (slot + 1) % src.slotCount(t);
+      }
+      return out;
+    };
+    p.beginStep();
+    p.applyGradient(Float32Array.from(G0));
+    // The epoch's first frame plus one step's worth: exactly the carry cap.
+    expect(drain(t3)).toHaveLength(RFAST_DEFAULTS.sendCarrySteps);
+    // Many steps without a send: the credit stops at sendCarrySteps steps' worth, no burst.
+    for (let s = 0; s < 5; s++) {
+      p.beginStep();
+      p.applyGradient(Float32Array.from(s % 2 === 0 ? G1 : G0));
+    }
+    expect(drain(t3)).toHaveLength(RFAST_DEFAULTS.sendCarrySteps);
+    // Per target: out-neighbour 1 has its own credit (half a frame per step for its 3 slots, at
+    // least one frame held), which 3's sends did not use up.
+    expect(drain(t1).length).toBeGreaterThanOrEqual(1);
+    // One step, one frame to 3; over 2 x blocks steps every slot (each kind of each block) went.
+    const seen = new Set<string>();
+    for (let s = 0; s < 2 * blocks; s++) {
+      p.beginStep();
+      p.applyGradient(Float32Array.from(G1));
+      const slot = src.nextPending(t3, cursor[t3]);
+      const env = src.take(t3, slot);
+      cursor[t3] = (slot + 1) % src.slotCount(t3);
+      expect(src.nextPending(t3, cursor[t3])).toBe(-1); // the budget, not an empty queue, stops it
+      seen.add(`${env.msg.kind}:${env.msg.block}`);
+    }
+    expect(seen.size).toBe(2 * blocks);
+    // No budget by default: every pending slot goes.
+    const free = peer(false, 0, kernels);
+    fullStep(free, G0);
+    free.beginStep();
+    free.applyGradient(Float32Array.from(G1));
+    expect(sendAll(free)).toHaveLength(blocks * (NB.rOut.length + NB.cOut.length));
+    expect(() => peer(false, 0, kernels, 'f32', SPEC_SHARE, 0)).toThrow(/sendShare/);
+    expect(() => peer(false, 0, kernels, 'f32', SPEC_SHARE, 1.5)).toThrow(/sendShare/);
   });
 
   it('mixes only the copies that arrived since the last step, each once', () => {

@@ -272,11 +272,19 @@ function copy(msg: Message, to: PeerId): { to: PeerId; msg: Message } {
 /** Every encoding, for property tests. */
 export const anyEncoding = (): fc.Arbitrary<RfastEncodingName> => fc.constantFrom(...RFAST_ENCODING_NAMES);
 
-/** One RFast per member of `t`, all starting at x0. */
+/** The push share the exact-convergence tests' step sizes were sized for (the default until 2026-12-05). */
+export const PUSH_SHARE_SIZED_FOR = 0.1;
+
+/**
+ * One RFast per member of `t`, all starting at x0. Unless told otherwise, a push moves
+ * PUSH_SHARE_SIZED_FOR: the step sizes of these exact-convergence tests were sized for it (the
+ * default share, RFAST_DEFAULTS.pushShare, trades convergence speed on such problems for
+ * volunteers' links; sim/rfast.convergence.test.ts runs it).
+ */
 export function spawn(
   net: LossyNet,
   t: Topology,
-  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array; kernels?: KernelChoice; encoding?: RfastEncodingName },
+  opts: { lr: number; blockSize: number; epoch?: number; naive?: boolean; x0?: Float32Array; kernels?: KernelChoice; encoding?: RfastEncodingName; pushShare?: number },
 ): void {
   for (const id of t.members) {
     net.add(
@@ -290,6 +298,7 @@ export function spawn(
         naive: opts.naive,
         kernels: opts.kernels,
         encoding: opts.encoding ?? 'f32',
+        pushShare: opts.pushShare ?? PUSH_SHARE_SIZED_FOR,
       }),
     );
   }

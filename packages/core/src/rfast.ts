@@ -57,6 +57,8 @@ export interface RFastOptions extends CommonOptions {
   encoding?: string;
   /** Share of z each push moves to the out-neighbours, in (0, 1]; default RFAST_DEFAULTS.pushShare. */
   pushShare?: number;
+  /** Share of its slots a peer may send per step, in (0, 1]; default RFAST_DEFAULTS.sendShare. */
+  sendShare?: number;
   /**
    * Byzantine-robust mixing (robust-clip.ts): 'clip' (default) mixes pulled copies clipped around
    * our own v and refuses tracker mass beyond any honest increment; 'off' mixes and consumes what
@@ -96,6 +98,7 @@ export class RFast implements Algorithm {
   private readonly layout: BlockLayout;
   private readonly encoding: RfastEncoding;
   private readonly pushShare: number;
+  private readonly sendShare: number;
   /**
    * State vectors live in the current epoch's KernelMemory and move to a new one on every epoch
    * change (useNeighbours), so these fields are reassigned there. x and x_new also swap roles each
@@ -157,6 +160,9 @@ export class RFast implements Algorithm {
     const share = opts.pushShare ?? RFAST_DEFAULTS.pushShare;
     if (!(share > 0 && share <= 1)) throw new ConfigError(`pushShare must be in (0, 1], got ${String(share)}`);
     this.pushShare = share;
+    const sendShare = opts.sendShare ?? RFAST_DEFAULTS.sendShare;
+    if (!(sendShare > 0 && sendShare <= 1)) throw new ConfigError(`sendShare must be in (0, 1], got ${String(sendShare)}`);
+    this.sendShare = sendShare;
     // The naive variant exists to lose mass: it sends whole float64 increments whatever the encoding.
     this.encoding = this.naive ? RFAST_ENCODINGS.f32 : RFAST_ENCODINGS[encoding as RfastEncodingName];
     this.name = this.naive ? 'rfast-naive' : 'rfast';
@@ -236,6 +242,7 @@ export class RFast implements Algorithm {
     // only of its own gradient differences, which only the pushes keep small: it must push every
     // step, not when a slow link gets round to it (RFAST_DEFAULTS.quietStepsBeforeStepPush).
     this.sender.massChanged(this.quietSteps >= RFAST_DEFAULTS.quietStepsBeforeStepPush);
+    this.sender.stepTaken();
     return NONE;
   }
 
@@ -402,6 +409,7 @@ export class RFast implements Algorithm {
       encoding: this.encoding,
       naive: this.naive,
       pushShare: this.pushShare,
+      sendShare: this.sendShare,
       nextSeq: () => ++this.frameSeq,
       version: this.slotVersion,
     });
