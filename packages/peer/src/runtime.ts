@@ -84,16 +84,19 @@ export class PeerRuntime {
     try {
       this.setPhase('selecting-backend');
       // Check that a backend works before we tell the server; no model yet. The trial (after
-      // welcome) builds, probes and times the run's own model on every candidate.
-      const report = await this.compute.checkBackends(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder, this.opts.backendOptions);
-      this.st.computeIn = this.compute.where; // a worker that failed to start falls back to the page
-      this.st.backend = report.backend;
-      this.st.backendAttempts = report.attempts;
-      this.st.device = report.device ?? null;
-      this.st.softwareGpu = report.software === true;
-      this.failedAtStart = report.attempts.filter((a) => !a.ok);
-      this.setPhase('connecting');
-      await this.connect();
+      // welcome) builds, probes and times the run's own model on every candidate. The socket
+      // connects meanwhile; only the hello waits for the check.
+      const checked = this.compute.checkBackends(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder, this.opts.backendOptions).then((report) => {
+        if (this.st.phase !== 'selecting-backend') return; // stopped meanwhile
+        this.st.computeIn = this.compute.where; // a worker that failed to start falls back to the page
+        this.st.backend = report.backend;
+        this.st.backendAttempts = report.attempts;
+        this.st.device = report.device ?? null;
+        this.st.softwareGpu = report.software === true;
+        this.failedAtStart = report.attempts.filter((a) => !a.ok);
+        this.setPhase('connecting');
+      });
+      await this.connect(checked);
     } catch (e) {
       this.fail(e);
     }
@@ -115,9 +118,10 @@ export class PeerRuntime {
     if (this.st.phase !== 'error') this.setPhase('stopped');
   }
 
-  private connect(): Promise<void> {
+  private connect(helloAfter: Promise<void>): Promise<void> {
     this.session = new ServerSession({
       serverUrl: this.opts.serverUrl,
+      helloAfter,
       welcomeTimeoutMs: this.tuning.welcomeTimeoutMs,
       reconnectDelayMs: this.tuning.reconnectDelayMs,
       hello: () => ({

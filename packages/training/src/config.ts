@@ -11,7 +11,10 @@ export interface SpeedTrialConfig {
   minSteps: number;
   /** Timed steps at most: enough for a stable figure on a fast backend. */
   maxSteps: number;
-  /** Stop timing after this long once minSteps are done, so a slow candidate costs little. */
+  /**
+   * Stop timing after this long once minSteps are done, so a slow candidate costs little. wasm with
+   * no rival (no GPU adapter, or a software one) is timed for minSteps only: its figure decides nothing.
+   */
   measureMs: number;
   /**
    * Time the plain-JS cpu backend like the others. Off: it is the last resort, used only when

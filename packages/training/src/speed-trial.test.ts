@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isSoftwareDevice } from './device';
 import { BackendError } from './errors';
 import { createFastestTrainer } from './speed-trial';
 import type { ModelSpec } from './spec';
+import { Trainer } from './trainer';
 
 const SPEC: ModelSpec = { kind: 'mlp', hidden: [16] };
 const QUICK = { warmupSteps: 1, minSteps: 2, maxSteps: 4, measureMs: 50 };
@@ -44,6 +45,24 @@ describe('createFastestTrainer in Node (real TF.js)', () => {
     const third = await createFastestTrainer(SPEC, { backends: ['cpu', 'webgl'], batchSize: 8, trial: { ...QUICK, timeCpu: true } });
     expect(tf.getBackend()).toBe(third.trainer.backendReport?.backend);
     await third.trainer.dispose();
+  });
+
+  it('times wasm for minSteps only when nothing could beat it, and fully when something might', async () => {
+    const long = { warmupSteps: 1, minSteps: 2, maxSteps: 12, measureMs: 600_000 };
+    const calls = vi.spyOn(Trainer.prototype, 'gradient');
+    try {
+      // No rival: cpu is the untimed last resort, so wasm's figure decides nothing.
+      const alone = await createFastestTrainer(SPEC, { backends: ['wasm', 'cpu'], batchSize: 8, trial: long });
+      expect(calls).toHaveBeenCalledTimes(long.warmupSteps + long.minSteps);
+      await alone.trainer.dispose();
+      calls.mockClear();
+      // A rival that is timed too (cpu, on request): wasm is timed up to maxSteps.
+      const raced = await createFastestTrainer(SPEC, { backends: ['wasm', 'cpu'], batchSize: 8, trial: { ...long, timeCpu: true } });
+      expect(calls.mock.calls.length).toBeGreaterThanOrEqual(long.warmupSteps + long.maxSteps);
+      await raced.trainer.dispose();
+    } finally {
+      calls.mockRestore();
+    }
   });
 
   it('throws BackendError listing every failure when no candidate works', async () => {

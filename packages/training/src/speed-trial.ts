@@ -7,7 +7,7 @@
 import * as tf from './tf';
 import { backendFailure, selectBackend, type BackendAttempt, type BackendName, type BackendReport, type SelectBackendOptions } from './backend';
 import { TRAINING_DEFAULTS, type SpeedTrialConfig } from './config';
-import { isSoftwareDevice, probeGpuDevice } from './device';
+import { hasWebGpuAdapter, isSoftwareDevice, probeGpuDevice } from './device';
 import { BackendError } from './errors';
 import type { ModelSpec } from './spec';
 import { Trainer } from './trainer';
@@ -86,6 +86,22 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
   const ordered = wasmFirst(opts.backends);
   const candidates = trial.timeCpu ? ordered : ordered.filter((b) => b !== 'cpu');
   const fallbacks = trial.timeCpu ? [] : ordered.filter((b) => b === 'cpu');
+  // The platform names each GPU adapter without TF.js; asked up front, it tells whether wasm has a
+  // rival at all. Without one (no adapter, or a software one) wasm's figure decides nothing, so it
+  // is timed for minSteps only: four tabs starting on two cores each save most of measureMs.
+  const probed = new Map<BackendName, string | undefined>();
+  let rivals = 0;
+  for (const name of candidates) {
+    if (name === 'wasm') continue;
+    if (name !== 'webgl' && name !== 'webgpu') {
+      rivals++;
+      continue;
+    }
+    const device = await probeGpuDevice(name);
+    probed.set(name, device);
+    const absent = name === 'webgpu' && !(await hasWebGpuAdapter());
+    if (!absent && !isSoftwareDevice(device)) rivals++;
+  }
   for (const name of [...candidates, ...fallbacks]) {
     if (!trial.timeCpu && name === 'cpu' && trials.length > 0) {
       attempts.push({ name, ok: false, reason: 'not tried: a faster backend works (cpu is the last resort)' });
@@ -97,9 +113,9 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
       // the same CPU as wasm through an emulation layer (5x slower here, e2e/first-minute.spec.ts),
       // and building and timing the model on it costs seconds of shader compilation per tab. The
       // platform names the adapter without TF.js; only when it does not is the backend initialised.
-      const probed = await probeGpuDevice(name);
-      if (isSoftwareDevice(probed)) {
-        attempts.push({ name, ok: false, reason: softwareReason(probed) });
+      const device = probed.get(name);
+      if (isSoftwareDevice(device)) {
+        attempts.push({ name, ok: false, reason: softwareReason(device) });
         continue;
       }
       let sw: BackendReport;
@@ -127,7 +143,8 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
     let stepsPerSec: number;
     try {
       const bestRate = trials.reduce((m, t) => Math.max(m, t.stepsPerSec), 0);
-      stepsPerSec = await timeSteps(trainer, opts.batchSize, trial, bestRate > 0 ? (trial.giveUpFactor * 1000) / bestRate : Infinity);
+      const alone = name === 'wasm' && rivals === 0;
+      stepsPerSec = await timeSteps(trainer, opts.batchSize, alone ? { ...trial, measureMs: 0 } : trial, bestRate > 0 ? (trial.giveUpFactor * 1000) / bestRate : Infinity);
     } catch (e) {
       await trainer.dispose();
       attempts.push({ name, ok: false, reason: `failed a timed training step: ${e instanceof Error ? e.message : String(e)}` });
