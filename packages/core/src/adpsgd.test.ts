@@ -79,6 +79,26 @@ describe('AdPsgd', () => {
     });
   }
 
+  it('with robust mixing, a request that repeats the requester\'s previous model is counted as frozen (a replay)', () => {
+    const [a, p] = makePeers([0, 1], baselineMaker(AdPsgd, 3, { seed: 1, robust: 'clip' }), 7);
+    a.loadModel(Float32Array.from([1, 2, 3, 4, 5, 6, 7]));
+    p.loadModel(Float32Array.from([7, 5, 3, 1, -1, -3, -5]));
+    const exchange = () => {
+      const requests = a.beginStep().map((e) => ({ ...e.msg, data: e.msg.data.slice() }));
+      const replies = requests.flatMap((m) => p.receive(m).map((r) => ({ ...r.msg, data: r.msg.data.slice() })));
+      a.applyGradient(Float32Array.from([1, -1, 0.5, 0.25, 1, -1, 0.5]));
+      for (const r of replies) a.receive(r);
+      return requests;
+    };
+    const first = exchange();
+    exchange(); // an honest requester: it stepped in between, so nothing is frozen
+    expect(p.senderEvidence().get(0)).toMatchObject({ frozen: 0 });
+    // A hostile requester sends its first model again and again under new request ids: from the
+    // second replay on, each equals its previous request.
+    for (const k of [2, 3]) for (const m of first) p.receive({ ...m, aux: m.aux + k, seq: m.seq + k });
+    expect(p.senderEvidence().get(0)).toMatchObject({ frozen: first.length });
+  });
+
   it('rejects malformed requests and replies without touching its state', () => {
     const members = [0, 1, 2, 3];
     const problem = leastSquares({ n: 4, dim: 12, rows: 36, seed: 41, iid: false });

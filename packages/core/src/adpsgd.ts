@@ -167,7 +167,10 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     this.askedSeen[row + msg.block] = 1;
     const x = this.x;
     const old = this.replyBuf;
-    const data = this.mixable(msg, x);
+    // A new request is news: the requester took a gradient step since its last one (the step loop
+    // applies one gradient between two beginSteps), so a block identical to its last request's is
+    // a replay.
+    const data = this.mixable(msg, x, true);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) {
       old[i] = x[i];
       x[i] = 0.5 * (x[i] + data[k]);
@@ -185,7 +188,10 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     const x = this.x;
     const sent = this.snap;
     // Clipped around what we sent: the reply is the passive peer's block before it averaged ours.
-    const data = this.mixable(msg, sent);
+    // It is news too: since its last reply to us that peer averaged our request in, which moves
+    // its block unless the two were equal (a block no gradient touches, such as the weights of
+    // MNIST's blank border pixels; the verdict's share of frames absorbs those).
+    const data = this.mixable(msg, sent, true);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) x[i] += 0.5 * (data[k] - sent[i]);
     if (++this.replyCount === this.layout.count) this.closeRequest();
     return [];

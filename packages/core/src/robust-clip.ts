@@ -224,8 +224,8 @@ export class RobustPull {
    * `own[offset ..]`. With `news` the payload is also compared, by hash, with the sender's previous
    * news for the block, since an honest model moves at every step: `true` when every frame is a
    * newer model (a D-PSGD round), or the frame's model version (gossip), news when it is above the
-   * last one seen for the block; `false` for no check (AD-PSGD: a slow peer honestly answers two
-   * requests between its steps with the same model).
+   * last one seen for the block, or an AD-PSGD request or reply (each follows a change of its
+   * sender's model: a step, or the averaging of our previous request); `false` for no check.
    */
   pull(b: number, sender: number, offset: number, data: Float32Array, own: Float32Array, news: boolean | number = false): Float32Array {
     const out = this.scratch.subarray(0, data.length);
