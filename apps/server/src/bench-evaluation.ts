@@ -31,6 +31,7 @@ async function evaluation(spec: ModelSpec, reps: number): Promise<void> {
     evalArrays: async (_runId, max) => evalArrays(test, max),
     testCount: 10_000,
     chunkSize: SERVER_TUNING.evalBatchSize,
+    chunkMs: SERVER_TUNING.evalChunkMs,
     minIntervalMs: 0,
     clock: Date.now,
     samplesOf: () => 0,

@@ -19,6 +19,9 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
   const superseded: Snapshot[] = [];
   const errors: unknown[] = [];
   let now = 1000;
+  // The chunk timer: each stub evaluation takes msPerExample per example on it.
+  let ticks = 0;
+  const cost = { msPerExample: 0 };
   const evaluator = new SnapshotEvaluator({
     runtime: {
       trainerFor: async () => ({
@@ -26,6 +29,7 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
         evaluate: async (x: Float32Array, images, labels, count: number) => {
           expect(images.length).toBe(count * INPUT_SIZE);
           calls.push({ count });
+          ticks += count * cost.msPerExample;
           if (hold !== undefined) await hold;
           if (x[0] < 0) throw new Error('stub failure');
           let hits = 0;
@@ -37,6 +41,8 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
     evalArrays: async (_runId, max) => evalArrays(test, max),
     testCount: 50,
     chunkSize: 20,
+    chunkMs: 50,
+    timer: () => ticks,
     minIntervalMs: 0,
     clock: () => now,
     samplesOf: () => 777,
@@ -60,7 +66,7 @@ function setup(over: Partial<EvaluatorOptions> = {}) {
     }));
   };
   const until = (cond: () => boolean) => waitUntil(cond, 'the evaluator');
-  return { evaluator, test, calls, results, superseded, errors, snap, holdNext, release: () => release(), until, advance: (ms: number) => (now += ms) };
+  return { evaluator, test, calls, cost, results, superseded, errors, snap, holdNext, release: () => release(), until, advance: (ms: number) => (now += ms) };
 }
 
 describe('SnapshotEvaluator', () => {
@@ -72,7 +78,20 @@ describe('SnapshotEvaluator', () => {
     for (const l of h.test.targets!) if (l === 3) want++;
     expect(h.results[0]).toMatchObject({ runId: 'r', peerId: 3, snapshotSteps: 42, samples: 777, testCount: 50, loss: 3 });
     expect(h.results[0].accuracy).toBe(want / 50);
-    expect(h.calls.map((c) => c.count)).toEqual([20, 20, 10]);
+    // One example first, then as many as chunkSize allows (the stub takes no time).
+    expect(h.calls.map((c) => c.count)).toEqual([1, 20, 20, 9]);
+  });
+
+  it('sizes its chunks from the measured time per example, so no chunk holds the event loop much past chunkMs', async () => {
+    const h = setup();
+    h.cost.msPerExample = 12; // a slow model: 20 examples would hold the loop for 240 ms
+    h.evaluator.submit(h.snap(3));
+    await h.until(() => h.results.length === 1);
+    const counts = h.calls.map((c) => c.count);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(50);
+    expect(counts[0]).toBe(1);
+    expect(Math.max(...counts) * h.cost.msPerExample).toBeLessThanOrEqual(50);
+    expect(counts.slice(1, -1).every((c) => c === 4)).toBe(true); // floor(50 / 12)
   });
 
   it('keeps only the newest waiting snapshot while one is being evaluated', async () => {
@@ -122,10 +141,10 @@ describe('SnapshotEvaluator', () => {
     await h.until(() => h.results.length === 1);
     h.evaluator.submit(h.snap(2)); // waits for a minute of the injected clock
     await new Promise((r) => setImmediate(r));
-    expect(h.calls.length).toBe(3);
+    expect(h.calls.length).toBe(4);
     await h.evaluator.close();
     expect(h.results.length).toBe(1);
     h.evaluator.submit(h.snap(3));
-    expect(h.calls.length).toBe(3);
+    expect(h.calls.length).toBe(4);
   });
 });

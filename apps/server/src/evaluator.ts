@@ -6,9 +6,9 @@ import type { Trainer, ModelSpec } from '@starling/training';
 /**
  * Evaluates uploaded snapshots on the test set, one at a time. Only the newest waiting snapshot
  * matters (a newer one replaces it), so a burst of uploads costs one evaluation, and evaluations
- * start at most every `minIntervalMs`. The test set is evaluated in chunks with a macrotask turn
- * between them: wasm read-backs resolve as microtasks, so without that the event loop (sockets,
- * HTTP) would stall for the whole evaluation.
+ * start at most every `minIntervalMs`. The test set is evaluated in chunks of about `chunkMs` with
+ * a macrotask turn between them: wasm read-backs resolve as microtasks, so without that the event
+ * loop (sockets, HTTP, heartbeats) would stall for the whole evaluation.
  */
 
 export interface Snapshot {
@@ -41,8 +41,17 @@ export interface EvaluatorOptions<S extends Snapshot = Snapshot> {
   evalArrays: (runId: string, max: number) => Promise<EvalArrays>;
   /** Test examples per evaluation (capped by the set's size). */
   testCount: number;
-  /** Images per chunk between event-loop turns. */
+  /** Examples per chunk at most between event-loop turns. */
   chunkSize: number;
+  /**
+   * How long one chunk may hold the event loop, ms. A chunk of 500 MNIST images takes a few ms,
+   * one of 500 char-lm windows 2-3 s (a GRU's 32 time steps), long enough for every peer's
+   * heartbeat to time out; so the first chunk is one example and each next one is sized from the
+   * time per example measured so far.
+   */
+  chunkMs: number;
+  /** Milliseconds, for sizing chunks (default performance.now). */
+  timer?: () => number;
   minIntervalMs: number;
   clock: () => number;
   /** Run total of training samples now (for `Evaluation.samples`). */
@@ -125,14 +134,20 @@ export class SnapshotEvaluator<S extends Snapshot = Snapshot> {
     let lossSum = 0;
     let correct = 0;
     let accuracy = true;
-    for (let start = 0; start < count; start += this.o.chunkSize) {
-      const n = Math.min(this.o.chunkSize, count - start);
+    const timer = this.o.timer ?? (() => performance.now());
+    let chunk = 1;
+    for (let start = 0; start < count; ) {
+      const n = Math.min(chunk, count - start);
       const inputs = test.inputs.subarray(start * inputSize, (start + n) * inputSize);
       const targets = test.targets.subarray(start * targetSize, (start + n) * targetSize);
+      const t0 = timer();
       const r = await trainer.evaluate(s.params, inputs, targets, n);
+      const perExample = (timer() - t0) / n;
+      chunk = perExample > 0 ? Math.max(1, Math.min(this.o.chunkSize, Math.floor(this.o.chunkMs / perExample))) : this.o.chunkSize;
       lossSum += r.loss * n;
       if (r.accuracy === null) accuracy = false;
       else correct += Math.round(r.accuracy * n * targetSize);
+      start += n;
       await turn();
     }
     const t = this.o.clock();

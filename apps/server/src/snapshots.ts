@@ -52,6 +52,7 @@ export class SnapshotPipeline {
       evalArrays: o.evalArrays,
       testCount: o.tuning.evalTestCount,
       chunkSize: o.tuning.evalBatchSize,
+      chunkMs: o.tuning.evalChunkMs,
       minIntervalMs: o.tuning.minEvalIntervalMs,
       clock: o.clock,
       samplesOf: o.samplesOf,

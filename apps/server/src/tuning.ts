@@ -165,8 +165,14 @@ export const SERVER_TUNING = {
   snapshotRateFactor: 0.5,
   /** Test images per server evaluation (the first N of the 10k test set). */
   evalTestCount: 10_000,
-  /** Images per forward pass of a server evaluation: the event loop gets a turn between batches. */
+  /** Examples per forward pass of a server evaluation at most: the event loop gets a turn between batches. */
   evalBatchSize: 500,
+  /**
+   * How long one of those passes may hold the event loop, ms: each is sized from the measured time
+   * per example (a char-lm window costs about 1,000x an MNIST image), well under the peers' 5 s
+   * heartbeat timeout.
+   */
+  evalChunkMs: 50,
   /** At least this long between the starts of two evaluations, bounding their CPU share (newest snapshot wins). */
   minEvalIntervalMs: 2000,
   /**
@@ -238,7 +244,7 @@ const POSITIVE: readonly (keyof ServerTuning)[] = [
   'keepAliveTimeoutMs', 'maxConnectionsPerAddress', 'maxPeersPerAddress', 'floodDisconnectAfter', 'maxBufferedBytes', 'requestTimeoutMs',
   'headersTimeoutMs', 'timeoutCheckMs', 'maxStepsPerSec', 'maxBytesPerSec', 'maxFramesPerSec', 'maxReportedLoss',
   'metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'checkpointMaxLossRatio', 'checkpointMaxNormRatio',
-  'checkpointMaxNormVsInitial', 'maxSnapshotBytes', 'evalTestCount', 'evalBatchSize', 'ownerLeaseMs', 'proxyTimeoutMs',
+  'checkpointMaxNormVsInitial', 'maxSnapshotBytes', 'evalTestCount', 'evalBatchSize', 'evalChunkMs', 'ownerLeaseMs', 'proxyTimeoutMs',
 ];
 const RATES: readonly (keyof ServerTuning)[] = ['joinsPerAddress', 'httpRequestsPerAddress', 'signalsPerConnection', 'eventsPerConnection'];
 
