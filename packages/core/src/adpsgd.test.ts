@@ -121,19 +121,48 @@ describe('AdPsgd', () => {
     const replies = net.inject(target, request);
     expect(replies).toHaveLength(1);
     const reply = replies[0].msg;
-    const onReply = feedInvalid(peers[0], [
-      ...malformed(reply),
+    // Replies that are not for the open request change nothing, whatever their content.
+    const notOurs = feedInvalid(peers[0], [
+      ...malformed({ ...reply, aux: reply.aux + 1 }),
       ['reply from a peer not asked', { ...reply, from: target === 1 ? 3 : 1 }],
       ['wrong request id', { ...reply, aux: reply.aux + 1 }],
     ]);
-    expect(onReply.notRejected).toEqual([]);
-    expect(onReply.modelChanged).toBe(false);
+    expect(notOurs.notRejected).toEqual([]);
+    expect(notOurs.modelChanged).toBe(false);
+    expect(peers[0].ready()).toBe(false); // still waiting for its passive peer
     expect(peers[0].receive(reply)).toEqual([]);
     expect(peers[0].receive(reply)).toEqual([]); // the same block twice
     expect(peers[0].stats().rejected).toBe(malformed(reply).length + 3);
     net.post(0, envs.slice(1));
     net.run(20);
     expect(conservationError(peers, net)).toBeLessThan(1e-5);
+  });
+
+  it('a reply to its open request that it refuses ends the request, so a hostile passive peer cannot stall it', () => {
+    for (const [label, bad] of [
+      ['finite but huge', 1e30],
+      ['NaN', NaN],
+    ] as const) {
+      const [a, p] = makePeers([0, 1], baselineMaker(AdPsgd, 3, { seed: 1, robust: 'clip' }), 7);
+      a.loadModel(Float32Array.from([1, 2, 3, 4, 5, 6, 7]));
+      p.loadModel(Float32Array.from([7, 5, 3, 1, -1, -3, -5]));
+      const requests = a.beginStep().map((e) => ({ ...e.msg, data: e.msg.data.slice() }));
+      const replies = requests.flatMap((m) => p.receive(m).map((r) => ({ ...r.msg, data: r.msg.data.slice() })));
+      a.applyGradient(new Float32Array(7).fill(1));
+      a.receive(replies[0]);
+      const averaged = Float32Array.from(a.model());
+      expect(a.ready(), label).toBe(false);
+      const poisoned = Float32Array.from(replies[1].data as Float32Array);
+      poisoned[0] = bad;
+      const r0 = a.stats().rejected;
+      a.receive({ ...replies[1], data: poisoned });
+      expect(a.stats().rejected, label).toBe(r0 + 1);
+      expect(a.ready(), label).toBe(true); // it can step again
+      // The held gradient is applied; nothing of the refused reply is mixed in.
+      expect(Array.from(a.model()), label).toEqual(Array.from(averaged, (v) => Math.fround(v - LR)));
+      expect(a.receive(replies[2]), label).toEqual([]); // late replies of the ended request are refused
+      expect(a.stats().rejected, label).toBe(r0 + 2);
+    }
   });
 
   it('holds a request of an epoch it has not entered yet and answers it on setEpoch', () => {

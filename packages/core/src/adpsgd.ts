@@ -16,7 +16,8 @@
  * request is open; the delta form above (rather than (x_a + x_p_old) / 2) keeps the sum exact then.
  *
  * Epochs: setEpoch cancels an open request (a gradient waiting for it is applied) and forgets the
- * per-neighbour request state; blocks already exchanged stay averaged.
+ * per-neighbour request state; blocks already exchanged stay averaged. A reply refused for its
+ * content ends the request the same way (under attack the sum is not conserved, by design).
  */
 import { defineAlgorithm, type AlgorithmOptions, MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
@@ -180,7 +181,13 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
 
   /** Active side: move our block halfway towards the passive peer's pre-averaging block. */
   private onReply(msg: Message): Envelope[] {
-    if (!isFloat32Block(msg, this.layout, this.evidence)) return this.reject();
+    if (!isFloat32Block(msg, this.layout, this.evidence)) {
+      // A reply to our open request that we cannot mix in is not sent again: waiting for it would
+      // stall our steps for good, a hostile passive peer's cheapest attack (in the simulator two of
+      // its requesters stopped after one x1e6 reply). The exchange ends; blocks already averaged stay.
+      if (this.open && msg.from === this.target && msg.aux === this.requestId) this.closeRequest();
+      return this.reject();
+    }
     if (!this.open || msg.from !== this.target || msg.aux !== this.requestId || this.replySeen[msg.block]) {
       return this.reject();
     }
