@@ -59,15 +59,6 @@ export async function diagnoseWebGpu(): Promise<string | undefined> {
   }
 }
 
-/** Whether this context has a WebGPU adapter at all (the page's one shared request). */
-export async function hasWebGpuAdapter(): Promise<boolean> {
-  try {
-    return (await requestAdapterOnce()) !== null;
-  } catch {
-    return false;
-  }
-}
-
 function joinInfo(info: GpuAdapterInfoLike): string | undefined {
   const parts = [info.vendor, info.architecture, info.device, info.description].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,

@@ -7,7 +7,7 @@
 import * as tf from './tf';
 import { backendFailure, selectBackend, type BackendAttempt, type BackendName, type BackendReport, type SelectBackendOptions } from './backend';
 import { TRAINING_DEFAULTS, type SpeedTrialConfig } from './config';
-import { hasWebGpuAdapter, isSoftwareDevice, probeGpuDevice } from './device';
+import { diagnoseWebGpu, isSoftwareDevice, probeGpuDevice } from './device';
 import { BackendError } from './errors';
 import type { ModelSpec } from './spec';
 import { Trainer } from './trainer';
@@ -99,7 +99,7 @@ export async function createFastestTrainer(spec: ModelSpec, opts: FastestTrainer
     }
     const device = await probeGpuDevice(name);
     probed.set(name, device);
-    const absent = name === 'webgpu' && !(await hasWebGpuAdapter());
+    const absent = name === 'webgpu' && (await diagnoseWebGpu()) !== undefined; // no adapter
     if (!absent && !isSoftwareDevice(device)) rivals++;
   }
   for (const name of [...candidates, ...fallbacks]) {
