@@ -22,7 +22,7 @@ function table(n: number, reports: Record<number, SenderEvidenceReport[]>): Peer
 }
 
 const flagged = (t: PeerTable) => t.summaries().filter((s) => s.flags.some((f) => f.code === 'hostile-frames')).map((s) => s.id);
-const hard = (peer: number) => ({ peer, frames: 400, refused: T.minRefused, clipped: 0, frozen: 0 });
+const hard = (peer: number) => ({ peer, frames: 400, refused: T.minRefused, clipped: 0, frozen: 0, opposed: 0 });
 
 describe('checkHostileFrames', () => {
   it('flags a sender two peers refused frames of, and says who and how many', () => {
@@ -39,16 +39,16 @@ describe('checkHostileFrames', () => {
   });
 
   it('mostly-clipped frames count once enough were seen; a few clipped frames, or a report about oneself, do not', () => {
-    const half = (peer: number, frames: number) => ({ peer, frames, refused: 0, clipped: Math.ceil(frames * T.clipShare), frozen: 0 });
+    const half = (peer: number, frames: number) => ({ peer, frames, refused: 0, clipped: Math.ceil(frames * T.clipShare), frozen: 0, opposed: 0 });
     const enough = table(4, { 0: [half(2, T.minFrames)], 1: [half(2, T.minFrames)] });
     expect(checkHostileFrames(enough, T, 1000)).toEqual([]); // flagged, but half clipped does not eject
     expect(flagged(enough)).toEqual([2]);
-    const nearlyAll = (peer: number) => ({ peer, frames: 200, refused: 0, clipped: Math.ceil(200 * T.ejectClipShare), frozen: 0 });
+    const nearlyAll = (peer: number) => ({ peer, frames: 200, refused: 0, clipped: Math.ceil(200 * T.ejectClipShare), frozen: 0, opposed: 0 });
     expect(checkHostileFrames(table(4, { 0: [nearlyAll(2)], 1: [nearlyAll(2)] }), T, 1000)).toEqual([2]);
     const few = table(4, { 0: [half(2, T.minFrames - 1)], 1: [half(2, T.minFrames - 1)] });
     checkHostileFrames(few, T, 1000);
     expect(flagged(few)).toEqual([]);
-    const honest = table(4, { 0: [{ peer: 2, frames: 1000, refused: 0, clipped: 10, frozen: 0 }], 1: [{ peer: 2, frames: 1000, refused: 0, clipped: 12, frozen: 0 }] });
+    const honest = table(4, { 0: [{ peer: 2, frames: 1000, refused: 0, clipped: 10, frozen: 0, opposed: 0 }], 1: [{ peer: 2, frames: 1000, refused: 0, clipped: 12, frozen: 0, opposed: 0 }] });
     checkHostileFrames(honest, T, 1000);
     expect(flagged(honest)).toEqual([]);
     const self = table(4, { 2: [hard(2)], 1: [hard(2)] });

@@ -1,4 +1,4 @@
-import type { PeerId } from '@starling/core';
+import { reportCounts, type PeerId } from '@starling/core';
 import type { Evaluation, HelloPayload, RejectCode, RunStatePayload, RunStateUpdate, ServerToClient } from '@starling/protocol';
 import type { ClientGate } from './client-gate';
 import type { ClusterBus } from './cluster/bus';
@@ -52,18 +52,41 @@ export class RunHost {
   private observers = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private readonly peersTimer: ReturnType<typeof setInterval>;
+  /** When the hostile-frames verdict last ran, and the pending early one (judgeSoon). */
+  private lastJudged = Number.NEGATIVE_INFINITY;
+  private judgeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly o: RunHostOptions) {
     o.bus.attachHost((e) => this.guarded(e.t, () => this.onEnvelope(e)));
     this.startSweeping();
     this.peersTimer = setInterval(() => this.guarded('peers', () => {
       checkDivergence(this.run.peers, o.tuning.divergence, o.clock());
-      const convicted = checkHostileFrames(this.run.peers, o.tuning.hostileFrames, o.clock());
-      if (o.tuning.hostileFrames.ejectMs > 0) for (const id of convicted) this.eject(id);
+      this.judgeHostile();
       this.broadcastPeers();
     }), o.tuning.peersBroadcastMs);
     this.peersTimer.unref();
     o.runs.onChange((next, previous) => this.guarded('run change', () => this.switchRun(next, previous)));
+  }
+
+  /** Flags (and ejects) the senders the live peers' evidence convicts (hostile-frames.ts). */
+  private judgeHostile(): void {
+    this.lastJudged = this.o.clock();
+    const convicted = checkHostileFrames(this.run.peers, this.o.tuning.hostileFrames, this.lastJudged);
+    if (this.o.tuning.hostileFrames.ejectMs > 0) for (const id of convicted) this.eject(id);
+  }
+
+  /**
+   * A report whose evidence counts against a sender arrived: judge now, or once hostileJudgeGapMs
+   * has passed since the last verdict, instead of at the next broadcast (up to a second later).
+   */
+  private judgeSoon(): void {
+    if (this.judgeTimer !== null) return;
+    const wait = this.lastJudged + this.o.tuning.hostileJudgeGapMs - this.o.clock();
+    this.judgeTimer = setTimeout(() => {
+      this.judgeTimer = null;
+      this.guarded('hostile verdict', () => this.judgeHostile());
+    }, Math.max(0, wait));
+    this.judgeTimer.unref();
   }
 
   private get run(): Run {
@@ -108,6 +131,7 @@ export class RunHost {
     clearInterval(this.sweepTimer);
     if (this.settling !== null) clearImmediate(this.settling);
     clearInterval(this.peersTimer);
+    if (this.judgeTimer !== null) clearTimeout(this.judgeTimer);
     this.o.bus.attachHost(null);
   }
 
@@ -145,6 +169,7 @@ export class RunHost {
         const r = this.run.recordTelemetry(id, e.telemetry, now);
         if (r.ok) {
           this.o.counters.telemetryReports++;
+          if (e.telemetry.evidence?.some((ev) => reportCounts(ev, this.o.tuning.hostileFrames)) === true) this.judgeSoon();
           return;
         }
         this.o.counters.telemetryImplausible++;

@@ -389,7 +389,7 @@ describe('telemetry and observers', () => {
     const told = nextEvent<RejectedPayload>(c.socket, 'rejected', (r) => r.code === 'ejected');
     const gone = nextEvent(c.socket, 'disconnect');
     const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId, b.welcome.peerId]));
-    const evidence = [{ peer: bad, frames: 40, refused: 12, clipped: 3, frozen: 0 }];
+    const evidence = [{ peer: bad, frames: 40, refused: 12, clipped: 3, frozen: 0, opposed: 0 }];
     a.socket.emit('telemetry', { ...telemetry, evidence });
     b.socket.emit('telemetry', { ...telemetry, evidence });
     expect((await told).message).toMatch(/ejected/);
@@ -404,14 +404,29 @@ describe('telemetry and observers', () => {
     expect(await refused).toMatchObject({ event: 'hello', code: 'ejected' });
   });
 
+  it('judges at once, not at the next broadcast, when reports arrive whose evidence counts (an opposed sign-flipper)', async () => {
+    // The broadcast (and its verdict) would only run in a minute: the ejection comes from judgeSoon.
+    const s = await start({ topology: { kind: 'exponential' } }, { tuning: { peersBroadcastMs: 60_000 } });
+    const a = await peer(s.url);
+    const b = await peer(s.url);
+    const c = await peer(s.url);
+    const told = nextEvent<RejectedPayload>(c.socket, 'rejected', (r) => r.code === 'ejected');
+    const evidence = [{ peer: c.welcome.peerId, frames: 100, refused: 0, clipped: 10, frozen: 0, opposed: 40 }];
+    a.socket.emit('telemetry', { ...telemetry, evidence });
+    b.socket.emit('telemetry', { ...telemetry, evidence });
+    expect((await told).message).toMatch(/ejected/);
+    const row = s.run.peers.summaries().find((r) => r.id === c.welcome.peerId);
+    expect(row?.flags[0].message).toMatch(/80 pointed against the receiver's model/);
+  });
+
   it('flags but does not eject on one accuser with refusals and one with clipping alone', async () => {
     const s = await start({ topology: { kind: 'exponential' } }, { tuning: { peersBroadcastMs: 50 } });
     const a = await peer(s.url);
     const b = await peer(s.url);
     const c = await peer(s.url);
-    a.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: c.welcome.peerId, frames: 40, refused: 12, clipped: 0, frozen: 0 }] });
-    b.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: c.welcome.peerId, frames: 100, refused: 0, clipped: 90, frozen: 0 }] });
-    c.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: a.welcome.peerId, frames: 100, refused: 50, clipped: 0, frozen: 0 }] });
+    a.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: c.welcome.peerId, frames: 40, refused: 12, clipped: 0, frozen: 0, opposed: 0 }] });
+    b.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: c.welcome.peerId, frames: 100, refused: 0, clipped: 90, frozen: 0, opposed: 0 }] });
+    c.socket.emit('telemetry', { ...telemetry, evidence: [{ peer: a.welcome.peerId, frames: 100, refused: 50, clipped: 0, frozen: 0, opposed: 0 }] });
     await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(3));
     // Two reporters flag c, but only one holds refusals: the check ran, and nobody was ejected.
     const flagsOf = (id: PeerId) => s.run.peers.summaries().find((r) => r.id === id)?.flags.map((f) => f.code) ?? [];

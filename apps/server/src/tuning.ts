@@ -40,6 +40,13 @@ export const SERVER_TUNING = {
    * its neighbours' new joins too, never their running peers).
    */
   hostileFrames: { ...ROBUST_DEFAULTS.verdict, ejectMs: 10 * 60_000 },
+  /**
+   * The verdict also runs when a telemetry report arrives whose evidence counts against a sender
+   * (peers send one at once then: EvidenceAlert in @starling/peer), at most once per this many ms;
+   * otherwise it runs with the peers broadcast. A sign-flipper does its damage in the first 20-50
+   * steps, and a second of waiting is 25-85 steps of a tab.
+   */
+  hostileJudgeGapMs: 100,
   /** Largest socket.io packet. Above the signal limit, so an oversized signal is *rejected* (and counted). */
   maxHttpBufferSize: 4 * PROTOCOL_LIMITS.maxSignalChars,
   /** Largest JSON request body (run control, new run). A run config is well under 4 KiB. */
@@ -240,7 +247,7 @@ function schemaLike(value: unknown): z.ZodType {
 export const tuningOverridesSchema = (schemaLike(SERVER_TUNING) as z.ZodObject).partial();
 
 const POSITIVE: readonly (keyof ServerTuning)[] = [
-  'telemetryHistory', 'departedKept', 'peersBroadcastMs', 'maxHttpBufferSize', 'maxBodyBytes', 'sweepsPerTimeout', 'joinGraceMs',
+  'telemetryHistory', 'departedKept', 'peersBroadcastMs', 'hostileJudgeGapMs', 'maxHttpBufferSize', 'maxBodyBytes', 'sweepsPerTimeout', 'joinGraceMs',
   'keepAliveTimeoutMs', 'maxConnectionsPerAddress', 'maxPeersPerAddress', 'floodDisconnectAfter', 'maxBufferedBytes', 'requestTimeoutMs',
   'headersTimeoutMs', 'timeoutCheckMs', 'maxStepsPerSec', 'maxBytesPerSec', 'maxFramesPerSec', 'maxReportedLoss',
   'metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'checkpointMaxLossRatio', 'checkpointMaxNormRatio',

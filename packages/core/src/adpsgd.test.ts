@@ -165,6 +165,62 @@ describe('AdPsgd', () => {
     }
   });
 
+  it('stalled() ends an exchange whose passive peer went silent, applies the held gradient, and skips that peer for a while', () => {
+    const members = [0, 1, 2, 3, 4, 5];
+    const peers = makePeers(members, make(4), 8); // ring: peer 0 is active and asks 1 or 5
+    const a = peers[0];
+    const others = new Map(peers.map((p) => [p.id, p]));
+    expect(a.stalled()).toEqual([]); // nothing open: nothing to give up
+    const first = a.beginStep();
+    const silent = first[0].to;
+    const x = Float32Array.from(a.model());
+    a.applyGradient(new Float32Array(8).fill(1));
+    expect(a.ready()).toBe(false);
+    expect(a.stalled()).toEqual([]);
+    expect(a.ready()).toBe(true);
+    expect(Array.from(a.model())).toEqual(Array.from(x, (v) => Math.fround(v - LR)));
+    expect(a.stats().stalled).toBe(1);
+    // The next adpsgdSilentSkipRounds x 2 candidates requests go to the other candidate, answered.
+    const targets: number[] = [];
+    for (let k = 0; k < 8 + 12; k++) {
+      const reqs = a.beginStep();
+      const to = reqs[0].to;
+      targets.push(to);
+      for (const r of reqs) for (const reply of others.get(to)!.receive(r.msg)) a.receive(reply.msg);
+      a.applyGradient(new Float32Array(8));
+      expect(a.ready()).toBe(true);
+    }
+    expect(targets.slice(0, 8).every((t) => t !== silent)).toBe(true);
+    expect(targets.slice(8)).toContain(silent); // then it is asked again (it may have been only slow)
+  });
+
+  it('a peer that stays silent is asked ever more rarely: the skip doubles with each stall in a row', () => {
+    const members = [0, 1, 2, 3, 4, 5];
+    const peers = makePeers(members, make(4), 8);
+    const a = peers[0];
+    const silent = 1;
+    const answering = peers[5];
+    const gaps: number[] = [];
+    let since = 0;
+    for (let k = 0; k < 400 && gaps.length < 4; k++) {
+      const reqs = a.beginStep();
+      if (reqs[0].to === silent) {
+        if (k > 0 && a.stats().stalled !== undefined) gaps.push(since);
+        since = 0;
+        a.applyGradient(new Float32Array(8));
+        a.stalled();
+      } else {
+        since++;
+        for (const r of reqs) for (const reply of answering.receive(r.msg)) a.receive(reply.msg);
+        a.applyGradient(new Float32Array(8));
+      }
+    }
+    // 4 rounds x 2 candidates = 8 requests to the other one between the first two stalls, then 16, 32, 64.
+    expect(gaps.length).toBe(4);
+    gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(8 * 2 ** i));
+    expect(a.stats().stalled).toBe(5);
+  });
+
   it('holds a request of an epoch it has not entered yet and answers it on setEpoch', () => {
     const [a, p] = makePeers([0, 1], make(3), 7);
     const xa = Float32Array.from([1, 2, 3, 4, 5, 6, 7]);

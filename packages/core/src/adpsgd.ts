@@ -17,7 +17,10 @@
  *
  * Epochs: setEpoch cancels an open request (a gradient waiting for it is applied) and forgets the
  * per-neighbour request state; blocks already exchanged stay averaged. A reply refused for its
- * content ends the request the same way (under attack the sum is not conserved, by design).
+ * content ends the request the same way (under attack the sum is not conserved, by design), and so
+ * does `stalled()` (the runtime waited too long for the replies); the silent peer is then skipped
+ * for a while (BASELINE_DEFAULTS.adpsgdSilentSkipRounds). Blocks it did not answer were averaged
+ * on its side only if it got them: the sum may be off by what it took, as under loss of a reply.
  */
 import { defineAlgorithm, type AlgorithmOptions, MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
@@ -25,6 +28,7 @@ import { Rng } from './rng';
 import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 import { ROBUST_OPTION, robustPull } from './robust-clip';
+import { BASELINE_DEFAULTS } from './baseline-config';
 
 export class AdPsgd extends EpochGatedBaseline implements Algorithm {
   readonly name = 'adpsgd' as const;
@@ -57,6 +61,9 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
   private requestId = 0;
   private readonly replySeen: Uint8Array;
   private replyCount = 0;
+  /** Per candidate (same order): the request id before which it is not asked (a stalled exchange), and its stalls in a row. */
+  private skipUntil = new Float64Array(0);
+  private stallStreak = new Uint8Array(0);
 
   /** Passive side, per neighbour: the newest request id and which of its blocks we answered. */
   private askedId = new Float64Array(0);
@@ -94,7 +101,7 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     this.snap.set(this.x);
     this.snapFresh = true;
     if (!this.active || this.candidates.length === 0) return [];
-    this.target = this.candidates[this.rng.int(this.candidates.length)];
+    this.target = this.pickTarget();
     this.requestId++;
     this.open = true;
     this.replySeen.fill(0);
@@ -104,6 +111,36 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
       out.push(this.send(this.target, MsgKind.AdRequest, this.st.steps, b, this.requestId, this.snapViews[b]));
     }
     return out;
+  }
+
+  /**
+   * Ends an exchange whose replies did not come within the runtime's stall limit: a silent passive
+   * peer (gone, or hostile) stalled its requesters until the next epoch before. The gradient that
+   * waited is applied, and the peer is not asked for a while.
+   */
+  stalled(): Envelope[] {
+    if (!this.open) return [];
+    const k = this.candidates.indexOf(this.target);
+    if (k >= 0) {
+      // Doubling with each stall in a row: a peer gone silent for good costs ever rarer stalls.
+      const streak = Math.min(this.stallStreak[k], BASELINE_DEFAULTS.adpsgdSilentMaxDoublings);
+      this.stallStreak[k]++;
+      this.skipUntil[k] = this.requestId + 1 + BASELINE_DEFAULTS.adpsgdSilentSkipRounds * this.candidates.length * 2 ** streak;
+    }
+    this.st.stalled = (this.st.stalled ?? 0) + 1;
+    this.closeRequest();
+    return [];
+  }
+
+  /** A random candidate among those not skipped (any candidate when every one is). */
+  private pickTarget(): PeerId {
+    const next = this.requestId + 1;
+    let open = 0;
+    for (let k = 0; k < this.candidates.length; k++) if (this.skipUntil[k] <= next) open++;
+    if (open === 0) return this.candidates[this.rng.int(this.candidates.length)];
+    let r = this.rng.int(open);
+    for (let k = 0; k < this.candidates.length; k++) if (this.skipUntil[k] <= next && r-- === 0) return this.candidates[k];
+    return this.candidates[0];
   }
 
   params(): Float32Array {
@@ -142,6 +179,8 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     const opposite = this.nbrs.filter((j) => members.indexOf(j) % 2 !== colour);
     this.active = colour === 0 || opposite.length === 0;
     this.candidates = opposite.length > 0 ? opposite : this.nbrs;
+    this.skipUntil = new Float64Array(this.candidates.length);
+    this.stallStreak = new Uint8Array(this.candidates.length);
     this.askedId = new Float64Array(this.nbrs.length);
     this.askedSeen = new Uint8Array(this.nbrs.length * this.layout.count);
     this.closeRequest();
@@ -200,7 +239,11 @@ export class AdPsgd extends EpochGatedBaseline implements Algorithm {
     // MNIST's blank border pixels; the verdict's share of frames absorbs those).
     const data = this.mixable(msg, sent, true);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) x[i] += 0.5 * (data[k] - sent[i]);
-    if (++this.replyCount === this.layout.count) this.closeRequest();
+    if (++this.replyCount === this.layout.count) {
+      const k = this.candidates.indexOf(this.target);
+      if (k >= 0) this.stallStreak[k] = 0; // it answered: a later stall starts the backoff afresh
+      this.closeRequest();
+    }
     return [];
   }
 

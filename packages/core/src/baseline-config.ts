@@ -15,6 +15,15 @@ export const BASELINE_DEFAULTS = {
    * peer sends at most one round's worth (OSGP: tau + 1 rounds) before it needs our reply.
    */
   heldVectorsPerSender: 2,
+  /**
+   * AD-PSGD: a passive peer whose exchange stalled (the runtime called `stalled()`: no complete
+   * reply within its stall limit) is not asked again for this many requests times the number of
+   * candidates, so a silent neighbour costs its requesters one stall now and then, not one every
+   * few steps; then it is asked again (it may have been only slow). Each further stall in a row
+   * doubles the wait, at most adpsgdSilentMaxDoublings times (a complete exchange resets it).
+   */
+  adpsgdSilentSkipRounds: 4,
+  adpsgdSilentMaxDoublings: 6,
   /** Messages more than this many epochs ahead are rejected instead of held. */
   maxEpochLead: 4,
 } as const;

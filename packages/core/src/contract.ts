@@ -150,6 +150,8 @@ export interface AlgoStats {
   stale: number;
   /** Robust mixing: messages taken but clipped (or, for tracker mass, consumed at a bounded rate). */
   clipped?: number;
+  /** Waits given up through `stalled()` (an AD-PSGD exchange whose replies did not come). */
+  stalled?: number;
 }
 
 export interface Algorithm {
@@ -162,6 +164,13 @@ export interface Algorithm {
   ready(): boolean;
   /** Called when the runtime starts a step (after `ready()`); returns messages to send. */
   beginStep(): Envelope[];
+  /**
+   * The runtime has waited on `ready()` longer than it allows (its stall limit) with nothing that
+   * made it ready: give up what the algorithm waits for where that is safe, and return messages to
+   * send. A neighbour that never answers (gone silent, or hostile) must not stop a peer for good,
+   * and the algorithm has no clock to notice. Synchronous rounds wait by design and leave it out.
+   */
+  stalled?(): Envelope[];
   /** Parameters to compute the next gradient at. A view: valid until `applyGradient`. */
   params(): Float32Array;
   /** Feed the gradient computed at `params()`; performs the step; returns messages to send. */

@@ -64,11 +64,8 @@ export abstract class EpochGatedBaseline {
     const r = this.robust;
     if (r === null) return data;
     const out = r.pull(msg.block, msg.from, msg.offset, data, own, news);
-    if (r.clipped) {
-      this.st.clipped = (this.st.clipped ?? 0) + 1;
-      this.evidence.note(msg.from, 'clipped');
-    }
-    if (r.frozen) this.evidence.note(msg.from, 'frozen');
+    if (r.clipped) this.st.clipped = (this.st.clipped ?? 0) + 1;
+    this.evidence.mixed(msg.from, r.clipped, r.frozen, r.opposed);
     return out;
   }
 

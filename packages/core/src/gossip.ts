@@ -264,11 +264,8 @@ export class GossipSgd implements Algorithm {
     if (this.robust !== null) {
       // Version v of a block is news once: a newer version is a model that changed since.
       data = this.robust.pull(msg.block, j, msg.offset, data, x, v);
-      if (this.robust.clipped) {
-        this.st.clipped = (this.st.clipped ?? 0) + 1;
-        this.evidence.note(j, 'clipped');
-      }
-      if (this.robust.frozen) this.evidence.note(j, 'frozen');
+      if (this.robust.clipped) this.st.clipped = (this.st.clipped ?? 0) + 1;
+      this.evidence.mixed(j, this.robust.clipped, this.robust.frozen, this.robust.opposed);
     }
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) x[i] = 0.5 * (x[i] + data[k]);
     if (v > this.heard[j]) this.heard[j] = v;

@@ -40,6 +40,8 @@ export interface ReceiveState {
   clipped: boolean;
   /** Set by the last acceptV: a newer frame held exactly the block its sender sent before (frozen, or replayed). */
   frozen: boolean;
+  /** Set by the last acceptV: the frame pointed against our own v (ClipRadius.lastOpposed). */
+  opposed: boolean;
   /** Set by the last acceptRho: its new mass was clipped (counted, not held against the sender: see MassLinks.audit). */
   massClipped: boolean;
   /** Our tracker and latest gradient: the scale an honest neighbour's tracker mass is judged against. */
@@ -53,6 +55,7 @@ export interface ReceiveState {
 export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
   s.clipped = false;
   s.frozen = false;
+  s.opposed = false;
   s.massClipped = false;
   if (typeof msg !== 'object' || msg === null) return 'rejected';
   const { kind, epoch, seq, block, offset, data } = msg;
@@ -160,6 +163,7 @@ function acceptV(msg: Message, s: ReceiveState): Verdict {
     const stored = s.pull.store(a.j, msg.block, msg.offset, values, s.simd, s.clip);
     if (stored === STORE_REFUSED) return 'rejected';
     s.clipped = stored === STORE_CLIPPED;
+    s.opposed = s.clip !== null && s.clip.radius.lastOpposed;
     s.pull.seq[a.slot] = msg.seq;
   }
   return a.kept ? 'kept' : 'ok';

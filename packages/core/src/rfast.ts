@@ -250,11 +250,9 @@ export class RFast implements Algorithm {
     this.counters.messagesIn += 1;
     const verdict = acceptMessage(msg, this.rx);
     if ((verdict === 'ok' || verdict === 'kept') && msg.kind === MsgKind.RfastV) this.evidence.frame(msg.from);
-    if (this.rx.clipped) {
-      this.counters.clipped = (this.counters.clipped ?? 0) + 1;
-      this.evidence.note(msg.from, 'clipped');
-    }
-    if (this.rx.frozen) this.evidence.note(msg.from, 'frozen');
+    if (this.rx.clipped) this.counters.clipped = (this.counters.clipped ?? 0) + 1;
+    // Set only for a V frame that was stored (so msg is a message): a null or malformed one sets none.
+    if (this.rx.clipped || this.rx.frozen || this.rx.opposed) this.evidence.mixed(msg.from, this.rx.clipped, this.rx.frozen, this.rx.opposed);
     if (this.rx.massClipped) this.counters.clipped = (this.counters.clipped ?? 0) + 1;
     if (verdict === 'rejected') this.counters.rejected += 1;
     else if (verdict === 'stale') this.counters.stale += 1;
@@ -426,6 +424,7 @@ export class RFast implements Algorithm {
       clip: this.vRadius === null ? null : { radius: this.vRadius, own: this.v },
       clipped: false,
       frozen: false,
+      opposed: false,
       massClipped: false,
       z: this.z,
       g: this.g,

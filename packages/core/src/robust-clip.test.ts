@@ -69,6 +69,30 @@ describe('clipInto', () => {
     expect(distance(dst, 0, own, 0, 4)).toBeCloseTo(6, 4);
   });
 
+  it('says whether a block points against ours (a sign flip), within the radius or not; a zero block never does', () => {
+    const r = new ClipRadius(1, { multiplier: 1 });
+    r.record(0, 5, 100);
+    r.record(0, 6, 100);
+    const dst = new Float32Array(4);
+    const flipped = new Float32Array([-0.01, -0.01, -0.01, -0.02]); // near zero, so within the radius
+    expect(clipInto(r, 0, 5, flipped, 0, own, 0, dst, 0, 4)).toBe(false);
+    expect(r.lastOpposed).toBe(true);
+    // Cosine -0.22: against (the bound is 0); orthogonal is not.
+    clipInto(r, 0, 5, new Float32Array([-1, 0.5, 0, 0]), 0, own, 0, dst, 0, 4);
+    expect(r.lastOpposed).toBe(true);
+    clipInto(r, 0, 5, new Float32Array([-1, 1, 0, 0]), 0, own, 0, dst, 0, 4);
+    expect(r.lastOpposed).toBe(false);
+    clipInto(r, 0, 5, new Float32Array([-1, 1.5, 0, 0]), 0, own, 0, dst, 0, 4);
+    expect(r.lastOpposed).toBe(false);
+    clipInto(r, 0, 5, new Float32Array(4), 0, own, 0, dst, 0, 4);
+    expect(r.lastOpposed).toBe(false);
+    clipInto(r, 0, 5, flipped, 0, new Float32Array(4), 0, dst, 0, 4);
+    expect(r.lastOpposed).toBe(false);
+    // Far and flipped: clipped and opposed (the evidence counts it once, as clipped).
+    expect(clipInto(r, 0, 5, own.map((v) => -1e4 * v), 0, own, 0, dst, 0, 4)).toBe(true);
+    expect(r.lastOpposed).toBe(true);
+  });
+
   it('works at offsets, in place', () => {
     const r = new ClipRadius(1, { multiplier: 1 });
     r.record(0, 5, 1);

@@ -46,6 +46,8 @@ export class ClipRadius {
   heardCount = 0;
   /** The slot the last record() used (robust-clip's callers key per-sender state by it). */
   lastSlot = 0;
+  /** Set by the last clipInto: the frame pointed against the receiver's block (cosine below ROBUST_DEFAULTS.opposedCosine). */
+  lastOpposed = false;
   /** Slots (senders remembered at most). */
   get slots(): number {
     return this.ids.length;
@@ -145,10 +147,39 @@ export function distance(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>
   return Math.sqrt(s0 + s1);
 }
 
+/** Scratch of `measure`: ||y - c||, and whether y points against c. */
+const measured = { d: 0, opposed: false };
+
+/**
+ * ||y - c|| and whether cos(y, c) < ROBUST_DEFAULTS.opposedCosine, in one pass over both blocks (a
+ * separate cosine pass would double the cost of every received frame).
+ */
+function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: number, n: number): typeof measured {
+  let dd = 0;
+  let yc = 0;
+  let yy = 0;
+  let cc = 0;
+  for (let t = 0; t < n; t++) {
+    const a = y[yAt + t];
+    const b = c[cAt + t];
+    const d = a - b;
+    dd += d * d;
+    yc += a * b;
+    yy += a * a;
+    cc += b * b;
+  }
+  measured.d = Math.sqrt(dd);
+  // yc < k |y||c| for k <= 0: both sides are at most 0, so compare squares once yc is negative.
+  const k = ROBUST_DEFAULTS.opposedCosine;
+  measured.opposed = yc < 0 && yy > 0 && cc > 0 && yc * yc > k * k * yy * cc;
+  return measured;
+}
+
 /**
  * Writes the clipped block c + CLIP(y - c, tau) into dst[dstAt ..] for block b of `radius`, records
- * the distance under `sender`, and returns whether it clipped. `y` may be dst's own storage only when dstAt
- * addresses y itself (in-place clipping of a held copy).
+ * the distance under `sender`, and returns whether it clipped; `radius.lastOpposed` says whether y
+ * pointed against c. `y` may be dst's own storage only when dstAt addresses y itself (in-place
+ * clipping of a held copy).
  */
 export function clipInto(
   radius: ClipRadius,
@@ -167,7 +198,8 @@ export function clipInto(
   // sender, may be the attacker's): a frame may then move the block by at most the multiplier
   // times the block's own norm. A scaled model arriving first went in whole before this.
   if (radius.heardCount < 2) tau = Math.min(tau, radius.multiplier * norm(c, cAt, n));
-  const d = distance(y, yAt, c, cAt, n);
+  const { d, opposed } = measure(y, yAt, c, cAt, n);
+  radius.lastOpposed = opposed;
   radius.record(b, sender, d);
   if (d <= tau) {
     if (dst !== y || dstAt !== yAt) for (let t = 0; t < n; t++) dst[dstAt + t] = y[yAt + t];
@@ -209,6 +241,8 @@ export class RobustPull {
   clipped = false;
   /** Set by the last `pull` of news: its payload was bit-identical to the sender's previous news for the block (a replay). */
   frozen = false;
+  /** Set by the last `pull`: the payload pointed against our own block (see ROBUST_DEFAULTS.opposedCosine). */
+  opposed = false;
 
   constructor(blocks: number, blockSize: number) {
     this.radius = new ClipRadius(blocks);
@@ -230,6 +264,7 @@ export class RobustPull {
   pull(b: number, sender: number, offset: number, data: Float32Array, own: Float32Array, news: boolean | number = false): Float32Array {
     const out = this.scratch.subarray(0, data.length);
     this.clipped = clipInto(this.radius, b, sender, data, 0, own, offset, out, 0, data.length);
+    this.opposed = this.radius.lastOpposed;
     this.frozen = false;
     if (news !== false) {
       const k = this.radius.lastSlot * this.blocks + b;

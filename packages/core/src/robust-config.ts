@@ -41,6 +41,18 @@ export const ROBUST_DEFAULTS = {
    * its mixing weight.
    */
   clipMultiplier: 3,
+  /**
+   * A model frame whose cosine with the receiver's own block is below this (at most 0) is counted
+   * as opposed (evidence, robust-evidence.ts), clipped or not. Honest peers start from one x0 and
+   * mix each other's models, so their blocks point the same way: in the MNIST attack bench honest
+   * gossip frames had cosines of 0.957-1.000. A sign-flipped model points the other way, and stays
+   * there after its pull has dragged the honest models towards zero (their norm fell from 3.1 to
+   * about 0.5 within 20 steps), where distance alone misses it: the flipped copies are then near,
+   * and a gossip attacker's clipped share fell to 50-60% (BENCHMARKS.md section 5). Its cosines
+   * were then -0.5..0 for most frames, so the bound is 0 rather than a stricter -0.5. Blocks with
+   * a zero norm on either side count as not opposed.
+   */
+  opposedCosine: 0,
   /** Frames each sender's recent distance averages over, about (an exponential average). */
   clipWindow: 9,
   /** Senders a receiver remembers distances of (in-neighbours over a few epochs); the least recently heard goes first. */
@@ -75,8 +87,11 @@ export const ROBUST_DEFAULTS = {
    * Clipping does not eject a sender whose own report holds more than half of the senders it
    * judged as mostly clipped: it is far from everyone, as an honest straggler is (a late joiner,
    * a starved peer), and everyone is far from it; the 16-peer bench lost honest peers to this.
+   * Opposed frames (taken unclipped, pointing against the reporter's model) eject at 30% from two
+   * reporters, with no straggler exception: honest frames are not opposed (robust-verdict.ts,
+   * ejectOpposedShare).
    */
-  verdict: { minReporters: 2, minRefused: 3, clipShare: 0.5, minFrames: 50, ejectClipShare: 0.9, maxEjectShare: 0.25, farFromAllShare: 0.5 },
+  verdict: { minReporters: 2, minRefused: 3, clipShare: 0.5, minFrames: 50, ejectClipShare: 0.9, ejectOpposedShare: 0.3, maxEjectShare: 0.25, farFromAllShare: 0.5 },
 } as const;
 
 export type RobustDefaults = typeof ROBUST_DEFAULTS;

@@ -25,9 +25,15 @@ export interface SenderEvidence {
    * as news (a replay of old frames). An honest peer's v moves at every step.
    */
   frozen: number;
+  /**
+   * Taken unclipped and not frozen, but pointing against the receiver's own block (cosine below
+   * ROBUST_DEFAULTS.opposedCosine): a sign-flipped model once the models are close to zero. Counted
+   * only where clipped and frozen are not, so the three add up to at most `frames`.
+   */
+  opposed: number;
 }
 
-export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped' | 'frozen';
+export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped' | 'frozen' | 'opposed';
 
 export class Evidence {
   private readonly bySender = new Map<PeerId, SenderEvidence>();
@@ -37,7 +43,7 @@ export class Evidence {
     let e = this.bySender.get(from);
     if (e !== undefined) return e;
     if (!Number.isSafeInteger(from) || from < 0 || this.bySender.size >= ROBUST_DEFAULTS.maxEvidenceSenders) return null;
-    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0, frozen: 0 };
+    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0, frozen: 0, opposed: 0 };
     this.bySender.set(from, e);
     return e;
   }
@@ -52,6 +58,16 @@ export class Evidence {
   note(from: PeerId, kind: EvidenceKind): void {
     const e = this.of(from);
     if (e !== null) e[kind]++;
+  }
+
+  /**
+   * What robust mixing found in a model frame it took: clipped, frozen (a replay), or, only when
+   * neither, opposed. One call per mixed frame, so every algorithm counts the same way.
+   */
+  mixed(from: PeerId, clipped: boolean, frozen: boolean, opposed: boolean): void {
+    if (clipped) this.note(from, 'clipped');
+    if (frozen) this.note(from, 'frozen');
+    else if (opposed && !clipped) this.note(from, 'opposed');
   }
 
   /** A copy, by sender. */

@@ -11,7 +11,7 @@ const clippedBy = (reporter: number, peer: number, share: number, frames = 200):
 
 describe('judgeSenders', () => {
   it('ejects a sender that two peers refused frames of, and says who and how many', () => {
-    expect(judgeSenders([refusedBy(0, 3), refusedBy(1, 3)], T)).toEqual([{ sender: 3, reporters: [0, 1], refused: 6, clipped: 0, frozen: 0, frames: 800, eject: true }]);
+    expect(judgeSenders([refusedBy(0, 3), refusedBy(1, 3)], T)).toEqual([{ sender: 3, reporters: [0, 1], refused: 6, clipped: 0, frozen: 0, opposed: 0, frames: 800, eject: true }]);
   });
 
   it('one accuser is not enough (it may be the liar), and a report about oneself counts for nothing', () => {
@@ -27,6 +27,23 @@ describe('judgeSenders', () => {
     // One reporter at nearly all and one at half: flagged, not ejected.
     const mixed = judgeSenders([clippedBy(0, 2, T.ejectClipShare), clippedBy(1, 2, T.clipShare)], T);
     expect(mixed.map((v) => [v.sender, v.eject])).toEqual([[2, false]]);
+  });
+
+  it('opposed frames (taken unclipped, pointing against the reporter) count with clipped ones; an honest share does not', () => {
+    const flip = (reporter: number, clipped: number, opposed: number): PeerEvidence => ({ reporter, evidence: [{ peer: 2, frames: 200, refused: 0, clipped, frozen: 0, opposed }] });
+    // Each reporter clipped only some of the flipped frames (the models near zero), the rest pointed against it.
+    expect(judgeSenders([flip(0, 100, 90), flip(1, 30, 160)], T).map((v) => [v.sender, v.eject, v.opposed])).toEqual([[2, true, 250]]);
+    // The same frames on clipping alone: the second reporter holds too few, so nobody is flagged.
+    expect(judgeSenders([flip(0, 100, 0), flip(1, 30, 0)], T)).toEqual([]);
+    expect(judgeSenders([flip(0, 2, 3), flip(1, 1, 4)], T)).toEqual([]);
+    // Opposed alone at ejectOpposedShare from two reporters ejects, far below ejectClipShare ...
+    const atShare = Math.ceil(200 * T.ejectOpposedShare);
+    expect(judgeSenders([flip(0, 0, atShare), flip(1, 0, atShare)], T).map((v) => [v.sender, v.eject])).toEqual([[2, true]]);
+    expect(judgeSenders([flip(0, 0, atShare), flip(1, 0, atShare - 1)], T)).toEqual([]);
+    // ... even when the sender's own report holds everyone as mostly clipped (a straggler's excuse).
+    const excuse: PeerEvidence = { reporter: 2, evidence: [0, 1, 3].map((peer) => ({ peer, frames: 200, refused: 0, clipped: 200, frozen: 0 })) };
+    expect(judgeSenders([flip(0, 0, atShare), flip(1, 0, atShare), excuse], T).find((v) => v.sender === 2)?.eject).toBe(true);
+    expect(judgeSenders([flip(0, 190, 0), flip(1, 190, 0), excuse], T).find((v) => v.sender === 2)?.eject).toBe(false);
   });
 
   it('needs enough frames before clipping counts, and ignores the few clipped frames an honest neighbour gets', () => {

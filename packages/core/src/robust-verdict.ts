@@ -1,6 +1,7 @@
 /**
  * Who is hostile, judged from several peers' evidence (issue 13). Every receiver counts, per
- * sender, the frames its robust mixing refused for their content or clipped (robust-evidence.ts);
+ * sender, the frames its robust mixing refused for their content, clipped, found frozen or found
+ * pointing against its own model (robust-evidence.ts);
  * one report is never enough, since the reporter may be the liar. The server applies this rule to
  * its peers' telemetry, and the simulator to its peers' algorithms, so the attack matrix measures
  * the defence the product runs.
@@ -20,6 +21,8 @@ export interface EvidenceAgainst {
   clipped: number;
   /** Newer model frames identical to the sender's previous one (replayed, frozen). */
   frozen: number;
+  /** Model frames taken unclipped but pointing against the reporter's own (a sign flip near zero); absent: 0. */
+  opposed?: number;
 }
 
 export interface PeerEvidence {
@@ -41,6 +44,16 @@ export interface VerdictTuning {
    * always eject.
    */
   ejectClipShare: number;
+  /**
+   * Eject when minReporters reporters each found at least this share of at least minFrames of the
+   * sender's model frames opposed (taken unclipped, but pointing against their own model). Honest
+   * frames are not (cosines 0.957-1.000 in the MNIST bench), so a share far below ejectClipShare
+   * is already conclusive; a sign-flipper whose pull has dragged its receivers near zero gets part
+   * of its frames clipped, part opposed and part neither (AD-PSGD: 37-69% opposed at step 50). Not
+   * subject to farFromAllShare: an honest straggler is far, not opposed, and an attacker could
+   * otherwise lie in its own report to stay in.
+   */
+  ejectOpposedShare: number;
   /**
    * At most this share of the reporting peers is ejected by one verdict, the best-evidenced first
    * (at least one); the rest stay flagged. When more qualify, the evidence itself is suspect: a
@@ -65,6 +78,7 @@ export interface SenderVerdict {
   refused: number;
   clipped: number;
   frozen: number;
+  opposed: number;
   frames: number;
   /** Convicted: remove it from the run (refused by enough reporters, or clipped past ejectClipShare). */
   eject: boolean;
@@ -73,7 +87,7 @@ export interface SenderVerdict {
 /** A receiver's evidence (Algorithm.senderEvidence) as the rule reads it: refusals of either kind together. */
 export function evidenceAgainst(ev: ReadonlyMap<PeerId, SenderEvidence>): EvidenceAgainst[] {
   const out: EvidenceAgainst[] = [];
-  for (const [peer, e] of ev) out.push({ peer, frames: e.frames, refused: e.magnitude + e.seqJumps, clipped: e.clipped, frozen: e.frozen });
+  for (const [peer, e] of ev) out.push({ peer, frames: e.frames, refused: e.magnitude + e.seqJumps, clipped: e.clipped, frozen: e.frozen, opposed: e.opposed });
   return out;
 }
 
@@ -81,10 +95,39 @@ interface Tally {
   reporters: PeerId[];
   hard: number;
   mostlyClipped: number;
+  mostlyOpposed: number;
   refused: number;
   clipped: number;
   frozen: number;
+  opposed: number;
   frames: number;
+}
+
+/** Model frames a report holds against a sender: mixed as if honest news, but clipped, frozen or opposed. */
+function heldFrames(e: EvidenceAgainst): number {
+  return e.clipped + e.frozen + (e.opposed ?? 0);
+}
+
+/** What one report holds against one sender, by the tuning's thresholds. */
+function weigh(e: EvidenceAgainst, t: VerdictTuning): { hard: boolean; seen: boolean; clipped: boolean; opposed: boolean } {
+  const seen = e.frames >= t.minFrames;
+  return {
+    hard: e.refused >= t.minRefused,
+    seen,
+    clipped: seen && heldFrames(e) >= t.clipShare * e.frames,
+    opposed: seen && (e.opposed ?? 0) >= t.ejectOpposedShare * e.frames,
+  };
+}
+
+/**
+ * Whether this one report counts against its sender in a verdict (refusals, mostly clipped, or
+ * opposed): a peer whose evidence against a sender starts to count sends its telemetry at once
+ * instead of at its next interval, and the server judges on it, so a verdict does not wait a
+ * telemetry interval and a judging interval (one to two seconds, 25-170 steps of a tab).
+ */
+export function reportCounts(e: EvidenceAgainst, t: VerdictTuning = ROBUST_DEFAULTS.verdict): boolean {
+  const w = weigh(e, t);
+  return w.hard || w.clipped || w.opposed;
 }
 
 /** The senders the reports flag, ascending by id; `eject` marks those to remove. Reports about oneself count for nothing. */
@@ -97,20 +140,19 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
     if (holdsMostClipped(reporter, evidence, t)) farFromAll.add(reporter);
     for (const e of evidence) {
       if (e.peer === reporter) continue;
-      const hard = e.refused >= t.minRefused;
-      const seen = e.frames >= t.minFrames;
-      // Clipped and frozen frames are both model frames mixed as if they were honest news.
-      const held = e.clipped + e.frozen;
-      const clipped = seen && held >= t.clipShare * e.frames;
-      if (!hard && !clipped) continue;
+      const { hard, seen, clipped, opposed } = weigh(e, t);
+      if (!hard && !clipped && !opposed) continue;
+      const held = heldFrames(e);
       let s = bySender.get(e.peer);
-      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, refused: 0, clipped: 0, frozen: 0, frames: 0 }));
+      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, mostlyOpposed: 0, refused: 0, clipped: 0, frozen: 0, opposed: 0, frames: 0 }));
       s.reporters.push(reporter);
       if (hard) s.hard++;
       if (seen && held >= t.ejectClipShare * e.frames) s.mostlyClipped++;
+      if (opposed) s.mostlyOpposed++;
       s.refused += e.refused;
       s.clipped += e.clipped;
       s.frozen += e.frozen;
+      s.opposed += e.opposed ?? 0;
       s.frames += e.frames;
     }
   }
@@ -118,12 +160,15 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
   const convicted: { v: SenderVerdict; s: Tally }[] = [];
   for (const [sender, s] of bySender) {
     if (s.reporters.length < t.minReporters) continue;
-    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, frames: s.frames, eject: false };
-    if (s.hard >= t.minReporters || (s.mostlyClipped >= t.minReporters && !farFromAll.has(sender))) convicted.push({ v, s });
+    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, opposed: s.opposed, frames: s.frames, eject: false };
+    const onClipping = s.mostlyClipped >= t.minReporters && !farFromAll.has(sender);
+    if (s.hard >= t.minReporters || s.mostlyOpposed >= t.minReporters || onClipping) convicted.push({ v, s });
     out.push(v);
   }
-  // Strongest evidence first: more reporters with refusals, then with nearly all frames held, then more refusals.
-  convicted.sort((a, b) => b.s.hard - a.s.hard || b.s.mostlyClipped - a.s.mostlyClipped || b.s.refused - a.s.refused || a.v.sender - b.v.sender);
+  // Strongest evidence first: more reporters with refusals, then with nearly all frames held, then opposed, then more refusals.
+  convicted.sort(
+    (a, b) => b.s.hard - a.s.hard || b.s.mostlyClipped - a.s.mostlyClipped || b.s.mostlyOpposed - a.s.mostlyOpposed || b.s.refused - a.s.refused || a.v.sender - b.v.sender,
+  );
   const cap = Math.max(1, Math.floor(t.maxEjectShare * reporters));
   for (const { v } of convicted.slice(0, cap)) v.eject = true;
   return out.sort((a, b) => a.sender - b.sender);
@@ -136,7 +181,7 @@ function holdsMostClipped(reporter: PeerId, evidence: readonly EvidenceAgainst[]
   for (const e of evidence) {
     if (e.peer === reporter || e.frames < t.minFrames) continue;
     judged++;
-    if (e.clipped + e.frozen >= t.clipShare * e.frames) held++;
+    if (heldFrames(e) >= t.clipShare * e.frames) held++;
   }
   return judged >= t.minReporters && held > t.farFromAllShare * judged;
 }

@@ -23,6 +23,19 @@ export interface PeerRuntimeTuning {
   /** Longest the step loop sleeps when the algorithm is not ready and nothing arrives. */
   idleWaitMs: number;
   /**
+   * The step loop tells the algorithm it stalled (Algorithm.stalled) after waiting this long on
+   * ready() in one go: an AD-PSGD exchange then ends without the silent peer's replies. An honest
+   * exchange takes two one-way trips plus a model's upload (0.2 s on a 2.5 MB/s uplink for the MNIST
+   * MLP); under load tabs have stalled for a second or two, so the limit is well above that.
+   */
+  stallMs: number;
+  /**
+   * How often the runtime looks whether its evidence against a sender has started to count in the
+   * server's verdict, and then sends its telemetry at once (EvidenceAlert). A tab steps 25-85 times
+   * a second, so 200 ms is 5-17 steps; the telemetry interval (1 s by default) would be 25-85.
+   */
+  evidenceCheckMs: number;
+  /**
    * Pacing: before a step, wait (at most maxPaceMs) while an unreliable channel buffers more than
    * paceFraction of the run's maxBufferedBytes. A peer that steps faster than its uplink delivers
    * only feeds backpressure skips, and its neighbours mix staler and staler copies of its model.
@@ -61,6 +74,8 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   reconnectDelayMs: 1_000,
   welcomeTimeoutMs: 15_000,
   idleWaitMs: 25,
+  stallMs: 5_000,
+  evidenceCheckMs: 200,
   paceFraction: 0.25,
   maxPaceMs: 250,
   paceCheckMs: 2,

@@ -144,6 +144,7 @@ export class JoinedRun {
         this.wakeLoop = done;
       }),
       idleWaitMs: hooks.tuning.idleWaitMs,
+      stallMs: hooks.tuning.stallMs,
       yieldNow: yieldToEventLoop,
       maxGradientRetries: hooks.tuning.maxGradientRetries,
       // An algorithm with slots (R-FAST) never waits for the network: its scheduler sends what the

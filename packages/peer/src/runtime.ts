@@ -14,6 +14,7 @@ import { initialStatus, type PeerStatus } from './status';
 import { TelemetryMeter } from './telemetry';
 import type { PeerRuntimeOptions } from './runtime-options';
 import { countersInto } from './status-counters';
+import { EvidenceAlert, evidenceReport } from './evidence';
 
 /**
  * One volunteer peer: picks a TF.js backend, joins the run over socket.io, downloads its shard,
@@ -26,6 +27,7 @@ import { countersInto } from './status-counters';
 export class PeerRuntime {
   private readonly st: PeerStatus = initialStatus();
   private readonly tuning: PeerRuntimeTuning;
+  private readonly evidenceAlert = new EvidenceAlert();
   private readonly now: () => number;
   private readonly compute: Compute;
   private readonly meter: TelemetryMeter;
@@ -298,6 +300,7 @@ export class PeerRuntime {
     this.timers = [
       setInterval(() => this.network?.mesh.heartbeat(cfg.peerTimeoutMs), cfg.heartbeatIntervalMs),
       setInterval(() => this.sendTelemetry(), cfg.telemetryIntervalMs),
+      setInterval(() => this.alertOnEvidence(), this.tuning.evidenceCheckMs),
     ];
     if (cfg.snapshotIntervalMs > 0) this.timers.push(setInterval(() => void this.uploadSnapshot(), cfg.snapshotIntervalMs));
   }
@@ -349,6 +352,13 @@ export class PeerRuntime {
     const s = this.status();
     this.session.emit('telemetry', this.meter.report(s, PROTOCOL_LIMITS.maxNeighbours));
     this.st.stepsPerSec = this.meter.stepsPerSec;
+  }
+
+  /** Sends telemetry at once when our evidence against a sender starts to count (EvidenceAlert). */
+  private alertOnEvidence(): void {
+    const algo = this.run?.algo;
+    if (algo?.senderEvidence === undefined) return;
+    if (this.evidenceAlert.check(evidenceReport(algo.senderEvidence()))) this.sendTelemetry();
   }
 
   private refreshCounters(): void {

@@ -54,6 +54,7 @@ function deps(algo: Recorder, over: Partial<StepLoopDeps>): StepLoopDeps {
     now: () => 0,
     waitForWork: () => new Promise((r) => setTimeout(r, 1)),
     idleWaitMs: 1,
+    stallMs: 0,
     yieldNow: () => new Promise((r) => setImmediate(r)),
     maxGradientRetries: 3,
     onDiverged: () => {},
@@ -117,6 +118,78 @@ describe('step loop', () => {
     expect(waits).toBe(5);
     expect(loop.counters.blockedMs).toBe(50);
     expect(algo.calls[0]).toBe('begin');
+  });
+
+  it('tells the algorithm it stalled after stallMs of unbroken waiting, sends what it returns, and then steps', async () => {
+    const algo = new Recorder();
+    algo.readyNow = false;
+    const stalledAt: number[] = [];
+    let t = 0;
+    const sent: Envelope[][] = [];
+    const ping = { to: 1 } as unknown as Envelope;
+    Object.assign(algo, {
+      stalled: () => {
+        stalledAt.push(t);
+        algo.readyNow = true;
+        return [ping];
+      },
+    });
+    const { loop, stepped } = loopWith(algo, {
+      now: () => t,
+      stallMs: 35,
+      send: (out) => sent.push(out),
+      waitForWork: async () => {
+        t += 10;
+      },
+    });
+    loop.start();
+    await stepped;
+    await loop.stop();
+    // Waits at t = 0, 10, 20, 30 (the first one starts the clock); at 40 the wait is 40 >= 35.
+    expect(stalledAt).toEqual([40]);
+    expect(sent[0]).toEqual([ping]);
+    expect(algo.calls[0]).toBe('begin');
+  });
+
+  it('never calls stalled() with stallMs 0, nor counts a paused wait towards it', async () => {
+    const algo = new Recorder();
+    algo.readyNow = false;
+    let calls = 0;
+    Object.assign(algo, { stalled: () => (calls++, []) });
+    let t = 0;
+    let waits = 0;
+    const { loop, stepped } = loopWith(algo, {
+      now: () => t,
+      waitForWork: async () => {
+        t += 1000;
+        if (++waits === 20) algo.readyNow = true;
+      },
+    });
+    loop.start();
+    await stepped;
+    await loop.stop();
+    expect(calls).toBe(0);
+    const paused = new Recorder();
+    paused.readyNow = false;
+    let pausedCalls = 0;
+    Object.assign(paused, { stalled: () => (pausedCalls++, []) });
+    let u = 0;
+    let pw = 0;
+    const p = loopWith(paused, {
+      now: () => u,
+      stallMs: 50,
+      waitForWork: async () => {
+        u += 10;
+        pw++;
+        if (pw === 3) p.loop.setPaused(true); // waited 20 ms so far
+        if (pw === 30) p.loop.setPaused(false); // paused for 270 ms: not a stall
+        if (pw === 33) paused.readyNow = true; // 20 ms of waiting since the pause
+      },
+    });
+    p.loop.start();
+    await p.stepped;
+    await p.loop.stop();
+    expect(pausedCalls).toBe(0);
   });
 
   it('never applies a non-finite gradient: it retries with fresh minibatches', async () => {

@@ -30,6 +30,11 @@ export interface StepLoopDeps {
   /** Resolves when a message arrives or after `ms`, whichever is first. */
   waitForWork: (ms: number) => Promise<void>;
   idleWaitMs: number;
+  /**
+   * After waiting this long on `ready()` in one go, the loop calls the algorithm's `stalled()` (an
+   * AD-PSGD exchange whose passive peer went silent); 0: never.
+   */
+  stallMs: number;
   onStep?: (loss: number) => void;
   /** True while our outbound channels hold more than they can deliver before the next step. */
   congested: () => boolean;
@@ -83,10 +88,19 @@ export class StepLoop {
 
   private async run(): Promise<void> {
     const { deps } = this;
+    /** When the current unbroken wait on ready() began (NaN: not waiting). */
+    let waitingSince = Number.NaN;
     while (this.running) {
       const algo = deps.algorithm();
       if (this.paused || !algo.ready()) {
         const t = deps.now();
+        if (this.paused) waitingSince = Number.NaN;
+        else if (Number.isNaN(waitingSince)) waitingSince = t;
+        else if (deps.stallMs > 0 && t - waitingSince >= deps.stallMs && algo.stalled !== undefined) {
+          waitingSince = Number.NaN;
+          deps.send(algo.stalled());
+          continue;
+        }
         await deps.waitForWork(deps.idleWaitMs);
         if (!this.paused) {
           this.counters.blockedMs += deps.now() - t;
@@ -94,6 +108,7 @@ export class StepLoop {
         }
         continue;
       }
+      waitingSince = Number.NaN;
       const stepStart = deps.now();
       if (this.grad.length !== algo.dim) this.grad = new Float32Array(algo.dim);
       // Pace to our own uplink: stepping while our channels are still full only produces state

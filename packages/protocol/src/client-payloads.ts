@@ -94,6 +94,8 @@ export const senderEvidenceSchema = z.strictObject({
   clipped: count,
   /** Model frames identical to the sender's previous one (a replay); absent from older peers. */
   frozen: count.default(0),
+  /** Model frames taken unclipped but pointing against the reporter's own (a sign flip); absent from older peers. */
+  opposed: count.default(0),
 });
 export type SenderEvidenceReport = z.output<typeof senderEvidenceSchema>;
 

@@ -41,6 +41,7 @@ describe('referee', () => {
     ['scale', 'tracker'],
     ['replay', 'model'],
     ['noise', 'model'],
+    ['sign-flip', 'model'],
   ] as const)('ejects a peer that sends %s %s frames, convicted by at least two receivers, and the others converge without it', (kind, payloads) => {
     const r = run(kind, true, payloads);
     expect(r.ejections.map((e) => e.peer)).toEqual([HOSTILE]);

@@ -140,6 +140,8 @@ export class Simulation {
     this.perPeer = rec.perPeer ?? true;
     const ref = config.referee;
     if (ref !== undefined && !(ref.interval > 0 && Number.isFinite(ref.interval))) throw new SimConfigError(`referee.interval must be a positive number of seconds, got ${ref.interval}`);
+    const stall = config.stallAfter;
+    if (stall !== undefined && !(stall > 0 && Number.isFinite(stall))) throw new SimConfigError(`stallAfter must be a positive number of seconds, got ${stall}`);
   }
 
   /** Spawns the initial peers, takes the first record and starts every peer's first step. */
@@ -333,6 +335,7 @@ export class Simulation {
   private tryStart(p: PeerRuntime): void {
     if (!p.alive || p.computing || p.finished) return;
     if (!p.algo.ready()) {
+      if (Number.isNaN(p.blockedSince)) this.watchStall(p);
       p.block(this.now);
       return;
     }
@@ -350,6 +353,22 @@ export class Simulation {
     p.computing = true;
     const ev: StepDoneEvent = { type: STEP_DONE, peer: p.id, life: p.life };
     this.schedule1(this.now + this.compute.next(p.id), ev);
+  }
+
+  /** With stallAfter: calls the algorithm's stalled() if the wait that starts now is still unbroken then. */
+  private watchStall(p: PeerRuntime): void {
+    const after = this.config.stallAfter;
+    if (after === undefined || p.algo.stalled === undefined) return;
+    const life = p.life;
+    const since = this.now;
+    this.schedule1(this.now + after, {
+      type: TIMER,
+      fn: () => {
+        if (p.life !== life || p.blockedSince !== since || p.algo.ready()) return;
+        this.send(p, p.algo.stalled!());
+        this.tryStart(p);
+      },
+    });
   }
 
   /** Returns true when this step used up the peer's step budget. */

@@ -86,6 +86,12 @@ export interface SimConfig {
    * starts, as when the server ejects them. Off when absent.
    */
   referee?: { interval: number; tuning?: VerdictTuning };
+  /**
+   * Virtual seconds a peer waits on `ready()` in one go before it calls the algorithm's
+   * `stalled()`, as the peer runtime's step loop does after its stallMs (an AD-PSGD exchange with a
+   * silent passive peer then ends). Off when absent.
+   */
+  stallAfter?: number;
 }
 
 /** A peer the referee ejected. */
