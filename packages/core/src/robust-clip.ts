@@ -155,19 +155,44 @@ const measured = { d: 0, opposed: false };
  * separate cosine pass would double the cost of every received frame).
  */
 function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: number, n: number): typeof measured {
+  // Two interleaved sets of sums, as in distance(): independent chains the CPU can overlap.
   let dd = 0;
   let yc = 0;
   let yy = 0;
   let cc = 0;
-  for (let t = 0; t < n; t++) {
+  let dd1 = 0;
+  let yc1 = 0;
+  let yy1 = 0;
+  let cc1 = 0;
+  let t = 0;
+  for (; t + 2 <= n; t += 2) {
     const a = y[yAt + t];
     const b = c[cAt + t];
+    const a1 = y[yAt + t + 1];
+    const b1 = c[cAt + t + 1];
     const d = a - b;
+    const d1 = a1 - b1;
     dd += d * d;
     yc += a * b;
     yy += a * a;
     cc += b * b;
+    dd1 += d1 * d1;
+    yc1 += a1 * b1;
+    yy1 += a1 * a1;
+    cc1 += b1 * b1;
   }
+  if (t < n) {
+    const a = y[yAt + t];
+    const b = c[cAt + t];
+    dd += (a - b) * (a - b);
+    yc += a * b;
+    yy += a * a;
+    cc += b * b;
+  }
+  dd += dd1;
+  yc += yc1;
+  yy += yy1;
+  cc += cc1;
   measured.d = Math.sqrt(dd);
   // yc < k |y||c| for k <= 0: both sides are at most 0, so compare squares once yc is negative.
   const k = ROBUST_DEFAULTS.opposedCosine;
