@@ -28,7 +28,7 @@ export interface SenderEvidence {
   /**
    * Taken unclipped and not frozen, but pointing against the receiver's own block (cosine below
    * ROBUST_DEFAULTS.opposedCosine): a sign-flipped model once the models are close to zero. Counted
-   * only where clipped and frozen are not, so the three add up to at most `frames`.
+   * only where clipped and frozen are not, so no frame is held against its sender twice for it.
    */
   opposed: number;
 }

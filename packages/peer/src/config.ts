@@ -35,6 +35,8 @@ export interface PeerRuntimeTuning {
    * a second, so 200 ms is 5-17 steps; the telemetry interval (1 s by default) would be 25-85.
    */
   evidenceCheckMs: number;
+  /** At most one such early report per this many ms (the server allows 5 events a second per connection). */
+  evidenceAlertGapMs: number;
   /**
    * Pacing: before a step, wait (at most maxPaceMs) while an unreliable channel buffers more than
    * paceFraction of the run's maxBufferedBytes. A peer that steps faster than its uplink delivers
@@ -76,6 +78,7 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   idleWaitMs: 25,
   stallMs: 5_000,
   evidenceCheckMs: 200,
+  evidenceAlertGapMs: 1_000,
   paceFraction: 0.25,
   maxPaceMs: 250,
   paceCheckMs: 2,

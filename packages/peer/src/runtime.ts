@@ -28,6 +28,7 @@ export class PeerRuntime {
   private readonly st: PeerStatus = initialStatus();
   private readonly tuning: PeerRuntimeTuning;
   private readonly evidenceAlert = new EvidenceAlert();
+  private lastAlertAt = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
   private readonly compute: Compute;
   private readonly meter: TelemetryMeter;
@@ -354,11 +355,20 @@ export class PeerRuntime {
     this.st.stepsPerSec = this.meter.stepsPerSec;
   }
 
-  /** Sends telemetry at once when our evidence against a sender starts to count (EvidenceAlert). */
+  /**
+   * Sends telemetry at once when our evidence against a sender starts to count (EvidenceAlert), at
+   * most once per evidenceAlertGapMs: the server limits a connection's events, and a sender whose
+   * share hovers at a threshold would otherwise alert at every check. A skipped alert's evidence
+   * goes with the next regular report.
+   */
   private alertOnEvidence(): void {
     const algo = this.run?.algo;
     if (algo?.senderEvidence === undefined) return;
-    if (this.evidenceAlert.check(evidenceReport(algo.senderEvidence()))) this.sendTelemetry();
+    const fresh = this.evidenceAlert.check(evidenceReport(algo.senderEvidence()));
+    const now = this.now();
+    if (!fresh || now - this.lastAlertAt < this.tuning.evidenceAlertGapMs) return;
+    this.lastAlertAt = now;
+    this.sendTelemetry();
   }
 
   private refreshCounters(): void {
