@@ -44,9 +44,11 @@ export class RunHost {
   private readonly clients = new Map<SocketId, Client>();
   /** Socket of each live peer of the current run. */
   private readonly sockets = new Map<PeerId, SocketId>();
-  /** Admitted and seated, to be welcomed at the end of this turn of the event loop (settleJoins). */
+  /** Admitted and seated, to be welcomed when the joins are next settled (settleJoins). */
   private readonly joining: { hub: HubId; sid: SocketId; peerId: PeerId; line: string }[] = [];
-  private settling: ReturnType<typeof setImmediate> | null = null;
+  /** The pending settleJoins (cancel it), and when the last one ran. */
+  private settling: { cancel: () => void } | null = null;
+  private lastSettled = Number.NEGATIVE_INFINITY;
   /** Addresses of ejected peers, and until when their joins are refused. */
   private readonly ejected = new Map<string, number>();
   private observers = 0;
@@ -129,7 +131,7 @@ export class RunHost {
 
   close(): void {
     clearInterval(this.sweepTimer);
-    if (this.settling !== null) clearImmediate(this.settling);
+    this.settling?.cancel();
     clearInterval(this.peersTimer);
     if (this.judgeTimer !== null) clearTimeout(this.judgeTimer);
     this.o.bus.attachHost(null);
@@ -213,16 +215,40 @@ export class RunHost {
     if (!joined.ok) return this.refuse(hub, sid, joined.code, joined.message);
     this.seat(hub, sid, address, joined.peerId);
     this.joining.push({ hub, sid, peerId: joined.peerId, line: `${joined.peerId} (${hello.backend}, shard ${joined.shard})` });
-    this.settling ??= setImmediate(() => this.settleJoins());
+    this.scheduleSettle();
   }
 
   /**
-   * Welcomes everyone admitted since the last turn of the event loop, all in one new epoch: in a
-   * burst of n joins each live peer hears of one epoch per turn, not of n (issue 11's load bench).
+   * Settles the pending joins at the end of this turn of the event loop, or, when the previous
+   * epoch was too recent, once (live peers / epochMessagesPerSec) seconds have passed since it.
+   * Every epoch is a message to every live peer, so in a join storm this caps the epoch traffic
+   * (bench-load at 2,000 clients: 186-354 epochs a peer, 175-311 MiB, while connects trickled in
+   * over 28-50 s) and the tracker resets that come with each epoch; a small run is not slowed
+   * (4 peers: 2 ms).
+   */
+  private scheduleSettle(): void {
+    if (this.settling !== null) return;
+    // The peers the epoch goes to: the live ones already welcomed (joiners get theirs in the welcome).
+    const gapMs = (1000 * Math.max(0, this.sockets.size - this.joining.length)) / this.o.tuning.epochMessagesPerSec;
+    const wait = this.lastSettled + gapMs - this.o.clock();
+    const run = () => this.guarded('settle joins', () => this.settleJoins());
+    if (wait <= 0) {
+      const t = setImmediate(run);
+      this.settling = { cancel: () => clearImmediate(t) };
+    } else {
+      const t = setTimeout(run, wait);
+      this.settling = { cancel: () => clearTimeout(t) };
+    }
+  }
+
+  /**
+   * Welcomes everyone admitted since the last settling, all in one new epoch: in a burst of n joins
+   * each live peer hears of one epoch per settling, not of n (issue 11's load bench).
    * A joiner gets its lists in the welcome; the epoch goes to the others.
    */
   private settleJoins(): void {
     this.settling = null;
+    this.lastSettled = this.o.clock();
     const batch = this.joining.splice(0);
     const { run } = this;
     const settled = run.settle();

@@ -118,6 +118,22 @@ describe('membership over socket.io', () => {
     expect(s.run.coordinator.members()).toEqual(live);
   });
 
+  it('joins soon after an epoch wait for (live peers / epochMessagesPerSec) and then share one epoch', async () => {
+    // 0.5 epoch messages a second: with one live peer the next epoch may come 2 s after the last.
+    const s = await start({ maxPeers: 64 }, { tuning: { maxPeersPerAddress: 64, epochMessagesPerSec: 0.5 } });
+    const first = await peer(s.url);
+    const settledAt = Date.now();
+    let epochs = 0;
+    first.socket.on('epoch', () => epochs++);
+    const sockets = await Promise.all(Array.from({ length: 3 }, () => client(s.url)));
+    const welcomes = sockets.map((c) => nextEvent<WelcomePayload>(c, 'welcome'));
+    for (const c of sockets) c.emit('hello', { role: 'peer', backend: 'wasm' });
+    const ws = await Promise.all(welcomes);
+    expect(Date.now() - settledAt).toBeGreaterThanOrEqual(1900);
+    expect(new Set(ws.map((w) => w.epoch)).size).toBe(1); // one epoch for the three
+    await vi.waitFor(() => expect(epochs).toBe(1));
+  });
+
   it('a disconnect starts a new epoch without the departed peer', async () => {
     const s = await start();
     const a = await peer(s.url);

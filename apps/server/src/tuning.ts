@@ -25,6 +25,12 @@ export const SERVER_TUNING = {
   telemetryHistory: 300,
   /** Departed peers kept for the dashboard before the oldest are forgotten. */
   departedKept: 256,
+  /**
+   * Joins are settled into one epoch at most once per (live peers / this) seconds: each epoch is a
+   * message to every live peer, so this bounds the epoch messages a join storm costs to about this
+   * many a second. 2,000 live peers wait up to 1 s for their welcome, 4 peers up to 2 ms.
+   */
+  epochMessagesPerSec: 2000,
   /** How often observers receive a `peers` summary (and the divergence check runs). */
   peersBroadcastMs: 1000,
   /**
@@ -247,7 +253,7 @@ function schemaLike(value: unknown): z.ZodType {
 export const tuningOverridesSchema = (schemaLike(SERVER_TUNING) as z.ZodObject).partial();
 
 const POSITIVE: readonly (keyof ServerTuning)[] = [
-  'telemetryHistory', 'departedKept', 'peersBroadcastMs', 'hostileJudgeGapMs', 'maxHttpBufferSize', 'maxBodyBytes', 'sweepsPerTimeout', 'joinGraceMs',
+  'telemetryHistory', 'departedKept', 'peersBroadcastMs', 'hostileJudgeGapMs', 'epochMessagesPerSec', 'maxHttpBufferSize', 'maxBodyBytes', 'sweepsPerTimeout', 'joinGraceMs',
   'keepAliveTimeoutMs', 'maxConnectionsPerAddress', 'maxPeersPerAddress', 'floodDisconnectAfter', 'maxBufferedBytes', 'requestTimeoutMs',
   'headersTimeoutMs', 'timeoutCheckMs', 'maxStepsPerSec', 'maxBytesPerSec', 'maxFramesPerSec', 'maxReportedLoss',
   'metricIntervalMs', 'downsampleEveryMs', 'checkpointsKept', 'checkpointMaxLossRatio', 'checkpointMaxNormRatio',
