@@ -83,7 +83,11 @@ export function useDashboardData(token: string | null) {
       for (const p of pending.current ?? []) s.appendPeers(p);
       series.current = s;
       setSeriesVersion((v) => v + 1);
-      if (evals.status === 'fulfilled') setEvaluations((cur) => mergeEvaluations(sameRun ? cur : [], evals.value, C.evaluationsKept));
+      // Merged with what the socket brought meanwhile (only this run's: onEvaluation filters on
+      // runId, and a new run's list was emptied above). Replacing it with the fetched list lost an
+      // evaluation broadcast between GET /api/run and this answer (e2e/hostile.spec.ts failed so
+      // once in CI, its rejected snapshot never shown).
+      if (evals.status === 'fulfilled') setEvaluations((cur) => mergeEvaluations(cur, evals.value, C.evaluationsKept));
       const failed = [peers, metrics, losses, evals].find((r) => r.status === 'rejected');
       if (failed) report('Some history could not be loaded', failed.reason);
     } catch (e) {
