@@ -104,7 +104,7 @@ interface Tally {
 }
 
 /** Model frames a report holds against a sender: mixed as if honest news, but clipped, frozen or opposed. */
-function heldFrames(e: EvidenceAgainst): number {
+export function heldFrames(e: EvidenceAgainst): number {
   return e.clipped + e.frozen + (e.opposed ?? 0);
 }
 

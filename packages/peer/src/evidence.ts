@@ -1,4 +1,4 @@
-import { evidenceAgainst, reportCounts, type PeerId, type SenderEvidence } from '@starling/core';
+import { evidenceAgainst, heldFrames, reportCounts, type PeerId, type SenderEvidence } from '@starling/core';
 import { PROTOCOL_LIMITS, type SenderEvidenceReport } from '@starling/protocol';
 
 /**
@@ -8,11 +8,10 @@ import { PROTOCOL_LIMITS, type SenderEvidenceReport } from '@starling/protocol';
  */
 export function evidenceReport(ev: ReadonlyMap<PeerId, SenderEvidence> | undefined): SenderEvidenceReport[] {
   if (ev === undefined) return [];
-  const held = (e: { clipped: number; frozen: number; opposed?: number }) => e.clipped + e.frozen + (e.opposed ?? 0);
   const out: SenderEvidenceReport[] = evidenceAgainst(ev)
-    .filter((e) => e.refused + held(e) > 0)
+    .filter((e) => e.refused + heldFrames(e) > 0)
     .map((e) => ({ ...e, opposed: e.opposed ?? 0 }));
-  out.sort((a, b) => b.refused - a.refused || held(b) - held(a) || a.peer - b.peer);
+  out.sort((a, b) => b.refused - a.refused || heldFrames(b) - heldFrames(a) || a.peer - b.peer);
   return out.slice(0, PROTOCOL_LIMITS.maxLinksReported);
 }
 
