@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import type { PeerId } from '@starling/core';
 import { createApi, describeApiError, type ApiClient } from './api';
 import { DASHBOARD_CONFIG as C } from './config';
-import { mergeEvaluations } from './evaluations';
+import { EvaluationFeed } from './evaluation-feed';
 import { subscribeLive, type ObservingLive } from './live';
 import { EMPTY_PEERS_TABLE, makePeersTableReducer } from './peers-table';
 import { RunSeries } from './run-series';
@@ -36,7 +36,8 @@ export function useDashboardData(token: string | null) {
   const [table, dispatch] = useReducer(peersTableReducer, EMPTY_PEERS_TABLE);
   const series = useRef(newSeries());
   const [seriesVersion, setSeriesVersion] = useState(0);
-  const [evaluations, setEvaluations] = useState<Evaluation[]>([]);
+  const feed = useRef(new EvaluationFeed(C.evaluationsKept));
+  const [evaluations, setEvaluations] = useState<readonly Evaluation[]>([]);
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [health, setHealth] = useState<HealthResponse | null>(null);
   const [connection, setConnection] = useState<Connection>({ connected: false, reason: 'connecting…' });
@@ -49,6 +50,9 @@ export function useDashboardData(token: string | null) {
   const pending = useRef<DashPeersPayload[] | null>(null);
 
   const report = useCallback((what: string, e: unknown) => setError(`${what}: ${describeApiError(e)}`), []);
+  const showEvaluations = useCallback((changed: boolean) => {
+    if (changed) setEvaluations(feed.current.list);
+  }, []);
 
   const refreshRuns = useCallback(() => {
     api.runs().then(setRuns, (e: unknown) => report('Could not load the list of runs', e));
@@ -66,10 +70,9 @@ export function useDashboardData(token: string | null) {
       setRun(info);
       setRunState({ paused: info.paused, lossRate: info.lossRate });
       setTopology({ epoch: info.epoch, members: info.members, edges: info.topology ?? null });
-      if (!sameRun) {
-        dispatch({ type: 'reset' });
-        setEvaluations([]);
-      }
+      feed.current.loaded(info.runId);
+      setEvaluations(feed.current.list);
+      if (!sameRun) dispatch({ type: 'reset' });
       const [peers, metrics, losses, evals] = await Promise.allSettled([
         api.peers(),
         api.metrics(info.runId, C.historyMaxPoints),
@@ -83,11 +86,8 @@ export function useDashboardData(token: string | null) {
       for (const p of pending.current ?? []) s.appendPeers(p);
       series.current = s;
       setSeriesVersion((v) => v + 1);
-      // Merged with what the socket brought meanwhile (only this run's: onEvaluation filters on
-      // runId, and a new run's list was emptied above). Replacing it with the fetched list lost an
-      // evaluation broadcast between GET /api/run and this answer (e2e/hostile.spec.ts failed so
-      // once in CI, its rejected snapshot never shown).
-      if (evals.status === 'fulfilled') setEvaluations((cur) => mergeEvaluations(cur, evals.value, C.evaluationsKept));
+      // Merged with what the socket brought meanwhile, not put in its place.
+      if (evals.status === 'fulfilled') showEvaluations(feed.current.fetched(info.runId, evals.value));
       const failed = [peers, metrics, losses, evals].find((r) => r.status === 'rejected');
       if (failed) report('Some history could not be loaded', failed.reason);
     } catch (e) {
@@ -108,6 +108,13 @@ export function useDashboardData(token: string | null) {
         setRun((r) => r ?? runFromObserving(p));
         // A reconnect may land in a run that started while we were away.
         if (runId.current !== null && p.runId !== runId.current) void load();
+        // Evaluations stored before this (re)join were broadcast to no socket of ours.
+        if (feed.current.observing(p.runId)) {
+          api.evaluations(p.runId).then(
+            (list) => showEvaluations(feed.current.fetched(p.runId, list)),
+            (e: unknown) => report('Could not load the evaluations', e),
+          );
+        }
       },
       onPeers: (p) => {
         clockOffset.current = p.at - Date.now();
@@ -117,9 +124,7 @@ export function useDashboardData(token: string | null) {
       },
       onRunState: (s) => setRunState(s),
       onTopology: (p) => setTopology((t) => ({ epoch: p.epoch, members: p.members, edges: p.topology ?? t.edges })),
-      onEvaluation: (e) => {
-        if (e.runId === runId.current) setEvaluations((cur) => mergeEvaluations(cur, [e], C.evaluationsKept));
-      },
+      onEvaluation: (e) => showEvaluations(feed.current.live(e)),
       onRunChanged: () => {
         series.current = newSeries();
         setSeriesVersion((v) => v + 1);
@@ -138,7 +143,7 @@ export function useDashboardData(token: string | null) {
       clearInterval(healthTimer);
       loadGeneration.current++;
     };
-  }, [load, refreshRuns, api]);
+  }, [load, refreshRuns, api, report, showEvaluations]);
 
   const serverNow = useCallback(() => Date.now() + clockOffset.current, []);
 
