@@ -22,8 +22,7 @@ export class IndependentEvaluator {
     const resolved = resolveBuiltinTask(ref.task, ref.taskOptions);
     if (resolved === undefined) throw new Error(`no built-in task ${ref.task}`);
     const { test } = await dataCache('.data/e2e', () => {})(resolved.data);
-    // wasm first; a CNN (no conv backprop kernels on wasm) only evaluates, which wasm can do,
-    // but Trainer.create probes a gradient step, so cpu is the fallback.
+    // wasm first (it trains the built-in CNNs too); cpu if it cannot.
     const trainer = await Trainer.create(resolved.info.model, { backends: ['wasm', 'cpu'] });
     return new IndependentEvaluator(trainer, taskEvalArrays(resolved.info, test, test.count));
   }

@@ -24,8 +24,8 @@ export class LocalTraining {
 
   /**
    * `backends`: the candidates, each timed on the task's model (`createFastestTrainer`); the fastest
-   * that trains it wins. One that cannot train the model (TF.js 4.22's wasm has no
-   * Conv2DBackpropFilter, so no CNN) is skipped.
+   * that trains it wins. One that cannot train the model (wasm: a conv net with strides other
+   * than 1, see @starling/training's wasm-conv-grad.ts) is skipped.
    */
   static async create(
     cfg: RunConfig, task: TaskInfo, peerId: number, shardUrl: string, testUrl: string, onProgress: ProgressFn,

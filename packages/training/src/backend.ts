@@ -18,6 +18,7 @@ import { TRAINING_DEFAULTS } from './config';
 import { describeDevice, diagnoseWebGpu, isSoftwareDevice, webGpu } from './device';
 import { BackendError } from './errors';
 import { verifyActiveBackend } from './verify';
+import { registerWasmConvGrad } from './wasm-conv-grad';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -80,6 +81,7 @@ function errorText(err: unknown): string {
 }
 
 let wasmPathsApplied = false;
+let wasmConvGradAdded = false;
 
 /** A page or a worker, where TF.js's webgl backend can make a context (it registers itself only there). */
 function inBrowser(): boolean {
@@ -94,6 +96,11 @@ async function register(name: BackendName, opts: SelectBackendOptions): Promise<
   if (name === 'wasm') {
     // A repeated dynamic import is a cache hit; the paths only matter before the first wasm init.
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // Once: a test that unregisters it to see a backend refused must not see it come back.
+    if (!wasmConvGradAdded) {
+      registerWasmConvGrad();
+      wasmConvGradAdded = true;
+    }
     if (opts.wasmPaths !== undefined && !wasmPathsApplied) {
       wasm.setWasmPaths(opts.wasmPaths);
       wasmPathsApplied = true;

@@ -16,6 +16,7 @@ export { createFastestTrainer, timeSteps, wasmFirst, type FastestTrainerOptions,
 export { BackendError, ModelSpecError, TrainingError } from './errors';
 export { FlatParams, bindVariables } from './flat';
 export { kernelsFor, missingKernels } from './kernels';
+export { UnsupportedConvGradError } from './wasm-conv-grad';
 export { buildModel, createModel } from './model';
 export { initialParams } from './init';
 export {

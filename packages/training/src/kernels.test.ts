@@ -6,6 +6,7 @@ import { initialParams } from './init';
 import { ioOf, type ModelSpec } from './spec';
 import { syntheticDigits } from './testing';
 import { Trainer } from './trainer';
+import { registerWasmConvGrad, WASM_CONV_GRAD_KERNEL } from './wasm-conv-grad';
 
 const MLP: ModelSpec = { kind: 'mlp', hidden: [4, 3] };
 const CNN: ModelSpec = { kind: 'cnn', filters: [2, 3], kernelSize: 3, dense: [4] };
@@ -34,10 +35,18 @@ describe('kernelsFor', () => {
     }
   });
 
-  it('finds the wasm backend unable to train CNNs, and everything else complete', async () => {
+  it('finds every kernel on wasm (its conv filter gradient added by us) and on cpu, and a kernel gone as missing', async () => {
     await selectBackend(['wasm']);
-    expect(missingKernels(CNN, 'wasm')).toContain('Conv2DBackpropFilter');
-    expect(missingKernels(MLP, 'wasm')).toEqual([]);
-    expect(missingKernels(CNN, 'cpu')).toEqual([]);
+    for (const spec of [MLP, CNN, GRU, LSTM]) {
+      expect(missingKernels(spec, 'wasm')).toEqual([]);
+      expect(missingKernels(spec, 'cpu')).toEqual([]);
+    }
+    tf.unregisterKernel(WASM_CONV_GRAD_KERNEL, 'wasm');
+    try {
+      expect(missingKernels(CNN, 'wasm')).toEqual(['Conv2DBackpropFilter']);
+      expect(missingKernels(MLP, 'wasm')).toEqual([]);
+    } finally {
+      registerWasmConvGrad();
+    }
   });
 });

@@ -12,7 +12,7 @@ const DENSE_KERNELS = [
   'Max', 'Multiply', 'Neg', 'OneHot', 'Pack', 'RealDiv', 'Relu', 'Reshape', 'Step', 'Sub', 'Sum',
 ] as const;
 
-/** Extra kernels of the conv blocks; TF.js 4.22's wasm backend has no Conv2DBackpropFilter. */
+/** Extra kernels of the conv blocks (TF.js 4.22's wasm backend lacks Conv2DBackpropFilter: wasm-conv-grad.ts adds it). */
 const CONV_KERNELS = [
   'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'MaxPool', 'MaxPoolGrad',
 ] as const;

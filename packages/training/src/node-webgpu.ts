@@ -2,7 +2,7 @@
  * WebGPU for TF.js in Node, through Dawn (the optional `webgpu` package: Chromium's WebGPU
  * implementation built as a Node addon). A headless peer or a bench on a machine with a GPU then
  * trains on the same TF.js webgpu kernels as a browser tab, on Vulkan; without it Node has only wasm
- * (which cannot train a CNN: TF.js 4.22 lacks its Conv2DBackpropFilter) and the plain-JS cpu backend.
+ * (a CNN too, with the conv filter gradient of wasm-conv-grad.ts) and the plain-JS cpu backend.
  *
  * Node only: it loads a native addon. Call `enableNodeWebGpu()` before `selectBackend` /
  * `Trainer.create` with 'webgpu' in the order; it defines `navigator.gpu`, which is what TF.js's

@@ -129,8 +129,8 @@ export class Trainer {
    * Builds the model for `spec` and proves it trains: one gradient step on a dummy batch runs every
    * forward and backward kernel the spec needs (after checking the known list, `kernelsFor`). With
    * `opts.backends`, backends are tried in order and one that lacks a kernel (TF.js 4.22's wasm
-   * backend has no Conv2DBackpropFilter, so it cannot train CNNs) is skipped like one that fails
-   * to initialise. Without it the active backend
+   * backend lacks Conv2DBackpropFilter unless wasm-conv-grad.ts adds it, and that one takes stride 1
+   * only) is skipped like one that fails to initialise. Without it the active backend
    * is used and a failed probe throws TrainingError.
    */
   static async create(spec: ModelSpec, opts: TrainerOptions = {}): Promise<Trainer> {
