@@ -73,3 +73,42 @@ test('the dashboard shows a poisoned snapshot as rejected and flags the hostile 
   expect((await fetch(`${server.url}${pathTo('checkpoint', { runId: w.runId })}`)).status).toBe(404);
   await page.context().close();
 });
+
+test('a rejected snapshot evaluated before the dashboard’s socket joined is listed all the same', async () => {
+  // The order of fresh-clone CI s28r1 and s29b, made certain: the dashboard's history is loaded
+  // (no evaluations yet), the snapshot is stored and broadcast while its socket has not joined,
+  // then the socket joins. Before the fix the row never appeared.
+  server = await startServer({ ...RFAST_MNIST_RUN, runId: 'e2e-late-socket', snapshotIntervalMs: 1000 });
+  const page = await (await browser.newContext()).newPage();
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.routeWebSocket(/\/socket\.io\//, async (ws) => {
+    await released;
+    ws.connectToServer();
+  });
+  const history = page.waitForResponse((r) => r.url().includes('/evaluations') && r.status() === 200);
+  await page.goto(`${server.url}/dashboard`);
+  expect(await (await history).json()).toEqual({ evaluations: [] });
+
+  const joined = await scriptPeer(server.url);
+  socket = joined.socket;
+  const w = joined.welcome;
+  const garbage = new Float32Array(layoutOf(w.task.model).dim).fill(1000);
+  const res = await fetch(`${server.url}${pathTo('snapshots', { runId: w.runId })}`, {
+    method: 'POST',
+    headers: { [SNAPSHOT_HEADERS.peer]: String(w.peerId), [SNAPSHOT_HEADERS.token]: w.uploadToken, [SNAPSHOT_HEADERS.steps]: '3' },
+    body: new Uint8Array(garbage.buffer),
+  });
+  expect(res.status).toBe(202);
+  await expect.poll(async () => {
+    const r = await fetch(`${server!.url}${pathTo('evaluations', { runId: w.runId })}`);
+    return ((await r.json()) as { evaluations: unknown[] }).evaluations.length;
+  }, { timeout: 30_000 }).toBe(1);
+  const row = page.locator(`[data-testid="rejected-snapshot"][data-peer="${w.peerId}"]`);
+  await expect(row).toHaveCount(0);
+
+  release();
+  await expect(row).toHaveCount(1, { timeout: 30_000 });
+  await expect(row).toContainText(/parameter norm .* above 20 x the initial model/);
+  await page.context().close();
+});

@@ -8,17 +8,17 @@ import { startServer } from '../support/server';
 import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } from '../support/swarm';
 
 /**
- * The compute-bound task in real tabs without a GPU: BENCH_TABS tabs (default 4) train the
- * built-in LeNet (mnist-cnn, 54,314 parameters) on the wasm backend, which trains conv nets with
+ * The compute-bound tasks in real tabs without a GPU: BENCH_TABS tabs (default 4) train the
+ * built-in LeNet (BENCH_TASK mnist-cnn, the default, or fashion-mnist-cnn; 54,314 parameters) on the wasm backend, which trains conv nets with
  * @starling/training's own Conv2DBackpropFilter (wasm-conv-grad.ts). Every BENCH_EVERY_S seconds
  * each tab's model is scored on the full test set in this process (that costs CPU the tabs would
  * otherwise have: the figures say how much), until every tab reaches BENCH_TARGET or BENCH_CAP_S
- * passes. Issue 10's target is 98% with 4 tabs.
+ * passes. Issue 10's targets with 4 tabs: 98% on mnist-cnn, 88% on fashion-mnist-cnn.
  *
  *   BENCH_ALGO=rfast BENCH_LR=0.1 BENCH_SEED=1 \
  *     npx playwright test --config playwright.bench.config.ts e2e/bench/cnn-tabs.bench.ts
  *
- * writes results/cnn-tabs/<algo>-lr<lr>-seed<seed>.json and prints the curve.
+ * writes results/cnn-tabs/[<task>-]<algo>-lr<lr>-seed<seed>.json and prints the curve.
  */
 
 const TABS = Number(process.env.BENCH_TABS ?? 4);
@@ -29,16 +29,18 @@ const TARGET = Number(process.env.BENCH_TARGET ?? 0.98);
 const EVERY_S = Number(process.env.BENCH_EVERY_S ?? 20);
 const CAP_S = Number(process.env.BENCH_CAP_S ?? 900);
 const BATCH = 32;
-const CNN = { task: 'mnist-cnn', taskOptions: {} };
+const TASK = process.env.BENCH_TASK ?? 'mnist-cnn';
+const CNN = { task: TASK, taskOptions: {} };
 
 interface Point { t: number; steps: number[]; accuracy: number[]; evalSeconds: number }
 
-test(`mnist-cnn in ${TABS} real tabs on wasm with ${ALGO}`, async () => {
+test(`${TASK} in ${TABS} real tabs on wasm with ${ALGO}`, async () => {
+  if (TASK !== 'mnist-cnn' && TASK !== 'fashion-mnist-cnn') throw new Error('BENCH_TASK must be mnist-cnn or fashion-mnist-cnn');
   if (!ALGORITHM_NAMES.includes(ALGO)) throw new Error(`BENCH_ALGO must be one of ${ALGORITHM_NAMES.join(', ')}`);
   if (!(LR > 0) || !Number.isInteger(SEED) || !(TABS >= 1) || !(TARGET > 0 && TARGET <= 1)) throw new Error('bad BENCH_LR / BENCH_SEED / BENCH_TABS / BENCH_TARGET');
   const browser = await launchChromium();
   const evaluator = await IndependentEvaluator.create(CNN);
-  const server = await startServer({ runId: `cnn-${ALGO}-${LR}-${SEED}`, algorithm: ALGO, lr: LR, seed: SEED, batchSize: BATCH, ...CNN, evalEverySteps: 0, snapshotIntervalMs: 0 });
+  const server = await startServer({ runId: `${TASK}-${ALGO}-${LR}-${SEED}`, algorithm: ALGO, lr: LR, seed: SEED, batchSize: BATCH, ...CNN, evalEverySteps: 0, snapshotIntervalMs: 0 });
   const tabs: Volunteer[] = [];
   const curve: Point[] = [];
   let reachedAt: (number | null)[] = [];
@@ -76,12 +78,13 @@ test(`mnist-cnn in ${TABS} real tabs on wasm with ${ALGO}`, async () => {
     await evaluator.dispose();
   }
   const all = reachedAt.every((r) => r !== null) ? Math.max(...(reachedAt as number[])) : null;
-  console.log(`${ALGO} lr ${LR} seed ${SEED}, ${TABS} tabs (${backends.join(', ')}): ${all === null ? `not every tab reached ${TARGET} in ${CAP_S} s` : `every tab at ${TARGET} after ${all.toFixed(0)} s`} (per tab: ${reachedAt.map((r) => (r === null ? '-' : r.toFixed(0))).join(', ')})`);
+  console.log(`${TASK}, ${ALGO} lr ${LR} seed ${SEED}, ${TABS} tabs (${backends.join(', ')}): ${all === null ? `not every tab reached ${TARGET} in ${CAP_S} s` : `every tab at ${TARGET} after ${all.toFixed(0)} s`} (per tab: ${reachedAt.map((r) => (r === null ? '-' : r.toFixed(0))).join(', ')})`);
   mkdirSync('results/cnn-tabs', { recursive: true });
-  const out = `results/cnn-tabs/${ALGO}-lr${LR}-seed${SEED}.json`;
+  const out = `results/cnn-tabs/${TASK === 'mnist-cnn' ? '' : `${TASK}-`}${ALGO}-lr${LR}-seed${SEED}.json`;
   writeFileSync(out, JSON.stringify({
     measuredAt: new Date().toISOString(),
-    command: `BENCH_TABS=${TABS} BENCH_ALGO=${ALGO} BENCH_LR=${LR} BENCH_SEED=${SEED} BENCH_TARGET=${TARGET} BENCH_EVERY_S=${EVERY_S} BENCH_CAP_S=${CAP_S} npx playwright test --config playwright.bench.config.ts e2e/bench/cnn-tabs.bench.ts`,
+    task: TASK,
+    command: `BENCH_TASK=${TASK} BENCH_TABS=${TABS} BENCH_ALGO=${ALGO} BENCH_LR=${LR} BENCH_SEED=${SEED} BENCH_TARGET=${TARGET} BENCH_EVERY_S=${EVERY_S} BENCH_CAP_S=${CAP_S} npx playwright test --config playwright.bench.config.ts e2e/bench/cnn-tabs.bench.ts`,
     tabs: TABS, batch: BATCH, backends, target: TARGET, secondsToTargetPerTab: reachedAt, secondsToTargetAll: all, curve,
   }, null, 2));
   console.log(`wrote ${out}`);
