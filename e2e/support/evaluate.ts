@@ -9,8 +9,9 @@ export interface TaskRef {
 }
 
 /**
- * Scores a model on a built-in task's full test set in this Node process, independently of
- * anything a tab reports: the tab hands over its raw parameters, nothing else.
+ * Scores a model on a built-in task's test set (all of it unless `count` says fewer, the first
+ * `count` examples) in this Node process, independently of anything a tab reports: the tab hands
+ * over its raw parameters, nothing else.
  */
 export class IndependentEvaluator {
   private constructor(
@@ -18,13 +19,18 @@ export class IndependentEvaluator {
     private readonly test: EvalArrays,
   ) {}
 
-  static async create(ref: TaskRef): Promise<IndependentEvaluator> {
+  static async create(ref: TaskRef, count?: number): Promise<IndependentEvaluator> {
     const resolved = resolveBuiltinTask(ref.task, ref.taskOptions);
     if (resolved === undefined) throw new Error(`no built-in task ${ref.task}`);
     const { test } = await dataCache('.data/e2e', () => {})(resolved.data);
     // wasm first (it trains the built-in CNNs too); cpu if it cannot.
     const trainer = await Trainer.create(resolved.info.model, { backends: ['wasm', 'cpu'] });
-    return new IndependentEvaluator(trainer, taskEvalArrays(resolved.info, test, test.count));
+    return new IndependentEvaluator(trainer, taskEvalArrays(resolved.info, test, Math.min(count ?? test.count, test.count)));
+  }
+
+  /** Test examples each score is taken on. */
+  get count(): number {
+    return this.test.count;
   }
 
   get dim(): number {

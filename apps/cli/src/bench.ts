@@ -2,7 +2,7 @@
  * The R-FAST comparison in the simulator with real gradients of a built-in task (TF.js; default
  * mnist-mlp on wasm, `--task mnist-cnn` for the compute-bound regime):
  *
- *   npx tsx apps/cli/src/bench.ts --preset quick|full [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
+ *   npx tsx apps/cli/src/bench.ts --preset quick|full|home|cnn [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
  *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
  *   npx tsx apps/cli/src/bench.ts --preset home --seed 2 --tuned-from results/home/comparison.json   (another seed, same step sizes)
  *   npx tsx apps/cli/src/bench-seeds.ts DIR1/comparison.json DIR2/comparison.json ... --out DIR      (the seeds side by side)
@@ -42,7 +42,7 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const gpu = await enableNodeWebGpu();
     log(`webgpu: ${gpu.ok ? `${gpu.adapter}${gpu.software ? ' (software)' : ''}` : `unavailable, ${gpu.reason}`}`);
   }
-  const task = await BenchTask.load({ log, task: args.task ?? undefined, ...(args.backends ? { backends: args.backends } : {}) });
+  const task = await BenchTask.load({ log, task: args.task ?? preset.task, ...(args.backends ? { backends: args.backends } : {}) });
   try {
     const timing = args.stepTime === null ? await task.calibrate(BENCH_CONFIG.calibrationWarmup, BENCH_CONFIG.calibrationSteps) : null;
     const stepTime = args.stepTime ?? (timing as NonNullable<typeof timing>).median;

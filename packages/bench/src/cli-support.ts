@@ -29,7 +29,7 @@ export interface BenchArgs {
   backends: BackendName[] | null;
 }
 
-const USAGE = 'options: --preset quick|full  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]';
+const USAGE = 'options: --preset quick|full|home|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]';
 const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BENCH_ALGORITHMS } from './algorithms';
-import { comparisonPreset, HOME, SHARED_LR_GRID } from './presets';
+import { CNN, CNN_LR_GRID, comparisonPreset, HOME, SHARED_LR_GRID } from './presets';
 
 describe('comparison presets', () => {
   it('home: every scenario on the home profile, every algorithm tuned on one log-spaced grid of at least 5 points', () => {
@@ -20,7 +20,20 @@ describe('comparison presets', () => {
     }
   });
 
+  it('cnn: the conv net, 4 peers with one straggler on both profiles, every algorithm tuned on one log-spaced 5-point grid', () => {
+    expect(comparisonPreset('cnn')).toBe(CNN);
+    expect(CNN.task).toBe('mnist-cnn');
+    expect(CNN.scenarios.map((s) => [s.n, s.straggle, s.profile])).toEqual([[4, 'one-slow', 'home'], [4, 'one-slow', 'loopback']]);
+    expect(CNN_LR_GRID.length).toBeGreaterThanOrEqual(5);
+    const ratios = CNN_LR_GRID.slice(1).map((lr, i) => lr / CNN_LR_GRID[i]);
+    for (const r of ratios) expect(r).toBeCloseTo(ratios[0], 10);
+    for (const a of BENCH_ALGORITHMS) {
+      if (a === 'rfast-f32') expect(CNN.tuning!.shareWith[a]).toBe('rfast');
+      else expect(CNN.tuning!.grid[a]).toEqual(CNN_LR_GRID);
+    }
+  });
+
   it('refuses an unknown preset by name', () => {
-    expect(() => comparisonPreset('fast')).toThrow(/unknown preset 'fast'; expected quick or full or home/);
+    expect(() => comparisonPreset('fast')).toThrow(/unknown preset 'fast'; expected quick or full or home or cnn/);
   });
 });

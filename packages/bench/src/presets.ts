@@ -20,6 +20,8 @@ export interface TuningPlan {
 
 export interface ComparisonPreset {
   name: string;
+  /** The built-in task the preset is made for (`--task` overrides it); BENCH_CONFIG.task when absent. */
+  task?: string;
   scenarios: readonly Scenario[];
   algorithms: readonly BenchAlgorithm[];
   /** Algorithms run on the first scenario only (a variant whose behaviour the others would only repeat). */
@@ -120,7 +122,39 @@ export const HOME: ComparisonPreset = {
   },
 };
 
-export const COMPARISON_PRESETS: Record<string, ComparisonPreset> = { quick: QUICK, full: FULL, home: HOME };
+/** The CNN grid: log-spaced like SHARED_LR_GRID, a factor 4 lower (0.8 and 1.6 throw a LeNet off; 0.15 trains it in tabs). */
+export const CNN_LR_GRID = [0.025, 0.05, 0.1, 0.2, 0.4] as const;
+
+const CNN_BASE: Scenario = { n: 4, split: 'iid', straggle: 'one-slow', loss: 0, profile: 'home' };
+
+/**
+ * Issue 10's compute-bound regime: mnist-cnn (54,314 parameters, about the MLP's size on the wire,
+ * about 10x its compute per step), set up like the browser comparison: 4 peers, one 4x slower, on
+ * home links and on loopback. Every algorithm, solo included, tuned on one grid on the home
+ * scenario; a budget of 150 base step times, which takes a tab to about 95%.
+ */
+export const CNN: ComparisonPreset = {
+  name: 'cnn',
+  task: 'mnist-cnn',
+  scenarios: [CNN_BASE, { ...CNN_BASE, profile: 'loopback' }],
+  algorithms: BENCH_ALGORITHMS,
+  firstScenarioOnly: ['rfast-f32'],
+  reference: 'rfast',
+  budgetSteps: 150,
+  targets: [0.9, 0.95],
+  evalCount: 1000,
+  finalEvalCount: 1000,
+  extend: false,
+  lr: TUNED_LR,
+  tuning: {
+    scenario: CNN_BASE,
+    grid: Object.fromEntries(BENCH_ALGORITHMS.filter((a) => a !== 'rfast-f32').map((a) => [a, CNN_LR_GRID])),
+    shareWith: { 'rfast-f32': 'rfast' },
+    budgetSteps: 150,
+  },
+};
+
+export const COMPARISON_PRESETS: Record<string, ComparisonPreset> = { quick: QUICK, full: FULL, home: HOME, cnn: CNN };
 
 const LS: ProblemSpec = { kind: 'least-squares', dim: 10, samplesPerPeer: 20, heterogeneity: 0.5, batchSize: 4 };
 
