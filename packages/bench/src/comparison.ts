@@ -3,6 +3,7 @@
  * algorithm on every scenario of a preset from the same x0 and seed.
  */
 import type { AlgorithmSettings } from '@starling/sim';
+import { specName } from '@starling/training';
 import { algorithmLabel, coreName, type BenchAlgorithm } from './algorithms';
 import { valueAt } from './curves';
 import type { BenchTask, StepTiming } from './bench-task';
@@ -34,6 +35,8 @@ export interface ScenarioResult {
 
 export interface ComparisonResult {
   preset: string;
+  /** The task every gradient came from (absent in results saved before it was recorded: mnist-mlp 784-64-10). */
+  task?: { id: string; title: string; model: string; params: number };
   seed: number;
   backend: string;
   /** The measured step timing and the base step time used (seconds). */
@@ -135,6 +138,7 @@ export async function runComparison(task: BenchTask, p: ComparisonPreset, o: Com
   }
   return {
     preset: p.name,
+    task: { id: task.info.id, title: task.info.title, model: specName(task.spec), params: task.trainer.dim },
     seed: o.seed,
     backend: task.backend,
     timing: o.timing,

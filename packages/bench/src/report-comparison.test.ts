@@ -59,5 +59,14 @@ describe('comparison report', () => {
     expect((files[1].text.match(/<polyline/g) ?? []).length).toBe(3);
     // Accuracy summary: average model / mean of the peers, per algorithm.
     expect(md).toContain('| base | 97.0% / 96.0% | 90.0% / 89.0% | 90.0% / 89.0% |');
+    // A result saved before the task was recorded ran the MLP.
+    expect(md).toContain('- Model: MLP 784-64-10, batch 32');
+  });
+
+  it('names the task the gradients came from when the result records it', () => {
+    const r = { ...result(), task: { id: 'mnist-cnn', title: 'MNIST digits, LeNet-style CNN', model: 'cnn-x', params: 54_314 } };
+    const md = comparisonReport(r, 'cmd')[0].text;
+    expect(md).toContain('- Task `mnist-cnn`: MNIST digits, LeNet-style CNN (cnn-x, 54,314 parameters), batch 32,');
+    expect(md).not.toContain('MLP 784-64-10');
   });
 });

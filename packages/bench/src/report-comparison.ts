@@ -126,7 +126,9 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
     '',
     `Regenerate: \`${command}\``,
     '',
-    `- Model: MLP 784-64-10, batch ${BENCH_CONFIG.batchSize}, same x0 for every algorithm; every gradient is a real TF.js (${res.backend}) gradient on the peer's MNIST shard.`,
+    res.task === undefined
+      ? `- Model: MLP 784-64-10, batch ${BENCH_CONFIG.batchSize}, same x0 for every algorithm; every gradient is a real TF.js (${res.backend}) gradient on the peer's MNIST shard.`
+      : `- Task \`${res.task.id}\`: ${res.task.title} (${res.task.model}, ${res.task.params.toLocaleString('en-US')} parameters), batch ${BENCH_CONFIG.batchSize}, same x0 for every algorithm; every gradient is a real TF.js (${res.backend}) gradient on the peer's shard.`,
     t
       ? `- Compute model: base step time ${ms(res.stepTime)} = median CPU time of ${t.steps} measured steps (p10 ${ms(t.cpuP10)}, p90 ${ms(t.cpuP90)}; wall time median ${ms(t.wallMedian)}, p10 ${ms(t.wallP10)}, p90 ${ms(t.wallP90)} on the shared machine), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`
       : `- Compute model: base step time ${ms(res.stepTime)} (given with --step-time), +-${BENCH_CONFIG.computeJitter * 100}% jitter.`,
