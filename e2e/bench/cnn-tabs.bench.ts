@@ -12,8 +12,9 @@ import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } fro
  * built-in LeNet (BENCH_TASK mnist-cnn, the default, or fashion-mnist-cnn; 54,314 parameters) on the wasm backend, which trains conv nets with
  * @starling/training's own Conv2DBackpropFilter (wasm-conv-grad.ts). Every BENCH_EVERY_S seconds
  * each tab's model is scored on the full test set in this process (that costs CPU the tabs would
- * otherwise have: the figures say how much), until every tab reaches BENCH_TARGET or BENCH_CAP_S
- * passes. Issue 10's targets with 4 tabs: 98% on mnist-cnn, 88% on fashion-mnist-cnn.
+ * otherwise have: the figures say how much), until every tab is at BENCH_TARGET in the same round
+ * or BENCH_CAP_S passes. It records each tab's first round at the target too (a noisy tab can pass
+ * it and fall back, so the two can differ). Issue 10's targets with 4 tabs: 98% on mnist-cnn, 88% on fashion-mnist-cnn.
  *
  *   BENCH_ALGO=rfast BENCH_LR=0.15 BENCH_SEED=1 \
  *     npx playwright test --config playwright.bench.config.ts e2e/bench/cnn-tabs.bench.ts
@@ -47,6 +48,8 @@ test(`${TASK} in ${TABS} real tabs on wasm with ${ALGO}`, async () => {
   const tabs: Volunteer[] = [];
   const curve: Point[] = [];
   let reachedAt: (number | null)[] = [];
+  /** The first scoring round with every tab at the target (stricter than each tab's first time). */
+  let together: number | null = null;
   let backends: string[] = [];
   try {
     for (let i = 0; i < TABS; i++) tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, '?backends=wasm'));
@@ -72,7 +75,8 @@ test(`${TASK} in ${TABS} real tabs on wasm with ${ALGO}`, async () => {
         if (a >= TARGET && reachedAt[i] === null) reachedAt[i] = t;
       });
       console.log(`t=${t.toFixed(0)}s steps ${point.steps.join(' ')} accuracy ${accuracy.map((a) => a.toFixed(4)).join(' ')} (scoring took ${point.evalSeconds.toFixed(1)} s)`);
-      if (reachedAt.every((r) => r !== null) || t > CAP_S) break;
+      if (accuracy.every((a) => a >= TARGET)) together = t;
+      if (together !== null || t > CAP_S) break;
     }
   } finally {
     await closeAll(tabs);
@@ -81,7 +85,7 @@ test(`${TASK} in ${TABS} real tabs on wasm with ${ALGO}`, async () => {
     await evaluator.dispose();
   }
   const all = reachedAt.every((r) => r !== null) ? Math.max(...(reachedAt as number[])) : null;
-  console.log(`${TASK}, ${ALGO} lr ${LR} seed ${SEED}, ${TABS} tabs (${backends.join(', ')}): ${all === null ? `not every tab reached ${TARGET} in ${CAP_S} s` : `every tab at ${TARGET} after ${all.toFixed(0)} s`} (per tab: ${reachedAt.map((r) => (r === null ? '-' : r.toFixed(0))).join(', ')})`);
+  console.log(`${TASK}, ${ALGO} lr ${LR} seed ${SEED}, ${TABS} tabs (${backends.join(', ')}): ${all === null ? `not every tab reached ${TARGET} in ${CAP_S} s` : `every tab at ${TARGET} after ${all.toFixed(0)} s`} (per tab: ${reachedAt.map((r) => (r === null ? '-' : r.toFixed(0))).join(', ')}); all in one round: ${together === null ? 'never' : `${together.toFixed(0)} s`}`);
   mkdirSync('results/cnn-tabs', { recursive: true });
   // Another cap than the default gets its own file, so it does not overwrite the default run's.
   const out = `results/cnn-tabs/${TASK === 'mnist-cnn' ? '' : `${TASK}-`}${ALGO}-lr${LR}-seed${SEED}${CAP_S === DEFAULT_CAP_S ? '' : `-cap${CAP_S}`}.json`;
@@ -89,7 +93,7 @@ test(`${TASK} in ${TABS} real tabs on wasm with ${ALGO}`, async () => {
     measuredAt: new Date().toISOString(),
     task: TASK,
     command: `BENCH_TASK=${TASK} BENCH_TABS=${TABS} BENCH_ALGO=${ALGO} BENCH_LR=${LR} BENCH_SEED=${SEED} BENCH_TARGET=${TARGET} BENCH_EVERY_S=${EVERY_S} BENCH_CAP_S=${CAP_S} npx playwright test --config playwright.bench.config.ts e2e/bench/cnn-tabs.bench.ts`,
-    tabs: TABS, batch: BATCH, backends, target: TARGET, secondsToTargetPerTab: reachedAt, secondsToTargetAll: all, curve,
+    tabs: TABS, batch: BATCH, backends, target: TARGET, secondsToTargetPerTab: reachedAt, secondsToTargetAll: all, secondsToTargetTogether: together, curve,
   }, null, 2));
   console.log(`wrote ${out}`);
 });
