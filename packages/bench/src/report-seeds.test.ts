@@ -28,8 +28,15 @@ describe('seeds side by side', () => {
     expect(spread([null, null], (x) => x.toFixed(1))).toBe('-');
     const md = seedsReport([result(1, [0.3, 0.6], [0.2, null]), result(2, [0.5, 0.8], [0.25, null]), result(3, [0.4, null], [0.3, null])], 'cmd');
     expect(md).toContain('over seeds 1, 2, 3');
+    expect(md).toContain('(budget 1.50 virtual s, extended up to 3x for runs short of the top target)');
     expect(md).toContain('| R-FAST | 0.40 [0.30-0.50] | 0.70 [0.60-0.80] (2/3) | 90.0% [90.0%-90.0%] |');
     expect(md).toContain('| Solo (no communication) | 0.25 [0.20-0.30] | - | 82.0% [81.0%-83.0%] |');
+  });
+
+  it('says a preset whose runs stop at the budget was not extended', () => {
+    const md = seedsReport([1, 2].map((s) => ({ ...result(s, [0.3, null], [0.2, null]), preset: 'cnn' })), 'cmd');
+    expect(md).toContain('(budget 1.50 virtual s, not extended)');
+    expect(md).not.toContain('extended up to');
   });
 
   it('refuses results that do not compare', () => {

@@ -6,8 +6,10 @@
  */
 import { algorithmLabel, type BenchAlgorithm } from './algorithms';
 import type { ComparisonResult } from './comparison';
+import { BENCH_CONFIG } from './config';
 import { BenchError } from './errors';
 import { fmt, markdownTable, pct } from './markdown';
+import { COMPARISON_PRESETS } from './presets';
 import type { RunOutcome } from './run-one';
 
 /** Median of a non-empty list (mean of the middle two for an even count). */
@@ -45,12 +47,14 @@ export function seedsReport(results: readonly ComparisonResult[], command: strin
   const seeds = checkSameRun(results);
   const [first] = results;
   const targets = first.targets;
+  // Saved results do not record it; a preset no longer known is taken to have extended.
+  const extended = COMPARISON_PRESETS[first.preset]?.extend ?? true;
   const out: string[] = [
     `# ${first.preset} preset over seeds ${seeds.join(', ')}`,
     '',
     `Regenerate: \`${command}\``,
     '',
-    `Median over the seeds, [range] over the seeds that got there, (k/n) when only k of n did; "-" when none did within the run (budget ${fmt(first.budget, 2)} virtual s, extended up to 3x for runs short of the top target). Step sizes: ${Object.entries(first.lr).map(([a, lr]) => `${a} ${lr}`).join(', ')}.`,
+    `Median over the seeds, [range] over the seeds that got there, (k/n) when only k of n did; "-" when none did within the run (budget ${fmt(first.budget, 2)} virtual s${extended ? `, extended up to ${BENCH_CONFIG.extendFactor}x for runs short of the top target` : ', not extended'}). Step sizes: ${Object.entries(first.lr).map(([a, lr]) => `${a} ${lr}`).join(', ')}.`,
   ];
   for (const sc of first.scenarios) {
     const algorithms = sc.runs.map((r) => r.algorithm);
