@@ -25,7 +25,7 @@ export class IndependentEvaluator {
     const { test } = await dataCache('.data/e2e', () => {})(resolved.data);
     // wasm first (it trains the built-in CNNs too); cpu if it cannot.
     const trainer = await Trainer.create(resolved.info.model, { backends: ['wasm', 'cpu'] });
-    return new IndependentEvaluator(trainer, taskEvalArrays(resolved.info, test, Math.min(count ?? test.count, test.count)));
+    return new IndependentEvaluator(trainer, taskEvalArrays(resolved.info, test, count ?? test.count));
   }
 
   /** Test examples each score is taken on. */

@@ -122,16 +122,20 @@ export const HOME: ComparisonPreset = {
   },
 };
 
-/** The CNN grid: log-spaced like SHARED_LR_GRID, a factor 4 lower (0.8 and 1.6 throw a LeNet off; 0.15 trains it in tabs). */
+/**
+ * The CNN grid: log-spaced like SHARED_LR_GRID, a factor 4 lower. The LeNet trained in tabs at 0.15
+ * (BENCHMARKS section 6), and solo fell to 13% at this grid's top step, 0.4 (results/cnn).
+ */
 export const CNN_LR_GRID = [0.025, 0.05, 0.1, 0.2, 0.4] as const;
 
 const CNN_BASE: Scenario = { n: 4, split: 'iid', straggle: 'one-slow', loss: 0, profile: 'home' };
 
 /**
- * Issue 10's compute-bound regime: mnist-cnn (54,314 parameters, about the MLP's size on the wire,
- * about 10x its compute per step), set up like the browser comparison: 4 peers, one 4x slower, on
- * home links and on loopback. Every algorithm, solo included, tuned on one grid on the home
- * scenario; a budget of 150 base step times, which takes a tab to about 95%.
+ * Issue 10's compute-bound regime: mnist-cnn (54,314 parameters, about the MLP's size on the wire;
+ * 74 ms a step on one core's wasm, 16-21x the MLP's), set up like the browser comparison: 4 peers,
+ * one 4x slower, on home links and on loopback. Every algorithm, solo included, tuned on one grid
+ * on the home scenario; a budget of 150 base step times (R-FAST's
+ * average model ended at 90.6-94.2% over 3 seeds and both profiles, results/cnn/seeds.md).
  */
 export const CNN: ComparisonPreset = {
   name: 'cnn',
