@@ -122,6 +122,7 @@ async function runOnce(n: number): Promise<void> {
   const refusals = new Map<string, number>();
   let connectFailures = 0;
   let epochs = 0;
+  let grows = 0;
   /** Bytes of every packet the clients received (engine.io frames), by phase. */
   let bytesIn = 0;
   const relayMs: number[] = [];
@@ -158,6 +159,11 @@ async function runOnce(n: number): Promise<void> {
       epochs++;
       peer.to = e.neighbours.rOut.find((x) => x !== peer.id);
     });
+    // R-FAST runs grow on joins: only the peers a joiner is attached to hear of it.
+    socket.on('grow', (g) => {
+      grows++;
+      peer.to = g.neighbours.rOut.find((x) => x !== peer.id);
+    });
     socket.on('signal', (s) => {
       const sent = Number(/^t=([\d.]+)/.exec(s.data.type === 'candidate' ? s.data.candidate.candidate : '')?.[1]);
       if (Number.isFinite(sent)) relayMs.push(performance.now() - sent);
@@ -191,6 +197,7 @@ async function runOnce(n: number): Promise<void> {
   process.stderr.write(`N=${n}: ${joinMs.length} joined; ${SECONDS} s of steady load...\n`);
   const joinWallS = (performance.now() - t0) / 1000;
   const joinEpochs = epochs;
+  const joinGrows = grows;
   const joinBytes = bytesIn;
 
   // Steady state: every joined peer keeps up its telemetry and signal a second.
@@ -218,7 +225,7 @@ async function runOnce(n: number): Promise<void> {
       `  joined ${joinMs.length}/${n} in ${joinWallS.toFixed(1)} s; join latency (hello -> welcome) p50 ${fmt(quantile(joinMs, 0.5))} ms, p99 ${fmt(quantile(joinMs, 0.99))} ms, max ${fmt(Math.max(...joinMs))} ms; connect p99 ${fmt(quantile(connectMs, 0.99))} ms`,
       `  refusals: ${[...refusals].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}; connection failures ${connectFailures}; server timeouts ${c.timeouts ?? '-'}, rate-limited ${c['rejectedByCode.rate-limited'] ?? '-'}, slow-client cuts ${c.slowClientDisconnects ?? '-'}`,
       `  relay latency (${relayMs.length} signals) p50 ${fmt(quantile(relayMs, 0.5))} ms, p99 ${fmt(quantile(relayMs, 0.99))} ms`,
-      `  during the joins: ${joinEpochs} epoch messages (${(joinEpochs / Math.max(1, joinMs.length)).toFixed(0)} per peer), ${(joinBytes / 2 ** 20).toFixed(1)} MiB received by the clients in all; steady state ${((bytesIn - joinBytes) / 2 ** 20 / SECONDS).toFixed(2)} MiB/s`,
+      `  during the joins: ${joinEpochs} epoch messages (${(joinEpochs / Math.max(1, joinMs.length)).toFixed(0)} per peer) and ${joinGrows} grow messages, ${(joinBytes / 2 ** 20).toFixed(1)} MiB received by the clients in all; steady state ${((bytesIn - joinBytes) / 2 ** 20 / SECONDS).toFixed(2)} MiB/s`,
       `  server RSS${PROCESSES > 1 ? ' per process' : ''}, peak ${peakRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB, at the end ${endRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB; ${PROCESSES > 1 ? 'the owner counted ' : ''}telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`,
       ...(redisDrops.length > 0 ? [`  redis-server cut ${redisDrops.length} client(s) off for output buffer limits: ${redisDrops[0].trim().slice(0, 200)}`] : []),
       `  bench process event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms`,

@@ -1,5 +1,5 @@
 import { buildTopology, neighboursOf, type PeerId } from '@starling/core';
-import { applyMembersChange, parseRunConfig, type RunConfigInput } from '@starling/protocol';
+import { applyGrowth, applyMembersChange, parseRunConfig, type RunConfigInput } from '@starling/protocol';
 import { describe, expect, it } from 'vitest';
 import { Coordinator } from './coordinator';
 
@@ -29,15 +29,15 @@ describe('Coordinator', () => {
   });
 
   it('gives each joiner a new id and the topology over the live members', () => {
-    const c = coordinator({ topology: { kind: 'exponential' } });
+    const c = coordinator({ algorithm: 'dpsgd', topology: { kind: 'exponential' } });
     const ids = joinN(c, 4);
     expect(new Set(ids).size).toBe(4);
     const t = buildTopology('exponential', ids, { seed: 1 });
     for (const id of ids) expect(c.neighboursOf(id)).toEqual(neighboursOf(t, id));
   });
 
-  it('announces a join to every live peer, with the new epoch and lists', () => {
-    const c = coordinator({ topology: { kind: 'ring' } });
+  it('announces a join to every live peer, with the new epoch and lists (algorithms that do not grow)', () => {
+    const c = coordinator({ algorithm: 'dpsgd', topology: { kind: 'ring' } });
     const before = joinN(c, 3);
     const epochBefore = c.epoch;
     const r = c.join();
@@ -65,7 +65,7 @@ describe('Coordinator', () => {
   });
 
   it('rebuilds on leave and never reuses an id', () => {
-    const c = coordinator();
+    const c = coordinator({ algorithm: 'gossip' });
     const [a, b, d] = joinN(c, 3);
     const r = c.leave(b);
     expect(r).not.toBeNull();
@@ -122,35 +122,103 @@ describe('Coordinator', () => {
     expect(c.neighboursOf(1)!.rIn).toEqual([0]);
   });
 
-  it('tells every live peer who joined and left, as a change each peer turns back into the exact member list', () => {
-    const c = coordinator({ topology: { kind: 'exponential' } });
-    // What each peer holds: from its welcome, then every epoch's change, as the peer runtime does.
-    const held = new Map<PeerId, { epoch: number; members: PeerId[] }>();
-    const deliver = (updates: { peerId: PeerId; epoch: number; change: { base: number; added: PeerId[]; removed: PeerId[] } }[]) => {
-      expect(updates.map((u) => u.peerId).sort((a, b) => a - b)).toEqual([...held.keys()].sort((a, b) => a - b));
-      for (const u of updates) {
-        const h = held.get(u.peerId)!;
-        const r = applyMembersChange(h.members, h.epoch, u);
-        expect(r.kind).toBe('members');
-        if (r.kind === 'members') held.set(u.peerId, { epoch: u.epoch, members: r.members });
+  for (const algorithm of ['dpsgd', 'rfast'] as const) {
+    it(`tells every live peer who joined and left, as a change each peer turns back into the exact member list (${algorithm})`, () => {
+      const c = coordinator({ algorithm, topology: { kind: 'exponential' } });
+      expect(c.grows).toBe(algorithm === 'rfast');
+      // What each peer holds: from its welcome, then every epoch's change and grow, as the peer runtime does.
+      const held = new Map<PeerId, { epoch: number; members: PeerId[] }>();
+      const deliver = (updates: { peerId: PeerId; epoch: number; change: { base: number; added: PeerId[]; removed: PeerId[] } }[]) => {
+        expect(updates.map((u) => u.peerId).sort((a, b) => a - b)).toEqual([...held.keys()].sort((a, b) => a - b));
+        for (const u of updates) {
+          const h = held.get(u.peerId)!;
+          const r = applyMembersChange(h.members, h.epoch, u);
+          expect(r.kind).toBe('members');
+          if (r.kind === 'members') held.set(u.peerId, { epoch: u.epoch, members: r.members });
+        }
+      };
+      let seed = 7;
+      let grew = 0;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      for (let i = 0; i < 60; i++) {
+        const live = c.members();
+        let epoch = true;
+        if (live.length > 0 && rand() < 0.35) {
+          const gone = live[Math.floor(rand() * live.length)];
+          held.delete(gone);
+          deliver(c.leave(gone)!.updates);
+        } else {
+          const r = c.join();
+          if (!r.ok) throw new Error(r.message);
+          if (r.grown.length === 0) deliver(r.updates); // a new epoch: everyone is told
+          for (const g of r.grown) {
+            const h = held.get(g.peerId)!;
+            const m = applyGrowth(h.members, h.epoch, g);
+            expect(m.kind).toBe('members');
+            if (m.kind === 'members') held.set(g.peerId, { epoch: h.epoch, members: m.members });
+          }
+          held.set(r.peerId, { epoch: r.epoch, members: r.neighbours.members });
+          epoch = r.updates.length > 0 || r.grown.length === 0;
+          if (!epoch) grew++;
+        }
+        for (const [id, h] of held) {
+          // After a new epoch every peer holds the exact list; after a grown join, at least itself and its neighbours.
+          if (epoch) expect(h.members).toEqual(c.members());
+          for (const m of [id, ...c.neighboursOf(id)!.undirected]) expect(h.members).toContain(m);
+          for (const m of h.members) expect(c.has(m)).toBe(true);
+        }
       }
-    };
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let i = 0; i < 60; i++) {
-      const live = c.members();
-      if (live.length > 0 && rand() < 0.35) {
-        const gone = live[Math.floor(rand() * live.length)];
-        held.delete(gone);
-        deliver(c.leave(gone)!.updates);
-      } else {
-        const r = c.join();
-        if (!r.ok) throw new Error(r.message);
-        deliver(r.updates);
-        held.set(r.peerId, { epoch: r.epoch, members: r.neighbours.members });
-      }
-      for (const h of held.values()) expect(h.members).toEqual(c.members());
+      expect(held.size).toBeGreaterThan(3);
+      expect(grew > 0).toBe(algorithm === 'rfast');
+    });
+  }
+
+  it('R-FAST joins grow the topology within the epoch: only the attached peers hear of them, nothing is removed', () => {
+    const c = coordinator({ algorithm: 'rfast', topology: { kind: 'exponential' } });
+    // Four at once into an empty run: one epoch with the named topology.
+    for (let i = 0; i < 4; i++) c.admit();
+    const first = c.settle()!;
+    expect(first.grown).toEqual([]);
+    expect(c.epoch).toBe(1);
+    const ids = c.members();
+    const t = buildTopology('exponential', ids, { seed: 1 });
+    for (const id of ids) expect(c.neighboursOf(id)).toEqual(neighboursOf(t, id));
+    expect(c.settleGrows()).toBe(true);
+    // Then three joins in one batch: no epoch, and news for the attached peers only.
+    const before = new Map(ids.map((id) => [id, c.neighboursOf(id)!] as const));
+    const joiners = [0, 1, 2].map(() => {
+      const a = c.admit();
+      if (!a.ok) throw new Error(a.message);
+      return a.peerId;
+    });
+    const r = c.settle()!;
+    expect(r.epoch).toBe(1);
+    expect(c.epoch).toBe(1);
+    expect(r.updates).toEqual([]);
+    expect(r.grown.length).toBeGreaterThan(0);
+    expect(r.grown.length).toBeLessThanOrEqual(2 * joiners.length);
+    for (const g of r.grown) {
+      expect(g.epoch).toBe(1);
+      expect(g.neighbours).toBe(c.neighboursOf(g.peerId));
+      for (const j of g.added) expect(joiners).toContain(j);
+      const old = before.get(g.peerId);
+      if (old) for (const list of ['rIn', 'rOut', 'cIn', 'cOut'] as const) for (const q of old[list]) expect(g.neighbours[list]).toContain(q);
     }
-    expect(held.size).toBeGreaterThan(3);
+    const told = new Set(r.grown.map((g) => g.peerId));
+    for (const id of ids) if (!told.has(id)) expect(c.neighboursOf(id)).toBe(before.get(id)); // untouched
+    for (const j of joiners) expect(c.neighboursOf(j)!.members).toEqual(c.members()); // a joiner's welcome carries the whole list
+    // A departure rebuilds the named topology in a new epoch, for everyone.
+    const gone = c.leave(ids[0])!;
+    expect(gone.epoch).toBe(2);
+    const after = buildTopology('exponential', c.members(), { seed: 1 });
+    for (const u of gone.updates) expect(u.neighbours).toEqual(neighboursOf(after, u.peerId));
+    expect(gone.updates).toHaveLength(c.members().length);
+  });
+
+  it('star and tree runs keep an epoch per join, whatever the algorithm', () => {
+    expect(coordinator({ algorithm: 'rfast', topology: { kind: 'star' } }).grows).toBe(false);
+    expect(coordinator({ algorithm: 'rfast', topology: { kind: 'tree' } }).grows).toBe(false);
+    expect(coordinator({ algorithm: 'rfast', topology: { kind: 'kout' } }).grows).toBe(true);
+    expect(coordinator({ algorithm: 'allreduce', topology: { kind: 'exponential' } }).grows).toBe(false);
   });
 });

@@ -1,10 +1,22 @@
-import { buildTopology, neighbourTable, type PeerId, type PeerNeighbours, type TopologyOptions } from '@starling/core';
+import {
+  GROWABLE_KINDS,
+  algorithmDescriptor,
+  attachJoiner,
+  buildTopology,
+  neighbourTable,
+  type PeerId,
+  type PeerNeighbours,
+  type TopologyOptions,
+} from '@starling/core';
 import { membersChange, type MembersChange, type RunConfig } from '@starling/protocol';
 
 /**
  * Membership of one run, without sockets or clocks: who is live, which shard each peer trains on,
- * the topology over the live peers and its epoch. Every join or leave rebuilds the topology and
- * starts a new epoch (algorithms.md 1.6).
+ * the topology over the live peers and its epoch. Every leave rebuilds the topology and starts a
+ * new epoch (algorithms.md 1.6). So does every join, unless the run's algorithm grows on joins
+ * (its descriptor's `joins: 'grow'`, R-FAST) on a topology that may grow (core's GROWABLE_KINDS):
+ * then a joiner is attached to a few live peers within the epoch (core's attachJoiner) and only
+ * they hear of it (issue 13: a join costs O(1) messages and resets no tracker).
  */
 
 /** A peer that must be told about a new epoch. */
@@ -16,8 +28,16 @@ export interface EpochUpdate {
   change: MembersChange;
 }
 
+/** A peer the settled joiners were attached to, within the epoch: its new lists and who joined. */
+export interface GrowUpdate {
+  peerId: PeerId;
+  epoch: number;
+  neighbours: PeerNeighbours;
+  added: PeerId[];
+}
+
 export type JoinResult =
-  | { ok: true; peerId: PeerId; shard: number; epoch: number; neighbours: PeerNeighbours; updates: EpochUpdate[] }
+  | { ok: true; peerId: PeerId; shard: number; epoch: number; neighbours: PeerNeighbours; updates: EpochUpdate[]; grown: GrowUpdate[] }
   | RunFull;
 
 export type AdmitOutcome = { ok: true; peerId: PeerId; shard: number } | RunFull;
@@ -33,7 +53,12 @@ export interface LeaveResult {
   updates: EpochUpdate[];
 }
 
-export type CoordinatorConfig = Pick<RunConfig, 'topology' | 'shards' | 'maxPeers' | 'seed'>;
+export interface SettleResult extends LeaveResult {
+  /** Joins that grew the topology (no new epoch): the attached peers' news. */
+  grown: GrowUpdate[];
+}
+
+export type CoordinatorConfig = Pick<RunConfig, 'topology' | 'shards' | 'maxPeers' | 'seed'> & Partial<Pick<RunConfig, 'algorithm'>>;
 
 export class Coordinator {
   private nextId: PeerId;
@@ -41,8 +66,18 @@ export class Coordinator {
   /** Live peers and their shard, in join order. */
   private readonly shardOfPeer = new Map<PeerId, number>();
   private neighbourLists = new Map<PeerId, PeerNeighbours>();
-  /** Peers admitted since the last epoch started. */
-  private unsettled = false;
+  /** Peers admitted and not settled yet, in admission order. */
+  private unsettled: PeerId[] = [];
+  /**
+   * The members at the epoch's start, and those plus every peer grown into the epoch since: what a
+   * live peer's list may hold is between the two. The next epoch's change adds against the first
+   * (a peer that did not hear of a grown joiner learns of it) and removes against the second (one
+   * that did hears when it leaves).
+   */
+  private epochMembers: PeerId[] = [];
+  private announced = new Set<PeerId>();
+  /** Joins grow the topology within the epoch (see the class note). */
+  readonly grows: boolean;
 
   /** `firstPeerId`: a resumed run continues after the ids it handed out before a restart. */
   constructor(
@@ -50,6 +85,7 @@ export class Coordinator {
     firstPeerId: PeerId = 0,
   ) {
     this.nextId = firstPeerId;
+    this.grows = algorithmDescriptor(config.algorithm ?? 'rfast').joins === 'grow' && GROWABLE_KINDS.includes(config.topology.kind);
   }
 
   get epoch(): number {
@@ -91,22 +127,45 @@ export class Coordinator {
     const peerId = this.nextId++;
     const shard = this.leastUsedShard();
     this.shardOfPeer.set(peerId, shard);
-    this.unsettled = true;
+    this.unsettled.push(peerId);
     return { ok: true, peerId, shard };
   }
 
-  /** The epoch for the admissions since the last one (null when there were none). */
-  settle(): LeaveResult | null {
-    if (!this.unsettled) return null;
-    return { updates: this.rebuild(), epoch: this.currentEpoch };
+  /** Will the next settle() grow the topology within the epoch (true) or start a new epoch? */
+  settleGrows(): boolean {
+    // Into an empty run the joiners get the named topology: nobody has a tracker to keep.
+    return this.grows && this.neighbourLists.size > 0;
   }
 
-  /** Admit and start the epoch at once; `updates` are for the other live peers. */
+  /**
+   * Places the admissions since the last settle (null when there were none): in a new epoch for
+   * every live peer, or, when joins grow (settleGrows), attached within this epoch, with news for
+   * the attached peers only.
+   */
+  settle(): SettleResult | null {
+    if (this.unsettled.length === 0) return null;
+    if (!this.settleGrows()) return { updates: this.rebuild(), epoch: this.currentEpoch, grown: [] };
+    const joiners = this.unsettled.splice(0);
+    const members = this.members();
+    const touched = new Map<PeerId, PeerId[]>();
+    for (const j of joiners) {
+      this.announced.add(j);
+      for (const p of attachJoiner(this.neighbourLists, j, members)) {
+        if (!touched.has(p)) touched.set(p, []);
+        touched.get(p)!.push(j);
+      }
+    }
+    const grown = [...touched].map(([peerId, added]) => ({ peerId, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(peerId)!, added }));
+    return { updates: [], epoch: this.currentEpoch, grown };
+  }
+
+  /** Admit and settle at once; `updates` and `grown` are for the other live peers. */
   join(): JoinResult {
     const a = this.admit();
     if (!a.ok) return a;
-    const updates = this.settle()!.updates.filter((u) => u.peerId !== a.peerId);
-    return { ...a, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(a.peerId)!, updates };
+    const settled = this.settle()!;
+    const updates = settled.updates.filter((u) => u.peerId !== a.peerId);
+    return { ...a, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(a.peerId)!, updates, grown: settled.grown };
   }
 
   /** Remove a live peer (left, disconnected or timed out); null if it was not live. Admissions not settled yet are settled with it. */
@@ -122,12 +181,15 @@ export class Coordinator {
    * against the previous epoch, which each of them was told about too.
    */
   private rebuild(): EpochUpdate[] {
-    this.unsettled = false;
+    this.unsettled.length = 0;
     const base = this.currentEpoch++;
-    const previous = this.neighbourLists.values().next().value?.members ?? [];
     const members = this.members();
+    const added = membersChange(base, this.epochMembers, members).added;
+    const removed = membersChange(base, [...this.announced], members).removed;
+    this.epochMembers = members;
+    this.announced = new Set(members);
     const next = members.length > 0 ? neighbourTable(buildTopology(this.config.topology.kind, members, this.topologyOptions(members))) : new Map<PeerId, PeerNeighbours>();
-    const change = membersChange(base, previous, members);
+    const change = { base, added, removed };
     const updates: EpochUpdate[] = [];
     for (const [id, lists] of next) updates.push({ peerId: id, epoch: this.currentEpoch, neighbours: lists, change });
     this.neighbourLists = next;

@@ -3,7 +3,7 @@ import type { Evaluation, HelloPayload, RejectCode, RunStatePayload, RunStateUpd
 import type { ClientGate } from './client-gate';
 import type { ClusterBus } from './cluster/bus';
 import type { ClientEnvelope, HubId, SocketId } from './cluster/messages';
-import type { EpochUpdate } from './coordinator';
+import type { EpochUpdate, GrowUpdate } from './coordinator';
 import { countRejection, type ServerCounters } from './counters';
 import { checkDivergence } from './divergence';
 import { checkHostileFrames } from './hostile-frames';
@@ -229,7 +229,9 @@ export class RunHost {
   private scheduleSettle(): void {
     if (this.settling !== null) return;
     // The peers the epoch goes to: the live ones already welcomed (joiners get theirs in the welcome).
-    const gapMs = (1000 * Math.max(0, this.sockets.size - this.joining.length)) / this.o.tuning.epochMessagesPerSec;
+    // Joins that grow the topology tell only the few peers they attach to: nothing to pace.
+    const live = this.run.coordinator.settleGrows() ? 0 : Math.max(0, this.sockets.size - this.joining.length);
+    const gapMs = (1000 * live) / this.o.tuning.epochMessagesPerSec;
     const wait = this.lastSettled + gapMs - this.o.clock();
     const run = () => this.guarded('settle joins', () => this.settleJoins());
     if (wait <= 0) {
@@ -260,6 +262,7 @@ export class RunHost {
     if (settled !== null) {
       const welcomed = new Set(seated.map((j) => j.peerId));
       this.announce(settled.updates.filter((u) => !welcomed.has(u.peerId)));
+      this.announceGrowth(settled.grown.filter((u) => !welcomed.has(u.peerId)));
     }
     const who = seated.length <= 8 ? seated.map((j) => j.line).join(', ') : `${seated.length} peers (${seated[0].peerId} ... ${seated.at(-1)!.peerId})`;
     this.o.log(`joined: ${who}; epoch ${run.coordinator.epoch}, members ${membersText(run.coordinator.members())}`);
@@ -372,6 +375,17 @@ export class RunHost {
       this.emit(c.hub, sid!, 'epoch', { epoch: u.epoch, neighbours: lists, change: u.change });
     }
     this.toObservers('topology', this.run.topologyPayload());
+  }
+
+  /** `grow` to the peers joiners were attached to within the epoch (announce tells the observers). */
+  private announceGrowth(grown: readonly GrowUpdate[]): void {
+    for (const u of grown) {
+      const sid = this.sockets.get(u.peerId);
+      const c = sid === undefined ? undefined : this.clients.get(sid);
+      if (c === undefined) continue;
+      const { members: _, ...lists } = u.neighbours;
+      this.emit(c.hub, sid!, 'grow', { epoch: u.epoch, neighbours: lists, added: u.added });
+    }
   }
 
   /** The sender's peer id; undefined for a client that is not a live peer here (hubs check roles first). */

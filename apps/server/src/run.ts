@@ -15,7 +15,7 @@ import {
   type TopologyEdges,
 } from '@starling/protocol';
 import { newSecret } from './admin';
-import { Coordinator, type AdmitOutcome, type EpochUpdate } from './coordinator';
+import { Coordinator, type AdmitOutcome, type EpochUpdate, type SettleResult } from './coordinator';
 import { flattenCounters, type ServerCounters } from './counters';
 import type { DatasetService } from './datasets';
 import { PeerTable } from './peer-table';
@@ -138,8 +138,11 @@ export class Run {
     return j;
   }
 
-  /** The new epoch for the peers admitted since the last (null if none): every live peer's lists. */
-  settle(): DepartResult | null {
+  /**
+   * Places the peers admitted since the last settle (null if none): a new epoch with every live
+   * peer's lists, or, where joins grow, the lists of the peers they were attached to.
+   */
+  settle(): SettleResult | null {
     return this.coordinator.settle();
   }
 

@@ -1,7 +1,9 @@
 import { buildTopology, neighboursOf, type PeerId, type PeerNeighbours } from '@starling/core';
 import {
+  applyGrowth,
   applyMembersChange,
   type EpochPayload,
+  type GrowPayload,
   type ObservingPayload,
   type PeersPayload,
   type RejectedPayload,
@@ -46,6 +48,11 @@ function trackMembers(socket: Client, welcome: WelcomePayload): void {
     expect(r.kind, `epoch ${e.epoch} after ${epoch}`).toBe('members');
     if (r.kind === 'members') [members, epoch] = [r.members, e.epoch];
   });
+  socket.on('grow', (g: GrowPayload) => {
+    const r = applyGrowth(members, epoch, g);
+    expect(r.kind, `grow in epoch ${g.epoch} at ${epoch}`).toBe('members');
+    if (r.kind === 'members') members = r.members;
+  });
   heldMembers.set(socket, () => members);
 }
 /** An epoch after which the client holds exactly `members`. */
@@ -62,8 +69,9 @@ afterEach(async () => {
 });
 
 describe('membership over socket.io', () => {
+  // Joins start a new epoch for algorithms that do not grow the topology (D-PSGD here); R-FAST's grow (below).
   it('welcomes two peers with different ids and the exponential graph over both', async () => {
-    const s = await start({ topology: { kind: 'exponential' }, shards: { count: 4 } });
+    const s = await start({ algorithm: 'dpsgd', topology: { kind: 'exponential' }, shards: { count: 4 } });
     const a = await peer(s.url);
     const aEpoch = nextEvent<EpochPayload>(a.socket, 'epoch');
     const b = await peer(s.url);
@@ -83,7 +91,7 @@ describe('membership over socket.io', () => {
   });
 
   it('a third join bumps the epoch and moves both earlier peers to it', async () => {
-    const s = await start({ topology: { kind: 'ring' } });
+    const s = await start({ algorithm: 'dpsgd', topology: { kind: 'ring' } });
     const a = await peer(s.url);
     const b = await peer(s.url);
     const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [0, 1, 2]));
@@ -99,7 +107,7 @@ describe('membership over socket.io', () => {
 
   it('joins that arrive together share epochs: a bystander hears fewer epochs than there were joins, and everyone ends with the same members', async () => {
     // All from 127.0.0.1: the per-address limits are raised out of the way.
-    const s = await start({ maxPeers: 64 }, { tuning: { maxPeersPerAddress: 64, joinsPerAddress: { burst: 64, perSecond: 64 } } });
+    const s = await start({ algorithm: 'dpsgd', maxPeers: 64 }, { tuning: { maxPeersPerAddress: 64, joinsPerAddress: { burst: 64, perSecond: 64 } } });
     const bystander = await peer(s.url);
     let epochs = 0;
     bystander.socket.on('epoch', () => epochs++);
@@ -120,7 +128,7 @@ describe('membership over socket.io', () => {
 
   it('joins soon after an epoch wait for (live peers / epochMessagesPerSec) and then share one epoch', async () => {
     // 0.5 epoch messages a second: with one live peer the next epoch may come 2 s after the last.
-    const s = await start({ maxPeers: 64 }, { tuning: { maxPeersPerAddress: 64, epochMessagesPerSec: 0.5 } });
+    const s = await start({ algorithm: 'dpsgd', maxPeers: 64 }, { tuning: { maxPeersPerAddress: 64, epochMessagesPerSec: 0.5 } });
     const first = await peer(s.url);
     const settledAt = Date.now();
     let epochs = 0;
@@ -132,6 +140,57 @@ describe('membership over socket.io', () => {
     expect(Date.now() - settledAt).toBeGreaterThanOrEqual(1900);
     expect(new Set(ws.map((w) => w.epoch)).size).toBe(1); // one epoch for the three
     await vi.waitFor(() => expect(epochs).toBe(1));
+  });
+
+  it('R-FAST joins grow the graph within the epoch: only the peers a joiner is attached to hear of it, and a leave rebuilds', async () => {
+    const s = await start({ algorithm: 'rfast', topology: { kind: 'exponential' }, maxPeers: 16 }, { tuning: { maxPeersPerAddress: 16 } });
+    const first = await peer(s.url);
+    const epoch = first.welcome.epoch;
+    const heard = new Map<PeerId, GrowPayload[]>();
+    const epochs: EpochPayload[] = [];
+    const joined = [first];
+    const listen = (p: typeof first) => {
+      heard.set(p.welcome.peerId, []);
+      p.socket.on('grow', (g: GrowPayload) => heard.get(p.welcome.peerId)!.push(g));
+      p.socket.on('epoch', (e: EpochPayload) => epochs.push(e));
+    };
+    listen(first);
+    for (let i = 0; i < 5; i++) {
+      const p = await peer(s.url);
+      expect(p.welcome.epoch).toBe(epoch); // no new epoch
+      expect(p.welcome.neighbours.members).toEqual(s.run.coordinator.members());
+      listen(p);
+      joined.push(p);
+    }
+    // Every joiner was announced to the peers it was attached to (two, once there are two), and to no one else.
+    const live = joined.map((p) => p.welcome.peerId);
+    await vi.waitFor(() => {
+      for (const j of live.slice(1)) {
+        const attached = s.run.coordinator.neighboursOf(j)!.undirected.filter((p) => p < j);
+        const told = live.filter((p) => heard.get(p)!.some((g) => g.added.includes(j)));
+        expect(told).toEqual(attached);
+        expect(attached.length).toBe(Math.min(2, live.indexOf(j)));
+      }
+    });
+    for (const [id, gs] of heard) {
+      gs.forEach((g, i) => {
+        expect(g.epoch).toBe(epoch);
+        // Lists only grow: each grow holds everything the one before it did.
+        if (i > 0) for (const q of gs[i - 1].neighbours.cOut) expect(g.neighbours.cOut).toContain(q);
+      });
+      if (gs.length > 0) expect(gs.at(-1)!.neighbours).toEqual(listsOf(s.run.coordinator.neighboursOf(id)!));
+    }
+    expect(epochs).toEqual([]);
+    // A departure starts a new epoch with the named topology, and everyone holds the whole list again.
+    const gone = joined.pop()!;
+    const rest = live.slice(0, -1);
+    const nexts = joined.map((p) => nextEvent<EpochPayload>(p.socket, 'epoch', epochWith(p.socket, rest)));
+    gone.socket.disconnect();
+    const t = buildTopology('exponential', rest);
+    (await Promise.all(nexts)).forEach((u, i) => {
+      expect(u.epoch).toBe(epoch + 1);
+      expect(u.neighbours).toEqual(listsOf(neighboursOf(t, rest[i])));
+    });
   });
 
   it('a disconnect starts a new epoch without the departed peer', async () => {

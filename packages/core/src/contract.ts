@@ -181,6 +181,12 @@ export interface Algorithm {
   model(): Float32Array;
   /** Enter a new topology epoch (membership change). Returns messages to send. */
   setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[];
+  /**
+   * The topology gained links within the epoch (a peer joined and was attached here: topology's
+   * attachJoiners); no link was removed. Every kept link keeps its state. Only algorithms whose
+   * descriptor says `joins: 'grow'` have it; the others hear of every join as a new epoch.
+   */
+  grow?(neighbours: PeerNeighbours): Envelope[];
   /** Replace the model, e.g. a joiner copying a neighbour's x or a checkpoint. */
   loadModel(x: Float32Array): void;
   stats(): AlgoStats;
@@ -281,6 +287,13 @@ export interface AlgorithmDescriptor<N extends string = string> {
   readonly kinds: readonly MsgKind[];
   /** Variants of one implementation (sgp / osgp) name the same family and may share kinds. */
   readonly family?: string;
+  /**
+   * How a join reaches the run's peers: 'epoch' (the default) rebuilds the topology in a new epoch
+   * that every peer enters (algorithms.md 1.6); 'grow' attaches the joiner to a few peers within
+   * the epoch (topology's attachJoiners; the algorithm has `grow`), so only those hear of it and
+   * nobody resets. Departures always start a new epoch.
+   */
+  readonly joins?: 'epoch' | 'grow';
   /** The options it reads beyond CommonOptions. */
   readonly options: Readonly<Partial<Record<AlgorithmOptionName, OptionSpec>>>;
   create(opts: AlgorithmOptions): Algorithm;

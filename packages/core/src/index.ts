@@ -3,6 +3,7 @@ export * from './blocks';
 export * from './rng';
 export * from './errors';
 export * from './topology';
+export * from './topology-grow';
 export * from './rfast';
 export { RFAST_DEFAULTS, RFAST_ENCODINGS, RFAST_ENCODING_NAMES, type RfastEncoding, type RfastEncodingName } from './rfast-config';
 export { RFAST_DESCRIPTOR, RFAST_NAIVE_DESCRIPTOR } from './rfast-descriptor';

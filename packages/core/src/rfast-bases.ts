@@ -73,6 +73,24 @@ export class ReceivedBases {
     this.candSeq[j * this.layout.count + block] = seq;
   }
 
+  /**
+   * Takes over, for every link that `from` (the same peer's bases before its links changed) also
+   * had, that link's base, candidate and their seqs: `map[j]` is link j's index in `from`, or -1
+   * for a new link, which starts from the zero base as before.
+   */
+  carry(from: ReceivedBases, map: Int32Array): void {
+    const { dim, count } = this.layout;
+    map.forEach((k, j) => {
+      if (k < 0) return;
+      this.baseSeq.set(from.baseSeq.subarray(k * count, (k + 1) * count), j * count);
+      this.candSeq.set(from.candSeq.subarray(k * count, (k + 1) * count), j * count);
+      if (from.base.length === 0) return;
+      this.allocate();
+      this.base.set(from.base.subarray(k * dim, (k + 1) * dim), j * dim);
+      this.cand.set(from.cand.subarray(k * dim, (k + 1) * dim), j * dim);
+    });
+  }
+
   /** Only compact frames use bases: allocated on the first one, so float32 runs pay nothing. */
   private allocate(): void {
     if (this.base.length > 0) return;
@@ -120,6 +138,19 @@ export class SentBases {
     this.candSeq[slot] = seq;
     this.sinceCand[slot] = 0;
     return true;
+  }
+
+  /** As ReceivedBases.carry, for the sending side (`map[k]`: out-link k's index in `from`, or -1). */
+  carry(from: SentBases, map: Int32Array): void {
+    const count = this.layout.count;
+    map.forEach((o, k) => {
+      if (o < 0) return;
+      this.base[k].set(from.base[o]);
+      this.cand[k].set(from.cand[o]);
+      this.baseSeq.set(from.baseSeq.subarray(o * count, (o + 1) * count), k * count);
+      this.candSeq.set(from.candSeq.subarray(o * count, (o + 1) * count), k * count);
+      this.sinceCand.set(from.sinceCand.subarray(o * count, (o + 1) * count), k * count);
+    });
   }
 
   /** The receiver kept frame `seq`: when it is the candidate, it becomes the base. */

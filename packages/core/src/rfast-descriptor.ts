@@ -33,6 +33,7 @@ export const RFAST_DESCRIPTOR = defineAlgorithm({
   label: 'R-FAST',
   defaultLr: 0.3,
   links: 'graph',
+  joins: 'grow',
   kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck],
   options: { encoding: ENCODING, pushShare: PUSH_SHARE, sendShare: SEND_SHARE, robust: ROBUST_OPTION },
   create: (opts) => new RFast(opts),

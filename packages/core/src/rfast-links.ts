@@ -75,9 +75,11 @@ export class PullLinks {
 
   /**
    * A neighbour we already pulled from keeps its last v (still a valid recent model); a new one
-   * starts at our own x so it does not drag the mix anywhere.
+   * starts at our own x so it does not drag the mix anywhere. With `sameEpoch` (links were only
+   * added: RFast.grow) a kept neighbour's newest seqs and delta bases carry over too, since its
+   * frames go on building on them; a new epoch starts those afresh on both sides.
    */
-  constructor(ids: readonly PeerId[], layout: BlockLayout, old: PullLinks | null, x: Float32Array, alloc: (n: number) => Float32Array) {
+  constructor(ids: readonly PeerId[], layout: BlockLayout, old: PullLinks | null, x: Float32Array, alloc: (n: number) => Float32Array, sameEpoch = false) {
     const dim = layout.dim;
     this.dim = dim;
     this.count = layout.count;
@@ -92,7 +94,9 @@ export class PullLinks {
       this.views[j].set(k >= 0 ? (old as PullLinks).views[k] : x);
       // A kept neighbour's copy that no step has mixed yet is still news.
       if (k >= 0) this.fresh.set((old as PullLinks).fresh.subarray(k * layout.count, (k + 1) * layout.count), j * layout.count);
+      if (k >= 0 && sameEpoch) this.seq.set((old as PullLinks).seq.subarray(k * layout.count, (k + 1) * layout.count), j * layout.count);
     });
+    if (sameEpoch && old !== null) this.bases.carry(old.bases, linkMap(this.index, old.index));
   }
 
   /**
@@ -156,8 +160,13 @@ export class MassLinks {
   private readonly layout: BlockLayout;
   private readonly radius: ClipRadius | null;
 
-  /** Running sums start at zero; `alloc` must return zeroed arrays. */
-  constructor(ids: readonly PeerId[], layout: BlockLayout, alloc: (n: number) => Float64Array, radius: ClipRadius | null = null) {
+  /**
+   * Running sums start at zero; `alloc` must return zeroed arrays. With `old` (links were only
+   * added within an epoch: RFast.grow) every in-neighbour that `old` had keeps its rhoNew,
+   * rhoTilde, seqs and bases: its running sums go on growing from them, so restarting them would
+   * count its earlier mass twice.
+   */
+  constructor(ids: readonly PeerId[], layout: BlockLayout, alloc: (n: number) => Float64Array, radius: ClipRadius | null = null, old: MassLinks | null = null) {
     this.layout = layout;
     this.index = new LinkIndex(ids);
     this.sums = alloc(2 * ids.length * layout.dim);
@@ -167,6 +176,18 @@ export class MassLinks {
     this.seq = new Float64Array(slots);
     this.bases = new ReceivedBases(ids.length, layout);
     this.radius = radius;
+    if (old === null) return;
+    const map = linkMap(this.index, old.index);
+    const { dim, count } = layout;
+    map.forEach((k, j) => {
+      if (k < 0) return;
+      this.sums.set(old.sums.subarray(2 * k * dim, (2 * k + 2) * dim), 2 * j * dim);
+      const from = k * count;
+      this.tildeHalf.set(old.tildeHalf.subarray(from, from + count), j * count);
+      this.fresh.set(old.fresh.subarray(from, from + count), j * count);
+      this.seq.set(old.seq.subarray(from, from + count), j * count);
+    });
+    this.bases.carry(old.bases, map);
   }
 
   /**
@@ -272,6 +293,11 @@ export class MassLinks {
     }
     return out;
   }
+}
+
+/** For each link of `now`, its index in `before`, or -1 for a link `before` did not have. */
+export function linkMap(now: LinkIndex, before: LinkIndex): Int32Array {
+  return Int32Array.from({ length: now.size }, (_, j) => before.of(now.id(j)));
 }
 
 /** Refuses neighbour lists a step could not use: non-integer ids, self-loops, duplicates. */

@@ -118,6 +118,34 @@ export class RfastSender implements SlotSource {
     this.credit = this.creditPerStep.map((c, t) => Math.min(this.creditCap[t], Math.max(1, c)));
   }
 
+  /**
+   * Links were only added, within the epoch (RFast.grow): every out-link `old` also had keeps what
+   * was pushed along it (rho, which its receiver goes on consuming from), its delta bases, what is
+   * waiting to be sent and its send credit. A new link starts as in a new epoch.
+   */
+  carry(old: RfastSender): void {
+    const at = (list: readonly PeerId[], before: readonly PeerId[]): Int32Array => Int32Array.from(list, (id) => before.indexOf(id));
+    const count = this.count;
+    const c = at(this.s.cOut, old.s.cOut);
+    c.forEach((o, k) => {
+      if (o < 0) return;
+      this.rho[k].set(old.rho[o]);
+      if (this.s.naive) this.lastSent[k].set(old.lastSent[o]);
+      this.massDirty.set(old.massDirty.subarray(o * count, (o + 1) * count), k * count);
+    });
+    const r = at(this.s.rOut, old.s.rOut);
+    r.forEach((o, k) => {
+      if (o >= 0) this.vDirty.set(old.vDirty.subarray(o * count, (o + 1) * count), k * count);
+    });
+    if (this.massBases !== null && old.massBases !== null) this.massBases.carry(old.massBases, c);
+    if (this.vBases !== null && old.vBases !== null) this.vBases.carry(old.vBases, r);
+    this.pushPending.set(old.pushPending);
+    const t = at(this.ids, old.ids);
+    t.forEach((o, i) => {
+      if (o >= 0) this.credit[i] = Math.min(this.creditCap[i], old.credit[o]);
+    });
+  }
+
   /** A step was taken: every target may get sendShare of its slots more (capped). */
   stepTaken(): void {
     if (!this.budget) return;

@@ -28,7 +28,7 @@ import {
   type SlotSource,
 } from './contract';
 import { allFinite, blockLayout, blockStart, type BlockLayout } from './blocks';
-import { ConfigError } from './errors';
+import { ConfigError, TopologyError } from './errors';
 import { RFAST_DEFAULTS, RFAST_ENCODINGS, type RfastEncoding, type RfastEncodingName } from './rfast-config';
 import { consumeDescendMix, track } from './rfast-kernels';
 import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdExports } from './rfast-simd';
@@ -129,6 +129,8 @@ export class RFast implements Algorithm {
    */
   private quietSteps: number = RFAST_DEFAULTS.quietStepsBeforeStepPush;
   private pull: PullLinks | null = null;
+  /** The lists the links were built from (grow may only add to them). */
+  private lists!: Pick<PeerNeighbours, 'rIn' | 'rOut' | 'cIn' | 'cOut'>;
   private mass!: MassLinks;
   private sender!: RfastSender;
   private rx!: ReceiveState;
@@ -299,6 +301,29 @@ export class RFast implements Algorithm {
     return NONE;
   }
 
+  /**
+   * Links were added within the epoch (a peer joined and was attached to us: core's
+   * attachJoiners). Nothing of what we had is reset: every link we keep carries its running sums,
+   * bases and held copies over, and a new link starts at zero on both ends, like any link of a
+   * new epoch. The conservation law of section 1.4 holds throughout, since no link that carries
+   * mass goes away and the joiner enters with z = g; so peers a join does not touch hear nothing
+   * of it, and the ones it does keep their trackers. Removing a link would lose the mass on it:
+   * lists that drop one are refused (a departure starts a new epoch instead).
+   */
+  grow(neighbours: PeerNeighbours): Envelope[] {
+    validateNeighbours(this.id, neighbours);
+    for (const name of ['rIn', 'rOut', 'cIn', 'cOut'] as const) {
+      const now = new Set(neighbours[name]);
+      const dropped = this.lists[name].find((id) => !now.has(id));
+      if (dropped !== undefined) {
+        throw new TopologyError(`peer ${this.id}: grow would drop ${name} neighbour ${dropped}; a link that goes away needs a new epoch (setEpoch)`);
+      }
+    }
+    this.useNeighbours(neighbours, true);
+    if (this.initialised) this.sender.vChanged(); // a new out-neighbour needs our v
+    return NONE;
+  }
+
   /** Replaces x (and v, and the pulled copies, so a joiner does not mix back toward its x0). */
   loadModel(x: Float32Array): void {
     if (x.length !== this.dim) throw new ConfigError(`model has ${x.length} entries, expected ${this.dim}`);
@@ -358,10 +383,12 @@ export class RFast implements Algorithm {
 
   /**
    * (Re)builds every per-neighbour buffer in a fresh KernelMemory and moves x, x_new, v, g and z
-   * there; rho, rhoNew and rhoTilde restart at zero.
+   * there; rho, rhoNew and rhoTilde restart at zero, except with `sameEpoch` (grow), where every
+   * link kept carries its state over.
    */
-  private useNeighbours(nb: PeerNeighbours): void {
+  private useNeighbours(nb: PeerNeighbours, sameEpoch = false): void {
     validateNeighbours(this.id, nb);
+    this.lists = { rIn: nb.rIn.slice(), rOut: nb.rOut.slice(), cIn: nb.cIn.slice(), cOut: nb.cOut.slice() };
     const { dim, layout } = this;
     const f32 = alignedBytes(dim, 4);
     const f64 = alignedBytes(dim, 8);
@@ -393,8 +420,9 @@ export class RFast implements Algorithm {
     this.kernels = mem.exports;
     const f32s = mem.f32(block);
     const f64s = mem.f64(block);
-    this.pull = new PullLinks(nb.rIn, layout, this.pull, this.x, (n) => mem.f32(n));
-    this.mass = new MassLinks(nb.cIn, layout, (n) => mem.f64(n), this.massRadius);
+    this.pull = new PullLinks(nb.rIn, layout, this.pull, this.x, (n) => mem.f32(n), sameEpoch);
+    this.mass = new MassLinks(nb.cIn, layout, (n) => mem.f64(n), this.massRadius, sameEpoch ? this.mass : null);
+    const before = sameEpoch ? this.sender : null;
     this.slotVersion++;
     this.sender = new RfastSender({
       self: this.id,
@@ -411,6 +439,7 @@ export class RFast implements Algorithm {
       nextSeq: () => ++this.frameSeq,
       version: this.slotVersion,
     });
+    if (before !== null) this.sender.carry(before);
     this.rx = {
       epoch: this.epoch,
       layout,

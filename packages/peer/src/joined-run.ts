@@ -82,6 +82,25 @@ export class JoinedRun {
   }
 
   /**
+   * Joiners were attached to us within the epoch (the server sends grow events only for algorithms
+   * that have `grow`): the algorithm adds the links and keeps its state, then the links open.
+   * False, with nothing changed, when the algorithm cannot take these lists (it has no `grow`, or
+   * they drop a link): the caller joins again for a consistent placement.
+   */
+  onGrow(p: Placement): boolean {
+    if (this.algo.grow === undefined) return false;
+    let out;
+    try {
+      out = this.algo.grow(p.neighbours);
+    } catch {
+      return false;
+    }
+    this.network.router.send(out);
+    this.network.follow(p);
+    return true;
+  }
+
+  /**
    * The server evaluates uploaded snapshots itself, so its accuracy never rests on our word.
    * True when uploaded, false when it failed (the server may be restarting; the next interval
    * tries again), null before our first step (nothing to upload).

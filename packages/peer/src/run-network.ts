@@ -1,6 +1,6 @@
 import { Rng, type Algorithm, type PeerId, type PeerNeighbours } from '@starling/core';
 import { capUplink, ShapedUplink, type LinkShape } from '@starling/transport';
-import { applyMembersChange, type EpochPayload, type RunConfig } from '@starling/protocol';
+import { applyGrowth, applyMembersChange, type EpochPayload, type GrowPayload, type MembersResult, type RunConfig } from '@starling/protocol';
 import type { PeerRuntimeTuning } from './config';
 import type { ControlMessage } from './control';
 import { FrameRouter } from './frames';
@@ -118,7 +118,15 @@ export class RunNetwork {
    * cannot be rebuilt (the caller joins again), or null for stale news.
    */
   onEpoch(payload: EpochPayload): Placement | 'gap' | null {
-    const r = applyMembersChange(this.placement.members, this.placement.epoch, payload);
+    return this.place(payload, applyMembersChange(this.placement.members, this.placement.epoch, payload));
+  }
+
+  /** A grow event (joiners attached to us within the epoch): as onEpoch, with the same epoch. */
+  onGrow(payload: GrowPayload): Placement | 'gap' | null {
+    return this.place(payload, applyGrowth(this.placement.members, this.placement.epoch, payload));
+  }
+
+  private place(payload: EpochPayload | GrowPayload, r: MembersResult): Placement | 'gap' | null {
     if (r.kind === 'stale') return null;
     if (r.kind === 'gap') return 'gap';
     this.placement = { epoch: payload.epoch, neighbours: { ...payload.neighbours, members: r.members }, members: r.members };

@@ -1,5 +1,5 @@
 import { createAlgorithm } from '@starling/core';
-import { PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type IceServersPayload, type WelcomePayload } from '@starling/protocol';
+import { PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type GrowPayload, type IceServersPayload, type WelcomePayload } from '@starling/protocol';
 import { BackendError, initialParams, TRAINING_DEFAULTS, type BackendAttempt } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { lazyPageCompute, type Compute, type Training } from './compute';
@@ -136,6 +136,7 @@ export class PeerRuntime {
       handlers: {
         welcome: (w) => this.onWelcome(w),
         epoch: (e) => this.onEpoch(e),
+        grow: (g) => this.onGrow(g),
         signal: (sig) => this.network?.mesh.onSignal(sig.from, sig.data),
         ice: (payload) => this.applyIce(payload),
         runState: (r) => {
@@ -328,6 +329,22 @@ export class PeerRuntime {
       this.run.onEpoch(p);
       this.st.kernels = this.run.algo.kernelKind?.() ?? null; // 'auto' may fall back to js on a new epoch
     } else network.follow(p);
+    this.showPlacement();
+  }
+
+  /** Joiners were attached to us within the epoch: the algorithm keeps its state and adds the links. */
+  private onGrow(payload: GrowPayload): void {
+    const network = this.network;
+    if (!network) return;
+    const p = network.onGrow(payload);
+    if (p === null) return;
+    // A missed epoch, or lists our algorithm cannot grow into: join again for a whole placement.
+    if (p === 'gap' || (this.run !== null && !this.run.onGrow(p))) {
+      this.st.epochGaps++;
+      this.session?.reconnect();
+      return;
+    }
+    if (!this.run) network.follow(p);
     this.showPlacement();
   }
 

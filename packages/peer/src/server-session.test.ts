@@ -25,6 +25,7 @@ async function fakeSignaling(): Promise<{ url: string; io: Server; http: HttpSer
 const handlers: SessionHandlers = {
   welcome: async () => {},
   epoch: () => {},
+  grow: () => {},
   signal: () => {},
   runState: () => {},
   ice: () => {},

@@ -1,5 +1,5 @@
 import type {
-  ClientToServer, EpochPayload, HelloPayload, IceServersPayload, RunStatePayload, ServerToClient, SignalRelayPayload, WelcomePayload,
+  ClientToServer, EpochPayload, GrowPayload, HelloPayload, IceServersPayload, RunStatePayload, ServerToClient, SignalRelayPayload, WelcomePayload,
 } from '@starling/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { PeerError } from './errors';
@@ -10,6 +10,7 @@ export interface SessionHandlers {
   /** Every welcome: the first joins, later ones rejoin (reconnect) or switch to a new run. */
   welcome(w: WelcomePayload): Promise<void>;
   epoch(e: EpochPayload): void;
+  grow(g: GrowPayload): void;
   signal(s: SignalRelayPayload): void;
   runState(r: RunStatePayload): void;
   /** Fresh ICE servers (TURN credentials), as sent; the runtime validates them. */
@@ -89,6 +90,7 @@ export class ServerSession {
       if (reason === 'io server disconnect') setTimeout(() => !this.closed && socket.connect(), opts.reconnectDelayMs);
     });
     socket.on('epoch', h.epoch);
+    socket.on('grow', h.grow);
     socket.on('signal', h.signal);
     socket.on('run-state', h.runState);
     socket.on('ice-servers', h.ice);

@@ -13,6 +13,7 @@ import type { IceServersPayload } from './ice';
 import { validateWith, type Validation } from './issues';
 import type {
   EpochPayload,
+  GrowPayload,
   Evaluation,
   RunChangedPayload,
   TopologyPayload,
@@ -40,6 +41,8 @@ export interface ServerToClient {
   welcome: (payload: WelcomePayload) => void;
   observing: (payload: ObservingPayload) => void;
   epoch: (payload: EpochPayload) => void;
+  /** Peers only: joiners attached to this peer within its epoch. */
+  grow: (payload: GrowPayload) => void;
   signal: (payload: SignalRelayPayload) => void;
   rejected: (payload: RejectedPayload) => void;
   'run-state': (payload: RunStatePayload) => void;

@@ -1,5 +1,5 @@
 import type { PeerId } from '@starling/core';
-import type { EpochPayload, MembersChange } from './server-payloads';
+import type { EpochPayload, GrowPayload, MembersChange } from './server-payloads';
 
 /** What an epoch's member change does to the list a peer holds. */
 export type MembersResult =
@@ -18,6 +18,18 @@ export function applyMembersChange(members: readonly PeerId[], epoch: number, e:
   const removed = new Set(e.change.removed);
   const next = new Set(members.filter((m) => !removed.has(m)));
   for (const a of e.change.added) next.add(a);
+  return { kind: 'members', members: [...next].sort((a, b) => a - b) };
+}
+
+/**
+ * The list after joiners were grown into epoch `epoch` (GrowPayload): 'stale' for news of an older
+ * epoch, 'gap' for news of a newer one (its epoch's own news was lost).
+ */
+export function applyGrowth(members: readonly PeerId[], epoch: number, g: Pick<GrowPayload, 'epoch' | 'added'>): MembersResult {
+  if (g.epoch < epoch) return { kind: 'stale' };
+  if (g.epoch > epoch) return { kind: 'gap' };
+  const next = new Set(members);
+  for (const a of g.added) next.add(a);
   return { kind: 'members', members: [...next].sort((a, b) => a - b) };
 }
 

@@ -128,6 +128,18 @@ export interface EpochPayload {
   change: MembersChange;
 }
 
+/**
+ * Joiners were attached to this peer within its epoch (runs whose algorithm grows on joins, R-FAST:
+ * core's attachJoiner): only the peers a join touches hear of it, and nothing resets. The lists
+ * only gain peers; `added` are the joiners, for the member list. A peer not at `epoch` missed an
+ * epoch and joins again.
+ */
+export interface GrowPayload {
+  epoch: number;
+  neighbours: Omit<PeerNeighbours, 'members'>;
+  added: PeerId[];
+}
+
 /** Who joined and who left between epoch `base` and this one. */
 export interface MembersChange {
   base: number;
