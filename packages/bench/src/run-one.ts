@@ -2,7 +2,7 @@
  * One simulated training run: an algorithm on a scenario, driven by the simulator in virtual time
  * with real TF.js gradients; the average model is evaluated on the test set at every record.
  */
-import { hostileFactory, runSimulationAsync, type AttackSpec, type Ejection, type EndReason, type SimObservation } from '@starling/sim';
+import { hostileFactory, runSimulationAsync, type AttackSpec, type Ejection, type EndReason, type MembershipChange, type SimObservation } from '@starling/sim';
 import type { AlgorithmSettings } from '@starling/sim';
 import { algorithmSettings, coreName, type BenchAlgorithm } from './algorithms';
 import { BENCH_CONFIG } from './config';
@@ -34,6 +34,10 @@ export interface RunPlan {
   settings?: Partial<AlgorithmSettings>;
   /** Virtual seconds between the server's verdicts on hostile frames (it ejects whom they convict); absent: no verdicts. */
   refereeInterval?: number;
+  /** Joins and leaves during the run (ids below scenario.n: the problem has shards for those only). */
+  membership?: MembershipChange[];
+  /** How joins reach the peers (SimConfig.joins); absent: as the server does. */
+  joins?: 'grow' | 'epoch';
 }
 
 /** Figures at the time budget. */
@@ -140,6 +144,8 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
       observe,
       createAlgorithm: plan.hostile === undefined ? undefined : hostileFactory(plan.hostile, plan.seed),
       referee: plan.refereeInterval === undefined ? undefined : { interval: plan.refereeInterval },
+      membership: plan.membership,
+      joins: plan.joins,
     });
     endReason = result.endReason;
   } catch (err) {

@@ -13,7 +13,7 @@
  * No algorithm is called in between, so params() is unchanged and the run is the same as if the
  * gradient had been computed at once.
  */
-import { createAlgorithm, evidenceAgainst, judgeSenders, neighbourTable, ROBUST_DEFAULTS, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
+import { algorithmDescriptor, attachJoiner, createAlgorithm, evidenceAgainst, GROWABLE_KINDS, judgeSenders, neighbourTable, ROBUST_DEFAULTS, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
 import { SendScheduler, Uplink, type Clock } from '@starling/transport';
 import { ComputeTimes } from './compute';
 import { DeliveryPool, type DeliverEvent } from './deliveries';
@@ -89,6 +89,8 @@ export class Simulation {
   private readonly table: PeerTable;
   /** Live peers, ascending id. */
   private live: PeerRuntime[] = [];
+  /** Every live peer's lists (the coordinator's table; grown joins update it in place). */
+  private lists = new Map<PeerId, PeerNeighbours>();
   private readonly problem: AsyncProblem;
   /** Deferred mode: peers whose step started during the current event, waiting for their gradient. */
   private readonly deferred: PeerRuntime[] | null;
@@ -148,6 +150,7 @@ export class Simulation {
   start(): void {
     const members = Array.from({ length: this.config.n }, (_, i) => i);
     const lists = neighbourTable(topologyFor(this.config.topology, members));
+    this.lists = lists;
     for (const id of members) this.spawn(id, lists.get(id)!);
     this.live = members.map((id) => this.peers[id] as PeerRuntime);
     for (const c of this.schedule) this.schedule1(c.time, { type: MEMBERSHIP, change: c });
@@ -481,15 +484,29 @@ export class Simulation {
     this.changeMembership({ time: this.now, leave: out.map((v) => v.sender) });
   }
 
-  /** Plays coordinator: applies leaves and joins, builds the next epoch's topology, announces it. */
+  /** Do joins grow the topology within the epoch (SimConfig.joins)? */
+  private joinsGrow(): boolean {
+    const t = this.config.topology;
+    const fallback = algorithmDescriptor(this.config.algorithm).joins === 'grow' && t.kind !== 'custom' && GROWABLE_KINDS.includes(t.kind);
+    return (this.config.joins ?? (fallback ? 'grow' : 'epoch')) === 'grow';
+  }
+
+  /**
+   * Plays coordinator: applies leaves and joins, builds the next epoch's topology, announces it;
+   * or, for joins alone where they grow (joinsGrow), attaches the joiners within the epoch and
+   * tells only the peers they are attached to, as the server does.
+   */
   private changeMembership(c: MembershipChange): void {
     // A scheduled leaver the referee ejected earlier is already gone.
-    for (const id of c.leave ?? []) if (this.peers[id]?.alive === true) (this.peers[id] as PeerRuntime).leave(this.now);
+    const leavers = (c.leave ?? []).filter((id) => this.peers[id]?.alive === true);
+    for (const id of leavers) (this.peers[id] as PeerRuntime).leave(this.now);
     const established = new Set<PeerId>();
     for (const p of this.live) if (p.alive) established.add(p.id);
     const joiners = c.join ?? [];
     const members = [...established, ...joiners].sort((a, b) => a - b);
+    if (leavers.length === 0 && established.size > 0 && this.joinsGrow()) return this.growInto(joiners, members, established);
     const lists = neighbourTable(topologyFor(this.config.topology, members));
+    this.lists = lists;
     this.epoch++;
     for (const id of joiners) {
       const nb = lists.get(id)!;
@@ -500,6 +517,25 @@ export class Simulation {
     this.live = members.map((id) => this.peers[id] as PeerRuntime);
     for (const p of this.live) {
       if (established.has(p.id)) this.send(p, p.algo.setEpoch(this.epoch, lists.get(p.id)!));
+    }
+    for (const p of this.live) this.tryStart(p);
+  }
+
+  private growInto(joiners: readonly PeerId[], members: PeerId[], established: ReadonlySet<PeerId>): void {
+    const touched = new Set<PeerId>();
+    for (const id of joiners) for (const p of attachJoiner(this.lists, id, members)) if (established.has(p)) touched.add(p);
+    for (const id of joiners) {
+      const nb = this.lists.get(id)!;
+      const algo = this.spawn(id, nb);
+      const src = modelSource(nb, established);
+      if (src !== undefined) algo.loadModel((this.peers[src] as PeerRuntime).algo.model().slice());
+    }
+    this.live = members.map((id) => this.peers[id] as PeerRuntime);
+    for (const id of touched) {
+      const p = this.peers[id] as PeerRuntime;
+      const grow = p.algo.grow;
+      if (grow === undefined) throw new SimConfigError(`joins: 'grow' needs an algorithm with grow; ${this.config.algorithm} has none`);
+      this.send(p, grow.call(p.algo, this.lists.get(id)!));
     }
     for (const p of this.live) this.tryStart(p);
   }

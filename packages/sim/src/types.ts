@@ -71,6 +71,13 @@ export interface SimConfig {
   network?: NetworkConfig;
   compute?: Partial<ComputeModel>;
   membership?: MembershipChange[];
+  /**
+   * How a change with joins only reaches the peers: 'grow' attaches each joiner to a few live peers
+   * within the epoch (core's attachJoiner; only they hear of it, nobody resets), 'epoch' starts a
+   * new epoch over the named topology. Default: as the platform's server does, 'grow' for an
+   * algorithm whose descriptor says so (R-FAST) on a growable topology kind, else 'epoch'.
+   */
+  joins?: 'grow' | 'epoch';
   stop: StopCondition;
   record?: RecordOptions;
   seed: number;
