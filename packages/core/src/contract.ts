@@ -183,7 +183,7 @@ export interface Algorithm {
   setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[];
   /**
    * The topology gained links within the epoch (a peer joined and was attached here: topology's
-   * attachJoiners); no link was removed. Every kept link keeps its state. Only algorithms whose
+   * attachJoiner); no link was removed. Every kept link keeps its state. Only algorithms whose
    * descriptor says `joins: 'grow'` have it; the others hear of every join as a new epoch.
    */
   grow?(neighbours: PeerNeighbours): Envelope[];
@@ -290,7 +290,7 @@ export interface AlgorithmDescriptor<N extends string = string> {
   /**
    * How a join reaches the run's peers: 'epoch' (the default) rebuilds the topology in a new epoch
    * that every peer enters (algorithms.md 1.6); 'grow' attaches the joiner to a few peers within
-   * the epoch (topology's attachJoiners; the algorithm has `grow`), so only those hear of it and
+   * the epoch (topology-grow's attachJoiner; the algorithm has `grow`), so only those hear of it and
    * nobody resets. Departures always start a new epoch.
    */
   readonly joins?: 'epoch' | 'grow';

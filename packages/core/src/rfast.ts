@@ -303,7 +303,7 @@ export class RFast implements Algorithm {
 
   /**
    * Links were added within the epoch (a peer joined and was attached to us: core's
-   * attachJoiners). Nothing of what we had is reset: every link we keep carries its running sums,
+   * attachJoiner). Nothing of what we had is reset: every link we keep carries its running sums,
    * bases and held copies over, and a new link starts at zero on both ends, like any link of a
    * new epoch. The conservation law of section 1.4 holds throughout, since no link that carries
    * mass goes away and the joiner enters with z = g; so peers a join does not touch hear nothing

@@ -34,6 +34,22 @@ const honest = (r: SimResult) => r.peers.filter((p) => p.id !== HOSTILE);
 const worstError = (r: SimResult) => Math.max(...honest(r).map((p) => p.relError));
 
 describe('hostile peers', () => {
+  it('a hostile R-FAST peer sends from the slots of its current epoch, and grows with its inner algorithm', () => {
+    const nb = (ids: number[]) => ({ rIn: ids, rOut: ids, cIn: ids, cOut: ids, undirected: ids, members: [0, ...ids].sort((a, b) => a - b) });
+    const make = hostileFactory({ kind: 'sign-flip', ids: [0] }, 1);
+    const p = make('rfast', { id: 0, x0: new Float32Array(4), lr: 0.1, blockSize: 4, epoch: 0, neighbours: nb([1, 2]) });
+    p.applyGradient(new Float32Array([1, 2, 3, 4]));
+    const v0 = p.slots!.version;
+    p.setEpoch(1, nb([3]));
+    expect(p.slots!.version).toBeGreaterThan(v0);
+    expect(p.slots!.targets()).toEqual([3]);
+    const t = p.slots!.nextPending(0, 0);
+    expect(t).toBeGreaterThanOrEqual(0);
+    expect(p.slots!.take(0, t).msg.epoch).toBe(1); // not a frame of the old epoch
+    p.grow!(nb([3, 5]));
+    expect(p.slots!.targets()).toEqual([3, 5]);
+  });
+
   it('refuses an unknown attack', () => {
     expect(() => hostileFactory({ kind: 'bribe' as AttackKind, ids: [0] }, 1)).toThrow(SimConfigError);
   });

@@ -79,19 +79,24 @@ class HostilePeer implements Algorithm {
     private readonly spec: AttackSpec,
     private readonly rng: Rng,
   ) {
-    const src = inner.slots;
-    if (src !== undefined) {
+    if (inner.slots !== undefined) {
+      // Looked up on every call: an algorithm may hand out a new source on a new epoch or a grow
+      // (R-FAST does), and one captured here would go on sending the old epoch's frames.
+      const src = (): SlotSource => inner.slots as SlotSource;
       this.slots = {
-        targets: () => src.targets(),
-        slotCount: (t) => src.slotCount(t),
-        nextPending: (t, from) => src.nextPending(t, from),
-        take: (t, s) => this.rewrite(src.take(t, s)),
+        targets: () => src().targets(),
+        slotCount: (t) => src().slotCount(t),
+        nextPending: (t, from) => src().nextPending(t, from),
+        take: (t, s) => this.rewrite(src().take(t, s)),
         get version() {
-          return src.version;
+          return src().version;
         },
       };
     }
+    if (inner.grow !== undefined) this.grow = (nb) => inner.grow!(nb).map((e) => this.rewrite(e));
   }
+
+  readonly grow?: (neighbours: Parameters<Algorithm['setEpoch']>[1]) => Envelope[];
 
   get name(): string {
     return this.inner.name;
