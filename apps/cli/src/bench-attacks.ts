@@ -17,8 +17,9 @@ import {
   BenchTask,
   attackMatrixTable,
   parseAlgorithm,
+  publishReport,
   runAttackMatrix,
-  writeReport,
+  runMain,
   type AttackMatrixPlan,
 } from '@starling/bench';
 import { ATTACKS, type AttackKind } from '@starling/sim';
@@ -76,18 +77,10 @@ async function main(): Promise<void> {
       ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --referee-steps ${plan.refereeSteps} --step-time ${stepTime} --out ${out}`;
     const referee = plan.refereeSteps > 0 ? `the server's verdict every ${plan.refereeSteps} step times ejects whom it convicts` : 'no verdicts (robust mixing alone)';
     const md = `# Attack matrix\n\n${plan.n} peers, IID MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget, ${referee}; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells)}\n\nCommand: \`${command}\`\n`;
-    const written = await writeReport(out, [
-      { path: 'attacks.md', text: md },
-      { path: 'attacks.json', text: JSON.stringify({ command, plan, stepTime, cells }) },
-    ]);
-    log(md);
-    log(`wrote ${written.join(', ')} (${((performance.now() - t0) / 60000).toFixed(1)} min)`);
+    await publishReport(out, md, [{ path: 'attacks.md', text: md }, { path: 'attacks.json', text: JSON.stringify({ command, plan, stepTime, cells }) }], t0, log);
   } finally {
     await task.dispose();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
-  process.exitCode = 1;
-});
+runMain(main);

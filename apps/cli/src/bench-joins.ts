@@ -10,7 +10,7 @@
  * step (an epoch in both modes, with nothing yet to reset), and come back at 10%, 20%, ..., 80% of
  * the budget. Writes DIR/joins.md and DIR/joins.json (DIR defaults to results/joins).
  */
-import { BENCH_CONFIG, BenchTask, markdownTable, medianOf, runOne, spread, writeReport, type RunOutcome } from '@starling/bench';
+import { BENCH_CONFIG, BenchTask, markdownTable, medianOf, publishReport, runMain, runOne, spread, type RunOutcome } from '@starling/bench';
 import type { MembershipChange } from '@starling/sim';
 
 const START = 8;
@@ -107,18 +107,11 @@ async function main(): Promise<void> {
     const md =
       `# Joins: grow against epoch\n\nR-FAST, lr ${args.lr}, home links, IID MNIST shards; ${START} peers from the start, ${JOINERS} joining one at a time at 10%-80% of a budget of ${args.budgetSteps} step times (${budget.toFixed(2)} virtual s). ` +
       `Median [range] over seeds ${args.seeds.join(', ')}; "-": not reached.\n\n${table}\n\nCommand: \`${command}\`\n`;
-    const written = await writeReport(args.out, [
-      { path: 'joins.md', text: md },
-      { path: 'joins.json', text: JSON.stringify({ command, stepTime, runs: runs.map(({ mode, seed, r }) => ({ mode, seed, timeTo: r.timeTo, atBudget: r.atBudget, mbSentPerPeer: r.mbSentPerPeer })) }) },
-    ]);
-    log(md);
-    log(`wrote ${written.join(', ')} (${((performance.now() - t0) / 60000).toFixed(1)} min)`);
+    const json = JSON.stringify({ command, stepTime, runs: runs.map(({ mode, seed, r }) => ({ mode, seed, timeTo: r.timeTo, atBudget: r.atBudget, mbSentPerPeer: r.mbSentPerPeer })) });
+    await publishReport(args.out, md, [{ path: 'joins.md', text: md }, { path: 'joins.json', text: json }], t0, log);
   } finally {
     await task.dispose();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseBenchArgs } from './cli-support';
+import { parseBenchArgs, publishReport } from './cli-support';
 import { BenchError } from './errors';
 
 const D = { preset: 'quick', outPrefix: 'results' };
@@ -37,5 +40,21 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--seed', '1.5'], D)).toThrow(BenchError);
     expect(() => parseBenchArgs(['--step-time', '-1'], D)).toThrow(BenchError);
     expect(() => parseBenchArgs(['--send-buffer', '1.5'], D)).toThrow(BenchError);
+  });
+});
+
+describe('publishReport', () => {
+  it('writes every file (folders included), then prints the markdown and the paths', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-report-'));
+    try {
+      const lines: string[] = [];
+      await publishReport(join(dir, 'out'), '# md', [{ path: 'a.md', text: '# md' }, { path: 'deep/b.json', text: '{}' }], performance.now(), (l) => lines.push(l));
+      expect(await readFile(join(dir, 'out', 'deep', 'b.json'), 'utf8')).toBe('{}');
+      expect(lines[0]).toBe('# md');
+      expect(lines[1]).toContain(join(dir, 'out', 'a.md'));
+      expect(lines[1]).toMatch(/\(0\.\d min\)$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -83,3 +83,18 @@ export async function writeReport(out: string, files: readonly ReportFile[]): Pr
   }
   return written;
 }
+
+/** Writes a report's files under `out`, then prints its markdown and what was written, with the minutes since `t0` (performance.now()). */
+export async function publishReport(out: string, md: string, files: readonly ReportFile[], t0: number, log: (line: string) => void): Promise<void> {
+  const written = await writeReport(out, files);
+  log(md);
+  log(`wrote ${written.join(', ')} (${((performance.now() - t0) / 60000).toFixed(1)} min)`);
+}
+
+/** Runs a bench entry point: a thrown error is printed as "Name: message" and fails the process. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+    process.exitCode = 1;
+  });
+}

@@ -66,6 +66,6 @@ export { escapeCell, fmt, markdownTable, pct, type Align } from './markdown';
 export { escapeXml, lineChart, niceRange, niceTicks, type ChartOptions, type Series } from './svg';
 export { accuracyTable, comparisonReport, ratioToReference, scenarioPlot, scenarioTable, summaryTable, tuningTable, type ReportFile } from './report-comparison';
 export { gossipReport, gossipTable } from './report-gossip';
-export { parseBenchArgs, writeReport, type BenchArgs } from './cli-support';
+export { parseBenchArgs, publishReport, runMain, writeReport, type BenchArgs } from './cli-support';
 export { ATTACK_MATRIX_DEFAULTS, attackMatrixTable, runAttackMatrix, type AttackCell, type AttackMatrixPlan } from './attack-matrix';
 export { medianOf, seedsReport, spread } from './report-seeds';
