@@ -187,6 +187,12 @@ export interface Algorithm {
    * descriptor says `joins: 'grow'` have it; the others hear of every join as a new epoch.
    */
   grow?(neighbours: PeerNeighbours): Envelope[];
+  /**
+   * Which neighbours' links are open now (null: all), from a runtime that knows; called whenever
+   * that changes. R-FAST pushes tracker mass only along open links, so none waits on a link that
+   * never opens.
+   */
+  linksOpen?(open: ReadonlySet<PeerId> | null): void;
   /** Replace the model, e.g. a joiner copying a neighbour's x or a checkpoint. */
   loadModel(x: Float32Array): void;
   stats(): AlgoStats;

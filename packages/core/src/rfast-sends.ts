@@ -63,6 +63,8 @@ export class RfastSender implements SlotSource {
   private readonly vDirty: Uint8Array;
   private readonly pushPending: Uint8Array;
   private readonly massDirty: Uint8Array;
+  /** Per G_C out-neighbour: 1 while its link can carry frames (setReachable); pushes skip the others. */
+  private readonly reachable: Uint8Array;
   /** rho_k per out-neighbour k: everything produced for k (pushed; what k will rebuild once sent). */
   readonly rho: Float64Array[];
   /** Naive variant: what was last sent to each k (the next increment is rho_k minus it). */
@@ -94,6 +96,7 @@ export class RfastSender implements SlotSource {
     this.vDirty = new Uint8Array(rOut.length * this.count);
     this.pushPending = new Uint8Array(this.count);
     this.massDirty = new Uint8Array(cOut.length * this.count);
+    this.reachable = new Uint8Array(cOut.length).fill(1);
     const dim = layout.dim;
     this.rho = cOut.map(() => new Float64Array(dim));
     this.lastSent = naive ? cOut.map(() => new Float64Array(dim)) : [];
@@ -144,6 +147,16 @@ export class RfastSender implements SlotSource {
     t.forEach((o, i) => {
       if (o >= 0) this.credit[i] = Math.min(this.creditCap[i], old.credit[o]);
     });
+  }
+
+  /**
+   * Which out-neighbours' links are open (null: all, when the runtime does not say). A push splits
+   * the share among the reachable ones only: mass pushed to a neighbour whose link never opens
+   * would wait in its running sum for good, out of every z, and the peers would settle where the
+   * gradients they track do not sum to zero. With none reachable the mass stays in z.
+   */
+  setReachable(open: ReadonlySet<PeerId> | null): void {
+    this.s.cOut.forEach((k, i) => (this.reachable[i] = open === null || open.has(k) ? 1 : 0));
   }
 
   /** A step was taken: every target may get sendShare of its slots more (capped). */
@@ -364,9 +377,9 @@ export class RfastSender implements SlotSource {
   }
 
   /**
-   * Step 5 for block b, for every out-neighbour at once: each gets share/d of z and this peer keeps
-   * 1 - share (column-stochastic for any share, so the invariant holds; the spec's uniform
-   * C_ki = C_ii = 1/(d+1) is share d/(d+1)).
+   * Step 5 for block b, for every reachable out-neighbour at once: each of the d gets share/d of z
+   * and this peer keeps 1 - share (column-stochastic for any share, so the invariant holds; the
+   * spec's uniform C_ki = C_ii = 1/(d+1) is share d/(d+1)).
    */
   private push(b: number): void {
     this.pushPending[b] = 0;
@@ -374,15 +387,19 @@ export class RfastSender implements SlotSource {
     const { from, to } = this.range(b);
     const z = this.s.z;
     const rho = this.rho;
+    const reachable = this.reachable;
+    let d = 0;
+    for (let k = 0; k < rho.length; k++) d += reachable[k];
+    if (d === 0) return; // nowhere to push: the mass stays in z
     const keep = 1 - share;
-    const c = share / rho.length;
+    const c = share / d;
     for (let t = from; t < to; t++) {
       const zt = z[t];
       z[t] = keep * zt;
       const zn = c * zt;
-      for (let k = 0; k < rho.length; k++) rho[k][t] += zn;
+      for (let k = 0; k < rho.length; k++) if (reachable[k] === 1) rho[k][t] += zn;
     }
-    for (let k = 0; k < rho.length; k++) this.massDirty[k * this.count + b] = 1;
+    for (let k = 0; k < rho.length; k++) if (reachable[k] === 1) this.massDirty[k * this.count + b] = 1;
   }
 }
 

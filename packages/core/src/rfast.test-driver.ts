@@ -145,6 +145,8 @@ export interface NetOptions {
    * or a delivery; 0: every peer sends all its slots right after each step (the spec's order).
    */
   sendRate?: number;
+  /** Links [from, to] that never carry anything (a WebRTC link that never opens). */
+  dead?: readonly (readonly [PeerId, PeerId])[];
 }
 
 /**
@@ -253,6 +255,7 @@ export class LossyNet {
 
   private post(envs: Envelope[]): void {
     for (const env of envs) {
+      if (this.opts.dead?.some(([from, to]) => from === env.msg.from && to === env.to)) continue;
       if (this.rng.next() < this.opts.loss) continue;
       this.pool.push(copy(env.msg, env.to)); // the contract lets algorithms return views: copy at once
       if (this.rng.next() < this.opts.duplicate) this.pool.push(copy(env.msg, env.to));

@@ -129,6 +129,8 @@ export class RFast implements Algorithm {
    */
   private quietSteps: number = RFAST_DEFAULTS.quietStepsBeforeStepPush;
   private pull: PullLinks | null = null;
+  /** Neighbours whose links the runtime says are open (linksOpen); null: all. */
+  private open: ReadonlySet<PeerId> | null = null;
   /** The lists the links were built from (grow may only add to them). */
   private lists!: Pick<PeerNeighbours, 'rIn' | 'rOut' | 'cIn' | 'cOut'>;
   private mass!: MassLinks;
@@ -324,6 +326,16 @@ export class RFast implements Algorithm {
     return NONE;
   }
 
+  /**
+   * The runtime's view of which neighbours' links are open (null: all). Pushes of tracker mass go
+   * only along open links (RfastSender.setReachable); kept across epochs and grows, so a new
+   * epoch's sender pushes nowhere its runtime has not opened a link to yet.
+   */
+  linksOpen(open: ReadonlySet<PeerId> | null): void {
+    this.open = open;
+    this.sender.setReachable(open);
+  }
+
   /** Replaces x (and v, and the pulled copies, so a joiner does not mix back toward its x0). */
   loadModel(x: Float32Array): void {
     if (x.length !== this.dim) throw new ConfigError(`model has ${x.length} entries, expected ${this.dim}`);
@@ -440,6 +452,7 @@ export class RFast implements Algorithm {
       version: this.slotVersion,
     });
     if (before !== null) this.sender.carry(before);
+    this.sender.setReachable(this.open);
     this.rx = {
       epoch: this.epoch,
       layout,

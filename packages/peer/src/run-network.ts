@@ -89,6 +89,7 @@ export class RunNetwork {
         this.user?.wake();
       },
       linksChanged: () => {
+        this.tellOpenLinks();
         s.changed();
         this.sync?.askOpenLinks();
       },
@@ -104,6 +105,7 @@ export class RunNetwork {
   /** The run now has its algorithm: frames held for it are replayed. */
   attach(user: NetworkUser): void {
     this.user = user;
+    this.tellOpenLinks();
     this.router.replayHeld();
   }
 
@@ -140,6 +142,12 @@ export class RunNetwork {
     this.staleness.retain(targets);
     this.mesh.setNeighbours(p.epoch, targets, p.members);
     this.neighboursWanted = targets.size;
+    this.tellOpenLinks();
+  }
+
+  /** The algorithm sends tracker mass only along links that are open (Algorithm.linksOpen). */
+  private tellOpenLinks(): void {
+    this.user?.algo.linksOpen?.(new Set(this.mesh.openIds()));
   }
 
   close(): void {
