@@ -58,7 +58,7 @@ export interface SettleResult extends LeaveResult {
   grown: GrowUpdate[];
 }
 
-export type CoordinatorConfig = Pick<RunConfig, 'topology' | 'shards' | 'maxPeers' | 'seed'> & Partial<Pick<RunConfig, 'algorithm'>>;
+export type CoordinatorConfig = Pick<RunConfig, 'algorithm' | 'topology' | 'shards' | 'maxPeers' | 'seed'>;
 
 export class Coordinator {
   private nextId: PeerId;
@@ -85,7 +85,7 @@ export class Coordinator {
     firstPeerId: PeerId = 0,
   ) {
     this.nextId = firstPeerId;
-    this.grows = algorithmDescriptor(config.algorithm ?? 'rfast').joins === 'grow' && GROWABLE_KINDS.includes(config.topology.kind);
+    this.grows = algorithmDescriptor(config.algorithm).joins === 'grow' && GROWABLE_KINDS.includes(config.topology.kind);
   }
 
   get epoch(): number {

@@ -63,8 +63,9 @@ export class RfastSender implements SlotSource {
   private readonly vDirty: Uint8Array;
   private readonly pushPending: Uint8Array;
   private readonly massDirty: Uint8Array;
-  /** Per G_C out-neighbour: 1 while its link can carry frames (setReachable); pushes skip the others. */
-  private readonly reachable: Uint8Array;
+  /** Indices in cOut of the out-neighbours whose links can carry frames (setReachable), and their rho: pushes go to these. */
+  private pushTo: number[] = [];
+  private pushRho: Float64Array[] = [];
   /** rho_k per out-neighbour k: everything produced for k (pushed; what k will rebuild once sent). */
   readonly rho: Float64Array[];
   /** Naive variant: what was last sent to each k (the next increment is rho_k minus it). */
@@ -96,9 +97,9 @@ export class RfastSender implements SlotSource {
     this.vDirty = new Uint8Array(rOut.length * this.count);
     this.pushPending = new Uint8Array(this.count);
     this.massDirty = new Uint8Array(cOut.length * this.count);
-    this.reachable = new Uint8Array(cOut.length).fill(1);
     const dim = layout.dim;
     this.rho = cOut.map(() => new Float64Array(dim));
+    this.setReachable(null);
     this.lastSent = naive ? cOut.map(() => new Float64Array(dim)) : [];
     const retry = RFAST_DEFAULTS.candidateRetrySends;
     this.vBases = encoding.v === Dtype.F32 ? null : new SentBases(rOut.length, layout, retry);
@@ -156,7 +157,9 @@ export class RfastSender implements SlotSource {
    * gradients they track do not sum to zero. With none reachable the mass stays in z.
    */
   setReachable(open: ReadonlySet<PeerId> | null): void {
-    this.s.cOut.forEach((k, i) => (this.reachable[i] = open === null || open.has(k) ? 1 : 0));
+    this.pushTo = [];
+    this.s.cOut.forEach((k, i) => (open === null || open.has(k)) && this.pushTo.push(i));
+    this.pushRho = this.pushTo.map((i) => this.rho[i]);
   }
 
   /** A step was taken: every target may get sendShare of its slots more (capped). */
@@ -386,20 +389,17 @@ export class RfastSender implements SlotSource {
     const share = this.s.pushShare;
     const { from, to } = this.range(b);
     const z = this.s.z;
-    const rho = this.rho;
-    const reachable = this.reachable;
-    let d = 0;
-    for (let k = 0; k < rho.length; k++) d += reachable[k];
-    if (d === 0) return; // nowhere to push: the mass stays in z
+    const rho = this.pushRho;
+    if (rho.length === 0) return; // nowhere to push: the mass stays in z
     const keep = 1 - share;
-    const c = share / d;
+    const c = share / rho.length;
     for (let t = from; t < to; t++) {
       const zt = z[t];
       z[t] = keep * zt;
       const zn = c * zt;
-      for (let k = 0; k < rho.length; k++) if (reachable[k] === 1) rho[k][t] += zn;
+      for (let k = 0; k < rho.length; k++) rho[k][t] += zn;
     }
-    for (let k = 0; k < rho.length; k++) if (reachable[k] === 1) this.massDirty[k * this.count + b] = 1;
+    for (const k of this.pushTo) this.massDirty[k * this.count + b] = 1;
   }
 }
 

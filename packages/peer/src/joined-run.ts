@@ -1,4 +1,4 @@
-import type { Algorithm, PeerId } from '@starling/core';
+import type { Algorithm, Envelope, PeerId } from '@starling/core';
 import { pathTo, type RunConfig, type WelcomePayload } from '@starling/protocol';
 import type { PeerRuntimeTuning } from './config';
 import type { Training } from './compute';
@@ -89,7 +89,7 @@ export class JoinedRun {
    */
   onGrow(p: Placement): boolean {
     if (this.algo.grow === undefined) return false;
-    let out;
+    let out: Envelope[];
     try {
       out = this.algo.grow(p.neighbours);
     } catch {
