@@ -18,6 +18,19 @@ function backendOrder(): ('webgpu' | 'webgl' | 'wasm' | 'cpu')[] {
   return picked.length > 0 ? picked : [...all];
 }
 
+/**
+ * Threads of the wasm backend (used when the page is cross-origin isolated); `?threads=N`
+ * overrides. With two cores or fewer, one: the single-threaded binary starts seconds sooner when
+ * tabs share the cores and trained no slower on two (packages/training's backend.ts has the
+ * figures). With more, every core up to 8 (not measured here: these machines have two).
+ */
+function wasmThreads(): number {
+  const q = Number(new URLSearchParams(location.search).get('threads'));
+  if (Number.isInteger(q) && q >= 1 && q <= 64) return q;
+  const cores = navigator.hardwareConcurrency || 1;
+  return cores <= 2 ? 1 : Math.min(8, cores);
+}
+
 /** `?slowdown=4` runs this tab 4x slower than it could (a straggler on purpose, or a lighter load). */
 function slowdown(): number {
   const k = Number(new URLSearchParams(location.search).get('slowdown') ?? '1');
@@ -54,8 +67,7 @@ export function createPeerRuntime(onChange: (s: PeerStatus) => void, uploadCapBy
     serverUrl: location.origin,
     createPeer: (opts) => new SimplePeer(opts),
     backends: backendOrder(),
-    // Every core for the wasm backend's threads (used when the page is cross-origin isolated).
-    backendOptions: { wasmPaths: WASM_DIR, wasmThreads: Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) },
+    backendOptions: { wasmPaths: WASM_DIR, wasmThreads: wasmThreads() },
     slowdown: slowdown(),
     compute: prepareCompute(),
     uploadCapBytesPerSec,

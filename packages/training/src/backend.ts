@@ -52,7 +52,11 @@ export interface SelectBackendOptions {
   wasmPaths?: string | Record<WasmBinaryName, string>;
   /**
    * Threads of the wasm backend when the page is cross-origin isolated (TF.js's own default is
-   * half the cores, one thread on a 2-core machine). Applied before the first wasm start.
+   * half the cores, one thread on a 2-core machine). Applied before the first wasm start. 1 means
+   * the single-threaded binary, with no pool of pthread workers at all: starting that pool cost
+   * 1.2-3.2 s of a tab's start-up with four tabs on two cores (e2e/first-minute.spec.ts), and the
+   * threaded binary trained no faster there (a tab alone: MLP 202 / 183 against 196 / 177 steps/s,
+   * LeNet 19.5 / 19.6 against 19.6 / 18.5); asked for 2 threads, TF.js reported a pool of 1.
    */
   wasmThreads?: number;
   /** Relative tolerance of the self-check; default `TRAINING_DEFAULTS.verifyTolerance`. */
@@ -82,6 +86,7 @@ function errorText(err: unknown): string {
 
 let wasmPathsApplied = false;
 let wasmConvGradAdded = false;
+let wasmStarted = false;
 
 /** A page or a worker, where TF.js's webgl backend can make a context (it registers itself only there). */
 function inBrowser(): boolean {
@@ -105,7 +110,11 @@ async function register(name: BackendName, opts: SelectBackendOptions): Promise<
       wasm.setWasmPaths(opts.wasmPaths);
       wasmPathsApplied = true;
     }
-    if (opts.wasmThreads !== undefined && Number.isInteger(opts.wasmThreads) && opts.wasmThreads >= 1) wasm.setThreadsCount(opts.wasmThreads);
+    const threads = opts.wasmThreads;
+    // Only before the first start: TF.js reads the flag when it picks the binary to load.
+    if (threads === 1 && !wasmStarted) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasmStarted = true;
+    if (threads !== undefined && Number.isInteger(threads) && threads >= 1) wasm.setThreadsCount(threads);
     return tf.findBackendFactory('wasm') ? null : 'the wasm module loaded but did not register a backend';
   }
   if (tf.findBackendFactory(name)) return null;
