@@ -121,6 +121,9 @@ test('six peers on two server processes sharing Redis train together, and the ru
       trained.map((s, i) => `node${i} ${s.accuracy!.toFixed(3)} (${s.steps} steps, ${s.stepsPerSec.toFixed(1)}/s, compute ${s.computeShare === null ? '?' : `${Math.round(s.computeShare * 100)}%`})`).join(', '),
   );
   for (const s of trained) expect(s.framesRejected).toBe(0);
+  // Every epoch and grow reached each peer in order, through Redis for the second process's peers
+  // (a lost or reordered one makes the peer join again and count a gap).
+  for (const s of trained) expect(s.epochGaps).toBe(0);
 
   // The history so far, read through the process that does not own the run (it forwards the API).
   const metricsPath = pathTo('metrics', { runId: RUN.runId! });

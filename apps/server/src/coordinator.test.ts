@@ -127,14 +127,14 @@ describe('Coordinator', () => {
       const c = coordinator({ algorithm, topology: { kind: 'exponential' } });
       expect(c.grows).toBe(algorithm === 'rfast');
       // What each peer holds: from its welcome, then every epoch's change and grow, as the peer runtime does.
-      const held = new Map<PeerId, { epoch: number; members: PeerId[] }>();
+      const held = new Map<PeerId, { epoch: number; grows: number; members: PeerId[] }>();
       const deliver = (updates: { peerId: PeerId; epoch: number; change: { base: number; added: PeerId[]; removed: PeerId[] } }[]) => {
         expect(updates.map((u) => u.peerId).sort((a, b) => a - b)).toEqual([...held.keys()].sort((a, b) => a - b));
         for (const u of updates) {
           const h = held.get(u.peerId)!;
           const r = applyMembersChange(h.members, h.epoch, u);
           expect(r.kind).toBe('members');
-          if (r.kind === 'members') held.set(u.peerId, { epoch: u.epoch, members: r.members });
+          if (r.kind === 'members') held.set(u.peerId, { epoch: u.epoch, grows: 0, members: r.members });
         }
       };
       let seed = 7;
@@ -153,11 +153,14 @@ describe('Coordinator', () => {
           if (r.grown.length === 0) deliver(r.updates); // a new epoch: everyone is told
           for (const g of r.grown) {
             const h = held.get(g.peerId)!;
-            const m = applyGrowth(h.members, h.epoch, g);
+            // Each peer's grows come numbered 1, 2, ... within an epoch, none skipped.
+            expect(g.seq).toBe(h.grows + 1);
+            const m = applyGrowth(h.members, h.epoch, h.grows, g);
             expect(m.kind).toBe('members');
-            if (m.kind === 'members') held.set(g.peerId, { epoch: h.epoch, members: m.members });
+            if (m.kind === 'members') held.set(g.peerId, { epoch: h.epoch, grows: g.seq, members: m.members });
           }
-          held.set(r.peerId, { epoch: r.epoch, members: r.neighbours.members });
+          expect(r.grown.map((g) => g.peerId)).not.toContain(r.peerId); // its welcome has its lists
+          held.set(r.peerId, { epoch: r.epoch, grows: 0, members: r.neighbours.members });
           epoch = r.updates.length > 0 || r.grown.length === 0;
           if (!epoch) grew++;
         }

@@ -32,6 +32,8 @@ export interface EpochUpdate {
 export interface GrowUpdate {
   peerId: PeerId;
   epoch: number;
+  /** This peer's grows in the epoch, from 1 (GrowPayload.seq). */
+  seq: number;
   neighbours: PeerNeighbours;
   added: PeerId[];
 }
@@ -76,6 +78,8 @@ export class Coordinator {
    */
   private epochMembers: PeerId[] = [];
   private announced = new Set<PeerId>();
+  /** Per live peer, the grows it was told of in this epoch (absent: none since its welcome or the epoch). */
+  private growSeqs = new Map<PeerId, number>();
   /** Joins grow the topology within the epoch (see the class note). */
   readonly grows: boolean;
 
@@ -155,7 +159,15 @@ export class Coordinator {
         touched.get(p)!.push(j);
       }
     }
-    const grown = [...touched].map(([peerId, added]) => ({ peerId, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(peerId)!, added }));
+    // The joiners' welcomes carry their whole lists, links to each other included: no grow for them.
+    const welcomed = new Set(joiners);
+    const grown: GrowUpdate[] = [];
+    for (const [peerId, added] of touched) {
+      if (welcomed.has(peerId)) continue;
+      const seq = (this.growSeqs.get(peerId) ?? 0) + 1;
+      this.growSeqs.set(peerId, seq);
+      grown.push({ peerId, epoch: this.currentEpoch, seq, neighbours: this.neighbourLists.get(peerId)!, added });
+    }
     return { updates: [], epoch: this.currentEpoch, grown };
   }
 
@@ -171,6 +183,7 @@ export class Coordinator {
   /** Remove a live peer (left, disconnected or timed out); null if it was not live. Admissions not settled yet are settled with it. */
   leave(id: PeerId): LeaveResult | null {
     if (!this.shardOfPeer.delete(id)) return null;
+    this.growSeqs.delete(id);
     const updates = this.rebuild();
     return { epoch: this.currentEpoch, updates };
   }
@@ -182,6 +195,7 @@ export class Coordinator {
    */
   private rebuild(): EpochUpdate[] {
     this.unsettled.length = 0;
+    this.growSeqs.clear();
     const base = this.currentEpoch++;
     const members = this.members();
     const added = membersChange(base, this.epochMembers, members).added;

@@ -384,7 +384,7 @@ export class RunHost {
       const c = sid === undefined ? undefined : this.clients.get(sid);
       if (c === undefined) continue;
       const { members: _, ...lists } = u.neighbours;
-      this.emit(c.hub, sid!, 'grow', { epoch: u.epoch, neighbours: lists, added: u.added });
+      this.emit(c.hub, sid!, 'grow', { epoch: u.epoch, seq: u.seq, neighbours: lists, added: u.added });
     }
   }
 

@@ -42,16 +42,17 @@ async function client(url: string): Promise<Client> {
 const heldMembers = new WeakMap<Client, () => PeerId[]>();
 function trackMembers(socket: Client, welcome: WelcomePayload): void {
   let epoch = welcome.epoch;
+  let grows = 0;
   let members = welcome.neighbours.members;
   socket.on('epoch', (e: EpochPayload) => {
     const r = applyMembersChange(members, epoch, e);
     expect(r.kind, `epoch ${e.epoch} after ${epoch}`).toBe('members');
-    if (r.kind === 'members') [members, epoch] = [r.members, e.epoch];
+    if (r.kind === 'members') [members, epoch, grows] = [r.members, e.epoch, 0];
   });
   socket.on('grow', (g: GrowPayload) => {
-    const r = applyGrowth(members, epoch, g);
-    expect(r.kind, `grow in epoch ${g.epoch} at ${epoch}`).toBe('members');
-    if (r.kind === 'members') members = r.members;
+    const r = applyGrowth(members, epoch, grows, g);
+    expect(r.kind, `grow ${g.seq} in epoch ${g.epoch} at ${epoch} after ${grows}`).toBe('members');
+    if (r.kind === 'members') [members, grows] = [r.members, g.seq];
   });
   heldMembers.set(socket, () => members);
 }

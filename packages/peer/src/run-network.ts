@@ -13,6 +13,8 @@ import type { CreatePeer, WrtcImpl } from './webrtc-transport';
 /** Where the server placed us: the epoch, our neighbour lists on both graphs, every member. */
 export interface Placement {
   epoch: number;
+  /** Grows of `epoch` applied (GrowPayload.seq); 0 from the welcome or the epoch's news. */
+  grows: number;
   neighbours: PeerNeighbours;
   members: PeerId[];
 }
@@ -120,18 +122,18 @@ export class RunNetwork {
    * cannot be rebuilt (the caller joins again), or null for stale news.
    */
   onEpoch(payload: EpochPayload): Placement | 'gap' | null {
-    return this.place(payload, applyMembersChange(this.placement.members, this.placement.epoch, payload));
+    return this.place(payload, 0, applyMembersChange(this.placement.members, this.placement.epoch, payload));
   }
 
-  /** A grow event (joiners attached to us within the epoch): as onEpoch, with the same epoch. */
+  /** A grow event (joiners attached to us within the epoch): as onEpoch, with the same epoch; 'gap' also when a grow of it was lost. */
   onGrow(payload: GrowPayload): Placement | 'gap' | null {
-    return this.place(payload, applyGrowth(this.placement.members, this.placement.epoch, payload));
+    return this.place(payload, payload.seq, applyGrowth(this.placement.members, this.placement.epoch, this.placement.grows, payload));
   }
 
-  private place(payload: EpochPayload | GrowPayload, r: MembersResult): Placement | 'gap' | null {
+  private place(payload: EpochPayload | GrowPayload, grows: number, r: MembersResult): Placement | 'gap' | null {
     if (r.kind === 'stale') return null;
     if (r.kind === 'gap') return 'gap';
-    this.placement = { epoch: payload.epoch, neighbours: { ...payload.neighbours, members: r.members }, members: r.members };
+    this.placement = { epoch: payload.epoch, grows, neighbours: { ...payload.neighbours, members: r.members }, members: r.members };
     return this.placement;
   }
 

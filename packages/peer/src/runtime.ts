@@ -188,7 +188,7 @@ export class PeerRuntime {
     const network = new RunNetwork({
       peerId: w.peerId,
       config: cfg,
-      placement: { epoch: w.epoch, neighbours: w.neighbours, members: w.neighbours.members },
+      placement: { epoch: w.epoch, grows: 0, neighbours: w.neighbours, members: w.neighbours.members },
       tuning: this.tuning,
       createPeer: this.opts.createPeer,
       wrtc,

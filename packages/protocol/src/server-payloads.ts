@@ -132,10 +132,12 @@ export interface EpochPayload {
  * Joiners were attached to this peer within its epoch (runs whose algorithm grows on joins, R-FAST:
  * core's attachJoiner): only the peers a join touches hear of it, and nothing resets. The lists
  * only gain peers; `added` are the joiners, for the member list. A peer not at `epoch` missed an
- * epoch and joins again.
+ * epoch and joins again; so does one that missed a grow of its epoch (`seq` skipped one).
  */
 export interface GrowPayload {
   epoch: number;
+  /** This peer's grows in `epoch`, counting from 1 (its welcome or the epoch's news is 0). */
+  seq: number;
   neighbours: Omit<PeerNeighbours, 'members'>;
   added: PeerId[];
 }
