@@ -2,7 +2,7 @@
  * The R-FAST comparison in the simulator with real gradients of a built-in task (TF.js; default
  * mnist-mlp on wasm, `--task mnist-cnn` for the compute-bound regime):
  *
- *   npx tsx apps/cli/src/bench.ts --preset quick|full|home|cnn [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES]
+ *   npx tsx apps/cli/src/bench.ts --preset quick|full|home|cnn [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES] [--score average|worst-peer]
  *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
  *   npx tsx apps/cli/src/bench.ts --preset home --seed 2 --tuned-from results/home/comparison.json   (another seed, same step sizes)
  *   npx tsx apps/cli/src/bench-seeds.ts DIR1/comparison.json DIR2/comparison.json ... --out DIR      (the seeds side by side)
@@ -51,7 +51,7 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const sendBuffer = args.sendBuffer ?? BENCH_CONFIG.network.sendBuffer;
     const tuned = args.tunedFrom === null ? undefined : await tunedFrom(args.tunedFrom, preset.name);
     const rfastSettings = args.pushShare === null ? undefined : { pushShare: args.pushShare };
-    const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log, tuned, rfastSettings });
+    const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log, tuned, rfastSettings, score: args.score });
     // The exact command that repeats this run bit for bit: the step time pins the virtual clock.
     const sb = args.sendBuffer === null ? '' : ` --send-buffer ${args.sendBuffer}`;
     const t = args.task === null ? '' : ` --task ${args.task}`;
@@ -59,7 +59,8 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const tf = args.tunedFrom === null ? '' : ` --tuned-from ${args.tunedFrom}`;
     const al = only === null ? '' : ` --algorithms ${only.join(',')}`;
     const ps = args.pushShare === null ? '' : ` --push-share ${args.pushShare}`;
-    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb}${tf}${al}${ps} --out ${args.out}` };
+    const sc = args.score === 'average' ? '' : ` --score ${args.score}`;
+    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb}${tf}${al}${ps}${sc} --out ${args.out}` };
   } finally {
     await task.dispose();
   }

@@ -9,7 +9,7 @@ const D = { preset: 'quick', outPrefix: 'results' };
 
 describe('parseBenchArgs', () => {
   it('reads options and fills defaults', () => {
-    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, tunedFrom: null, algorithms: null, pushShare: null, task: null, backends: null });
+    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, tunedFrom: null, algorithms: null, pushShare: null, task: null, backends: null, score: "average" });
     expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
       preset: 'full',
       out: 'x/y',
@@ -22,6 +22,7 @@ describe('parseBenchArgs', () => {
       pushShare: null,
       task: null,
       backends: null,
+      score: 'average',
     });
     expect(parseBenchArgs(['--backends', 'webgpu,cpu'], D).backends).toEqual(['webgpu', 'cpu']);
     expect(() => parseBenchArgs(['--backends', 'webgl'], D)).toThrow(/--backends must list Node backends/);
@@ -32,6 +33,8 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--algorithms', 'rfast,fedavg'], D)).toThrow(/unknown algorithm 'fedavg'/);
     expect(() => parseBenchArgs(['--push-share', '0'], D)).toThrow(/--push-share/);
     expect(parseBenchArgs(['--tuned-from', 'results/home/comparison.json'], D).tunedFrom).toBe('results/home/comparison.json');
+    expect(parseBenchArgs(['--score', 'worst-peer'], D).score).toBe('worst-peer');
+    expect(() => parseBenchArgs(['--score', 'best-peer'], D)).toThrow(/--score must be one of average, worst-peer/);
   });
 
   it('refuses unknown options, missing values and bad numbers', () => {

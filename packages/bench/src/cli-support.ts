@@ -5,6 +5,7 @@ import type { BackendName } from '@starling/training';
 import { parseAlgorithm, type BenchAlgorithm } from './algorithms';
 import { BenchError } from './errors';
 import type { ReportFile } from './report-comparison';
+import { SCORES, type Score } from './run-one';
 
 export interface BenchArgs {
   preset: string;
@@ -27,10 +28,12 @@ export interface BenchArgs {
   task: string | null;
   /** TF.js backends tried in order; null = BENCH_CONFIG.backends. 'webgpu' needs Dawn (`enableNodeWebGpu`). */
   backends: BackendName[] | null;
+  /** What every run scores (run-one's Score). */
+  score: Score;
 }
 
-const USAGE = 'options: --preset quick|full|home|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]';
-const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share'];
+const USAGE = 'options: --preset quick|full|home|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]  [--score average|worst-peer]';
+const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share', 'score'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
 export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
@@ -69,7 +72,9 @@ export function parseBenchArgs(argv: readonly string[], defaults: { preset: stri
   const ps = opts.get('push-share');
   const pushShare = ps === undefined ? null : Number(ps);
   if (pushShare !== null && !(pushShare > 0 && pushShare <= 1)) throw new BenchError(`--push-share must be in (0, 1], got ${ps}`);
-  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, tunedFrom: opts.get('tuned-from') ?? null, algorithms, pushShare, task, backends: backends as BackendName[] | null };
+  const score = (opts.get('score') ?? 'average') as Score;
+  if (!SCORES.includes(score)) throw new BenchError(`--score must be one of ${SCORES.join(', ')}, got ${opts.get('score')}`);
+  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, tunedFrom: opts.get('tuned-from') ?? null, algorithms, pushShare, task, backends: backends as BackendName[] | null, score };
 }
 
 /** Writes every file under `out`, creating folders as needed; returns the paths written. */

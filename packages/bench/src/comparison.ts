@@ -8,12 +8,12 @@ import { algorithmLabel, coreName, type BenchAlgorithm } from './algorithms';
 import { valueAt } from './curves';
 import type { BenchTask, StepTiming } from './bench-task';
 import type { ComparisonPreset, TuningPlan } from './presets';
-import { runOne, type RunOutcome, type RunPlan } from './run-one';
+import { runOne, type RunOutcome, type RunPlan, type Score } from './run-one';
 import { scenarioId, scenarioLabel, type Scenario } from './scenarios';
 
 export interface TuningTrial {
   lr: number;
-  /** Accuracy of the average model at the tuning budget (NaN if the run diverged). */
+  /** Accuracy of the scored model (ComparisonResult.score) at the tuning budget (NaN if the run diverged). */
   accuracy: number;
   diverged: boolean;
 }
@@ -48,6 +48,8 @@ export interface ComparisonResult {
   reference: BenchAlgorithm;
   evalCount: number;
   finalEvalCount: number;
+  /** What the curves, times to target and tuning scored (absent in results saved before it was recorded: the average model). */
+  score?: Score;
   tuning: TuningResult[] | null;
   tuningBudget: number | null;
   lr: Record<BenchAlgorithm, number>;
@@ -66,6 +68,8 @@ export interface ComparisonOptions {
   rfastSettings?: Partial<AlgorithmSettings>;
   /** Step sizes picked by an earlier run of the preset (another seed): no tuning this time. */
   tuned?: { lr: Record<BenchAlgorithm, number>; tuning: TuningResult[] | null };
+  /** What every run scores (RunPlan.score); default 'average'. */
+  score?: Score;
 }
 
 /** The best accuracy at the budget wins; ties go to the smaller step. Diverged runs never win. */
@@ -92,6 +96,7 @@ function plan(p: ComparisonPreset, scenario: Scenario, algorithm: BenchAlgorithm
     finalEvalCount: extend ? p.finalEvalCount : p.evalCount,
     extend,
     sendBuffer: o.sendBuffer,
+    score: o.score ?? 'average',
     ...(coreName(algorithm) === 'rfast' && o.rfastSettings !== undefined ? { settings: o.rfastSettings } : {}),
   };
 }
@@ -149,6 +154,7 @@ export async function runComparison(task: BenchTask, p: ComparisonPreset, o: Com
     reference: p.reference,
     evalCount: p.evalCount,
     finalEvalCount: p.extend ? p.finalEvalCount : p.evalCount,
+    score: o.score ?? 'average',
     tuning,
     tuningBudget: p.tuning === null ? null : p.tuning.budgetSteps * o.stepTime,
     lr,

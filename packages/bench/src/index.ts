@@ -30,7 +30,7 @@ export {
 } from './scenarios';
 export { formatRatio, timeRatio, timeToTarget, valueAt, type Curve, type Ratio } from './curves';
 export { BenchTask, type BenchTaskOptions, type StepTiming } from './bench-task';
-export { runOne, type AtBudget, type RunOutcome, type RunPlan } from './run-one';
+export { runOne, SCORES, type AtBudget, type RunOutcome, type RunPlan, type Score } from './run-one';
 export {
   pickStepSize,
   runComparison,

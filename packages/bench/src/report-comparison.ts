@@ -76,7 +76,12 @@ export function summaryTable(res: ComparisonResult, k: number): string {
   return markdownTable(header, rows);
 }
 
-/** Scenario x algorithm: accuracy at the budget, average model (finalEvalCount images) / mean of the peers' own models. */
+/** What a result's curves scored, in words. */
+function scoredName(res: ComparisonResult): string {
+  return (res.score ?? 'average') === 'average' ? 'average model' : "worst peer's own model";
+}
+
+/** Scenario x algorithm: accuracy at the budget, the scored model (finalEvalCount images) / mean of the peers' own models. */
 export function accuracyTable(res: ComparisonResult): string {
   const algos = [...new Set(res.scenarios.flatMap((s) => s.runs.map((r) => r.algorithm)))];
   const rows = res.scenarios.map((s) => [
@@ -103,7 +108,7 @@ export function scenarioPlot(s: ScenarioResult, res: ComparisonResult): string {
   return lineChart({
     title: `MNIST MLP, ${s.label}`,
     xLabel: 'virtual time (s)',
-    yLabel: `test accuracy, average model (${res.evalCount} images)`,
+    yLabel: `test accuracy, ${scoredName(res)} (${res.evalCount} images)`,
     yMin: lo,
     yMax: 1,
     // One colour per algorithm across every plot, whichever algorithms a scenario ran.
@@ -135,7 +140,7 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
     res.scenarios.some((s) => s.scenario.profile === 'home')
       ? `- Network (home profile): each peer's uplink carries ${LINK_PROFILES.home.uplinkBytesPerSec / 1e6} MB/s shared by all its links (the peer runtime's token bucket), ${LINK_PROFILES.home.latencyMs} ms one way + U(0, ${net.jitter * 1000} ms); unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`
       : `- Network per link: ${net.latency * 1000} ms + U(0, ${net.jitter * 1000} ms), ${net.bandwidth / 1e6} MB/s, unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`,
-    `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs: average model on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${algorithmLabel(res.reference)}'s; "> t": not reached within the t seconds the run lasted, so ">= r" / "<= r" bound the ratio when one side missed, and "-" means both did.`,
+    `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs (and so times to target and tuning): ${scoredName(res)} on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${algorithmLabel(res.reference)}'s; "> t": not reached within the t seconds the run lasted, so ">= r" / "<= r" bound the ratio when one side missed, and "-" means both did.`,
     `- Wall time of this preset: ${(res.wallSeconds / 60).toFixed(1)} min.`,
     '',
   ];
@@ -148,7 +153,7 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
     lines.push(`## Time to ${targetName(target)}, relative to ${algorithmLabel(res.reference)}`, '', summaryTable(res, k), '');
   });
   lines.push(
-    `## Accuracy at the budget (${res.budget.toFixed(2)} s): average model on ${res.finalEvalCount} test images / mean of the peers' own models on ${res.evalCount}`,
+    `## Accuracy at the budget (${res.budget.toFixed(2)} s): ${scoredName(res)} on ${res.finalEvalCount} test images / mean of the peers' own models on ${res.evalCount}`,
     '',
     accuracyTable(res),
     '',

@@ -1,6 +1,6 @@
 /**
  * One simulated training run: an algorithm on a scenario, driven by the simulator in virtual time
- * with real TF.js gradients; the average model is evaluated on the test set at every record.
+ * with real TF.js gradients; the average model (or, with `score: 'worst-peer'`, every peer's own) is evaluated on the test set at every record.
  */
 import { hostileFactory, runSimulationAsync, type AttackSpec, type Ejection, type EndReason, type MembershipChange, type SimObservation } from '@starling/sim';
 import type { AlgorithmSettings } from '@starling/sim';
@@ -38,13 +38,23 @@ export interface RunPlan {
   membership?: MembershipChange[];
   /** How joins reach the peers (SimConfig.joins); absent: as the server does. */
   joins?: 'grow' | 'epoch';
+  /** What the curve (and so time to target and tuning) scores; absent: 'average'. */
+  score?: Score;
 }
+
+/**
+ * What a run's accuracy curve scores: the average of the honest peers' models ('average'; no peer
+ * holds it), or the worst honest peer's own model ('worst-peer'), which is what the browser bench
+ * scores (seconds until every tab is at the target).
+ */
+export type Score = 'average' | 'worst-peer';
+export const SCORES: readonly Score[] = ['average', 'worst-peer'];
 
 /** Figures at the time budget. */
 export interface AtBudget {
-  /** Average model on `evalCount` test images (the curve's value at the budget). */
+  /** The scored model (plan.score: average, or the worst peer's) on `evalCount` test images: the curve's value at the budget. */
   accuracy: number;
-  /** Average model on `finalEvalCount` test images. */
+  /** The same on `finalEvalCount` test images. */
   accuracyFinal: number;
   /** Mean and worst single peer on `evalCount` test images. */
   peerMean: number;
@@ -110,9 +120,9 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
     const last = curve.time.length > 0 ? curve.time[curve.time.length - 1] : -1;
     if (t > last + EPS) {
       average(o);
-      const e = await task.evaluate(xbar, plan.evalCount);
+      const e = await scored(task, o, plan, xbar, plan.evalCount);
       curve.time.push(t);
-      curve.accuracy.push(e.accuracy ?? Number.NaN); // benches run classification tasks
+      curve.accuracy.push(e.accuracy);
       curve.loss.push(e.loss);
     }
     const pastBudget = t >= budget - EPS * budget;
@@ -176,8 +186,28 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
   };
 }
 
+/**
+ * The curve's point: the average model's accuracy and loss, or with 'worst-peer' the lowest of the
+ * honest peers' own accuracies and the mean of their losses. Benches run classification tasks.
+ */
+async function scored(task: BenchTask, o: SimObservation, plan: RunPlan, xbar: Float32Array, count: number): Promise<{ accuracy: number; loss: number }> {
+  if ((plan.score ?? 'average') === 'average') {
+    const e = await task.evaluate(xbar, count);
+    return { accuracy: e.accuracy ?? Number.NaN, loss: e.loss };
+  }
+  const peers = honest(o, plan);
+  let worst = Infinity;
+  let loss = 0;
+  for (const id of peers) {
+    const e = await task.evaluate(o.model(id), count);
+    worst = Math.min(worst, e.accuracy ?? Number.NaN);
+    loss += e.loss / peers.length;
+  }
+  return { accuracy: worst, loss };
+}
+
 async function figuresAtBudget(task: BenchTask, o: SimObservation, xbar: Float32Array, plan: RunPlan, accuracy: number): Promise<AtBudget> {
-  const final = plan.finalEvalCount === plan.evalCount ? accuracy : ((await task.evaluate(xbar, plan.finalEvalCount)).accuracy ?? Number.NaN);
+  const final = plan.finalEvalCount === plan.evalCount ? accuracy : (await scored(task, o, plan, xbar, plan.finalEvalCount)).accuracy;
   let mean = 0;
   let min = Infinity;
   const peers = honest(o, plan);
