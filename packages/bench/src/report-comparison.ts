@@ -33,7 +33,7 @@ export function scenarioTable(s: ScenarioResult, res: ComparisonResult): string 
   const ref = s.runs.find((r) => r.algorithm === res.reference);
   const header = ['algorithm', 'lr'];
   res.targets.forEach((t) => header.push(`to ${targetName(t)} (s)`, 'vs ref.'));
-  header.push('avg model at budget', 'vs ref.', 'peers mean / min', 'steps/peer', 'blocked', 'MB sent/peer', 'lost / skipped');
+  header.push((res.score ?? 'average') === 'average' ? 'avg model at budget' : 'worst peer at budget', 'vs ref.', 'peers mean / min', 'steps/peer', 'blocked', 'MB sent/peer', 'lost / skipped');
   const rows = s.runs.map((r) => {
     const row = [algorithmLabel(r.algorithm) + (r.diverged ? ' (diverged)' : ''), String(r.lr)];
     res.targets.forEach((_, k) => row.push(secs(r.timeTo[k], r.horizon), formatRatio(ratioToReference(r, ref, k))));
