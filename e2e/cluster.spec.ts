@@ -86,6 +86,7 @@ function statuses(): PeerStatus[] | null {
 const evalKey = (e: Evaluation) => `${e.t}/${e.peerId}/${e.snapshotSteps}`;
 
 test('six peers on two server processes sharing Redis train together, and the run survives its owner being killed', async () => {
+  test.setTimeout(12 * 60_000); // the waits below add up past the config's 6 min on a loaded machine
   redis = await startRedis();
   const dataDir = join(mkdtempSync(join(tmpdir(), 'starling-cluster-')), 'data');
   const args = ['--redis', redis.url];
@@ -112,7 +113,10 @@ test('six peers on two server processes sharing Redis train together, and the ru
   }, 500);
   console.log(`six peers training across two processes ${((Date.now() - t0) / 1000).toFixed(1)} s after they started`);
 
-  const trained = await waitFor(`every peer's accuracy >= ${TARGET}`, 240_000, async () => {
+  // How long this takes is the machine's load, not what the spec checks: on 2 cores six peers
+  // and two servers took 86-242 s in CI runs (peers at 0.6-7.6 steps/s), and one run timed out at
+  // 240 s with every peer training (0.891-0.922). The wait bounds a hang, not a speed.
+  const trained = await waitFor(`every peer's accuracy >= ${TARGET}`, 420_000, async () => {
     const ss = statuses();
     return ss && ss.every((s) => s.accuracy !== null && s.accuracy >= TARGET) ? ss : null;
   }, 1000);
