@@ -1,65 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TransportEvents } from '@starling/transport';
 import { RELIABLE_CHANNEL_ID, UNRELIABLE_CHANNEL_ID } from './config';
-import { GOODBYE, WebRtcTransport, type CreatePeer, type RtcPeer, type WebRtcTuning } from './webrtc-transport';
-
-/** A data channel that records what it was asked to do. */
-class FakeChannel {
-  sent: unknown[] = [];
-  closed = false;
-  bufferedAmount = 0;
-  bufferedAmountLowThreshold = 0;
-  binaryType = 'blob';
-  onopen: (() => void) | null = null;
-  onclose: (() => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onbufferedamountlow: (() => void) | null = null;
-  constructor(readonly id: number) {}
-  send(d: unknown): void {
-    if (this.closed) throw new Error('send on a closed channel');
-    this.sent.push(d);
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-class FakePc {
-  channels = new Map<number, FakeChannel>();
-  createDataChannel(_label: string, init: { id: number }): FakeChannel {
-    const ch = new FakeChannel(init.id);
-    this.channels.set(init.id, ch);
-    return ch;
-  }
-}
-
-/** simple-peer's surface: events we can fire by hand, and whether it was destroyed. */
-class FakePeer implements RtcPeer {
-  destroyed = false;
-  private handlers = new Map<string, ((...a: unknown[]) => void)[]>();
-  signal(): void {}
-  destroy(): void {
-    this.destroyed = true;
-  }
-  on(event: string, cb: (...a: never[]) => void): this {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), cb as (...a: unknown[]) => void]);
-    return this;
-  }
-  emit(event: string, ...args: unknown[]): void {
-    for (const cb of this.handlers.get(event) ?? []) cb(...args);
-  }
-}
+import { GOODBYE, WebRtcTransport, type WebRtcTuning } from './webrtc-transport';
+import { FAKE_WRTC, fakeCreatePeer, type FakePeer } from './webrtc.fixture';
 
 const TUNING: WebRtcTuning = { rtc: {}, reliableHighWaterBytes: 1 << 20, reliableQueueMaxBytes: 8 << 20, unreliableLowWaterBytes: 1 << 16, closeGraceMs: 2000 };
 
 function openLink() {
-  let pc!: FakePc;
-  const peer = new FakePeer();
-  const createPeer: CreatePeer = (opts) => {
-    pc = new (opts.wrtc.RTCPeerConnection as new () => FakePc)();
-    return peer;
-  };
-  const t = new WebRtcTransport(7, true, createPeer, { RTCPeerConnection: FakePc, RTCSessionDescription: null, RTCIceCandidate: null }, TUNING, () => undefined);
+  const made: FakePeer[] = [];
+  const t = new WebRtcTransport(7, true, fakeCreatePeer(made), FAKE_WRTC, TUNING, () => undefined);
+  const peer = made[0];
+  const pc = peer.pc!;
   const events = { open: vi.fn(), close: vi.fn(), frame: vi.fn(), control: vi.fn(), drain: vi.fn() };
   t.listen(events as unknown as TransportEvents);
   const reliable = pc.channels.get(RELIABLE_CHANNEL_ID)!;
