@@ -113,9 +113,11 @@ test('six peers on two server processes sharing Redis train together, and the ru
   }, 500);
   console.log(`six peers training across two processes ${((Date.now() - t0) / 1000).toFixed(1)} s after they started`);
 
-  // How long this takes is the machine's load, not what the spec checks: on 2 cores six peers
-  // and two servers took 86-242 s in CI runs (peers at 0.6-7.6 steps/s), and one run timed out at
-  // 240 s with every peer training (0.891-0.922). The wait bounds a hang, not a speed.
+  // Not a speed check, but the wait is long for a known cause: since R-FAST joins grow the graph
+  // (2026-12-06) the six peers' step rates spread 10x (116-1,662 steps at this point, against
+  // 200-425 each when every join started an epoch; one run with grows turned off: 300-341), and
+  // this point took 156-242 s in CI instead of 86-167 s; one run timed out at 240 s with every
+  // peer training at 0.891-0.922. Open in issue 13; the criterion is unchanged.
   const trained = await waitFor(`every peer's accuracy >= ${TARGET}`, 420_000, async () => {
     const ss = statuses();
     return ss && ss.every((s) => s.accuracy !== null && s.accuracy >= TARGET) ? ss : null;
