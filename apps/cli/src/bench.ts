@@ -50,7 +50,10 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     log(`backend ${task.backend}; base step time ${ms(stepTime)}${timing ? ` (median CPU time of ${timing.steps} steps; wall median ${ms(timing.wallMedian)}, p10 ${ms(timing.wallP10)}, p90 ${ms(timing.wallP90)})` : ' (given)'}`);
     const sendBuffer = args.sendBuffer ?? BENCH_CONFIG.network.sendBuffer;
     const tuned = args.tunedFrom === null ? undefined : await tunedFrom(args.tunedFrom, preset.name);
-    const rfastSettings = args.pushShare === null ? undefined : { pushShare: args.pushShare };
+    const rfastSettings =
+      args.pushShare === null && args.paceMargin === null
+        ? undefined
+        : { ...(args.pushShare === null ? {} : { pushShare: args.pushShare }), ...(args.paceMargin === null ? {} : { paceMargin: args.paceMargin }) };
     const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log, tuned, rfastSettings, score: args.score });
     // The exact command that repeats this run bit for bit: the step time pins the virtual clock.
     const sb = args.sendBuffer === null ? '' : ` --send-buffer ${args.sendBuffer}`;
@@ -59,8 +62,9 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const tf = args.tunedFrom === null ? '' : ` --tuned-from ${args.tunedFrom}`;
     const al = only === null ? '' : ` --algorithms ${only.join(',')}`;
     const ps = args.pushShare === null ? '' : ` --push-share ${args.pushShare}`;
+    const pm = args.paceMargin === null ? '' : ` --pace-margin ${args.paceMargin}`;
     const sc = args.score === 'average' ? '' : ` --score ${args.score}`;
-    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb}${tf}${al}${ps}${sc} --out ${args.out}` };
+    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb}${tf}${al}${ps}${pm}${sc} --out ${args.out}` };
   } finally {
     await task.dispose();
   }

@@ -9,7 +9,7 @@ const D = { preset: 'quick', outPrefix: 'results' };
 
 describe('parseBenchArgs', () => {
   it('reads options and fills defaults', () => {
-    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, tunedFrom: null, algorithms: null, pushShare: null, task: null, backends: null, score: "average" });
+    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, tunedFrom: null, algorithms: null, pushShare: null, paceMargin: null, task: null, backends: null, score: "average" });
     expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
       preset: 'full',
       out: 'x/y',
@@ -20,6 +20,7 @@ describe('parseBenchArgs', () => {
       tunedFrom: null,
       algorithms: null,
       pushShare: null,
+      paceMargin: null,
       task: null,
       backends: null,
       score: 'average',
@@ -32,6 +33,8 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--algorithms', 'rfast,solo', '--push-share', '0.75'], D)).toMatchObject({ algorithms: ['rfast', 'solo'], pushShare: 0.75 });
     expect(() => parseBenchArgs(['--algorithms', 'rfast,fedavg'], D)).toThrow(/unknown algorithm 'fedavg'/);
     expect(() => parseBenchArgs(['--push-share', '0'], D)).toThrow(/--push-share/);
+    expect(parseBenchArgs(['--pace-margin', '0'], D).paceMargin).toBe(0);
+    expect(() => parseBenchArgs(['--pace-margin', '-1'], D)).toThrow(/--pace-margin must be in \[0, 16\]/);
     expect(parseBenchArgs(['--tuned-from', 'results/home/comparison.json'], D).tunedFrom).toBe('results/home/comparison.json');
     expect(parseBenchArgs(['--score', 'worst-peer'], D).score).toBe('worst-peer');
     expect(() => parseBenchArgs(['--score', 'best-peer'], D)).toThrow(/--score must be one of average, worst-peer/);

@@ -22,6 +22,8 @@ export interface BenchArgs {
   algorithms: BenchAlgorithm[] | null;
   /** R-FAST's push share (core's RFAST_DEFAULTS.pushShare when null), for the ablation against the spec's. */
   pushShare: number | null;
+  /** R-FAST's receiver pacing margin (core's RFAST_DEFAULTS.paceMargin when null; 0: off), for the ablation. */
+  paceMargin: number | null;
   /** Take the step sizes picked in this saved result (comparison.json) instead of tuning again (other seeds of the same preset). */
   tunedFrom: string | null;
   /** A built-in task id (`@starling/tasks`), e.g. mnist-cnn; null = BENCH_CONFIG.task. */
@@ -32,8 +34,8 @@ export interface BenchArgs {
   score: Score;
 }
 
-const USAGE = 'options: --preset quick|full|home|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]  [--score average|worst-peer]';
-const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share', 'score'];
+const USAGE = 'options: --preset quick|full|home|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]  [--pace-margin 0]  [--score average|worst-peer]';
+const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share', 'pace-margin', 'score'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
 export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
@@ -72,9 +74,12 @@ export function parseBenchArgs(argv: readonly string[], defaults: { preset: stri
   const ps = opts.get('push-share');
   const pushShare = ps === undefined ? null : Number(ps);
   if (pushShare !== null && !(pushShare > 0 && pushShare <= 1)) throw new BenchError(`--push-share must be in (0, 1], got ${ps}`);
+  const pm = opts.get('pace-margin');
+  const paceMargin = pm === undefined ? null : Number(pm);
+  if (paceMargin !== null && !(paceMargin >= 0 && paceMargin <= 16)) throw new BenchError(`--pace-margin must be in [0, 16], got ${pm}`);
   const score = (opts.get('score') ?? 'average') as Score;
   if (!SCORES.includes(score)) throw new BenchError(`--score must be one of ${SCORES.join(', ')}, got ${opts.get('score')}`);
-  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, tunedFrom: opts.get('tuned-from') ?? null, algorithms, pushShare, task, backends: backends as BackendName[] | null, score };
+  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, tunedFrom: opts.get('tuned-from') ?? null, algorithms, pushShare, paceMargin, task, backends: backends as BackendName[] | null, score };
 }
 
 /** Writes every file under `out`, creating folders as needed; returns the paths written. */

@@ -37,6 +37,12 @@ export const MsgKind = {
    * its base for `block`; the sender may now send running sums as deltas against it. No payload.
    */
   RfastAck: 4,
+  /**
+   * R-FAST, reliable: the sender has taken `seq` steps. Each peer sends one to its in-neighbours
+   * every step, so they send it no faster than it can use (receiver pacing, rfast-pace.ts). No
+   * payload.
+   */
+  RfastPace: 5,
   /** AllReduce: a segment block during reduce-scatter (float32). */
   ArReduce: 10,
   /** AllReduce: a segment block during all-gather (float32). */
@@ -255,6 +261,8 @@ export interface AlgorithmOptions extends CommonOptions {
   pushShare?: number;
   /** R-FAST: a send budget, the share of its slots a peer may send per step (RFAST_DEFAULTS.sendShare; 1: none). */
   sendShare?: number;
+  /** R-FAST: receiver pacing, slots per step of a slower target's rate (RFAST_DEFAULTS.paceMargin; 0: off). */
+  paceMargin?: number;
   /** R-FAST: how v and the running sums travel (docs/algorithms.md 1.7); see RFAST_ENCODINGS. */
   encoding?: string;
   /** Byzantine-robust mixing (robust-clip.ts): 'clip' (default where supported) or 'off'. */

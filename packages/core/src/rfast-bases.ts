@@ -107,17 +107,25 @@ export class SentBases {
   private readonly baseSeq: Float64Array;
   private readonly candSeq: Float64Array;
   private readonly sinceCand: Uint16Array;
+  /** Per (link, block): our step when the base in use was proposed, and when the outstanding candidate was. */
+  private readonly baseStep: Float64Array;
+  private readonly candStep: Float64Array;
 
   constructor(
     links: number,
     private readonly layout: BlockLayout,
     private readonly retrySends: number,
+    /** Our steps a base serves before the next candidate (RFAST_DEFAULTS.candidateGapSteps). */
+    private readonly gapSteps = 0,
   ) {
     this.base = Array.from({ length: links }, () => new Float64Array(layout.dim));
     this.cand = Array.from({ length: links }, () => new Float64Array(layout.dim));
     this.baseSeq = new Float64Array(links * layout.count);
     this.candSeq = new Float64Array(links * layout.count).fill(NO_SEQ);
     this.sinceCand = new Uint16Array(links * layout.count);
+    // The first frame of every block proposes at once: there is no base yet but zeros.
+    this.baseStep = new Float64Array(links * layout.count).fill(-Infinity);
+    this.candStep = new Float64Array(links * layout.count);
   }
 
   baseSeqOf(k: number, block: number): number {
@@ -125,17 +133,18 @@ export class SentBases {
   }
 
   /**
-   * A frame of seq `seq` carrying `value` (the block's rebuilt value) is about to go to link k:
-   * returns whether it should ask to be kept (it then becomes the candidate).
+   * A frame of seq `seq` carrying `value` (the block's rebuilt value) is about to go to link k at
+   * our step `step`: returns whether it should ask to be kept (it then becomes the candidate).
    */
-  propose(k: number, block: number, offset: number, seq: number, value: ArrayLike<number>): boolean {
+  propose(k: number, block: number, offset: number, seq: number, value: ArrayLike<number>, step = 0): boolean {
     const slot = k * this.layout.count + block;
-    if (this.candSeq[slot] !== NO_SEQ && this.sinceCand[slot] < this.retrySends) {
+    if (this.candSeq[slot] !== NO_SEQ ? this.sinceCand[slot] < this.retrySends : step - this.baseStep[slot] < this.gapSteps) {
       this.sinceCand[slot]++;
       return false;
     }
     this.cand[k].set(value, offset);
     this.candSeq[slot] = seq;
+    this.candStep[slot] = step;
     this.sinceCand[slot] = 0;
     return true;
   }
@@ -150,6 +159,8 @@ export class SentBases {
       this.baseSeq.set(from.baseSeq.subarray(o * count, (o + 1) * count), k * count);
       this.candSeq.set(from.candSeq.subarray(o * count, (o + 1) * count), k * count);
       this.sinceCand.set(from.sinceCand.subarray(o * count, (o + 1) * count), k * count);
+      this.baseStep.set(from.baseStep.subarray(o * count, (o + 1) * count), k * count);
+      this.candStep.set(from.candStep.subarray(o * count, (o + 1) * count), k * count);
     });
   }
 
@@ -159,6 +170,7 @@ export class SentBases {
     if (this.candSeq[slot] !== seq) return false;
     this.base[k].set(this.cand[k].subarray(offset, offset + n), offset);
     this.baseSeq[slot] = seq;
+    this.baseStep[slot] = this.candStep[slot];
     this.candSeq[slot] = NO_SEQ;
     this.sinceCand[slot] = 0;
     return true;

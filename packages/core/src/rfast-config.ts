@@ -19,6 +19,15 @@ export const RFAST_DEFAULTS = {
    */
   candidateRetrySends: 8,
   /**
+   * A base serves at least this many of our steps before the next frame proposes a new one.
+   * Proposing at every chance made every other frame a `keep` when links keep up with the steps,
+   * and its receiver answered each with an acknowledgement: a third of a peer's frames, and as many
+   * calls into the WebRTC stack as the neighbours' frames it used (six headless peers on two cores).
+   * Counted in steps, not sends, so that on a slow uplink, where a block goes out only every
+   * several steps, every send may still propose and bases stay as fresh as before.
+   */
+  candidateGapSteps: 4,
+  /**
    * Pushes wait for the send (rfast-sends.ts) only while tracker mass comes in. A peer that consumed
    * no running sum in this many consecutive steps (its G_C in-neighbours never connected or went
    * silent, or a new epoch just started) pushes every block at every step, as the spec's step 5
@@ -64,6 +73,30 @@ export const RFAST_DEFAULTS = {
   sendShare: 1,
   /** Steps' worth of send credit a peer may hold under a budget (see sendShare). */
   sendCarrySteps: 2,
+  /**
+   * Receiver pacing (rfast-pace.ts), opt-in: with paceMargin > 0 a target that steps r times per
+   * step of ours gets min(1, paceMargin * r) of its slots per step, so every block reaches it about
+   * paceMargin times between two of its steps; 0 (the default) sends what the link takes. Not the
+   * default yet (BENCHMARKS.md section 4, "who steps"): at 4, six headless peers on two cores
+   * reached 90% in one run in 121.8 s against 124.1-176.7 s without it, and the simulator's home
+   * preset moved both ways on seed 1 (IID to 90% 1.57 s against 1.76; one peer 4x slower 2.28
+   * against 1.94); three seeds on both would decide.
+   */
+  paceMargin: 0,
+  /**
+   * With pacing on, a peer tells its in-neighbours its step count on its first step and then every
+   * this many steps: the estimate counts step differences, so fewer beacons only make it adapt
+   * later, while one per step is a reliable frame per in-neighbour per step, and on a shaped
+   * uplink a queued one holds the link's next model block back (a link takes a slot only when its
+   * queue is empty).
+   */
+  paceEverySteps: 4,
+  /** The least share a paced target gets per step (one far slower than us still hears from us). */
+  paceMinShare: 1 / 16,
+  /** Weight of the newest observation in a target's smoothed step rate (one per beacon heard between two of our steps). */
+  paceSmoothing: 0.3,
+  /** Most steps one beacon may report: a lying or reset counter moves the rate by a bounded amount. */
+  paceMaxStepsPerBeacon: 64,
   /** Encoding of a run that names none. */
   defaultEncoding: 'f16-i8',
 } as const;

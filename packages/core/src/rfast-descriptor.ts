@@ -24,6 +24,13 @@ const SEND_SHARE: OptionSpec = {
   doc: `a send budget: the share of its slots (one per kind and block for every out-neighbour) a peer may send per step; default ${RFAST_DEFAULTS.sendShare} (no budget: the link decides); see RFAST_DEFAULTS.sendShare`,
 };
 
+const PACE_MARGIN: OptionSpec = {
+  type: 'number',
+  min: 0,
+  max: 16,
+  doc: `receiver pacing: a neighbour slower than this peer gets this many times its own step rate in slots; default ${RFAST_DEFAULTS.paceMargin}; 0: off (the link decides); see RFAST_DEFAULTS.paceMargin`,
+};
+
 /**
  * Default step 0.3: four real tabs reach 90% with it (e2e/train.spec.ts); the simulated tuning
  * grid picked 0.6 on 40 MB/s links (BENCHMARKS.md).
@@ -34,8 +41,8 @@ export const RFAST_DESCRIPTOR = defineAlgorithm({
   defaultLr: 0.3,
   links: 'graph',
   joins: 'grow',
-  kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck],
-  options: { encoding: ENCODING, pushShare: PUSH_SHARE, sendShare: SEND_SHARE, robust: ROBUST_OPTION },
+  kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck, MsgKind.RfastPace],
+  options: { encoding: ENCODING, pushShare: PUSH_SHARE, sendShare: SEND_SHARE, paceMargin: PACE_MARGIN, robust: ROBUST_OPTION },
   create: (opts) => new RFast(opts),
 });
 
@@ -46,7 +53,7 @@ export const RFAST_NAIVE_DESCRIPTOR = defineAlgorithm({
   family: 'rfast',
   defaultLr: 0.3,
   links: 'graph',
-  kinds: [MsgKind.RfastV, MsgKind.NaiveDelta],
+  kinds: [MsgKind.RfastV, MsgKind.NaiveDelta, MsgKind.RfastPace],
   options: {},
   create: (opts) => new RFast({ ...opts, naive: true }),
 });

@@ -75,6 +75,11 @@ export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
     if (!s.sender.isTarget(msg.from, msg.aux)) return 'rejected';
     return s.sender.acknowledge(msg.from, msg.aux, block, seq) ? 'ok' : 'stale';
   }
+  if (kind === MsgKind.RfastPace) {
+    if (data.length !== 0 || msg.base !== undefined || msg.keep === true || block !== 0 || offset !== 0) return 'rejected';
+    if (!s.sender.targets().includes(msg.from)) return 'rejected';
+    return s.sender.paced(msg.from, seq) ? 'ok' : 'stale';
+  }
   return 'rejected';
 }
 

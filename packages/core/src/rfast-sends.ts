@@ -15,7 +15,8 @@
  * RFAST_DEFAULTS.sendShare): then each step adds sendShare of a target's slots to its send credit
  * (at most sendCarrySteps steps' worth), and nextPending offers that target nothing while less
  * than one frame's worth is left. The newest-wins slots mean a frame not sent now goes out
- * fresher later.
+ * fresher later. The same credit paces a target that steps more slowly than we do to its own
+ * rate (rfast-pace.ts), which its RfastPace frames tell us.
  *
  * Compact running sums: rho_k is what k will rebuild (base + decoded delta, in float64 on both
  * sides); the rounding residual of each frame goes back into z, so sum z + in flight = sum g holds
@@ -25,6 +26,7 @@ import { Dtype, MsgKind, type Envelope, type Message, type PeerId, type SlotSour
 import { blockEnd, blockStart, type BlockLayout } from './blocks';
 import { RFAST_DEFAULTS, type RfastEncoding } from './rfast-config';
 import { SentBases } from './rfast-bases';
+import { PaceTracker } from './rfast-pace';
 import { decodeHalf, decodeI8, encodeHalf, encodeI8, halfScale, i8Scale, maxAbs } from './quantize';
 
 const KIND_V = 0;
@@ -45,6 +47,8 @@ export interface SenderSetup {
   pushShare: number;
   /** The share of the slots that may leave per step (RFAST_DEFAULTS.sendShare). */
   sendShare: number;
+  /** Receiver pacing (rfast-pace.ts): RFAST_DEFAULTS.paceMargin; 0: off. */
+  paceMargin: number;
   /** Seq of the next frame: one counter per peer, so seqs grow across epochs too. */
   nextSeq: () => number;
   version: number;
@@ -85,6 +89,10 @@ export class RfastSender implements SlotSource {
   private readonly credit: Float64Array;
   private readonly creditPerStep: Float64Array;
   private readonly creditCap: Float64Array;
+  /** What each target's step rate allows it (receiver pacing). */
+  private readonly pace: PaceTracker;
+  /** Steps taken in this epoch (a base's age, see candidateGapSteps). */
+  private steps = 0;
 
   constructor(s: SenderSetup) {
     this.s = s;
@@ -102,8 +110,9 @@ export class RfastSender implements SlotSource {
     this.setReachable(null);
     this.lastSent = naive ? cOut.map(() => new Float64Array(dim)) : [];
     const retry = RFAST_DEFAULTS.candidateRetrySends;
-    this.vBases = encoding.v === Dtype.F32 ? null : new SentBases(rOut.length, layout, retry);
-    this.massBases = naive || encoding.rho === Dtype.F64 ? null : new SentBases(cOut.length, layout, retry);
+    const gap = RFAST_DEFAULTS.candidateGapSteps;
+    this.vBases = encoding.v === Dtype.F32 ? null : new SentBases(rOut.length, layout, retry, gap);
+    this.massBases = naive || encoding.rho === Dtype.F64 ? null : new SentBases(cOut.length, layout, retry, gap);
     const block = Math.min(layout.blockSize, dim);
     this.delta = new Float64Array(block);
     this.codes8 = new Int8Array(block);
@@ -120,6 +129,7 @@ export class RfastSender implements SlotSource {
     this.creditCap = this.creditPerStep.map((c) => Math.max(1, RFAST_DEFAULTS.sendCarrySteps * c));
     // A new epoch's first frames go at once.
     this.credit = this.creditPerStep.map((c, t) => Math.min(this.creditCap[t], Math.max(1, c)));
+    this.pace = new PaceTracker(this.ids, s.paceMargin);
   }
 
   /**
@@ -148,6 +158,8 @@ export class RfastSender implements SlotSource {
     t.forEach((o, i) => {
       if (o >= 0) this.credit[i] = Math.min(this.creditCap[i], old.credit[o]);
     });
+    this.pace.carry(old.pace);
+    this.steps = old.steps;
   }
 
   /**
@@ -162,11 +174,40 @@ export class RfastSender implements SlotSource {
     this.pushRho = this.pushTo.map((i) => this.rho[i]);
   }
 
-  /** A step was taken: every target may get sendShare of its slots more (capped). */
+  /**
+   * A step was taken: every target may get sendShare of its slots more, times its pace share
+   * (capped at sendCarrySteps steps' worth).
+   */
   stepTaken(): void {
-    if (!this.budget) return;
+    this.steps++;
+    const pace = this.pace;
+    pace.stepTaken();
+    if (!this.budget && !pace.active) return;
     const c = this.credit;
-    for (let t = 0; t < c.length; t++) c[t] = Math.min(this.creditCap[t], c[t] + this.creditPerStep[t]);
+    for (let t = 0; t < c.length; t++) {
+      const perStep = this.creditPerStep[t] * pace.share[t];
+      const cap = Math.max(1, RFAST_DEFAULTS.sendCarrySteps * perStep);
+      c[t] = Math.min(Math.min(this.creditCap[t], cap), c[t] + perStep);
+    }
+  }
+
+  /**
+   * Target `from` says it has taken `step` steps (an RfastPace frame): false when that tells
+   * nothing new (not a target, pacing off, not newer).
+   */
+  paced(from: PeerId, step: number): boolean {
+    return this.pace.heard(from, step);
+  }
+
+  /** Target t's step rate per step of ours, as pacing sees it (null: not heard from, or pacing off). */
+  paceRate(to: PeerId): number | null {
+    const t = this.ids.indexOf(to);
+    return t < 0 ? null : this.pace.rateOf(t);
+  }
+
+  /** Does a send budget hold for target t (a static sendShare, or pacing to a slower target)? */
+  private gated(t: number): boolean {
+    return this.budget || this.pace.share[t] < 1;
   }
 
   /** A step produced new v: every G_R out-neighbour's v slots hold newer content. */
@@ -201,7 +242,7 @@ export class RfastSender implements SlotSource {
     const n = this.count * kinds;
     const r = this.rIdx[t] * this.count;
     const c = this.cIdx[t] * this.count;
-    if (this.budget && this.credit[t] < 1) return -1;
+    if (this.gated(t) && this.credit[t] < 1) return -1;
     for (let i = 0; i < n; i++) {
       const slot = (from + i) % n;
       const b = (slot / kinds) | 0;
@@ -215,7 +256,7 @@ export class RfastSender implements SlotSource {
     const kinds = this.kindsOf(t);
     const b = (slot / kinds) | 0;
     const to = this.ids[t];
-    if (this.budget) this.credit[t] -= 1;
+    if (this.gated(t)) this.credit[t] -= 1;
     const msg = this.kindAt(t, slot % kinds) === KIND_V ? this.takeV(this.rIdx[t], b) : this.takeMass(this.cIdx[t], b);
     return { to, reliable: false, msg };
   }
@@ -294,7 +335,7 @@ export class RfastSender implements SlotSource {
       msg.data = v.subarray(from, to); // a non-finite v: sent whole, and receivers refuse it
       return msg;
     }
-    if (this.vBases.propose(r, b, from, msg.seq, sent)) msg.keep = true;
+    if (this.vBases.propose(r, b, from, msg.seq, sent, this.steps)) msg.keep = true;
     return msg;
   }
 
@@ -327,7 +368,7 @@ export class RfastSender implements SlotSource {
       z[at] += rho[at] - sent[t];
       rho[at] = sent[t];
     }
-    if (bases.propose(k, b, from, msg.seq, sent)) msg.keep = true;
+    if (bases.propose(k, b, from, msg.seq, sent, this.steps)) msg.keep = true;
     return msg;
   }
 

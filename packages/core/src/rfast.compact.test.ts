@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dtype, MsgKind, type Envelope, type Message } from './contract';
 import { RFast } from './rfast';
-import type { RfastEncodingName } from './rfast-config';
+import { RFAST_DEFAULTS, type RfastEncodingName } from './rfast-config';
 import { buildTopology, neighboursOf } from './topology';
 import { takeSlots } from './rfast.test-driver';
 
@@ -32,6 +32,26 @@ function deliver(to: RFast, envs: Envelope[]): Envelope[] {
 const G = [0.5, -0.25, 1, 2, -3, 0.125];
 
 describe('R-FAST compact frames', () => {
+  it('a base serves candidateGapSteps steps before the next keep, so a link that keeps up is not half acknowledgements', () => {
+    const [a, b] = pair('f16-i8');
+    const gap = RFAST_DEFAULTS.candidateGapSteps;
+    expect(gap).toBeGreaterThan(1);
+    let keeps = 0;
+    let frames = 0;
+    const steps = 10 * gap;
+    for (let s = 0; s < steps; s++) {
+      const sent = stepAndSend(a, G.map((x) => x * Math.cos(s)));
+      frames += sent.length;
+      keeps += sent.filter((e) => e.msg.keep === true).length;
+      deliver(a, deliver(b, sent)); // every frame arrives, every ack comes back
+      expect(Array.from(b.inspect().rhoNew.get(0)!)).toEqual(Array.from(a.inspect().rho.get(1)!));
+    }
+    // 2 kinds x 2 blocks per step; each (kind, block) proposes on its first step and then every gap steps.
+    expect(frames).toBe(4 * steps);
+    expect(keeps).toBe(4 * Math.ceil(steps / gap));
+    expect(b.stats()).toMatchObject({ rejected: 0 });
+  });
+
   it('i8: running sums and v travel as int8 deltas with a per-block scale, and the receiver rebuilds exactly what the sender holds', () => {
     const [a, b] = pair('i8');
     const frames = stepAndSend(a, G);

@@ -59,6 +59,8 @@ export interface RFastOptions extends CommonOptions {
   pushShare?: number;
   /** Share of its slots a peer may send per step, in (0, 1]; default RFAST_DEFAULTS.sendShare. */
   sendShare?: number;
+  /** Receiver pacing (rfast-pace.ts), >= 0; default RFAST_DEFAULTS.paceMargin; 0: off. */
+  paceMargin?: number;
   /**
    * Byzantine-robust mixing (robust-clip.ts): 'clip' (default) mixes pulled copies clipped around
    * our own v and refuses tracker mass beyond any honest increment; 'off' mixes and consumes what
@@ -99,6 +101,11 @@ export class RFast implements Algorithm {
   private readonly encoding: RfastEncoding;
   private readonly pushShare: number;
   private readonly sendShare: number;
+  private readonly paceMargin: number;
+  /** In-neighbours on either graph: they pace what they send us by our RfastPace frames. */
+  private paceTo: PeerId[] = [];
+  /** Our step count when we last told them (RFAST_DEFAULTS.paceEverySteps apart). */
+  private pacedAt = -Infinity;
   /**
    * State vectors live in the current epoch's KernelMemory and move to a new one on every epoch
    * change (useNeighbours), so these fields are reassigned there. x and x_new also swap roles each
@@ -167,6 +174,9 @@ export class RFast implements Algorithm {
     const sendShare = opts.sendShare ?? RFAST_DEFAULTS.sendShare;
     if (!(sendShare > 0 && sendShare <= 1)) throw new ConfigError(`sendShare must be in (0, 1], got ${String(sendShare)}`);
     this.sendShare = sendShare;
+    const paceMargin = opts.paceMargin ?? RFAST_DEFAULTS.paceMargin;
+    if (!(paceMargin >= 0 && paceMargin <= 16)) throw new ConfigError(`paceMargin must be in [0, 16], got ${String(paceMargin)}`);
+    this.paceMargin = paceMargin;
     // The naive variant exists to lose mass: it sends whole float64 increments whatever the encoding.
     this.encoding = this.naive ? RFAST_ENCODINGS.f32 : RFAST_ENCODINGS[encoding as RfastEncodingName];
     this.name = this.naive ? 'rfast-naive' : 'rfast';
@@ -247,7 +257,22 @@ export class RFast implements Algorithm {
     // step, not when a slow link gets round to it (RFAST_DEFAULTS.quietStepsBeforeStepPush).
     this.sender.massChanged(this.quietSteps >= RFAST_DEFAULTS.quietStepsBeforeStepPush);
     this.sender.stepTaken();
-    return NONE;
+    return this.paceFrames();
+  }
+
+  /**
+   * Our step count to every in-neighbour whose link is open, every paceEverySteps steps
+   * (rfast-pace.ts); none with pacing off.
+   */
+  private paceFrames(): Envelope[] {
+    if (this.paceMargin === 0 || this.paceTo.length === 0 || this.seq - this.pacedAt < RFAST_DEFAULTS.paceEverySteps) return NONE;
+    this.pacedAt = this.seq;
+    const out: Envelope[] = [];
+    for (const to of this.paceTo) {
+      if (this.open !== null && !this.open.has(to)) continue;
+      out.push({ to, reliable: true, msg: { kind: MsgKind.RfastPace, from: this.id, epoch: this.epoch, seq: this.seq, block: 0, offset: 0, aux: 0, data: EMPTY } });
+    }
+    return out;
   }
 
   receive(msg: Message): Envelope[] {
@@ -401,6 +426,7 @@ export class RFast implements Algorithm {
   private useNeighbours(nb: PeerNeighbours, sameEpoch = false): void {
     validateNeighbours(this.id, nb);
     this.lists = { rIn: nb.rIn.slice(), rOut: nb.rOut.slice(), cIn: nb.cIn.slice(), cOut: nb.cOut.slice() };
+    this.paceTo = [...new Set([...nb.rIn, ...nb.cIn])];
     const { dim, layout } = this;
     const f32 = alignedBytes(dim, 4);
     const f64 = alignedBytes(dim, 8);
@@ -448,6 +474,7 @@ export class RFast implements Algorithm {
       naive: this.naive,
       pushShare: this.pushShare,
       sendShare: this.sendShare,
+      paceMargin: this.paceMargin,
       nextSeq: () => ++this.frameSeq,
       version: this.slotVersion,
     });

@@ -36,6 +36,19 @@ describe('frame router', () => {
     expect(Array.from(got[0].data)).toEqual([1, 2, 3]);
   });
 
+  it('counts a neighbour fresh for frames with a model block, not for its acknowledgements and pace frames', () => {
+    const got: Message[] = [];
+    const fresh: number[] = [];
+    const r = new FrameRouter(fakeMesh([]).mesh, () => fakeAlgo(got));
+    r.onData = (from) => fresh.push(from);
+    r.receive(3, encodeFrame(msg({ kind: MsgKind.RfastPace, data: new Float32Array(0) })));
+    r.receive(3, encodeFrame(msg({ kind: MsgKind.RfastAck, aux: MsgKind.RfastV, data: new Float32Array(0) })));
+    expect(got).toHaveLength(2); // the algorithm still gets both
+    expect(fresh).toEqual([]);
+    r.receive(3, encodeFrame(msg()));
+    expect(fresh).toEqual([3]);
+  });
+
   it('rejects and counts a spoofed sender, garbage and non-finite payloads', () => {
     const got: Message[] = [];
     const reasons: string[] = [];
@@ -73,14 +86,16 @@ describe('frame router', () => {
 
   it('sends an R-FAST peer\'s slots while a link can take them, and again when it drains', () => {
     const t = buildTopology('ring', [0, 1]);
-    const peer = new RFast({ id: 0, x0: new Float32Array(10), lr: 0.1, blockSize: 4, epoch: 0, neighbours: neighboursOf(t, 0), encoding: 'i8' });
+    const peer = new RFast({ id: 0, x0: new Float32Array(10), lr: 0.1, blockSize: 4, epoch: 0, neighbours: neighboursOf(t, 0), encoding: 'i8', paceMargin: 4 });
     const sent: Message[] = [];
+    const reliable: number[] = [];
     let room = 1;
     const link = {
       isOpen: true,
       get takesSlot() {
         return room > 0;
       },
+      sendReliable: (bytes: Uint8Array) => reliable.push(bytes[3]),
       sendUnreliable: (bytes: Uint8Array) => {
         room--;
         sent.push({ kind: bytes[3], block: new DataView(bytes.buffer, bytes.byteOffset).getUint32(20, true) } as Message);
@@ -91,6 +106,7 @@ describe('frame router', () => {
     r.send(peer.beginStep());
     r.send(peer.applyGradient(Float32Array.from({ length: 10 }, (_, i) => i)));
     expect(sent).toHaveLength(1); // the link took one frame; the step did not wait for the others
+    expect(reliable).toEqual([MsgKind.RfastPace]); // our step count, for the neighbour's pacing (paceMargin > 0)
     room = 10;
     r.pump(); // the link drained
     // 3 blocks x (v, running sum), each sent once, in rotation over the blocks

@@ -133,7 +133,8 @@ export class FrameRouter {
     }
     const algo = this.algorithm();
     if (algo) {
-      this.onData?.(from);
+      // Acknowledgements and pace frames carry no model: they must not make a neighbour look fresh.
+      if (msg.data.length > 0) this.onData?.(from);
       this.send(algo.receive(msg));
     } else if (reliable && this.heldBytes + msg.data.byteLength <= this.maxHeldBytes) {
       // decodeFrame's payload may be a view into `bytes`, which is ours alone: no copy needed.

@@ -18,6 +18,8 @@ export interface UplinkFrame {
 export interface TrafficCounters {
   /** Messages the algorithm handed to the network, skipped ones included. */
   messagesSent: number;
+  /** Of those, reliable ones (acknowledgements, pace frames, synchronous baselines' rounds): loss never drops them. */
+  reliableSent: number;
   /** Bytes put on the wire (header included); skipped messages never left the peer and are not counted. */
   bytesSent: number;
   messagesDelivered: number;
@@ -40,6 +42,7 @@ export class PeerTable {
    */
   readonly life: Int32Array;
   readonly sent: Float64Array;
+  readonly reliableSent: Float64Array;
   readonly bytesSent: Float64Array;
   readonly delivered: Float64Array;
   readonly bytesDelivered: Float64Array;
@@ -51,6 +54,7 @@ export class PeerTable {
   constructor(readonly size: number) {
     this.life = new Int32Array(size).fill(1); // every id starts "gone" until spawned
     this.sent = new Float64Array(size);
+    this.reliableSent = new Float64Array(size);
     this.bytesSent = new Float64Array(size);
     this.delivered = new Float64Array(size);
     this.bytesDelivered = new Float64Array(size);
@@ -67,6 +71,7 @@ export class PeerTable {
   traffic(id: PeerId): TrafficCounters {
     return {
       messagesSent: this.sent[id],
+      reliableSent: this.reliableSent[id],
       bytesSent: this.bytesSent[id],
       messagesDelivered: this.delivered[id],
       bytesDelivered: this.bytesDelivered[id],
@@ -81,6 +86,7 @@ export class PeerTable {
     const t = this.traffic(0);
     for (let id = 1; id < this.size; id++) {
       t.messagesSent += this.sent[id];
+      t.reliableSent += this.reliableSent[id];
       t.bytesSent += this.bytesSent[id];
       t.messagesDelivered += this.delivered[id];
       t.bytesDelivered += this.bytesDelivered[id];

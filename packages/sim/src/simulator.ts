@@ -425,6 +425,7 @@ export class Simulation {
       const env = envs[e];
       const bytes = this.net.messageBytes(env.msg.data.byteLength);
       t.sent[id]++;
+      if (env.reliable) t.reliableSent[id]++;
       t.bytesSent[id] += bytes;
       const to = Number.isSafeInteger(env.to) ? this.peers[env.to] : undefined;
       if (to === undefined || !t.isAlive(to.id)) {

@@ -212,7 +212,7 @@ describe('every corrupted field is rejected with its code', () => {
     ['version 1 (before compact frames)', () => decodeFrame(corrupted((v) => v.setUint8(OFF_VERSION, 1))), 'bad-version'],
     ['version 3', () => decodeFrame(corrupted((v) => v.setUint8(OFF_VERSION, 3))), 'bad-version'],
     ['kind 0', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 0))), 'unknown-kind'],
-    ['kind 5', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 5))), 'unknown-kind'],
+    ['kind 6', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 6))), 'unknown-kind'],
     ['kind 255', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 255))), 'unknown-kind'],
     ['dtype 0', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 0))), 'bad-dtype'],
     ['dtype 6', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 6))), 'bad-dtype'],
