@@ -37,4 +37,8 @@ describe('runOne scores', () => {
     expect(worst.curve.accuracy.at(-1)).toBe(worst.atBudget!.peerMin);
     expect(avg.atBudget!.accuracy).not.toBe(avg.atBudget!.peerMin);
   }, 120_000);
+
+  it('reports a bad setting as an error, not as a run that diverged', async () => {
+    await expect(runOne(task, { ...plan('average'), settings: { encoding: 'f8' } })).rejects.toThrow(/encoding must be one of/);
+  }, 120_000);
 });

@@ -92,6 +92,9 @@ export interface RunOutcome {
 
 const EPS = 1e-9;
 
+/** What the algorithms and TF.js say when values stopped being finite (a step size too large). */
+const NON_FINITE = /NaN|Infinity|non-finite/i;
+
 export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome> {
   const { scenario: s, budget, stepTime } = plan;
   const wall0 = performance.now();
@@ -160,7 +163,11 @@ export async function runOne(task: BenchTask, plan: RunPlan): Promise<RunOutcome
     endReason = result.endReason;
   } catch (err) {
     // Too large a step: TF.js or the algorithm refuses non-finite values. The curve so far stands.
-    diverged = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    // Anything else (a bad setting, a bug) is not a divergence and must not pass for one in a
+    // report: it was once a ReferenceError printed as "NaN% at the budget".
+    const message = err instanceof Error ? err.message : String(err);
+    if (!NON_FINITE.test(message)) throw err;
+    diverged = err instanceof Error ? `${err.name}: ${message}` : message;
   }
   const t = result?.totals;
   const sent = t?.messagesSent ?? 0;
