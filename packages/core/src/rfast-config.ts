@@ -76,11 +76,12 @@ export const RFAST_DEFAULTS = {
   /**
    * Receiver pacing (rfast-pace.ts), opt-in: with paceMargin > 0 a target that steps r times per
    * step of ours gets min(1, paceMargin * r) of its slots per step, so every block reaches it about
-   * paceMargin times between two of its steps; 0 (the default) sends what the link takes. Not the
-   * default yet (BENCHMARKS.md section 4, "who steps"): at 4, six headless peers on two cores
-   * reached 90% in one run in 121.8 s against 124.1-176.7 s without it, and the simulator's home
-   * preset moved both ways on seed 1 (IID to 90% 1.57 s against 1.76; one peer 4x slower 2.28
-   * against 1.94); three seeds on both would decide.
+   * paceMargin times between two of its steps; 0 (the default) sends what the link takes.
+   * Measured at 4 (BENCHMARKS.md section 4, "who steps"): six headless peers on two cores reached
+   * 90% in one run in 121.8 s (124.1-215.0 s without), and the simulator's home preset gave equal
+   * or better medians over 3 seeds in every scenario but the pauses' 85%. Not the default yet:
+   * pace frames move the realisations of tests whose thresholds were measured on one run each, and
+   * those need measuring again first.
    */
   paceMargin: 0,
   /**
