@@ -263,6 +263,8 @@ export interface AlgorithmOptions extends CommonOptions {
   sendShare?: number;
   /** R-FAST: receiver pacing, slots per step of a slower target's rate (RFAST_DEFAULTS.paceMargin; 0: off). */
   paceMargin?: number;
+  /** R-FAST: models' worth of slots per step split among the targets (RFAST_DEFAULTS.degreeBudget; 0: off). */
+  degreeBudget?: number;
   /** R-FAST: how v and the running sums travel (docs/algorithms.md 1.7); see RFAST_ENCODINGS. */
   encoding?: string;
   /** Byzantine-robust mixing (robust-clip.ts): 'clip' (default where supported) or 'off'. */

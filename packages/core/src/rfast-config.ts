@@ -85,6 +85,17 @@ export const RFAST_DEFAULTS = {
    */
   paceMargin: 0,
   /**
+   * A degree budget, opt-in (0, the default: off): a peer sends at most this many models' worth of
+   * slots per step, split evenly among its targets (each gets min(1, degreeBudget / targets) of
+   * its slots, through the sendShare credit). A grown graph keeps its first peers at twice the last
+   * joiner's links, and where each frame costs the sender event-loop time (Node's WebRTC on a
+   * loaded machine) the best-connected peers stepped least. At 2, six headless peers on two cores
+   * spread 3.7-4.4x in steps instead of about 6x and reached 90% in 116.3-138.8 s in three runs
+   * (BENCHMARKS.md section 4, "who steps"). Opt-in for the same reason as sendShare: budgets left
+   * the exact optimum unreached on the star and the tree.
+   */
+  degreeBudget: 0,
+  /**
    * With pacing on, a peer tells its in-neighbours its step count on its first step and then every
    * this many steps: the estimate counts step differences, so fewer beacons only make it adapt
    * later, while one per step is a reliable frame per in-neighbour per step, and on a shaped

@@ -31,6 +31,13 @@ const PACE_MARGIN: OptionSpec = {
   doc: `receiver pacing: a neighbour slower than this peer gets this many times its own step rate in slots; default ${RFAST_DEFAULTS.paceMargin}; 0: off (the link decides); see RFAST_DEFAULTS.paceMargin`,
 };
 
+const DEGREE_BUDGET: OptionSpec = {
+  type: 'number',
+  min: 0,
+  max: 64,
+  doc: `a degree budget: at most this many models' worth of slots per step, split among the neighbours; default ${RFAST_DEFAULTS.degreeBudget} (0: off); see RFAST_DEFAULTS.degreeBudget`,
+};
+
 /**
  * Default step 0.3: four real tabs reach 90% with it (e2e/train.spec.ts); the simulated tuning
  * grid picked 0.6 on 40 MB/s links (BENCHMARKS.md).
@@ -42,7 +49,7 @@ export const RFAST_DESCRIPTOR = defineAlgorithm({
   links: 'graph',
   joins: 'grow',
   kinds: [MsgKind.RfastV, MsgKind.RfastRho, MsgKind.RfastAck, MsgKind.RfastPace],
-  options: { encoding: ENCODING, pushShare: PUSH_SHARE, sendShare: SEND_SHARE, paceMargin: PACE_MARGIN, robust: ROBUST_OPTION },
+  options: { encoding: ENCODING, pushShare: PUSH_SHARE, sendShare: SEND_SHARE, paceMargin: PACE_MARGIN, degreeBudget: DEGREE_BUDGET, robust: ROBUST_OPTION },
   create: (opts) => new RFast(opts),
 });
 

@@ -49,6 +49,8 @@ export interface SenderSetup {
   sendShare: number;
   /** Receiver pacing (rfast-pace.ts): RFAST_DEFAULTS.paceMargin; 0: off. */
   paceMargin: number;
+  /** Models' worth of slots per step over all targets (RFAST_DEFAULTS.degreeBudget); 0: off. */
+  degreeBudget: number;
   /** Seq of the next frame: one counter per peer, so seqs grow across epochs too. */
   nextSeq: () => number;
   version: number;
@@ -120,11 +122,14 @@ export class RfastSender implements SlotSource {
     this.codes32 = new Float32Array(block);
     this.sent32 = new Float32Array(block);
     this.sent64 = new Float64Array(block);
-    this.budget = s.sendShare < 1;
+    const n = this.ids.length;
+    // A degree budget splits degreeBudget models per step among the targets: a peer with more
+    // neighbours sends each a smaller share instead of paying for every link at every step.
+    const share = s.degreeBudget > 0 ? s.sendShare * Math.min(1, s.degreeBudget / Math.max(1, n)) : s.sendShare;
+    this.budget = share < 1;
     // Per target, not per peer: one shared credit would go to whichever link the scheduler's
     // rotation visits first, the same one every step when few frames may go.
-    const n = this.ids.length;
-    this.creditPerStep = Float64Array.from({ length: n }, (_, t) => s.sendShare * this.count * this.kindsOf(t));
+    this.creditPerStep = Float64Array.from({ length: n }, (_, t) => share * this.count * this.kindsOf(t));
     // At least one frame, or a share below one slot per step could never send.
     this.creditCap = this.creditPerStep.map((c) => Math.max(1, RFAST_DEFAULTS.sendCarrySteps * c));
     // A new epoch's first frames go at once.

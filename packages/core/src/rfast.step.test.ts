@@ -203,6 +203,39 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     expect(() => peer(false, 0, kernels, 'f32', SPEC_SHARE, 1.5)).toThrow(/sendShare/);
   });
 
+  it('a degree budget splits that many models per step among the targets, and is off by default', () => {
+    expect(RFAST_DEFAULTS.degreeBudget).toBe(0);
+    // The fixture's peer has 2 targets (3: v and running sums, 1: running sums): a budget of 1
+    // gives each half its slots per step; a budget of 2 or more changes nothing.
+    const perStep = (degreeBudget: number): number[] => {
+      const p = new RFast({ id: SELF, x0: X0, lr: LR, blockSize: 2, epoch: 0, neighbours: NB, kernels, encoding: 'f32', robust: 'off', pushShare: SPEC_SHARE, degreeBudget });
+      const src = p.slots;
+      const cursor = new Map<number, number>();
+      const counts: number[] = [];
+      for (let s = 0; s < 40; s++) {
+        p.beginStep();
+        p.applyGradient(Float32Array.from(s % 2 === 0 ? G0 : G1));
+        let n = 0;
+        for (let t = 0; t < src.targets().length; t++) {
+          for (let slot = src.nextPending(t, cursor.get(t) ?? 0); slot >= 0; slot = src.nextPending(t, cursor.get(t) ?? 0)) {
+            src.take(t, slot);
+            cursor.set(t, (slot + 1) % src.slotCount(t));
+            n++;
+          }
+        }
+        counts.push(n);
+      }
+      return counts.slice(10);
+    };
+    const blocks = Math.ceil(DIM / 2);
+    const all = blocks * (NB.rOut.length + NB.cOut.length); // 9 slots in all
+    expect(perStep(0).every((n) => n === all)).toBe(true);
+    expect(perStep(2).every((n) => n === all)).toBe(true);
+    const half = perStep(1);
+    expect(half.reduce((a, b) => a + b, 0) / half.length).toBeCloseTo(all / 2, 0);
+    expect(() => new RFast({ id: SELF, x0: X0, lr: LR, blockSize: 2, epoch: 0, neighbours: NB, degreeBudget: -1 })).toThrow(/degreeBudget/);
+  });
+
   it('mixes only the copies that arrived since the last step, each once', () => {
     const p = peer(false, 0, kernels);
     fullStep(p, G0);

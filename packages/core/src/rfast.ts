@@ -61,6 +61,8 @@ export interface RFastOptions extends CommonOptions {
   sendShare?: number;
   /** Receiver pacing (rfast-pace.ts), >= 0; default RFAST_DEFAULTS.paceMargin; 0: off. */
   paceMargin?: number;
+  /** Models' worth of slots per step split among the targets, >= 0; default RFAST_DEFAULTS.degreeBudget; 0: off. */
+  degreeBudget?: number;
   /**
    * Byzantine-robust mixing (robust-clip.ts): 'clip' (default) mixes pulled copies clipped around
    * our own v and refuses tracker mass beyond any honest increment; 'off' mixes and consumes what
@@ -102,6 +104,7 @@ export class RFast implements Algorithm {
   private readonly pushShare: number;
   private readonly sendShare: number;
   private readonly paceMargin: number;
+  private readonly degreeBudget: number;
   /** In-neighbours on either graph: they pace what they send us by our RfastPace frames. */
   private paceTo: PeerId[] = [];
   /** Our step count when we last told them (RFAST_DEFAULTS.paceEverySteps apart). */
@@ -177,6 +180,9 @@ export class RFast implements Algorithm {
     const paceMargin = opts.paceMargin ?? RFAST_DEFAULTS.paceMargin;
     if (!(paceMargin >= 0 && paceMargin <= 16)) throw new ConfigError(`paceMargin must be in [0, 16], got ${String(paceMargin)}`);
     this.paceMargin = paceMargin;
+    const degreeBudget = opts.degreeBudget ?? RFAST_DEFAULTS.degreeBudget;
+    if (!(degreeBudget >= 0 && degreeBudget <= 64)) throw new ConfigError(`degreeBudget must be in [0, 64], got ${String(degreeBudget)}`);
+    this.degreeBudget = degreeBudget;
     // The naive variant exists to lose mass: it sends whole float64 increments whatever the encoding.
     this.encoding = this.naive ? RFAST_ENCODINGS.f32 : RFAST_ENCODINGS[encoding as RfastEncodingName];
     this.name = this.naive ? 'rfast-naive' : 'rfast';
@@ -475,6 +481,7 @@ export class RFast implements Algorithm {
       pushShare: this.pushShare,
       sendShare: this.sendShare,
       paceMargin: this.paceMargin,
+      degreeBudget: this.degreeBudget,
       nextSeq: () => ++this.frameSeq,
       version: this.slotVersion,
     });
