@@ -204,12 +204,6 @@ export class RfastSender implements SlotSource {
     return this.pace.heard(from, step);
   }
 
-  /** Target t's step rate per step of ours, as pacing sees it (null: not heard from, or pacing off). */
-  paceRate(to: PeerId): number | null {
-    const t = this.ids.indexOf(to);
-    return t < 0 ? null : this.pace.rateOf(t);
-  }
-
   /** Does a send budget hold for target t (a static sendShare, or pacing to a slower target)? */
   private gated(t: number): boolean {
     return this.budget || this.pace.share[t] < 1;
