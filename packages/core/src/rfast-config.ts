@@ -78,7 +78,7 @@ export const RFAST_DEFAULTS = {
    * step of ours gets min(1, paceMargin * r) of its slots per step, so every block reaches it about
    * paceMargin times between two of its steps; 0 (the default) sends what the link takes.
    * Measured at 4 (BENCHMARKS.md section 4, "who steps"): six headless peers on two cores reached
-   * 90% in 121.8-181.0 s in three runs (124.1-215.0 s without), and the simulator's home preset
+   * 90% in 121.8-181.0 s in three runs (124.1-234.2 s without), and the simulator's home preset
    * gave equal or better medians over 3 seeds in every scenario but the pauses' 85%. Not the
    * default yet: pace frames move the realisations of tests whose thresholds were measured on one
    * run each, and those need measuring again first.
