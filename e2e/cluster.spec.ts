@@ -118,10 +118,10 @@ test('six peers on two server processes sharing Redis train together, and the ru
   // 200-425 each when every join started an epoch; one run with grows turned off: 300-341), and
   // this point took 156-242 s in CI instead of 86-167 s; one run timed out at 240 s with every
   // peer training at 0.891-0.922. A grown graph leaves the last joiners with 2 neighbours and the
-  // first with 4, and in Node's WebRTC every frame a peer sends or acknowledges costs its event
-  // loop about 2 ms on this loaded machine, so the best-connected peers step least. Fewer
-  // acknowledgements (core's candidateGapSteps) brought it to 124-177 s here (121-743 steps);
-  // see BENCHMARKS.md. Open in issue 13; the criterion is unchanged.
+  // first with 4, and in Node's WebRTC the frames a peer sends from its frame handler cost its
+  // event loop about 2 ms each on this loaded machine, so the best-connected peers step least.
+  // Fewer acknowledgements (core's candidateGapSteps) gave 124-177 s locally but 182-234 s in
+  // CI, so no clear gain; see BENCHMARKS.md. Open in issue 13; the criterion is unchanged.
   const trained = await waitFor(`every peer's accuracy >= ${TARGET}`, 420_000, async () => {
     const ss = statuses();
     return ss && ss.every((s) => s.accuracy !== null && s.accuracy >= TARGET) ? ss : null;

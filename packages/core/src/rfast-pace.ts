@@ -76,10 +76,10 @@ export class PaceTracker {
   /**
    * We took a step. A target heard from since its rate last moved gets a new observation: the
    * steps it reported over ours in between (exact for a steady target, however its beacons fall
-   * between our steps). A target that goes quiet keeps the rate it had: its beacons queue behind
-   * data on a busy uplink and arrive in bursts tens of steps apart, and cutting its share for
-   * that gap starved honest equal-rate neighbours (the simulator's home links: R-FAST's worst peer
-   * missed 90% in the IID run). A paused target costs at most what it cost before pacing.
+   * between our steps). A target that goes quiet keeps the rate it had: beacons can queue behind
+   * data on a busy uplink and arrive in bursts, and a version that cut a quiet target's share
+   * changed nothing measurable in the simulator's home preset, so the estimator stays simple. A
+   * paused target costs at most what it cost before pacing.
    */
   stepTaken(): void {
     if (!this.active) return;
