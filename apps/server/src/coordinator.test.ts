@@ -79,15 +79,19 @@ describe('Coordinator', () => {
     expect(again.ok && again.peerId).toBe(d + 1);
   });
 
-  it('handles the last peer leaving', () => {
-    const c = coordinator();
-    const [a] = joinN(c, 1);
-    const r = c.leave(a);
-    expect(r).toEqual({ epoch: 2, updates: [] });
-    expect(c.members()).toEqual([]);
-    const next = c.join();
-    expect(next.ok && next.neighbours.members).toEqual([a + 1]);
-  });
+  for (const algorithm of ['rfast', 'dpsgd'] as const) {
+    it(`handles the last peer leaving (${algorithm})`, () => {
+      const c = coordinator({ algorithm });
+      const [a] = joinN(c, 1);
+      const r = c.leave(a);
+      // R-FAST's leave stays in the epoch (nobody is left to tell); D-PSGD's starts one.
+      expect(r).toEqual({ epoch: algorithm === 'rfast' ? 1 : 2, updates: [], grown: [] });
+      expect(c.members()).toEqual([]);
+      const next = c.join();
+      expect(next.ok && next.neighbours.members).toEqual([a + 1]);
+      expect(c.epoch).toBe(algorithm === 'rfast' ? 2 : 3); // into an empty run: a new epoch
+    });
+  }
 
   it('assigns the least-used shard, refilling shards freed by departures', () => {
     const c = coordinator({ shards: { count: 3 } });
@@ -137,8 +141,20 @@ describe('Coordinator', () => {
           if (r.kind === 'members') held.set(u.peerId, { epoch: u.epoch, grows: 0, members: r.members });
         }
       };
+      const grow = (grown: { peerId: PeerId; epoch: number; seq: number; added: PeerId[]; removed: PeerId[] }[]) => {
+        for (const g of grown) {
+          const h = held.get(g.peerId)!;
+          // Each peer's grows come numbered 1, 2, ... within an epoch, none skipped.
+          expect(g.seq).toBe(h.grows + 1);
+          const m = applyGrowth(h.members, h.epoch, h.grows, g);
+          expect(m.kind).toBe('members');
+          if (m.kind === 'members') held.set(g.peerId, { epoch: h.epoch, grows: g.seq, members: m.members });
+        }
+      };
+      const departed = new Set<PeerId>();
       let seed = 7;
       let grew = 0;
+      let shrunk = 0;
       const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
       for (let i = 0; i < 60; i++) {
         const live = c.members();
@@ -146,37 +162,43 @@ describe('Coordinator', () => {
         if (live.length > 0 && rand() < 0.35) {
           const gone = live[Math.floor(rand() * live.length)];
           held.delete(gone);
-          deliver(c.leave(gone)!.updates);
+          departed.add(gone);
+          const r = c.leave(gone)!;
+          // R-FAST: only the leaver's neighbours hear of it, within the epoch.
+          if (c.grows) {
+            expect(r.updates).toEqual([]);
+            expect(r.grown.every((g) => g.removed.length === 1 && g.removed[0] === gone)).toBe(true);
+            grow(r.grown);
+            epoch = false;
+            if (r.grown.length > 0) shrunk++;
+          } else deliver(r.updates);
         } else {
           const r = c.join();
           if (!r.ok) throw new Error(r.message);
           if (r.grown.length === 0) deliver(r.updates); // a new epoch: everyone is told
-          for (const g of r.grown) {
-            const h = held.get(g.peerId)!;
-            // Each peer's grows come numbered 1, 2, ... within an epoch, none skipped.
-            expect(g.seq).toBe(h.grows + 1);
-            const m = applyGrowth(h.members, h.epoch, h.grows, g);
-            expect(m.kind).toBe('members');
-            if (m.kind === 'members') held.set(g.peerId, { epoch: h.epoch, grows: g.seq, members: m.members });
-          }
+          grow(r.grown);
           expect(r.grown.map((g) => g.peerId)).not.toContain(r.peerId); // its welcome has its lists
           held.set(r.peerId, { epoch: r.epoch, grows: 0, members: r.neighbours.members });
           epoch = r.updates.length > 0 || r.grown.length === 0;
           if (!epoch) grew++;
         }
         for (const [id, h] of held) {
-          // After a new epoch every peer holds the exact list; after a grown join, at least itself and its neighbours.
+          // After a new epoch every peer holds the exact list. After a change within the epoch, at
+          // least itself and its neighbours, none of them departed; a departure far away may still
+          // be on its list (only the leaver's neighbours hear of it).
           if (epoch) expect(h.members).toEqual(c.members());
           for (const m of [id, ...c.neighboursOf(id)!.undirected]) expect(h.members).toContain(m);
-          for (const m of h.members) expect(c.has(m)).toBe(true);
+          for (const m of c.neighboursOf(id)!.undirected) expect(departed.has(m)).toBe(false);
+          for (const m of h.members) expect(c.has(m) || departed.has(m)).toBe(true);
         }
       }
       expect(held.size).toBeGreaterThan(3);
       expect(grew > 0).toBe(algorithm === 'rfast');
+      expect(shrunk > 0).toBe(algorithm === 'rfast');
     });
   }
 
-  it('R-FAST joins grow the topology within the epoch: only the attached peers hear of them, nothing is removed', () => {
+  it('R-FAST joins and leaves stay within the epoch: only the peers they touch hear of them', () => {
     const c = coordinator({ algorithm: 'rfast', topology: { kind: 'exponential' } });
     // Four at once into an empty run: one epoch with the named topology.
     for (let i = 0; i < 4; i++) c.admit();
@@ -210,12 +232,26 @@ describe('Coordinator', () => {
     const told = new Set(r.grown.map((g) => g.peerId));
     for (const id of ids) if (!told.has(id)) expect(c.neighboursOf(id)).toBe(before.get(id)); // untouched
     for (const j of joiners) expect(c.neighboursOf(j)!.members).toEqual(c.members()); // a joiner's welcome carries the whole list
-    // A departure rebuilds the named topology in a new epoch, for everyone.
+    // A departure stays in the epoch too: the leaver's neighbours, and only they, get lists without it.
+    const around = c.neighboursOf(ids[0])!.undirected;
+    const kept = new Map(c.members().map((id) => [id, c.neighboursOf(id)!] as const));
     const gone = c.leave(ids[0])!;
-    expect(gone.epoch).toBe(2);
+    expect(gone.epoch).toBe(1);
+    expect(gone.updates).toEqual([]);
+    expect(gone.grown.map((g) => g.peerId).sort((a, b) => a - b)).toEqual(around.slice().sort((a, b) => a - b));
+    for (const g of gone.grown) {
+      expect(g.removed).toEqual([ids[0]]);
+      expect(g.seq).toBe((r.grown.find((x) => x.peerId === g.peerId)?.seq ?? 0) + 1);
+      for (const list of ['rIn', 'rOut', 'cIn', 'cOut', 'undirected'] as const) expect(g.neighbours[list]).not.toContain(ids[0]);
+    }
+    for (const [id, n] of kept) if (id !== ids[0] && !around.includes(id)) expect(c.neighboursOf(id)).toBe(n);
+    // An ejection asks for a reset: the named topology again, in a new epoch, for everyone.
+    const ejected = c.leave(joiners[0], true)!;
+    expect(ejected.epoch).toBe(2);
+    expect(ejected.grown).toEqual([]);
     const after = buildTopology('exponential', c.members(), { seed: 1 });
-    for (const u of gone.updates) expect(u.neighbours).toEqual(neighboursOf(after, u.peerId));
-    expect(gone.updates).toHaveLength(c.members().length);
+    for (const u of ejected.updates) expect(u.neighbours).toEqual(neighboursOf(after, u.peerId));
+    expect(ejected.updates).toHaveLength(c.members().length);
   });
 
   it('star and tree runs keep an epoch per join, whatever the algorithm', () => {

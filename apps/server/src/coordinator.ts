@@ -3,6 +3,7 @@ import {
   algorithmDescriptor,
   attachJoiner,
   buildTopology,
+  detachLeaver,
   neighbourTable,
   type PeerId,
   type PeerNeighbours,
@@ -12,11 +13,13 @@ import { membersChange, type MembersChange, type RunConfig } from '@starling/pro
 
 /**
  * Membership of one run, without sockets or clocks: who is live, which shard each peer trains on,
- * the topology over the live peers and its epoch. Every leave rebuilds the topology and starts a
- * new epoch (algorithms.md 1.6). So does every join, unless the run's algorithm grows on joins
- * (its descriptor's `joins: 'grow'`, R-FAST) on a topology that may grow (core's GROWABLE_KINDS):
- * then a joiner is attached to a few live peers within the epoch (core's attachJoiner) and only
- * they hear of it (issue 13: a join costs O(1) messages and resets no tracker).
+ * the topology over the live peers and its epoch. Every join and leave rebuilds the topology and
+ * starts a new epoch (algorithms.md 1.6), unless the run's algorithm grows (its descriptor's
+ * `joins: 'grow'`, R-FAST) on a topology that may grow (core's GROWABLE_KINDS): then a joiner is
+ * attached to a few live peers within the epoch (core's attachJoiner), a leaver's neighbours are
+ * linked to each other (core's detachLeaver), and only the peers a change touches hear of it
+ * (issue 13: a change costs O(1) messages and resets no tracker). A peer ejected for hostile
+ * frames still starts a new epoch: only a reset clears the mass it injected.
  */
 
 /** A peer that must be told about a new epoch. */
@@ -28,7 +31,7 @@ export interface EpochUpdate {
   change: MembersChange;
 }
 
-/** A peer the settled joiners were attached to, within the epoch: its new lists and who joined. */
+/** A peer whose lists changed within the epoch (joiners attached to it, or a neighbour left): its new lists and who came and went. */
 export interface GrowUpdate {
   peerId: PeerId;
   epoch: number;
@@ -36,6 +39,7 @@ export interface GrowUpdate {
   seq: number;
   neighbours: PeerNeighbours;
   added: PeerId[];
+  removed: PeerId[];
 }
 
 export type JoinResult =
@@ -52,13 +56,13 @@ interface RunFull {
 
 export interface LeaveResult {
   epoch: number;
+  /** A new epoch: every live peer's news (empty when the change stayed within the epoch). */
   updates: EpochUpdate[];
-}
-
-export interface SettleResult extends LeaveResult {
-  /** Joins that grew the topology (no new epoch): the attached peers' news. */
+  /** A change within the epoch: the news of the peers it touched. */
   grown: GrowUpdate[];
 }
+
+export type SettleResult = LeaveResult;
 
 export type CoordinatorConfig = Pick<RunConfig, 'algorithm' | 'topology' | 'shards' | 'maxPeers' | 'seed'>;
 
@@ -164,9 +168,7 @@ export class Coordinator {
     const grown: GrowUpdate[] = [];
     for (const [peerId, added] of touched) {
       if (welcomed.has(peerId)) continue;
-      const seq = (this.growSeqs.get(peerId) ?? 0) + 1;
-      this.growSeqs.set(peerId, seq);
-      grown.push({ peerId, epoch: this.currentEpoch, seq, neighbours: this.neighbourLists.get(peerId)!, added });
+      grown.push(this.growUpdate(peerId, added, []));
     }
     return { updates: [], epoch: this.currentEpoch, grown };
   }
@@ -180,12 +182,32 @@ export class Coordinator {
     return { ...a, epoch: this.currentEpoch, neighbours: this.neighbourLists.get(a.peerId)!, updates, grown: settled.grown };
   }
 
-  /** Remove a live peer (left, disconnected or timed out); null if it was not live. Admissions not settled yet are settled with it. */
-  leave(id: PeerId): LeaveResult | null {
+  /**
+   * Remove a live peer (left, disconnected or timed out); null if it was not live. Where changes
+   * grow (see the class note) and no `reset` is asked, its neighbours are linked to each other
+   * within the epoch and only they hear of it; admissions not settled yet wait for settle().
+   * Otherwise every live peer enters a new epoch, and the admissions are settled with it.
+   * `reset`: the peer was ejected for hostile frames.
+   */
+  leave(id: PeerId, reset = false): LeaveResult | null {
     if (!this.shardOfPeer.delete(id)) return null;
     this.growSeqs.delete(id);
-    const updates = this.rebuild();
-    return { epoch: this.currentEpoch, updates };
+    if (!this.grows || reset) {
+      const updates = this.rebuild();
+      return { epoch: this.currentEpoch, updates, grown: [] };
+    }
+    const waiting = this.unsettled.indexOf(id);
+    if (waiting >= 0) this.unsettled.splice(waiting, 1); // never placed: nobody links to it
+    const gained = detachLeaver(this.neighbourLists, id, this.members());
+    const grown = [...gained].map(([peerId, added]) => this.growUpdate(peerId, added, [id]));
+    return { epoch: this.currentEpoch, updates: [], grown };
+  }
+
+  /** The next grow of `peerId` in this epoch, with its lists as they are now. */
+  private growUpdate(peerId: PeerId, added: PeerId[], removed: PeerId[]): GrowUpdate {
+    const seq = (this.growSeqs.get(peerId) ?? 0) + 1;
+    this.growSeqs.set(peerId, seq);
+    return { peerId, epoch: this.currentEpoch, seq, neighbours: this.neighbourLists.get(peerId)!, added, removed };
   }
 
   /**

@@ -271,7 +271,8 @@ export class RunHost {
   /**
    * Removes a live peer that other peers convicted of hostile frames (hostile-frames.ts): it is told
    * why, disconnected, and its address may not join again for hostileFrames.ejectMs. Its departure
-   * starts a new epoch, which resets every R-FAST tracker, so mass it injected before is gone.
+   * starts a new epoch even where departures grow, since only resetting every R-FAST tracker clears
+   * the mass it injected before.
    */
   private eject(id: PeerId): void {
     const sid = this.sockets.get(id);
@@ -282,7 +283,7 @@ export class RunHost {
     // Bounded: one entry per address, and expired ones are forgotten here.
     for (const [a, until] of this.ejected) if (until <= now) this.ejected.delete(a);
     this.reject(c.hub, sid, 'telemetry', 'ejected', 'other peers refused your frames for their content: this peer was ejected from the run');
-    this.depart(id, 'left');
+    this.depart(id, 'left', true);
     this.drop(sid, c);
     this.o.bus.deliver({ t: 'disconnect', hub: c.hub, sid });
     this.o.log(`peer ${id} ejected for hostile frames (address barred for ${this.o.tuning.hostileFrames.ejectMs} ms)`);
@@ -319,12 +320,13 @@ export class RunHost {
     this.emit(hub, sid, 'run-state', run.state);
   }
 
-  /** Remove a live peer and move everyone else to the next epoch. */
-  private depart(id: PeerId, how: 'left' | 'timed-out'): void {
-    const result = this.run.depart(id, how, this.o.clock());
+  /** Remove a live peer: its neighbours hear of it, or everyone moves to the next epoch (`reset`: always). */
+  private depart(id: PeerId, how: 'left' | 'timed-out', reset = false): void {
+    const result = this.run.depart(id, how, this.o.clock(), reset);
     if (result === null) return;
     this.sockets.delete(id);
     this.announce(result.updates);
+    this.announceGrowth(result.grown);
     this.o.log(`peer ${id} ${how}, epoch ${result.epoch}, members ${membersText(this.run.coordinator.members())}`);
   }
 
@@ -377,14 +379,14 @@ export class RunHost {
     this.toObservers('topology', this.run.topologyPayload());
   }
 
-  /** `grow` to the peers joiners were attached to within the epoch (announce tells the observers). */
+  /** `grow` to the peers whose lists changed within the epoch (announce tells the observers). */
   private announceGrowth(grown: readonly GrowUpdate[]): void {
     for (const u of grown) {
       const sid = this.sockets.get(u.peerId);
       const c = sid === undefined ? undefined : this.clients.get(sid);
       if (c === undefined) continue;
       const { members: _, ...lists } = u.neighbours;
-      this.emit(c.hub, sid!, 'grow', { epoch: u.epoch, seq: u.seq, neighbours: lists, added: u.added });
+      this.emit(c.hub, sid!, 'grow', { epoch: u.epoch, seq: u.seq, neighbours: lists, added: u.added, removed: u.removed });
     }
   }
 

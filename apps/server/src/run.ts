@@ -15,7 +15,7 @@ import {
   type TopologyEdges,
 } from '@starling/protocol';
 import { newSecret } from './admin';
-import { Coordinator, type AdmitOutcome, type EpochUpdate, type SettleResult } from './coordinator';
+import { Coordinator, type AdmitOutcome, type LeaveResult, type SettleResult } from './coordinator';
 import { flattenCounters, type ServerCounters } from './counters';
 import type { DatasetService } from './datasets';
 import { PeerTable } from './peer-table';
@@ -31,11 +31,8 @@ export interface PeerIdentity {
 
 export type AdmitResult = AdmitOutcome;
 
-export interface DepartResult {
-  epoch: number;
-  /** The peers whose neighbour lists changed: every live peer (a new epoch). */
-  updates: EpochUpdate[];
-}
+/** Who must hear of a departure: every live peer (a new epoch), or the leaver's neighbours (grown). */
+export type DepartResult = LeaveResult;
 
 export interface RunOptions {
   runId: string;
@@ -146,9 +143,12 @@ export class Run {
     return this.coordinator.settle();
   }
 
-  /** A live peer leaves (left, disconnected, timed out, or moved to the next run): null if it was not live. */
-  depart(id: PeerId, how: 'left' | 'timed-out' | 'moved', now: number): DepartResult | null {
-    const r = this.coordinator.leave(id);
+  /**
+   * A live peer leaves (left, disconnected, timed out, or moved to the next run): null if it was
+   * not live. `reset`: it was ejected, so every tracker restarts in a new epoch (Coordinator.leave).
+   */
+  depart(id: PeerId, how: 'left' | 'timed-out' | 'moved', now: number, reset = false): DepartResult | null {
+    const r = this.coordinator.leave(id, reset);
     if (r === null) return null;
     this.forgetPeer(id);
     this.peers.markGone(id, how === 'timed-out' ? 'timed-out' : 'left', now);

@@ -58,6 +58,33 @@ function trackMembers(socket: Client, welcome: WelcomePayload): void {
 }
 /** An epoch after which the client holds exactly `members`. */
 const epochWith = (socket: Client, members: PeerId[]) => (_: EpochPayload) => JSON.stringify(heldMembers.get(socket)!()) === JSON.stringify(members);
+/**
+ * The next news after which the client holds exactly `members`: a new epoch, or a grow (R-FAST's
+ * departures stay within the epoch and reach the leaver's neighbours only). Says which it was.
+ */
+function newsWith(socket: Client, members: PeerId[], timeoutMs = 5000): Promise<'epoch' | 'grow'> {
+  const holds = () => JSON.stringify(heldMembers.get(socket)!()) === JSON.stringify(members);
+  return new Promise((resolve, reject) => {
+    const on = (kind: 'epoch' | 'grow') => () => {
+      if (!holds()) return;
+      stop();
+      resolve(kind);
+    };
+    const onEpoch = on('epoch');
+    const onGrow = on('grow');
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for news with members ${JSON.stringify(members)}`));
+    }, timeoutMs);
+    const stop = () => {
+      clearTimeout(timer);
+      socket.off('epoch', onEpoch);
+      socket.off('grow', onGrow);
+    };
+    socket.on('epoch', onEpoch);
+    socket.on('grow', onGrow);
+  });
+}
 const listsOf = (n: PeerNeighbours): Omit<PeerNeighbours, 'members'> => {
   const { members: _, ...lists } = n;
   return lists;
@@ -182,20 +209,30 @@ describe('membership over socket.io', () => {
       if (gs.length > 0) expect(gs.at(-1)!.neighbours).toEqual(listsOf(s.run.coordinator.neighboursOf(id)!));
     }
     expect(epochs).toEqual([]);
-    // A departure starts a new epoch with the named topology, and everyone holds the whole list again.
+    // A departure stays within the epoch too: the leaver's neighbours, and only they, hear of it,
+    // with lists that no longer name it.
     const gone = joined.pop()!;
-    const rest = live.slice(0, -1);
-    const nexts = joined.map((p) => nextEvent<EpochPayload>(p.socket, 'epoch', epochWith(p.socket, rest)));
+    const goneId = gone.welcome.peerId;
+    const around = s.run.coordinator.neighboursOf(goneId)!.undirected;
+    const counts = new Map([...heard].map(([id, gs]) => [id, gs.length] as const));
     gone.socket.disconnect();
-    const t = buildTopology('exponential', rest);
-    (await Promise.all(nexts)).forEach((u, i) => {
-      expect(u.epoch).toBe(epoch + 1);
-      expect(u.neighbours).toEqual(listsOf(neighboursOf(t, rest[i])));
+    await vi.waitFor(() => {
+      for (const id of around) expect(heard.get(id)!.at(-1)!.removed).toEqual([goneId]);
     });
+    for (const id of around) {
+      const g = heard.get(id)!.at(-1)!;
+      expect(g.epoch).toBe(epoch);
+      expect(g.neighbours).toEqual(listsOf(s.run.coordinator.neighboursOf(id)!));
+      expect(g.neighbours.undirected).not.toContain(goneId);
+    }
+    // A peer the leaver was not linked to heard nothing: its next grow would be news of some other change.
+    const others = live.filter((id) => id !== goneId && !around.includes(id));
+    for (const id of others) expect(heard.get(id)!.length).toBe(counts.get(id));
+    expect(epochs).toEqual([]);
   });
 
-  it('a disconnect starts a new epoch without the departed peer', async () => {
-    const s = await start();
+  it('a disconnect starts a new epoch without the departed peer (D-PSGD)', async () => {
+    const s = await start({ algorithm: 'dpsgd' });
     const a = await peer(s.url);
     const b = await peer(s.url);
     const c = await peer(s.url);
@@ -210,13 +247,14 @@ describe('membership over socket.io', () => {
     expect(s.run.peers.summaries().find((r) => r.id === 1)?.state).toBe('left');
   });
 
-  it('an explicit leave starts a new epoch and the connection may join again as a new peer', async () => {
+  it('an explicit leave is news to the neighbours, and the connection may join again as a new peer', async () => {
     const s = await start();
     const a = await peer(s.url);
     const b = await peer(s.url);
-    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [0]));
+    const aNext = newsWith(a.socket, [0]);
     b.socket.emit('leave', {});
-    await aNext;
+    expect(await aNext).toBe('grow'); // R-FAST: within the epoch
+    expect(s.run.coordinator.epoch).toBe(a.welcome.epoch);
     const again = nextEvent<{ peerId: number }>(b.socket, 'welcome');
     b.socket.emit('hello', { role: 'peer', backend: 'wasm' });
     expect((await again).peerId).toBe(2);
@@ -236,7 +274,7 @@ describe('membership over socket.io', () => {
     a.socket.emit('signal', { to: b.welcome.peerId, data: offer });
     await relayed;
     now += 2000; // b: 6000 ms silent, a: 2000 ms
-    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId]));
+    const aNext = newsWith(a.socket, [a.welcome.peerId]);
     const bGone = nextEvent(b.socket, 'disconnect');
     s.host.sweep();
     await Promise.all([aNext, bGone]);
@@ -302,7 +340,7 @@ describe('signal relay', () => {
     const s = await start();
     const a = await peer(s.url);
     const b = await peer(s.url);
-    const gone = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId]));
+    const gone = newsWith(a.socket, [a.welcome.peerId]);
     b.socket.disconnect();
     await gone;
     for (const to of [999, b.welcome.peerId, a.welcome.peerId]) {
@@ -381,7 +419,7 @@ describe('bad input', () => {
     const a = await peer(s.url);
     const b = await peer(s.url);
     const bGone = nextEvent(b.socket, 'disconnect');
-    const aNext = nextEvent(a.socket, 'epoch', epochWith(a.socket, [a.welcome.peerId]));
+    const aNext = newsWith(a.socket, [a.welcome.peerId]);
     emitRaw(b.socket, 'signal', { to: 0, data: { type: 'offer', sdp: 'z'.repeat(SERVER_TUNING.maxHttpBufferSize + 1) } });
     await Promise.all([bGone, aNext]);
     const relayed = nextEvent(a.socket, 'signal');
@@ -470,6 +508,9 @@ describe('telemetry and observers', () => {
     b.socket.emit('telemetry', { ...telemetry, evidence });
     expect((await told).message).toMatch(/ejected/);
     await Promise.all([gone, aNext]);
+    // A new epoch even in this R-FAST run, whose other departures stay within the epoch: only a
+    // reset clears the mass the ejected peer injected.
+    expect(s.run.coordinator.epoch).toBe(c.welcome.epoch + 1);
     const row = s.run.peers.summaries().find((r) => r.id === bad);
     expect(row?.state).toBe('left');
     expect(row?.flags.map((f) => f.code)).toContain('hostile-frames');

@@ -188,11 +188,13 @@ export interface Algorithm {
   /** Enter a new topology epoch (membership change). Returns messages to send. */
   setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[];
   /**
-   * The topology gained links within the epoch (a peer joined and was attached here: topology's
-   * attachJoiner); no link was removed. Every kept link keeps its state. Only algorithms whose
-   * descriptor says `joins: 'grow'` have it; the others hear of every join as a new epoch.
+   * The topology changed within the epoch: a peer joined and was attached here (topology-grow's
+   * attachJoiner), or the peers in `departed` left the run and their neighbours were linked to
+   * each other (detachLeaver). Only links to departed peers go away; every kept link keeps its
+   * state. Only algorithms whose descriptor says `joins: 'grow'` have it; the others hear of every
+   * join and leave as a new epoch.
    */
-  grow?(neighbours: PeerNeighbours): Envelope[];
+  grow?(neighbours: PeerNeighbours, departed?: readonly PeerId[]): Envelope[];
   /**
    * Which neighbours' links are open now (null: all), from a runtime that knows; called whenever
    * that changes. R-FAST pushes tracker mass only along open links, so none waits on a link that
@@ -304,10 +306,12 @@ export interface AlgorithmDescriptor<N extends string = string> {
   /** Variants of one implementation (sgp / osgp) name the same family and may share kinds. */
   readonly family?: string;
   /**
-   * How a join reaches the run's peers: 'epoch' (the default) rebuilds the topology in a new epoch
-   * that every peer enters (algorithms.md 1.6); 'grow' attaches the joiner to a few peers within
-   * the epoch (topology-grow's attachJoiner; the algorithm has `grow`), so only those hear of it and
-   * nobody resets. Departures always start a new epoch.
+   * How a membership change reaches the run's peers: 'epoch' (the default) rebuilds the topology
+   * in a new epoch that every peer enters (algorithms.md 1.6); 'grow' attaches a joiner to a few
+   * peers within the epoch and links a leaver's neighbours to each other (topology-grow's
+   * attachJoiner and detachLeaver; the algorithm has `grow`), so only those hear of it and nobody
+   * resets. A peer ejected for hostile frames still starts a new epoch, so that a reset clears
+   * whatever it injected.
    */
   readonly joins?: 'epoch' | 'grow';
   /** The options it reads beyond CommonOptions. */

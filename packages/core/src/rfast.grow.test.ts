@@ -159,7 +159,7 @@ describe('R-FAST joins that grow the graph', () => {
     expect(worstError(r.net.peers, xNew)).toBeLessThan(1e-6);
   });
 
-  it('refuses lists that drop a link: a departure needs a new epoch', () => {
+  it('refuses lists that drop a link without naming the peer as departed (rfast.leave.test.ts)', () => {
     const t = buildTopology('exponential', [0, 1, 2, 3]);
     const table = neighbourTable(t);
     const p = new RFast({ id: 0, x0: new Float32Array(3), lr: 0.1, blockSize: 2, epoch: 0, neighbours: table.get(0)! });

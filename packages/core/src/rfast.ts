@@ -335,26 +335,53 @@ export class RFast implements Algorithm {
   }
 
   /**
-   * Links were added within the epoch (a peer joined and was attached to us: core's
-   * attachJoiner). Nothing of what we had is reset: every link we keep carries its running sums,
-   * bases and held copies over, and a new link starts at zero on both ends, like any link of a
-   * new epoch. The conservation law of section 1.4 holds throughout, since no link that carries
-   * mass goes away and the joiner enters with z = g; so peers a join does not touch hear nothing
-   * of it, and the ones it does keep their trackers. Removing a link would lose the mass on it:
-   * lists that drop one are refused (a departure starts a new epoch instead).
+   * The lists changed within the epoch: a peer joined and was attached to us (core's
+   * attachJoiner), or peers in `departed` left the run and the peers around them were linked to
+   * each other (core's detachLeaver). Nothing of what we had is reset: every link we keep carries
+   * its running sums, bases and held copies over, and a new link starts at zero on both ends, like
+   * any link of a new epoch. A joiner enters with z = g, so the conservation law of section 1.4
+   * holds throughout a join. A departure takes the leaver's z and the mass in transit to and from
+   * it away; what is missing then is, summed over the leaver's neighbours j, what j consumed from
+   * it minus what j pushed to it (see unwind), and each neighbour holds its own term. So each
+   * takes back into z what it pushed to the leaver and gives back what it consumed from it: once
+   * every neighbour has, sum z + in flight = sum g holds again over the peers left, with nobody
+   * else told and no tracker reset. Lists that drop a peer not named in `departed` are refused.
    */
-  grow(neighbours: PeerNeighbours): Envelope[] {
+  grow(neighbours: PeerNeighbours, departed: readonly PeerId[] = []): Envelope[] {
     validateNeighbours(this.id, neighbours);
+    const gone = new Set(departed);
     for (const name of ['rIn', 'rOut', 'cIn', 'cOut'] as const) {
       const now = new Set(neighbours[name]);
-      const dropped = this.lists[name].find((id) => !now.has(id));
+      const dropped = this.lists[name].find((id) => !now.has(id) && !gone.has(id));
       if (dropped !== undefined) {
-        throw new TopologyError(`peer ${this.id}: grow would drop ${name} neighbour ${dropped}; a link that goes away needs a new epoch (setEpoch)`);
+        throw new TopologyError(`peer ${this.id}: the new lists drop ${name} neighbour ${dropped}, which did not leave; a link that goes away needs a new epoch (setEpoch)`);
       }
     }
+    for (const id of gone) {
+      const kept = (['rIn', 'rOut', 'cIn', 'cOut'] as const).find((name) => neighbours[name].includes(id));
+      if (kept !== undefined) throw new TopologyError(`peer ${this.id}: peer ${id} left the run but is still in the new ${kept} list`);
+    }
+    for (const id of gone) this.unwind(id);
     this.useNeighbours(neighbours, true);
     if (this.initialised) this.sender.vChanged(); // a new out-neighbour needs our v
     return NONE;
+  }
+
+  /**
+   * Undoes the mass exchanged with `leaver` over the epoch (see grow): z += rho (everything pushed
+   * to it; after a compact frame rho is what it rebuilt) - rhoTilde (everything consumed from
+   * it). Mass it sent that we did not consume yet is dropped with the link. Nothing to do for a
+   * peer we had no link with.
+   */
+  private unwind(leaver: PeerId): void {
+    const z = this.z;
+    const rho = this.sender.rhoByTarget().get(leaver);
+    if (rho !== undefined) for (let t = 0; t < this.dim; t++) z[t] += rho[t];
+    const j = this.mass.index.of(leaver);
+    if (j >= 0) {
+      const tilde = this.mass.vector(j, 'tilde');
+      for (let t = 0; t < this.dim; t++) z[t] -= tilde[t];
+    }
   }
 
   /**

@@ -82,16 +82,18 @@ export class JoinedRun {
   }
 
   /**
-   * Joiners were attached to us within the epoch (the server sends grow events only for algorithms
-   * that have `grow`): the algorithm adds the links and keeps its state, then the links open.
-   * False, with nothing changed, when the algorithm cannot take these lists (it has no `grow`, or
-   * they drop a link): the caller joins again for a consistent placement.
+   * Our lists changed within the epoch (the server sends grow events only for algorithms that have
+   * `grow`): joiners were attached to us, or the `departed` neighbours left and others were linked
+   * to us instead. The algorithm changes its links and keeps its state (R-FAST unwinds what it
+   * exchanged with a leaver), then the links follow. False, with nothing changed, when the
+   * algorithm cannot take these lists (it has no `grow`, or they drop a link of a peer that did
+   * not leave): the caller joins again for a consistent placement.
    */
-  onGrow(p: Placement): boolean {
+  onGrow(p: Placement, departed: readonly PeerId[]): boolean {
     if (this.algo.grow === undefined) return false;
     let out: Envelope[];
     try {
-      out = this.algo.grow(p.neighbours);
+      out = this.algo.grow(p.neighbours, departed);
     } catch {
       return false;
     }

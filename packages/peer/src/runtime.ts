@@ -332,14 +332,14 @@ export class PeerRuntime {
     this.showPlacement();
   }
 
-  /** Joiners were attached to us within the epoch: the algorithm keeps its state and adds the links. */
+  /** Our lists changed within the epoch (joiners attached, neighbours left): the algorithm keeps its state. */
   private onGrow(payload: GrowPayload): void {
     const network = this.network;
     if (!network) return;
     const p = network.onGrow(payload);
     if (p === null) return;
     // A missed epoch, or lists our algorithm cannot grow into: join again for a whole placement.
-    if (p === 'gap' || (this.run !== null && !this.run.onGrow(p))) {
+    if (p === 'gap' || (this.run !== null && !this.run.onGrow(p, payload.removed))) {
       this.st.epochGaps++;
       this.session?.reconnect();
       return;

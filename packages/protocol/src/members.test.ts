@@ -15,12 +15,14 @@ describe('member list changes', () => {
   });
 
   it('adds a grow of the held epoch in order, and reports a skipped one as a gap', () => {
-    const g = (seq: number, added: number[]) => ({ epoch: 5, seq, added });
+    const g = (seq: number, added: number[], removed: number[] = []) => ({ epoch: 5, seq, added, removed });
     expect(applyGrowth([0, 3], 5, 0, g(1, [7]))).toEqual({ kind: 'members', members: [0, 3, 7] });
     expect(applyGrowth([0, 3, 7], 5, 1, g(1, [7]))).toEqual({ kind: 'stale' }); // applied already
     // Grow 2 was lost: its joiner is in no later list, so the peer must join again for the whole one.
     expect(applyGrowth([0, 3, 7], 5, 1, g(3, [9]))).toEqual({ kind: 'gap' });
     expect(applyGrowth([0, 3], 6, 0, g(1, [7]))).toEqual({ kind: 'stale' }); // an older epoch's
     expect(applyGrowth([0, 3], 4, 2, g(1, [7]))).toEqual({ kind: 'gap' }); // epoch 5's news was lost
+    // A neighbour left: it goes from the list, and the peers linked to us instead come in.
+    expect(applyGrowth([0, 3, 7], 5, 1, g(2, [9], [3]))).toEqual({ kind: 'members', members: [0, 7, 9] });
   });
 });

@@ -22,18 +22,19 @@ export function applyMembersChange(members: readonly PeerId[], epoch: number, e:
 }
 
 /**
- * The list after joiners were grown into epoch `epoch` (GrowPayload), given the `grows` of that
+ * The list after a grow of epoch `epoch` (GrowPayload: joiners in, leavers out), given the `grows` of that
  * epoch the list already holds: 'stale' for news of an older epoch or a grow already applied, 'gap'
  * for news of a newer epoch (its epoch's own news was lost) or a grow past the next one (one was
  * lost: its joiners are missing from the list, and the lists of later grows do not name them all).
  */
-export function applyGrowth(members: readonly PeerId[], epoch: number, grows: number, g: Pick<GrowPayload, 'epoch' | 'seq' | 'added'>): MembersResult {
+export function applyGrowth(members: readonly PeerId[], epoch: number, grows: number, g: Pick<GrowPayload, 'epoch' | 'seq' | 'added' | 'removed'>): MembersResult {
   if (g.epoch < epoch) return { kind: 'stale' };
   if (g.epoch > epoch) return { kind: 'gap' };
   if (g.seq <= grows) return { kind: 'stale' };
   if (g.seq > grows + 1) return { kind: 'gap' };
   const next = new Set(members);
   for (const a of g.added) next.add(a);
+  for (const r of g.removed) next.delete(r);
   return { kind: 'members', members: [...next].sort((a, b) => a - b) };
 }
 

@@ -129,10 +129,12 @@ export interface EpochPayload {
 }
 
 /**
- * Joiners were attached to this peer within its epoch (runs whose algorithm grows on joins, R-FAST:
- * core's attachJoiner): only the peers a join touches hear of it, and nothing resets. The lists
- * only gain peers; `added` are the joiners, for the member list. A peer not at `epoch` missed an
- * epoch and joins again; so does one that missed a grow of its epoch (`seq` skipped one).
+ * This peer's lists changed within its epoch (runs whose algorithm grows on joins, R-FAST): joiners
+ * were attached to it (core's attachJoiner), or a neighbour left and the peers around it were
+ * linked to each other (core's detachLeaver). Only the peers a change touches hear of it, and
+ * nothing resets. `added` are the peers newly linked to it, `removed` the neighbours that left
+ * the run, both for the member list. A peer not at `epoch` missed an epoch and joins again; so
+ * does one that missed a grow of its epoch (`seq` skipped one).
  */
 export interface GrowPayload {
   epoch: number;
@@ -140,6 +142,7 @@ export interface GrowPayload {
   seq: number;
   neighbours: Omit<PeerNeighbours, 'members'>;
   added: PeerId[];
+  removed: PeerId[];
 }
 
 /** Who joined and who left between epoch `base` and this one. */

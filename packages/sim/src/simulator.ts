@@ -13,7 +13,7 @@
  * No algorithm is called in between, so params() is unchanged and the run is the same as if the
  * gradient had been computed at once.
  */
-import { algorithmDescriptor, attachJoiner, createAlgorithm, evidenceAgainst, GROWABLE_KINDS, judgeSenders, neighbourTable, ROBUST_DEFAULTS, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
+import { algorithmDescriptor, attachJoiner, createAlgorithm, detachLeaver, evidenceAgainst, GROWABLE_KINDS, judgeSenders, neighbourTable, ROBUST_DEFAULTS, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours, type Topology } from '@starling/core';
 import { SendScheduler, Uplink, type Clock } from '@starling/transport';
 import { ComputeTimes } from './compute';
 import { DeliveryPool, type DeliverEvent } from './deliveries';
@@ -482,7 +482,8 @@ export class Simulation {
     const out = judgeSenders(reports, this.config.referee!.tuning ?? ROBUST_DEFAULTS.verdict).filter((v) => v.eject && this.peers[v.sender]?.alive === true);
     if (out.length === 0) return;
     for (const v of out) this.ejections.push({ time: this.now, peer: v.sender, reporters: v.reporters });
-    this.changeMembership({ time: this.now, leave: out.map((v) => v.sender) });
+    // A new epoch even where departures grow: only a reset clears the mass the ejected injected.
+    this.changeMembership({ time: this.now, leave: out.map((v) => v.sender) }, true);
   }
 
   /** Do joins grow the topology within the epoch (SimConfig.joins)? */
@@ -494,10 +495,11 @@ export class Simulation {
 
   /**
    * Plays coordinator: applies leaves and joins, builds the next epoch's topology, announces it;
-   * or, for joins alone where they grow (joinsGrow), attaches the joiners within the epoch and
-   * tells only the peers they are attached to, as the server does.
+   * or, where changes grow (joinsGrow) and no `reset` is asked, links each leaver's neighbours to
+   * each other and attaches the joiners within the epoch, telling only the peers a change
+   * touches, as the server does.
    */
-  private changeMembership(c: MembershipChange): void {
+  private changeMembership(c: MembershipChange, reset = false): void {
     // A scheduled leaver the referee ejected earlier is already gone.
     const leavers = (c.leave ?? []).filter((id) => this.peers[id]?.alive === true);
     for (const id of leavers) (this.peers[id] as PeerRuntime).leave(this.now);
@@ -505,7 +507,10 @@ export class Simulation {
     for (const p of this.live) if (p.alive) established.add(p.id);
     const joiners = c.join ?? [];
     const members = [...established, ...joiners].sort((a, b) => a - b);
-    if (leavers.length === 0 && established.size > 0 && this.joinsGrow()) return this.growInto(joiners, members, established);
+    if (!reset && established.size > 0 && this.joinsGrow()) {
+      this.detachFrom(leavers, members, established);
+      return this.growInto(joiners, members, established);
+    }
     const lists = neighbourTable(topologyFor(this.config.topology, members));
     this.lists = lists;
     this.epoch++;
@@ -522,6 +527,22 @@ export class Simulation {
     for (const p of this.live) this.tryStart(p);
   }
 
+
+  private detachFrom(leavers: readonly PeerId[], members: PeerId[], established: ReadonlySet<PeerId>): void {
+    for (const id of leavers) {
+      for (const p of detachLeaver(this.lists, id, members).keys()) {
+        if (established.has(p)) this.send(this.peers[p] as PeerRuntime, this.growOf(p).call((this.peers[p] as PeerRuntime).algo, this.lists.get(p)!, [id]));
+      }
+    }
+  }
+
+  /** The algorithm's grow, for a run whose joins grow (SimConfig.joins). */
+  private growOf(id: PeerId): NonNullable<Algorithm['grow']> {
+    const grow = (this.peers[id] as PeerRuntime).algo.grow;
+    if (grow === undefined) throw new SimConfigError(`joins: 'grow' needs an algorithm with grow; ${this.config.algorithm} has none`);
+    return grow;
+  }
+
   private growInto(joiners: readonly PeerId[], members: PeerId[], established: ReadonlySet<PeerId>): void {
     const touched = new Set<PeerId>();
     for (const id of joiners) for (const p of attachJoiner(this.lists, id, members)) if (established.has(p)) touched.add(p);
@@ -534,9 +555,7 @@ export class Simulation {
     this.live = members.map((id) => this.peers[id] as PeerRuntime);
     for (const id of touched) {
       const p = this.peers[id] as PeerRuntime;
-      const grow = p.algo.grow;
-      if (grow === undefined) throw new SimConfigError(`joins: 'grow' needs an algorithm with grow; ${this.config.algorithm} has none`);
-      this.send(p, grow.call(p.algo, this.lists.get(id)!));
+      this.send(p, this.growOf(id).call(p.algo, this.lists.get(id)!));
     }
     for (const p of this.live) this.tryStart(p);
   }
