@@ -7,10 +7,14 @@
  * through the server (the signal's delivery time is the event latency); once all have joined,
  * that goes on for `--seconds`. The run's maxPeers is the largest N.
  *
- *   npx tsx apps/server/src/bench-load.ts [--clients 200,500] [--seconds 20] [--per-address 8] [--processes 1] [--cpu-prof DIR]
+ *   npx tsx apps/server/src/bench-load.ts [--clients 200,500] [--seconds 20] [--per-address 8] [--processes 1] [--leaves K] [--cpu-prof DIR]
  *   npx tsx apps/server/src/bench-load.ts --summarise DIR    (the profile summary of an earlier run)
  *
  * Prints, per N: join latency (hello -> welcome) p50/p99/max and connect time, refusals by code, connection
+ * `--leaves K`: after the steady load, K of the joined clients (spread over the join order) disconnect
+ * one every LEAVE_GAP_MS, and the bench counts the epoch and grow messages the others receive for
+ * them (what a departure costs the swarm).
+ *
  * failures, relay latency p50/p99, epoch messages and their bytes per client, server RSS (peak and
  * at the end, from /proc; the counters from GET /api/health), and the bench process's own event-loop delay, which says
  * whether the figures are the server's or the clients'.
@@ -39,6 +43,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'per-address': { type: 'string', default: '8' },
     processes: { type: 'string', default: '1' },
+    leaves: { type: 'string', default: '0' },
     /** Write the server's V8 CPU profile here and print where its time went. */
     'cpu-prof': { type: 'string' },
     summarise: { type: 'string' },
@@ -49,7 +54,13 @@ const SECONDS = Number(values.seconds);
 const PER_ADDRESS = Number(values['per-address']);
 const PROCESSES = Number(values.processes);
 if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes must be a whole number >= 1 (got ${values.processes})`);
+const LEAVES = Number(values.leaves);
+if (!Number.isInteger(LEAVES) || LEAVES < 0) throw new Error(`--leaves must be a whole number >= 0 (got ${values.leaves})`);
 const JOIN_TIMEOUT_MS = 60_000;
+/** Between two departures of --leaves: apart enough that each is its own membership change. */
+const LEAVE_GAP_MS = 50;
+/** How long the server gets to count every departure of --leaves. */
+const LEAVE_TIMEOUT_MS = 30_000;
 
 function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return Number.NaN;
@@ -123,6 +134,8 @@ async function runOnce(n: number): Promise<void> {
   let connectFailures = 0;
   let epochs = 0;
   let grows = 0;
+  /** JSON bytes of the epoch and grow payloads received. */
+  let newsBytes = 0;
   /** Bytes of every packet the clients received (engine.io frames), by phase. */
   let bytesIn = 0;
   const relayMs: number[] = [];
@@ -157,11 +170,13 @@ async function runOnce(n: number): Promise<void> {
     socket.io.on('open', () => socket.io.engine.on('packet', (p: { data?: unknown }) => (bytesIn += typeof p.data === 'string' ? p.data.length : 0)));
     socket.on('epoch', (e) => {
       epochs++;
+      newsBytes += JSON.stringify(e).length;
       peer.to = e.neighbours.rOut.find((x) => x !== peer.id);
     });
     // R-FAST runs grow on joins: only the peers a joiner is attached to hear of it.
     socket.on('grow', (g) => {
       grows++;
+      newsBytes += JSON.stringify(g).length;
       peer.to = g.neighbours.rOut.find((x) => x !== peer.id);
     });
     socket.on('signal', (s) => {
@@ -202,6 +217,7 @@ async function runOnce(n: number): Promise<void> {
 
   // Steady state: every joined peer keeps up its telemetry and signal a second.
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const left = LEAVES > 0 ? await departures(url, peers, () => ({ epochs, grows, bytes: newsBytes })) : null;
   for (const t of timers) clearTimeout(t);
   const end = await health(url);
   const endRssOf = servers.map((sv) => rssOf(sv.child.pid));
@@ -226,11 +242,42 @@ async function runOnce(n: number): Promise<void> {
       `  refusals: ${[...refusals].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}; connection failures ${connectFailures}; server timeouts ${c.timeouts ?? '-'}, rate-limited ${c['rejectedByCode.rate-limited'] ?? '-'}, slow-client cuts ${c.slowClientDisconnects ?? '-'}`,
       `  relay latency (${relayMs.length} signals) p50 ${fmt(quantile(relayMs, 0.5))} ms, p99 ${fmt(quantile(relayMs, 0.99))} ms`,
       `  during the joins: ${joinEpochs} epoch messages (${(joinEpochs / Math.max(1, joinMs.length)).toFixed(0)} per peer) and ${joinGrows} grow messages, ${(joinBytes / 2 ** 20).toFixed(1)} MiB received by the clients in all; steady state ${((bytesIn - joinBytes) / 2 ** 20 / SECONDS).toFixed(2)} MiB/s`,
+      ...(left === null ? [] : [`  ${left.count} leaves (${left.counted} counted by the server in ${left.seconds.toFixed(1)} s): the others received ${left.epochs} epoch and ${left.grows} grow messages (${(left.messages / Math.max(1, left.count)).toFixed(1)} per leave, ${(left.bytes / 1024).toFixed(1)} KiB of payload in all)`]),
       `  server RSS${PROCESSES > 1 ? ' per process' : ''}, peak ${peakRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB, at the end ${endRssOf.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')} MiB; ${PROCESSES > 1 ? 'the owner counted ' : ''}telemetry reports ${c.telemetryReports ?? '-'}, signals relayed ${c.signalsRelayed ?? '-'}`,
       ...(redisDrops.length > 0 ? [`  redis-server cut ${redisDrops.length} client(s) off for output buffer limits: ${redisDrops[0].trim().slice(0, 200)}`] : []),
       `  bench process event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms`,
     ].join('\n'),
   );
+}
+
+/**
+ * --leaves: LEAVES joined clients, spread over the join order, disconnect one every LEAVE_GAP_MS;
+ * waits until the server counted them (or LEAVE_TIMEOUT_MS), then half a second for the news to
+ * arrive, and says what the others received meanwhile.
+ */
+async function departures(url: string, peers: Peer[], news: () => { epochs: number; grows: number; bytes: number }) {
+  const joined = peers.filter((p) => p.id !== undefined && p.socket.connected);
+  const count = Math.min(LEAVES, joined.length);
+  const picked = Array.from({ length: count }, (_, i) => joined[Math.floor((i * joined.length) / count)]);
+  const before = news();
+  const leavesBefore = (await health(url))?.counters.leaves ?? 0;
+  const t0 = performance.now();
+  for (const p of picked) {
+    p.socket.disconnect();
+    await new Promise((r) => setTimeout(r, LEAVE_GAP_MS));
+  }
+  let counted = 0;
+  while (performance.now() - t0 < LEAVE_TIMEOUT_MS) {
+    counted = ((await health(url))?.counters.leaves ?? leavesBefore) - leavesBefore;
+    if (counted >= count) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  const after = news();
+  const epochs = after.epochs - before.epochs;
+  const grows = after.grows - before.grows;
+  return { count, counted, seconds, epochs, grows, messages: epochs + grows, bytes: after.bytes - before.bytes };
 }
 
 /**
