@@ -89,6 +89,30 @@ describe('R-FAST departures within the epoch', () => {
     expect(detachLeaver(table, 99, members).size).toBe(0);
   });
 
+  it('under random joins and leaves the graphs keep a common root and name only members', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 120 }), (n, coins) => {
+        const table = neighbourTable(buildTopology('exponential', Array.from({ length: n }, (_, i) => i)));
+        let next = n;
+        for (const c of coins) {
+          const members = [...table.keys()];
+          if (members.length > 1 && c < 0.5) {
+            const k = members[Math.floor(c * 2 * members.length)];
+            detachLeaver(table, k, members.filter((m) => m !== k));
+          } else {
+            attachJoiner(table, next, [...members, next]);
+            next++;
+          }
+          for (const nb of table.values()) {
+            for (const list of [nb.rIn, nb.rOut, nb.cIn, nb.cOut]) for (const q of list) expect(table.has(q)).toBe(true);
+          }
+          if (table.size > 1) assertCommonRoot(tableTopology(table));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('holds the conservation law over the peers left once every neighbour has heard, with every encoding, under loss', () => {
     fc.assert(
       fc.property(
@@ -121,7 +145,9 @@ describe('R-FAST departures within the epoch', () => {
           }
           const rng = new Rng(c.seed + 1);
           for (const leaver of [live[rng.int(live.length)], 40, live[0]]) {
-            if (!r.net.peers.has(leaver)) continue;
+            // Two peers stay: a peer left alone goes to its own optimum, where z = g -> 0 and the
+            // law's relative check would measure float64 round-off against a vanishing scale.
+            if (!r.net.peers.has(leaver) || r.net.peers.size <= 2) continue;
             leave(r, leaver, check);
             live = live.filter((id) => id !== leaver);
             for (let e = 0; e < 200; e++) {

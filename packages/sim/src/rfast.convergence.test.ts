@@ -125,4 +125,16 @@ describe('R-FAST in the simulator', () => {
       expect(r.totals.messagesDiscarded).toBeGreaterThan(0);
     });
   }
+
+  it('a change marked reset starts an epoch even where changes grow, and the peers still find the optimum', () => {
+    const base = lossy('exponential', 0.2);
+    const r = runSimulation({
+      ...base,
+      settings: { ...base.settings, lr: 0.4, pushShare: 3 / 4 },
+      membership: [{ time: 8, leave: [3], reset: true }, { time: 14, join: [N] }],
+      stop: { time: 50 },
+    });
+    expect(r.epoch).toBe(1); // the reset leave; the join still grows
+    expect(r.final.relErrorMax).toBeLessThan(1e-6);
+  });
 });

@@ -507,7 +507,7 @@ export class Simulation {
     for (const p of this.live) if (p.alive) established.add(p.id);
     const joiners = c.join ?? [];
     const members = [...established, ...joiners].sort((a, b) => a - b);
-    if (!reset && established.size > 0 && this.joinsGrow()) {
+    if (!reset && c.reset !== true && established.size > 0 && this.joinsGrow()) {
       this.detachFrom(leavers, members, established);
       return this.growInto(joiners, members, established);
     }

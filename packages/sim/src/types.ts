@@ -28,6 +28,11 @@ export interface MembershipChange {
   leave?: PeerId[];
   /** Peers that join: ids not alive at that time (new ids, or ids that left earlier). */
   join?: PeerId[];
+  /**
+   * A new epoch over the named topology for this change even where changes grow (SimConfig.joins),
+   * as the server does when it ejects a peer; e.g. to start a bench's run on a smaller member set.
+   */
+  reset?: boolean;
 }
 
 /**
