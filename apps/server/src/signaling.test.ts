@@ -533,7 +533,7 @@ describe('telemetry and observers', () => {
     b.socket.emit('telemetry', { ...telemetry, evidence });
     expect((await told).message).toMatch(/ejected/);
     const row = s.run.peers.summaries().find((r) => r.id === c.welcome.peerId);
-    expect(row?.flags[0].message).toMatch(/80 pointed against the receiver's model/);
+    expect(row?.flags[0].message).toMatch(/80 pointed against the receiver's model or lay to one side of it/);
   });
 
   it('flags but does not eject on one accuser with refusals and one with clipping alone', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClipRadius, RobustPull, clipInto, distance } from './robust-clip';
+import { ROBUST_DEFAULTS } from './robust-config';
+import { Rng } from './rng';
 
 describe('ClipRadius', () => {
   it('is Infinity before any distance, then multiplier x the lower median over senders', () => {
@@ -91,6 +93,33 @@ describe('clipInto', () => {
     // Far and flipped: clipped and opposed (the evidence counts it once, as clipped).
     expect(clipInto(r, 0, 5, own.map((v) => -1e4 * v), 0, own, 0, dst, 0, 4)).toBe(true);
     expect(r.lastOpposed).toBe(true);
+  });
+
+  it('counts a block that lies to one side of ours in more than skewShare of its coordinates as opposed (ALIE), and honest noise not', () => {
+    const n = 1000;
+    const rng = new Rng(4);
+    const own = Float32Array.from({ length: n }, () => rng.normal());
+    // Below ours in a given share of the coordinates, by small amounts (well within the radius).
+    const oneSided = (share: number) => own.map((v, t) => v + (t < share * n ? -0.05 : 0.05) * (1 + rng.next()));
+    const r = new ClipRadius(1, { multiplier: 3 });
+    const dst = new Float32Array(n);
+    for (let k = 0; k < 4; k++) {
+      const honest = own.map((v) => v + 0.1 * rng.normal());
+      expect(clipInto(r, 0, 1 + k, honest, 0, own, 0, dst, 0, n)).toBe(false);
+      expect(r.lastOpposed).toBe(false);
+    }
+    const skew = ROBUST_DEFAULTS.skewShare;
+    expect(clipInto(r, 0, 9, oneSided(skew + 0.05), 0, own, 0, dst, 0, n)).toBe(false); // within the radius...
+    expect(r.lastOpposed).toBe(true); // ...but one-sided
+    clipInto(r, 0, 9, oneSided(1 - skew - 0.05), 0, own, 0, dst, 0, n); // above ours, as one-sided
+    expect(r.lastOpposed).toBe(true);
+    clipInto(r, 0, 9, oneSided(skew - 0.05), 0, own, 0, dst, 0, n);
+    expect(r.lastOpposed).toBe(false);
+    // Too few differing coordinates say nothing: a block equal to ours but for a few, all below.
+    const few = own.slice();
+    for (let t = 0; t < ROBUST_DEFAULTS.skewMinCoords - 1; t++) few[t] -= 0.01;
+    clipInto(r, 0, 1, few, 0, own, 0, dst, 0, n);
+    expect(r.lastOpposed).toBe(false);
   });
 
   it('works at offsets, in place', () => {

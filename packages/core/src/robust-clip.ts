@@ -46,7 +46,7 @@ export class ClipRadius {
   heardCount = 0;
   /** The slot the last record() used (robust-clip's callers key per-sender state by it). */
   lastSlot = 0;
-  /** Set by the last clipInto: the frame pointed against the receiver's block (cosine below ROBUST_DEFAULTS.opposedCosine). */
+  /** Set by the last clipInto: the frame opposed the receiver's block (a cosine below ROBUST_DEFAULTS.opposedCosine, or one-sided: skewShare). */
   lastOpposed = false;
   /** Slots (senders remembered at most). */
   get slots(): number {
@@ -147,15 +147,19 @@ export function distance(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>
   return Math.sqrt(s0 + s1);
 }
 
-/** Scratch of `measure`: ||y - c||, and whether y points against c. */
+/** Scratch of `measure`: ||y - c||, and whether y points against c or lies to one side of it. */
 const measured = { d: 0, opposed: false };
 
 /**
- * ||y - c|| and whether cos(y, c) < ROBUST_DEFAULTS.opposedCosine, in one pass over both blocks (a
- * separate cosine pass would double the cost of every received frame).
+ * ||y - c||, and whether y opposes c: cos(y, c) < ROBUST_DEFAULTS.opposedCosine, or y one-sided
+ * against c (below it, or above it, in more than ROBUST_DEFAULTS.skewShare of the coordinates where
+ * they differ, over at least skewMinCoords of them), in one pass over both blocks (a separate pass
+ * would double the cost of every received frame).
  */
 function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: number, n: number): typeof measured {
   // Two interleaved sets of sums, as in distance(): independent chains the CPU can overlap.
+  let below = 0;
+  let above = 0;
   let dd = 0;
   let yc = 0;
   let yy = 0;
@@ -172,6 +176,8 @@ function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: n
     const b1 = c[cAt + t + 1];
     const d = a - b;
     const d1 = a1 - b1;
+    below += (d < 0 ? 1 : 0) + (d1 < 0 ? 1 : 0);
+    above += (d > 0 ? 1 : 0) + (d1 > 0 ? 1 : 0);
     dd += d * d;
     yc += a * b;
     yy += a * a;
@@ -184,6 +190,8 @@ function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: n
   if (t < n) {
     const a = y[yAt + t];
     const b = c[cAt + t];
+    below += a < b ? 1 : 0;
+    above += a > b ? 1 : 0;
     dd += (a - b) * (a - b);
     yc += a * b;
     yy += a * a;
@@ -196,14 +204,16 @@ function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: n
   measured.d = Math.sqrt(dd);
   // yc < k |y||c| for k <= 0: both sides are at most 0, so compare squares once yc is negative.
   const k = ROBUST_DEFAULTS.opposedCosine;
-  measured.opposed = yc < 0 && yy > 0 && cc > 0 && yc * yc > k * k * yy * cc;
+  const differ = below + above;
+  const skewed = differ >= ROBUST_DEFAULTS.skewMinCoords && Math.max(below, above) > ROBUST_DEFAULTS.skewShare * differ;
+  measured.opposed = (yc < 0 && yy > 0 && cc > 0 && yc * yc > k * k * yy * cc) || skewed;
   return measured;
 }
 
 /**
  * Writes the clipped block c + CLIP(y - c, tau) into dst[dstAt ..] for block b of `radius`, records
  * the distance under `sender`, and returns whether it clipped; `radius.lastOpposed` says whether y
- * pointed against c. `y` may be dst's own storage only when dstAt addresses y itself (in-place
+ * opposed c (pointed against it, or lay to one side of it). `y` may be dst's own storage only when dstAt addresses y itself (in-place
  * clipping of a held copy).
  */
 export function clipInto(
