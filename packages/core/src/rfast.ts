@@ -86,6 +86,8 @@ export interface RFastInspection {
   readonly rhoNew: ReadonlyMap<PeerId, Float64Array>;
   /** In-neighbour j on G_C -> the part of rhoNew already added to z. */
   readonly rhoTilde: ReadonlyMap<PeerId, Float64Array>;
+  /** In-neighbour j on G_R -> the copy of v_j held (decoded; a view, as x and v are). */
+  readonly pulled: ReadonlyMap<PeerId, Float32Array>;
   readonly seq: number;
   readonly epoch: number;
   /** False until the first gradient has initialised z and g. */
@@ -436,6 +438,7 @@ export class RFast implements Algorithm {
       rho: this.sender.rhoByTarget(),
       rhoNew: this.massVectors('new'),
       rhoTilde: this.massVectors('tilde'),
+      pulled: new Map(this.pull!.views.map((view, j) => [this.pull!.index.id(j), view] as const)),
       seq: this.seq,
       epoch: this.epoch,
       initialised: this.initialised,

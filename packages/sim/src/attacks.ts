@@ -93,10 +93,10 @@ class HostilePeer implements Algorithm {
         },
       };
     }
-    if (inner.grow !== undefined) this.grow = (nb) => inner.grow!(nb).map((e) => this.rewrite(e));
+    if (inner.grow !== undefined) this.grow = (nb, departed) => inner.grow!(nb, departed).map((e) => this.rewrite(e));
   }
 
-  readonly grow?: (neighbours: Parameters<Algorithm['setEpoch']>[1]) => Envelope[];
+  readonly grow?: Algorithm['grow'];
 
   get name(): string {
     return this.inner.name;
@@ -152,6 +152,19 @@ class HostilePeer implements Algorithm {
     return data === m.data ? e : { ...e, msg: { ...m, data } };
   }
 
+  /**
+   * alie: the newest honest models of this block. Frames that arrived as plain float32 are kept as
+   * they came; R-FAST's compact v frames (f16 deltas against a base) only the inner R-FAST can
+   * decode, so its held copies are read instead.
+   */
+  private heardModels(m: Message, n: number): ReadonlyMap<PeerId, ArrayLike<number>> | undefined {
+    const pulled = (this.inner as { inspect?: () => { pulled?: ReadonlyMap<PeerId, Float32Array> } }).inspect?.().pulled;
+    if (m.kind === MsgKind.RfastV && pulled !== undefined && pulled.size > 0) {
+      return new Map([...pulled].map(([j, v]) => [j, v.subarray(m.offset, m.offset + n)] as const));
+    }
+    return this.heard.get(`${m.kind}/${m.block}`);
+  }
+
   private attack(m: Message, src: Float, isModel: boolean): Float {
     const s = this.spec;
     // A copy always: the inner algorithm's payload is a view of its own state.
@@ -172,7 +185,7 @@ class HostilePeer implements Algorithm {
         return out;
       }
       case 'alie': {
-        const bySender = isModel ? this.heard.get(`${m.kind}/${m.block}`) : undefined;
+        const bySender = isModel ? this.heardModels(m, src.length) : undefined;
         if (bySender === undefined || bySender.size < 2) return src;
         const z = s.z ?? 1;
         const k = bySender.size;
