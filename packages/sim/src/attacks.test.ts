@@ -3,7 +3,7 @@
  * least-squares problem; figures are over the 7 honest peers.
  */
 import { describe, expect, it } from 'vitest';
-import type { Algorithm } from '@starling/core';
+import { createAlgorithm, MsgKind, type Algorithm, type Envelope } from '@starling/core';
 import type { AttackKind } from './attacks';
 import { hostileFactory } from './attacks';
 import { SimConfigError } from './errors';
@@ -48,6 +48,32 @@ describe('hostile peers', () => {
     expect(p.slots!.take(0, t).msg.epoch).toBe(1); // not a frame of the old epoch
     p.grow!(nb([3, 5]));
     expect(p.slots!.targets()).toEqual([3, 5]);
+  });
+
+  it('an ALIE R-FAST peer sends the mean minus one deviation of the compact (f16) models it decoded, not its own', () => {
+    const nb = (self: number, ids: number[]) => ({ rIn: ids, rOut: ids, cIn: ids, cOut: ids, undirected: ids, members: [self, ...ids].sort((a, b) => a - b) });
+    const dim = 4;
+    const hostile = hostileFactory({ kind: 'alie', ids: [0] }, 1)('rfast', { id: 0, x0: new Float32Array(dim), lr: 0.1, blockSize: dim, epoch: 0, neighbours: nb(0, [1, 2]) });
+    // Two honest peers on the default compact encoding, with different models.
+    const honest = [1, 2].map((id) => createAlgorithm('rfast', { id, x0: Float32Array.from({ length: dim }, (_, t) => id * (t + 1)), lr: 0.1, blockSize: dim, epoch: 0, neighbours: nb(id, [0]) }));
+    for (const h of honest) {
+      h.applyGradient(new Float32Array(dim));
+      for (const t of h.slots!.targets().keys()) {
+        for (let k = h.slots!.nextPending(t, 0); k >= 0; k = h.slots!.nextPending(t, k + 1)) {
+          const e = h.slots!.take(t, k);
+          if (e.msg.kind === MsgKind.RfastV) expect(e.msg.data).not.toBeInstanceOf(Float32Array); // compact: f16 codes
+          hostile.receive(e.msg);
+        }
+      }
+    }
+    hostile.applyGradient(new Float32Array(dim));
+    const sent: Envelope[] = [];
+    for (const t of hostile.slots!.targets().keys()) {
+      for (let k = hostile.slots!.nextPending(t, 0); k >= 0; k = hostile.slots!.nextPending(t, k + 1)) sent.push(hostile.slots!.take(t, k));
+    }
+    const v = sent.find((e) => e.msg.kind === MsgKind.RfastV)!;
+    // Peers 1 and 2 hold t + 1 and 2(t + 1): mean 1.5(t + 1), deviation 0.5(t + 1) -> (t + 1).
+    expect(Array.from(v.msg.data as Float32Array)).toEqual([1, 2, 3, 4].map((x) => expect.closeTo(x, 2)));
   });
 
   it('refuses an unknown attack', () => {
