@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { PeerId, PeerNeighbours } from './contract';
 import { TopologyError } from './errors';
 import { RFast } from './rfast';
-import { RFAST_ENCODING_NAMES, type RfastEncodingName } from './rfast-config';
+import type { RfastEncodingName } from './rfast-config';
 import { Rng } from './rng';
 import { buildTopology, neighbourTable } from './topology';
 import { assertCommonRoot } from './topology-check';
@@ -20,6 +20,7 @@ import {
   averageSmoothness,
   makeProblem,
   massImbalance,
+  membershipCases,
   optimum,
   relError,
   spawn,
@@ -112,13 +113,7 @@ describe('R-FAST joins that grow the graph', () => {
   it('holds the conservation law after every event while joiners are attached, with every encoding, under loss', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-          encoding: fc.constantFrom(...RFAST_ENCODING_NAMES),
-          loss: fc.double({ min: 0, max: 0.6, noNaN: true }),
-          sendRate: fc.constantFrom(0, 0.5),
-          n: fc.integer({ min: 1, max: 6 }),
-        }),
+        membershipCases(1, 6),
         (c) => {
           const ids = Array.from({ length: c.n }, (_, i) => 3 * i + 1);
           const joiners = [40, 41, 45];

@@ -275,6 +275,16 @@ function copy(msg: Message, to: PeerId): { to: PeerId; msg: Message } {
 /** Every encoding, for property tests. */
 export const anyEncoding = (): fc.Arbitrary<RfastEncodingName> => fc.constantFrom(...RFAST_ENCODING_NAMES);
 
+/** Runs for the membership-change properties (grow, leave): any encoding, loss up to 60%, sends after each step or lazy, n peers. */
+export const membershipCases = (minN: number, maxN: number) =>
+  fc.record({
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    encoding: anyEncoding(),
+    loss: fc.double({ min: 0, max: 0.6, noNaN: true }),
+    sendRate: fc.constantFrom(0, 0.5),
+    n: fc.integer({ min: minN, max: maxN }),
+  });
+
 /** The push share the exact-convergence tests' step sizes were sized for (the default until 2026-12-05). */
 export const PUSH_SHARE_SIZED_FOR = 0.1;
 
