@@ -134,7 +134,7 @@ async function runOnce(n: number): Promise<void> {
   let connectFailures = 0;
   let epochs = 0;
   let grows = 0;
-  /** JSON bytes of the epoch and grow payloads received. */
+  /** JSON bytes of the epoch and grow payloads received (counted for --leaves only: it costs the clients' CPU). */
   let newsBytes = 0;
   /** Bytes of every packet the clients received (engine.io frames), by phase. */
   let bytesIn = 0;
@@ -170,13 +170,13 @@ async function runOnce(n: number): Promise<void> {
     socket.io.on('open', () => socket.io.engine.on('packet', (p: { data?: unknown }) => (bytesIn += typeof p.data === 'string' ? p.data.length : 0)));
     socket.on('epoch', (e) => {
       epochs++;
-      newsBytes += JSON.stringify(e).length;
+      if (LEAVES > 0) newsBytes += JSON.stringify(e).length; // only --leaves reports it
       peer.to = e.neighbours.rOut.find((x) => x !== peer.id);
     });
     // R-FAST runs grow on joins: only the peers a joiner is attached to hear of it.
     socket.on('grow', (g) => {
       grows++;
-      newsBytes += JSON.stringify(g).length;
+      if (LEAVES > 0) newsBytes += JSON.stringify(g).length; // only --leaves reports it
       peer.to = g.neighbours.rOut.find((x) => x !== peer.id);
     });
     socket.on('signal', (s) => {

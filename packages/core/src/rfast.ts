@@ -438,11 +438,17 @@ export class RFast implements Algorithm {
       rho: this.sender.rhoByTarget(),
       rhoNew: this.massVectors('new'),
       rhoTilde: this.massVectors('tilde'),
-      pulled: new Map(this.pull!.views.map((view, j) => [this.pull!.index.id(j), view] as const)),
+      pulled: this.heldCopies(),
       seq: this.seq,
       epoch: this.epoch,
       initialised: this.initialised,
     };
+  }
+
+  /** In-neighbour j on G_R -> the copy of v_j held, decoded (views: they change as frames arrive). */
+  heldCopies(): Map<PeerId, Float32Array> {
+    const pull = this.pull as PullLinks;
+    return new Map(pull.views.map((view, j) => [pull.index.id(j), view] as const));
   }
 
   private ack(msg: Message): Envelope {

@@ -213,8 +213,8 @@ function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: n
 /**
  * Writes the clipped block c + CLIP(y - c, tau) into dst[dstAt ..] for block b of `radius`, records
  * the distance under `sender`, and returns whether it clipped; `radius.lastOpposed` says whether y
- * opposed c (pointed against it, or lay to one side of it). `y` may be dst's own storage only when dstAt addresses y itself (in-place
- * clipping of a held copy).
+ * opposed c (pointed against it, or lay to one side of it). `y` may be dst's own storage only
+ * when dstAt addresses y itself (in-place clipping of a held copy).
  */
 export function clipInto(
   radius: ClipRadius,

@@ -22,8 +22,8 @@ export function applyMembersChange(members: readonly PeerId[], epoch: number, e:
 }
 
 /**
- * The list after a grow of epoch `epoch` (GrowPayload: joiners in, leavers out), given the `grows` of that
- * epoch the list already holds: 'stale' for news of an older epoch or a grow already applied, 'gap'
+ * The list after a grow of epoch `epoch` (GrowPayload: joiners in, leavers out), given the
+ * `grows` of that epoch the list already holds: 'stale' for news of an older epoch or a grow already applied, 'gap'
  * for news of a newer epoch (its epoch's own news was lost) or a grow past the next one (one was
  * lost: its joiners are missing from the list, and the lists of later grows do not name them all).
  */

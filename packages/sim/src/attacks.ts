@@ -158,7 +158,8 @@ class HostilePeer implements Algorithm {
    * decode, so its held copies are read instead.
    */
   private heardModels(m: Message, n: number): ReadonlyMap<PeerId, ArrayLike<number>> | undefined {
-    const pulled = (this.inner as { inspect?: () => { pulled?: ReadonlyMap<PeerId, Float32Array> } }).inspect?.().pulled;
+    // Only the held copies: inspect() would copy every running sum for each frame sent.
+    const pulled = (this.inner as { heldCopies?: () => ReadonlyMap<PeerId, Float32Array> }).heldCopies?.();
     if (m.kind === MsgKind.RfastV && pulled !== undefined && pulled.size > 0) {
       return new Map([...pulled].map(([j, v]) => [j, v.subarray(m.offset, m.offset + n)] as const));
     }

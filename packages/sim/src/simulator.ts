@@ -527,11 +527,13 @@ export class Simulation {
     for (const p of this.live) this.tryStart(p);
   }
 
-
+  /** Each leaver's neighbours are linked to each other and unwind their links to it (RFast.grow with departed). */
   private detachFrom(leavers: readonly PeerId[], members: PeerId[], established: ReadonlySet<PeerId>): void {
     for (const id of leavers) {
       for (const p of detachLeaver(this.lists, id, members).keys()) {
-        if (established.has(p)) this.send(this.peers[p] as PeerRuntime, this.growOf(p).call((this.peers[p] as PeerRuntime).algo, this.lists.get(p)!, [id]));
+        if (!established.has(p)) continue;
+        const peer = this.peers[p] as PeerRuntime;
+        this.send(peer, this.growOf(p).call(peer.algo, this.lists.get(p)!, [id]));
       }
     }
   }

@@ -80,8 +80,9 @@ export interface SimConfig {
    * How a membership change reaches the peers: 'grow' attaches each joiner to a few live peers
    * and links each leaver's neighbours to each other, within the epoch (core's attachJoiner and
    * detachLeaver; only they hear of it, nobody resets; a peer the referee ejects still starts a
-   * new epoch), 'epoch' starts a new epoch over the named topology. Default: as the platform's server does, 'grow' for an
-   * algorithm whose descriptor says so (R-FAST) on a growable topology kind, else 'epoch'.
+   * new epoch), 'epoch' starts a new epoch over the named topology. Default: as the platform's
+   * server does, 'grow' for an algorithm whose descriptor says so (R-FAST) on a growable topology
+   * kind, else 'epoch'.
    */
   joins?: 'grow' | 'epoch';
   stop: StopCondition;
