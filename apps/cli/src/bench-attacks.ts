@@ -4,7 +4,10 @@
  *
  *   npx tsx apps/cli/src/bench-attacks.ts [--algorithms rfast,dpsgd,gossip] [--attacks sign-flip,...]
  *     [--hostile 1,2] [--robust clip,off] [--seeds 1,2] [--budget-steps 200] [--referee-steps 50] [--step-time SECONDS] [--out DIR]
+ *     [--scale 1e6] [--payloads model|tracker|both]
  *
+ * --scale: the `scale` attack's factor (default 1e6); --payloads: which payloads every attack
+ * rewrites (default both: models and R-FAST's running sums).
  * --referee-steps: step times between the server's verdicts on hostile frames (ejections); 0 for
  * robust mixing alone.
  *
@@ -57,6 +60,12 @@ function parse(argv: readonly string[]): { plan: AttackMatrixPlan; stepTime: num
     } else if (flag === '--step-time') {
       stepTime = Number(v);
       if (!(stepTime > 0)) throw new Error(`--step-time: '${v}' is not a positive number of seconds`);
+    } else if (flag === '--scale') {
+      plan.scale = Number(v);
+      if (!(plan.scale > 0 && Number.isFinite(plan.scale))) throw new Error(`--scale: '${v}' is not a positive number`);
+    } else if (flag === '--payloads') {
+      if (v !== 'model' && v !== 'tracker' && v !== 'both') throw new Error(`--payloads: '${v}' is not model, tracker or both`);
+      plan.payloads = v;
     } else if (flag === '--out') out = v;
     else throw new Error(`unknown flag ${flag}`);
   }
@@ -74,9 +83,10 @@ async function main(): Promise<void> {
     const cells = await runAttackMatrix(task, plan, stepTime, log);
     const command =
       `npx tsx apps/cli/src/bench-attacks.ts --algorithms ${plan.algorithms.join(',')} --attacks ${plan.attacks.join(',')} --hostile ${plan.hostileCounts.join(',')}` +
-      ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --referee-steps ${plan.refereeSteps} --step-time ${stepTime} --out ${out}`;
+      ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --referee-steps ${plan.refereeSteps}` +
+      `${plan.scale === undefined ? '' : ` --scale ${plan.scale}`}${plan.payloads === undefined ? '' : ` --payloads ${plan.payloads}`} --step-time ${stepTime} --out ${out}`;
     const referee = plan.refereeSteps > 0 ? `the server's verdict every ${plan.refereeSteps} step times ejects whom it convicts` : 'no verdicts (robust mixing alone)';
-    const md = `# Attack matrix\n\n${plan.n} peers, IID MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget, ${referee}; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells)}\n\nCommand: \`${command}\`\n`;
+    const md = `# Attack matrix\n\n${plan.n} peers, IID MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget, ${referee}${plan.scale === undefined ? '' : `; scale multiplies by ${plan.scale}`}${plan.payloads === undefined ? '' : `; the attackers rewrite ${plan.payloads === 'tracker' ? 'running sums only' : plan.payloads === 'model' ? 'models only' : 'models and running sums'}`}; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells)}\n\nCommand: \`${command}\`\n`;
     await publishReport(out, md, [{ path: 'attacks.md', text: md }, { path: 'attacks.json', text: JSON.stringify({ command, plan, stepTime, cells }) }], t0, log);
   } finally {
     await task.dispose();

@@ -33,6 +33,10 @@ export interface AttackMatrixPlan {
    * reads evidence 25-100 steps old.
    */
   refereeSteps: number;
+  /** `scale`: the factor (the sim's default, 1e6, when absent). */
+  scale?: number;
+  /** Which payloads the attackers rewrite (the sim's default, both, when absent). */
+  payloads?: 'model' | 'tracker' | 'both';
 }
 
 export const ATTACK_MATRIX_DEFAULTS: AttackMatrixPlan = {
@@ -85,7 +89,7 @@ export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, s
       extend: false,
       sendBuffer: BENCH_CONFIG.network.sendBuffer,
       settings: { robust },
-      hostile: attack === 'none' ? undefined : { kind: attack, ids },
+      hostile: attack === 'none' ? undefined : { kind: attack, ids, scale: plan.scale, payloads: plan.payloads },
       refereeInterval: plan.refereeSteps > 0 ? plan.refereeSteps * stepTime : undefined,
     });
     const hostileEjected = r.ejections.filter((e) => ids.includes(e.peer)).length;

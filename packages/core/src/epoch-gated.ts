@@ -45,6 +45,7 @@ export abstract class EpochGatedBaseline {
     this.epoch = epoch;
     this.leaveEpoch();
     this.enterEpoch(neighbours);
+    this.robust?.retainNeighbours(neighbours);
     const { out, dropped } = this.inbox.replay(epoch, (m) => this.handle(m));
     this.st.rejected += dropped;
     return out;

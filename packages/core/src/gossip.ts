@@ -181,6 +181,7 @@ export class GossipSgd implements Algorithm {
     if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
     this.epoch = epoch;
     this.enterEpoch(neighbours);
+    this.robust?.retainNeighbours(neighbours);
     return [];
   }
 

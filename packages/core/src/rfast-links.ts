@@ -193,8 +193,9 @@ export class MassLinks {
   /**
    * Robust mixing: after a new rhoNew of (j, block) was stored, measures the mass it brings
    * (||rhoNew - rhoTilde||) against two scales: our own ||z|| + ||g|| on the block (||v|| before our
-   * first gradient), and the lower median of the senders' recent increments (once two senders were
-   * heard, so it is an honest one's while attackers are fewer than half).
+   * first gradient), and the lower median of the senders' recent increments and our own push
+   * increment (`pushPerLink` x ||z||), an honest one's while attackers are fewer than half of the
+   * senders and us.
    * - 'refused' beyond any honest increment: more than ROBUST_DEFAULTS.massRefuseFactor times the
    *   larger scale. The new sum is undone (rhoNew = rhoTilde, nothing pending) and the caller
    *   counts the frame as hostile. (Refusing at 1000x the median alone refused about 190 honest
@@ -205,29 +206,34 @@ export class MassLinks {
    * The clip is wide on purpose: a per-step cap at a few medians left the mass of senders with
    * larger gradients (non-IID shards) waiting for good (a heterogeneous run missed its optimum by 8%).
    */
-  audit(j: number, block: number, offset: number, n: number, z: Float64Array, g: Float32Array, v: Float32Array): 'ok' | 'clipped' | 'refused' {
+  audit(j: number, block: number, offset: number, n: number, z: Float64Array, g: Float32Array, v: Float32Array, pushPerLink: number): 'ok' | 'clipped' | 'refused' {
     const radius = this.radius;
     if (radius === null) return 'ok';
     const an = this.newAt(j, block, offset);
     const at = this.tildeAt(j, block, offset);
     const d = distance(this.sums, an, this.sums, at, n);
-    // Before our first step we have no gradient to compare with, and mass of a sender that steps
-    // sooner went in whole: the model's own norm stands in, far above any honest increment (a
-    // share of a gradient tracker), far below a scaled one.
-    const tracked = norm(z, offset, n) + norm(g, offset, n);
+    // Before our first step we have no gradient to compare with: for the refusal the model's own
+    // norm stands in, far above any honest increment (a share of a gradient tracker), far below a
+    // scaled one.
+    const zNorm = norm(z, offset, n);
+    const tracked = zNorm + norm(g, offset, n);
     const own = tracked > 0 ? tracked : norm(v, offset, n);
-    const median = radius.radius(block) / radius.multiplier;
-    const trusted = radius.heardCount >= 2 && Number.isFinite(median);
+    // Our own vote in the median: what one push of ours gives each out-neighbour, the increment
+    // an honest sender that tracks the same gradient sends us. It counts from the first frame:
+    // mass taken whole until two senders were heard let one x1e6 sender among our first inflate
+    // x 2,000-fold within 8 steps (2 hostile of 8, BENCHMARKS.md section 5). Before our first
+    // gradient the vote is 0 and the mass waits in the running sums for our next frames.
+    const median = radius.radius(block, pushPerLink * zNorm) / radius.multiplier;
     // Only with a scale of our own: the senders' recent increments alone can be near 0 (right after
     // an epoch reset) and would refuse honest mass.
-    if (own > 0 && d > ROBUST_DEFAULTS.massRefuseFactor * Math.max(own, Number.isFinite(median) ? median : 0)) {
+    if (own > 0 && d > ROBUST_DEFAULTS.massRefuseFactor * Math.max(own, median)) {
       this.sums.copyWithin(an, at, at + n);
       this.fresh[j * this.layout.count + block] = 0;
       return 'refused';
     }
     radius.record(block, this.index.id(j), d);
     const tau = ROBUST_DEFAULTS.massClipMultiplier * median;
-    if (!trusted || !(d > tau)) return 'ok';
+    if (!(d > tau)) return 'ok';
     const k = tau / d;
     const sums = this.sums;
     for (let t = 0; t < n; t++) sums[an + t] = sums[at + t] + k * (sums[an + t] - sums[at + t]);

@@ -49,6 +49,8 @@ export interface ReceiveState {
   g: Float32Array;
   /** Our model copy v: the scale before our first gradient. */
   v: Float32Array;
+  /** The share of z one push of ours gives each out-neighbour (pushShare / out-degree): our own vote on honest tracker increments. */
+  pushPerLink: number;
 }
 
 /** Stores the block only when every check passed (allocates nothing but the decoded views). */
@@ -190,7 +192,7 @@ function acceptRho(msg: Message, s: ReceiveState): Verdict {
     if (newest) mass.storeDecoded(j, block, offset, values);
   }
   if (newest) {
-    const audit = mass.audit(j, block, offset, values.length, s.z, s.g, s.v);
+    const audit = mass.audit(j, block, offset, values.length, s.z, s.g, s.v, s.pushPerLink);
     if (audit === 'refused') return 'magnitude';
     s.massClipped = audit === 'clipped';
     mass.seq[slot] = seq;

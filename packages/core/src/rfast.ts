@@ -192,7 +192,8 @@ export class RFast implements Algorithm {
     this.dim = opts.x0.length;
     this.lr = opts.lr;
     this.layout = blockLayout(this.dim, opts.blockSize);
-    // Kept across epochs: a fresh radius would let every membership change open a window without clipping.
+    // Kept across epochs (less the senders that are no longer neighbours: useNeighbours retains the
+    // rest): a fresh radius would let every membership change open a window without clipping.
     const clip = robust === 'clip' && !this.naive;
     this.vRadius = clip ? new ClipRadius(this.layout.count) : null;
     this.massRadius = clip ? new ClipRadius(this.layout.count, { multiplier: 1 }) : null;
@@ -469,6 +470,8 @@ export class RFast implements Algorithm {
     validateNeighbours(this.id, nb);
     this.lists = { rIn: nb.rIn.slice(), rOut: nb.rOut.slice(), cIn: nb.cIn.slice(), cOut: nb.cOut.slice() };
     this.paceTo = [...new Set([...nb.rIn, ...nb.cIn])];
+    this.vRadius?.retain(nb.rIn);
+    this.massRadius?.retain(nb.cIn);
     const { dim, layout } = this;
     const f32 = alignedBytes(dim, 4);
     const f64 = alignedBytes(dim, 8);
@@ -541,6 +544,7 @@ export class RFast implements Algorithm {
       z: this.z,
       g: this.g,
       v: this.v,
+      pushPerLink: this.pushShare / Math.max(1, nb.cOut.length),
     };
   }
 

@@ -24,6 +24,40 @@ describe('ClipRadius', () => {
     expect(r.radius(0)).toBe(3);
   });
 
+  it('two hostile of three senders cannot widen a model radius: past hijackSpread the receiver’s own pick stands', () => {
+    const r = new ClipRadius(1, { multiplier: 3 });
+    r.record(0, 1, 0.5);
+    r.record(0, 6, 5e5);
+    r.record(0, 7, 6e5);
+    expect(r.radius(0)).toBe(3 * 0.5); // the senders' lower median alone would be 5e5
+    const honest = new ClipRadius(1, { multiplier: 3 });
+    honest.record(0, 1, 0.5);
+    honest.record(0, 2, 0.5 * ROBUST_DEFAULTS.hijackSpread * 0.9); // a far honest spread: theirs stands
+    honest.record(0, 3, 0.5 * ROBUST_DEFAULTS.hijackSpread);
+    expect(honest.radius(0)).toBe(3 * 0.5 * ROBUST_DEFAULTS.hijackSpread * 0.9);
+  });
+
+  it('tracker mass: the receiver’s own vote counts from the first frame and among hostile senders', () => {
+    const r = new ClipRadius(1, { multiplier: 1 });
+    expect(r.radius(0, 2)).toBe(2); // no sender heard: our own increment
+    expect(r.radius(0, 0)).toBe(0); // before our first gradient nothing is taken
+    r.record(0, 6, 1e6);
+    expect(r.radius(0, 2)).toBe(2); // lower median of 2 and 1e6
+    r.record(0, 1, 3);
+    r.record(0, 7, 1e6);
+    expect(r.radius(0, 2)).toBe(3); // 2, 3, 1e6, 1e6: the senders' own would be 1e6
+  });
+
+  it('retain forgets the senders that are no longer neighbours', () => {
+    const r = new ClipRadius(1, { multiplier: 1 });
+    r.record(0, 1, 1e-9); // an old neighbour's distance from near convergence
+    r.record(0, 2, 4);
+    r.record(0, 3, 5);
+    r.retain([2, 3, 4]);
+    expect(r.radius(0)).toBe(4);
+    expect(r.heardCount).toBe(2);
+  });
+
   it('follows a sender’s recent distances, and forgets the least recently heard sender when full', () => {
     const r = new ClipRadius(1, { multiplier: 1, window: 1, senders: 2 });
     r.record(0, 1, 100);

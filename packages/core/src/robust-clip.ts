@@ -18,7 +18,7 @@
  * Pure typed-array code: one fused pass measures the distance, a second (only when clipping)
  * writes; the median sorts a window-sized scratch in place. Nothing model-sized is allocated.
  */
-import type { OptionSpec } from './contract';
+import type { OptionSpec, PeerNeighbours } from './contract';
 import { ROBUST_DEFAULTS } from './robust-config';
 import { ConfigError } from './errors';
 
@@ -65,8 +65,18 @@ export class ClipRadius {
     this.scratch = new Float64Array(slots);
   }
 
-  /** Current radius of block b; Infinity before any distance of it was recorded. */
-  radius(b: number): number {
+  /**
+   * Current radius of block b: `multiplier` times a pick among the senders' recent values
+   * (Infinity before any was recorded, one sender's own value with one). The receiver votes too:
+   * - With `self` (tracker mass: the receiver's own push increment) the pick is the lower median
+   *   of the senders' values and `self`, from the first frame on.
+   * - Without it (a model) the pick is the senders' lower median, unless that is more than
+   *   ROBUST_DEFAULTS.hijackSpread times the lower median of theirs and a 0 of the receiver's
+   *   (it is the centre): then a hostile majority set it, and the latter stands.
+   * Either way 2 hostile of 3 in-neighbours (every peer of the 8-peer exponential graph has 3)
+   * cannot widen the radius at will, as they could the senders' own lower median.
+   */
+  radius(b: number, self?: number): number {
     const s = this.scratch;
     let m = 0;
     // Insertion sort of at most `senders` values: no allocation, and fast for a handful.
@@ -82,15 +92,41 @@ export class ClipRadius {
       m++;
     }
     this.heardCount = m;
-    if (m === 0) return Infinity;
-    // The lower median for an even count: with two senders, the smaller (an attacker's is larger).
-    return this.multiplier * s[(m - 1) >> 1];
+    if (self === undefined) {
+      if (m < 2) return m === 0 ? Infinity : this.multiplier * s[0];
+      const theirs = s[(m - 1) >> 1];
+      // Index m >> 1 of the m + 1 values with a 0 first; the same as theirs for an even m.
+      const ours = s[(m >> 1) - 1];
+      // Not the receiver's pick always: 3x the nearest of 3 honest neighbours clipped their
+      // frames so often that least-squares runs missed the exact optimum (rfast.convergence).
+      return this.multiplier * (ours > 0 && theirs > ROBUST_DEFAULTS.hijackSpread * ours ? ours : theirs);
+    }
+    // Index m >> 1 of the m + 1 values, self among them.
+    const k = m >> 1;
+    let below = 0;
+    while (below < m && s[below] <= self) below++;
+    return this.multiplier * (k < below ? s[k] : k === below ? self : s[k - 1]);
   }
 
   /** Forgets every sender's distances (a new epoch: increments restart from the reset trackers). */
   reset(): void {
     this.ids.fill(-1);
     this.seen.fill(0);
+  }
+
+  /**
+   * Forgets the senders not in `ids` (the neighbours we may hear from now). A sender that left our
+   * lists keeps the distance of another time: honest distances shrink as a run converges, and a
+   * stale small one set the hijack test off against honest frames (a least-squares run after a
+   * reset stalled at 10% off its optimum).
+   */
+  retain(ids: readonly number[]): void {
+    for (let k = 0; k < this.ids.length; k++) {
+      if (this.ids[k] !== -1 && !ids.includes(this.ids[k])) {
+        this.ids[k] = -1;
+        this.seen.fill(0, k * this.blocks, (k + 1) * this.blocks);
+      }
+    }
   }
 
   /** Records distance d of `sender` for block b. */
@@ -296,6 +332,11 @@ export class RobustPull {
    * last one seen for the block, or an AD-PSGD request or reply (each follows a change of its
    * sender's model: a step, or the averaging of our previous request); `false` for no check.
    */
+  /** Forgets the senders that are no longer our neighbours (ClipRadius.retain): on every new epoch. */
+  retainNeighbours(nb: PeerNeighbours): void {
+    this.radius.retain([...nb.rIn, ...nb.rOut, ...nb.cIn, ...nb.cOut]);
+  }
+
   pull(b: number, sender: number, offset: number, data: Float32Array, own: Float32Array, news: boolean | number = false): Float32Array {
     const out = this.scratch.subarray(0, data.length);
     this.clipped = clipInto(this.radius, b, sender, data, 0, own, offset, out, 0, data.length);

@@ -117,6 +117,20 @@ describe('hostile peers', () => {
     expect(honest(on).reduce((s, p) => s + p.algo.rejected, 0)).toBeGreaterThan(1000);
   });
 
+  it('two x1e6 senders among a peer’s three in-neighbours cannot widen its radii: bounded, not diverged', () => {
+    // Peers 6 and 7 send to peer 0 on the exponential graph (i -> i + 1, i + 2, i + 4), so two of
+    // its three in-neighbours are hostile and their lower median is a hostile one's. Measured
+    // worst honest error 0.31; 8.4e4 while the radii took the senders' median alone.
+    const r = runSimulation(
+      lsConfig({
+        settings: { lr: 0.4, robust: 'clip', pushShare: SPEC_SHARE },
+        createAlgorithm: hostileFactory({ kind: 'scale', ids: [6, 7] }, 1),
+      }),
+    );
+    const fair = r.peers.filter((p) => p.id < 6);
+    expect(Math.max(...fair.map((p) => p.relError))).toBeLessThan(1);
+  });
+
   // The gossip baselines clip too (measured worst honest error, clip / off: D-PSGD scale 0.64 / 6e4,
   // gossip noise 0.32 / 0.50; clean runs are unchanged).
   it.each([
