@@ -85,6 +85,12 @@ export class PeerIndex {
   }
 }
 
+/** A float32 block of the layout with a well-formed header, whatever its values (isFloat32Block checks those too). */
+export function isShapedFloat32Block(msg: Message, layout: BlockLayout): msg is Message & { data: Float32Array } {
+  const d = msg.data;
+  return d instanceof Float32Array && Number.isInteger(msg.seq) && msg.seq >= 0 && Number.isFinite(msg.aux) && isValidBlock(layout, msg.block, msg.offset, d.length);
+}
+
 /**
  * A float32 block of this layout with an integer seq, a finite aux and values within `bound`
  * (finite is not enough: a model value of 1e30 averaged in breaks the next gradient). A block
@@ -96,14 +102,8 @@ export function isFloat32Block(
   evidence: Evidence | null = null,
   bound: number = ROBUST_DEFAULTS.maxAbsModel,
 ): msg is Message & { data: Float32Array } {
+  if (!isShapedFloat32Block(msg, layout)) return false;
   const d = msg.data;
-  const shaped =
-    d instanceof Float32Array &&
-    Number.isInteger(msg.seq) &&
-    msg.seq >= 0 &&
-    Number.isFinite(msg.aux) &&
-    isValidBlock(layout, msg.block, msg.offset, d.length);
-  if (!shaped) return false;
   if (allBounded(d, bound)) return true;
   if (evidence !== null && allFinite(d)) evidence.note(msg.from, 'magnitude');
   return false;

@@ -7,7 +7,8 @@
  * stochastic without global knowledge: every message carries its sender's degree in `aux`).
  *
  * Round t: applyGradient sends x^t to every neighbour (kind DpsgdModel, seq t, reliable) and the
- * round completes once every neighbour's x^t has arrived; only then is the peer ready for t+1.
+ * round completes once every neighbour's x^t has arrived (a block refused for its values counts as
+ * arrived, with our own block in its place); only then is the peer ready for t+1.
  * Neighbour blocks are mixed on arrival into an accumulator, so no copy of a neighbour's model is
  * kept. A neighbour can be one round ahead (it completed t first and sent x^{t+1}), never more, since
  * its round t+1 needs our x^{t+1}; its blocks go to a second accumulator. Three buffers rotate:
@@ -18,9 +19,13 @@
  */
 import { defineAlgorithm, type AlgorithmOptions, MsgKind, type Algorithm, type Envelope, type Message, type PeerId, type PeerNeighbours } from './contract';
 import { blockLayout, blockViews, blockStart, type BlockLayout } from './blocks';
-import { PeerIndex, checkLength, envelope, isFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
+import { PeerIndex, checkLength, envelope, isFloat32Block, isShapedFloat32Block, kindSet, sortedMembers, sortedNeighbours } from './baseline-support';
 import { EpochGatedBaseline } from './epoch-gated';
 import { ROBUST_OPTION, robustPull } from './robust-clip';
+
+/** arrivedNow / arrivedNext per (neighbour, block): a good block was mixed in, or a refused one waits for our own to stand in. */
+const TAKEN = 1;
+const STAND_IN = 2;
 
 export class Dpsgd extends EpochGatedBaseline implements Algorithm {
   readonly name = 'dpsgd' as const;
@@ -127,7 +132,8 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
   }
 
   protected handle(msg: Message): Envelope[] {
-    if (msg.kind !== MsgKind.DpsgdModel || !isFloat32Block(msg, this.layout, this.evidence)) return this.reject();
+    if (msg.kind !== MsgKind.DpsgdModel || !isShapedFloat32Block(msg, this.layout)) return this.reject();
+    const bounded = isFloat32Block(msg, this.layout, this.evidence);
     const j = this.nbrIndex.of(msg.from);
     const d = msg.aux;
     if (j < 0 || !Number.isInteger(d) || d < 1 || d >= this.memberCount) return this.reject();
@@ -141,21 +147,50 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
     if (this.nbrDegree[j] !== 0 && this.nbrDegree[j] !== d) return this.reject();
     const arrived = next ? this.arrivedNext : this.arrivedNow;
     const slot = j * this.layout.count + msg.block;
-    if (arrived[slot]) return this.reject();
-    arrived[slot] = 1;
+    if (arrived[slot] === TAKEN || (!bounded && arrived[slot] === STAND_IN)) return this.reject();
     this.nbrDegree[j] = d;
+    if (!bounded) {
+      // Refused for its values, it still counts for the round: our own block stands in for it
+      // when the round completes (unless a good one comes first). The round would otherwise wait
+      // for a frame that never comes: a hostile neighbour would stall every round, and with fewer
+      // blocks than verdict.minRefused never even send the evidence that ejects it.
+      this.st.rejected++;
+      arrived[slot] = STAND_IN;
+      return this.counted(next);
+    }
+    const first = arrived[slot] === 0;
+    arrived[slot] = TAKEN;
     const w = 1 / (1 + Math.max(this.nbrs.length, d));
     const acc = this.bufs[next ? this.accNext : this.accNow];
     // Centred on x^t (for a block one round ahead too: x^{t+1} is not known yet).
     // Each (sender, block) arrives once per round, and an honest x changes every round: news.
     const data = this.mixable(msg, this.bufs[this.cur], true);
     for (let i = msg.offset, k = 0; k < data.length; i++, k++) acc[i] += w * data[k];
+    return first ? this.counted(next) : [];
+  }
+
+  /** One more block of the round (this one, or the next) arrived or stands in. */
+  private counted(next: boolean): Envelope[] {
     if (next) this.countNext++;
     else {
       this.countNow++;
       this.maybeFinish();
     }
     return [];
+  }
+
+  /** Refused blocks of the round: the neighbour's weight goes to our own block x^t. */
+  private addStandIns(acc: Float32Array, x: Float32Array): void {
+    const flags = this.arrivedNow;
+    const { count } = this.layout;
+    for (let slot = 0; slot < flags.length; slot++) {
+      if (flags[slot] !== STAND_IN) continue;
+      const j = Math.floor(slot / count);
+      const w = 1 / (1 + Math.max(this.nbrs.length, this.nbrDegree[j]));
+      const from = blockStart(this.layout, slot % count);
+      const to = Math.min(x.length, from + this.layout.blockSize);
+      for (let i = from; i < to; i++) acc[i] += w * x[i];
+    }
   }
 
   /** Round t is complete: x^{t+1} = acc + W_ii x^t; rotate the buffers. */
@@ -166,6 +201,7 @@ export class Dpsgd extends EpochGatedBaseline implements Algorithm {
     const acc = this.bufs[this.accNow];
     const x = this.bufs[this.cur];
     for (let i = 0; i < acc.length; i++) acc[i] += wSelf * x[i];
+    this.addStandIns(acc, x);
     // x^t is not zeroed here: envelopes returned by this very call may still view it.
     const old = this.cur;
     this.cur = this.accNow;
