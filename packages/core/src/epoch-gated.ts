@@ -45,7 +45,7 @@ export abstract class EpochGatedBaseline {
     this.epoch = epoch;
     this.leaveEpoch();
     this.enterEpoch(neighbours);
-    this.robust?.retainNeighbours(neighbours);
+    this.robust?.retain(neighbours.undirected); // D-PSGD and AD-PSGD mix their undirected neighbours only
     const { out, dropped } = this.inbox.replay(epoch, (m) => this.handle(m));
     this.st.rejected += dropped;
     return out;

@@ -181,7 +181,7 @@ export class GossipSgd implements Algorithm {
     if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
     this.epoch = epoch;
     this.enterEpoch(neighbours);
-    this.robust?.retainNeighbours(neighbours);
+    this.robust?.retain(neighbours.members); // any member may push to us
     return [];
   }
 

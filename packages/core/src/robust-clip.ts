@@ -11,6 +11,7 @@
  * judged by the radius before its own distance is recorded, and as long as hostile senders are
  * fewer than half of those heard, the lower median is an honest sender's distance however large
  * theirs are, also when they send more often (a pooled window of frames would let them fill it).
+ * The receiver votes too (ClipRadius.radius), so a hostile majority cannot widen it at will.
  * With one sender heard there is no one to compare with: it is clipped only on a sudden jump.
  * Raw distances are recorded (not clipped ones), so the radius follows honest distances that grow
  * quickly (the first steps from a common x0, where every distance starts at 0).
@@ -18,7 +19,7 @@
  * Pure typed-array code: one fused pass measures the distance, a second (only when clipping)
  * writes; the median sorts a window-sized scratch in place. Nothing model-sized is allocated.
  */
-import type { OptionSpec, PeerNeighbours } from './contract';
+import type { OptionSpec, PeerId } from './contract';
 import { ROBUST_DEFAULTS } from './robust-config';
 import { ConfigError } from './errors';
 
@@ -324,6 +325,11 @@ export class RobustPull {
     this.lastOwner = new Float64Array(this.radius.slots * blocks).fill(-1);
   }
 
+  /** Forgets the senders not in `ids`, those we may hear from now (ClipRadius.retain): on every new epoch. */
+  retain(ids: readonly PeerId[]): void {
+    this.radius.retain(ids);
+  }
+
   /**
    * Block `b` of neighbour `sender` (`data`, starting at coordinate `offset`) clipped around
    * `own[offset ..]`. With `news` the payload is also compared, by hash, with the sender's previous
@@ -332,11 +338,6 @@ export class RobustPull {
    * last one seen for the block, or an AD-PSGD request or reply (each follows a change of its
    * sender's model: a step, or the averaging of our previous request); `false` for no check.
    */
-  /** Forgets the senders that are no longer our neighbours (ClipRadius.retain): on every new epoch. */
-  retainNeighbours(nb: PeerNeighbours): void {
-    this.radius.retain([...nb.rIn, ...nb.rOut, ...nb.cIn, ...nb.cOut]);
-  }
-
   pull(b: number, sender: number, offset: number, data: Float32Array, own: Float32Array, news: boolean | number = false): Float32Array {
     const out = this.scratch.subarray(0, data.length);
     this.clipped = clipInto(this.radius, b, sender, data, 0, own, offset, out, 0, data.length);
