@@ -105,6 +105,31 @@ describe('clipInto', () => {
     expect(distance(dst, 0, own, 0, 4)).toBeCloseTo(6, 4);
   });
 
+  it('does not mix a far block that points against ours once two senders are heard: our own block stands in', () => {
+    const r = new ClipRadius(1, { multiplier: 1 });
+    r.record(0, 5, 0.5);
+    const dst = new Float32Array(4);
+    const flipped = own.map((v) => -3 * v); // distance 8, against ours
+    // One sender heard: no median to trust, so it is clipped along its direction, as before.
+    expect(clipInto(r, 0, 6, flipped, 0, own, 0, dst, 0, 4)).toBe(true);
+    expect(distance(dst, 0, own, 0, 4)).toBeCloseTo(0.5, 5);
+    // Two heard (lower median 0.5): our own block stands in, and it still counts as clipped.
+    expect(clipInto(r, 0, 6, flipped, 0, own, 0, dst, 0, 4)).toBe(true);
+    expect([...dst]).toEqual([...own]);
+    expect(r.lastOpposed).toBe(true);
+    // As far, but not against ours: clipped to the radius, not replaced.
+    const far = new Float32Array([5, 1, 1, 1]);
+    expect(clipInto(r, 0, 6, far, 0, own, 0, dst, 0, 4)).toBe(true);
+    expect(dst[0]).toBeCloseTo(1.5, 5);
+    // Against ours but within the radius: taken as it is (and counted as opposed by the caller).
+    const near = new Float32Array([-0.1, -0.1, -0.1, -0.1]);
+    r.record(0, 7, 100);
+    r.record(0, 8, 100);
+    expect(clipInto(r, 0, 6, near, 0, own, 0, dst, 0, 4)).toBe(false);
+    expect([...dst]).toEqual([...near]);
+    expect(r.lastOpposed).toBe(true);
+  });
+
   it('says whether a block points against ours (a sign flip), within the radius or not; a zero block never does', () => {
     const r = new ClipRadius(1, { multiplier: 1 });
     r.record(0, 5, 100);
@@ -124,9 +149,10 @@ describe('clipInto', () => {
     expect(r.lastOpposed).toBe(false);
     clipInto(r, 0, 5, flipped, 0, new Float32Array(4), 0, dst, 0, 4);
     expect(r.lastOpposed).toBe(false);
-    // Far and flipped: clipped and opposed (the evidence counts it once, as clipped).
+    // Far and flipped: our block stands in; clipped and opposed (the evidence counts it once, as clipped).
     expect(clipInto(r, 0, 5, own.map((v) => -1e4 * v), 0, own, 0, dst, 0, 4)).toBe(true);
     expect(r.lastOpposed).toBe(true);
+    expect([...dst]).toEqual([...own]);
   });
 
   it('counts a block that lies to one side of ours in more than skewShare of its coordinates as opposed (ALIE), and honest noise not', () => {

@@ -16,6 +16,12 @@
  * Raw distances are recorded (not clipped ones), so the radius follows honest distances that grow
  * quickly (the first steps from a common x0, where every distance starts at 0).
  *
+ * A frame beyond the radius that also points against the receiver's block (a sign flip) is not
+ * mixed at all once two senders are heard: the receiver's own block stands in for it. Clipped, it
+ * still pulled the receiver a radius towards the flipped model at every step, and within a few
+ * dozen steps the honest models sat near zero, where the flipped copies passed unclipped
+ * (ROBUST_DEFAULTS.opposedCosine).
+ *
  * Pure typed-array code: one fused pass measures the distance, a second (only when clipping)
  * writes; the median sorts a window-sized scratch in place. Nothing model-sized is allocated.
  */
@@ -185,10 +191,11 @@ export function distance(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>
 }
 
 /** Scratch of `measure`: ||y - c||, and whether y points against c or lies to one side of it. */
-const measured = { d: 0, opposed: false };
+const measured = { d: 0, opposed: false, against: false };
 
 /**
- * ||y - c||, and whether y opposes c: cos(y, c) < ROBUST_DEFAULTS.opposedCosine, or y one-sided
+ * ||y - c||, whether y points against c (cos(y, c) < ROBUST_DEFAULTS.opposedCosine), and whether
+ * it opposes c: points against it, or is one-sided
  * against c (below it, or above it, in more than ROBUST_DEFAULTS.skewShare of the coordinates where
  * they differ, over at least skewMinCoords of them), in one pass over both blocks (a separate pass
  * would double the cost of every received frame).
@@ -243,14 +250,16 @@ function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: n
   const k = ROBUST_DEFAULTS.opposedCosine;
   const differ = below + above;
   const skewed = differ >= ROBUST_DEFAULTS.skewMinCoords && Math.max(below, above) > ROBUST_DEFAULTS.skewShare * differ;
-  measured.opposed = (yc < 0 && yy > 0 && cc > 0 && yc * yc > k * k * yy * cc) || skewed;
+  measured.against = yc < 0 && yy > 0 && cc > 0 && yc * yc > k * k * yy * cc;
+  measured.opposed = measured.against || skewed;
   return measured;
 }
 
 /**
  * Writes the clipped block c + CLIP(y - c, tau) into dst[dstAt ..] for block b of `radius`, records
  * the distance under `sender`, and returns whether it clipped; `radius.lastOpposed` says whether y
- * opposed c (pointed against it, or lay to one side of it). `y` may be dst's own storage only
+ * opposed c (pointed against it, or lay to one side of it). A frame beyond tau that points against
+ * c is not mixed once two senders are heard: c itself is written (and it counts as clipped). `y` may be dst's own storage only
  * when dstAt addresses y itself (in-place clipping of a held copy).
  */
 export function clipInto(
@@ -270,14 +279,17 @@ export function clipInto(
   // sender, may be the attacker's): a frame may then move the block by at most the multiplier
   // times the block's own norm. A scaled model arriving first went in whole before this.
   if (radius.heardCount < 2) tau = Math.min(tau, radius.multiplier * norm(c, cAt, n));
-  const { d, opposed } = measure(y, yAt, c, cAt, n);
+  const { d, opposed, against } = measure(y, yAt, c, cAt, n);
   radius.lastOpposed = opposed;
   radius.record(b, sender, d);
   if (d <= tau) {
     if (dst !== y || dstAt !== yAt) for (let t = 0; t < n; t++) dst[dstAt + t] = y[yAt + t];
     return false;
   }
-  const s = tau / d;
+  // Against our block and beyond the radius: ours stands in (s = 0). Only with a median to trust:
+  // alone, or on a star's leaf, near-zero honest blocks of a least-squares run start at random
+  // angles, and standing in for them stalled its runs short of the optimum.
+  const s = against && radius.heardCount >= 2 ? 0 : tau / d;
   for (let t = 0; t < n; t++) {
     const ct = c[cAt + t];
     dst[dstAt + t] = ct + s * (y[yAt + t] - ct);

@@ -51,6 +51,10 @@ export const ROBUST_DEFAULTS = {
    * and a gossip attacker's clipped share fell to 50-60% (BENCHMARKS.md section 5). Its cosines
    * were then -0.5..0 for most frames, so the bound is 0 rather than a stricter -0.5. Blocks with
    * a zero norm on either side count as not opposed.
+   * A frame below this bound that is also beyond the clip radius is not mixed (the receiver's own
+   * block stands in, robust-clip.ts): the drag towards zero never starts. In clean MNIST runs no
+   * honest frame pointed against the receiver's (a probe over one clean gossip run, not committed:
+   * none of about 38,000 frames).
    */
   opposedCosine: 0,
   /**
