@@ -38,6 +38,8 @@ export class PeerRuntime {
   private uploadCap: number | null;
   /** Backends that failed when the peer started: the speed trial times every other one. */
   private failedAtStart: BackendAttempt[] = [];
+  /** The start-up backend check: the speed trial (after the welcome) waits for it. */
+  private checked: Promise<void> = Promise.resolve();
   /** ICE servers for new links: from the welcome, then each `ice-servers` refresh (fresh TURN credentials). */
   private ice: IceServersPayload = { iceServers: [], expiresAt: null };
   /** The current welcome's network: from the welcome on, before its run can train. */
@@ -86,20 +88,23 @@ export class PeerRuntime {
     this.timeline.begin();
     try {
       this.setPhase('selecting-backend');
-      // Check that a backend works before we tell the server; no model yet. The trial (after
-      // welcome) builds, probes and times the run's own model on every candidate. The socket
-      // connects meanwhile; only the hello waits for the check.
+      // Check that a backend works (no model yet), and say hello meanwhile: the welcome, the
+      // network and the neighbours' offers need no backend, and with four tabs on two cores the
+      // hello's answer took up to 1.7 s after a check of up to 4 s (issue 14). The speed trial
+      // (after the welcome) waits for the check, then times the run's own model on every
+      // candidate. A peer whose check fails leaves the run at once (fail -> stop).
       const checked = this.compute.checkBackends(this.opts.backends ?? TRAINING_DEFAULTS.backendOrder, this.opts.backendOptions).then((report) => {
-        if (this.st.phase !== 'selecting-backend') return; // stopped meanwhile
+        if (this.st.phase === 'stopped' || this.st.phase === 'error') return;
         this.st.computeIn = this.compute.where; // a worker that failed to start falls back to the page
         this.st.backend = report.backend;
         this.st.backendAttempts = report.attempts;
         this.st.device = report.device ?? null;
         this.st.softwareGpu = report.software === true;
         this.failedAtStart = report.attempts.filter((a) => !a.ok);
-        this.setPhase('connecting');
+        if (this.st.phase === 'selecting-backend') this.setPhase('connecting');
       });
-      await this.connect(checked);
+      this.checked = checked;
+      await Promise.all([checked, this.connect()]);
     } catch (e) {
       this.fail(e);
     }
@@ -121,15 +126,15 @@ export class PeerRuntime {
     if (this.st.phase !== 'error') this.setPhase('stopped');
   }
 
-  private connect(helloAfter: Promise<void>): Promise<void> {
+  private connect(): Promise<void> {
     this.session = new ServerSession({
       serverUrl: this.opts.serverUrl,
-      helloAfter,
       welcomeTimeoutMs: this.tuning.welcomeTimeoutMs,
       reconnectDelayMs: this.tuning.reconnectDelayMs,
       hello: () => ({
         role: 'peer',
-        backend: this.st.backend ?? 'cpu',
+        // Before the check ends the server lists us as checking; our telemetry names the backend.
+        backend: this.st.backend ?? 'checking',
         device: this.st.device?.slice(0, PROTOCOL_LIMITS.maxDeviceChars),
         userAgent: globalThis.navigator?.userAgent?.slice(0, PROTOCOL_LIMITS.maxUserAgentChars),
       }),
@@ -267,6 +272,7 @@ export class PeerRuntime {
 
   /** Download this run's data and build its model on the fastest backend (timed on that model). */
   private async createTraining(w: WelcomePayload): Promise<Training> {
+    await this.checked; // the candidates are the backends the check did not rule out
     this.setPhase('downloading');
     const url = (path: string) => new URL(path, this.opts.serverUrl).href;
     // Every candidate that did not fail at start is timed on this run's model (a new run's model

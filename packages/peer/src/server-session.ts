@@ -24,11 +24,6 @@ export interface SessionHandlers {
 export interface SessionOptions {
   serverUrl: string;
   hello: () => HelloPayload;
-  /**
-   * Hello waits for this (the backend check): the socket's handshake meanwhile runs beside it. The
-   * welcome timeout starts once it settles; if it rejects, `ready` rejects with its reason.
-   */
-  helloAfter?: Promise<unknown>;
   welcomeTimeoutMs: number;
   reconnectDelayMs: number;
   handlers: SessionHandlers;
@@ -44,28 +39,25 @@ export class ServerSession {
   private readonly socket: ClientSocket;
   private closed = false;
   private helloSent = false;
+  private settleOnClose: () => void = () => {};
 
   constructor(opts: SessionOptions) {
     const socket: ClientSocket = io(opts.serverUrl, { transports: ['websocket'] });
     this.socket = socket;
     const h = opts.handlers;
-    const gate = opts.helloAfter ?? Promise.resolve();
     this.ready = new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      // Exactly one hello per connection: the gate's opening sends it if the socket is already up,
-      // every later connect (and a first one after the gate) sends its own.
-      let gateOpen = false;
-      gate.then(() => {
-        if (this.closed) return resolve(); // closed before the hello: nothing to wait for
-        gateOpen = true;
-        timer = setTimeout(
-          () => reject(new PeerError('server-unreachable', `no answer from ${opts.serverUrl} within ${opts.welcomeTimeoutMs} ms`)),
-          opts.welcomeTimeoutMs,
-        );
-        if (socket.connected) this.hello(opts.hello());
-      }, reject);
+      const timer = setTimeout(
+        () => reject(new PeerError('server-unreachable', `no answer from ${opts.serverUrl} within ${opts.welcomeTimeoutMs} ms`)),
+        opts.welcomeTimeoutMs,
+      );
+      // Closed before the first welcome: nothing to wait for, and no timeout to report.
+      this.settleOnClose = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       let first = true;
-      socket.on('connect', () => gateOpen && this.hello(opts.hello()));
+      // Exactly one hello per connection, the first one included.
+      socket.on('connect', () => this.hello(opts.hello()));
       socket.on('welcome', (w) => {
         clearTimeout(timer);
         const done = h.welcome(w);
@@ -114,6 +106,7 @@ export class ServerSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.settleOnClose();
     if (this.helloSent) this.socket.emit('leave', {});
     this.socket.disconnect();
   }
