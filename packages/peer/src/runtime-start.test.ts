@@ -2,11 +2,12 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRunConfig, type HelloPayload, type TaskInfo, type WelcomePayload } from '@starling/protocol';
+import { parseRunConfig, type HelloPayload, type WelcomePayload } from '@starling/protocol';
 import { BackendError, type BackendReport } from '@starling/training';
 import type { Compute, Training, TrainingRequest } from './compute';
 import { PeerRuntime } from './runtime';
 import type { WrtcImpl } from './webrtc-transport';
+import { TINY_TASK } from './tiny-task.fixture';
 
 /**
  * A peer's start-up against a real socket.io server that welcomes every hello as a lone peer
@@ -14,14 +15,7 @@ import type { WrtcImpl } from './webrtc-transport';
  * run's model waits for that check. TF.js is replaced by a Compute whose check the test settles.
  */
 
-const task: TaskInfo = {
-  id: 'tiny',
-  title: 'tiny MLP',
-  model: { kind: 'mlp', hidden: [6], inputSize: 4, classes: 3 },
-  data: { layout: 'examples', classNames: null, image: null },
-  metric: 'accuracy',
-  initialUrl: null,
-};
+const task = TINY_TASK;
 
 const welcome: WelcomePayload = {
   peerId: 0,

@@ -1,12 +1,13 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRunConfig, type TaskInfo } from '@starling/protocol';
+import { parseRunConfig } from '@starling/protocol';
 import { encodeSet } from '@starling/tasks';
 import { BackendError } from '@starling/training';
 import type { Compute, TrainingRequest } from './compute';
 import { pageCompute } from './page-compute';
 import { serveCompute } from './compute-worker';
 import { WorkerCompute, WorkerFailedError, WorkerOrPageCompute, type WorkerLike } from './worker-compute';
+import { TINY_TASK } from './tiny-task.fixture';
 
 /**
  * The page and its training worker over a real MessageChannel (structured clone, transferred
@@ -14,14 +15,7 @@ import { WorkerCompute, WorkerFailedError, WorkerOrPageCompute, type WorkerLike 
  * exactly what the page computes itself.
  */
 
-const task: TaskInfo = {
-  id: 'tiny',
-  title: 'tiny MLP',
-  model: { kind: 'mlp', hidden: [6], inputSize: 4, classes: 3 },
-  data: { layout: 'examples', classNames: null, image: null },
-  metric: 'accuracy',
-  initialUrl: null,
-};
+const task = TINY_TASK;
 
 function shardUrl(count: number): string {
   const features = new Uint8Array(count * 4).map((_, i) => (i * 37) % 256);
