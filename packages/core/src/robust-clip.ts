@@ -195,10 +195,10 @@ const measured = { d: 0, opposed: false, against: false };
 
 /**
  * ||y - c||, whether y points against c (cos(y, c) < ROBUST_DEFAULTS.opposedCosine), and whether
- * it opposes c: points against it, or is one-sided
- * against c (below it, or above it, in more than ROBUST_DEFAULTS.skewShare of the coordinates where
- * they differ, over at least skewMinCoords of them), in one pass over both blocks (a separate pass
- * would double the cost of every received frame).
+ * it opposes c: points against it, or is one-sided against c (below it, or above it, in more than
+ * ROBUST_DEFAULTS.skewShare of the coordinates where they differ, over at least skewMinCoords of
+ * them), in one pass over both blocks (a separate pass would double the cost of every received
+ * frame).
  */
 function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: number, n: number): typeof measured {
   // Two interleaved sets of sums, as in distance(): independent chains the CPU can overlap.
@@ -259,8 +259,8 @@ function measure(y: ArrayLike<number>, yAt: number, c: ArrayLike<number>, cAt: n
  * Writes the clipped block c + CLIP(y - c, tau) into dst[dstAt ..] for block b of `radius`, records
  * the distance under `sender`, and returns whether it clipped; `radius.lastOpposed` says whether y
  * opposed c (pointed against it, or lay to one side of it). A frame beyond tau that points against
- * c is not mixed once two senders are heard: c itself is written (and it counts as clipped). `y` may be dst's own storage only
- * when dstAt addresses y itself (in-place clipping of a held copy).
+ * c is not mixed once two senders are heard: c itself is written (and it counts as clipped). `y`
+ * may be dst's own storage only when dstAt addresses y itself (in-place clipping of a held copy).
  */
 export function clipInto(
   radius: ClipRadius,
