@@ -1,21 +1,17 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRunConfig, type HelloPayload, type WelcomePayload } from '@starling/protocol';
+import { parseRunConfig, type WelcomePayload } from '@starling/protocol';
 import { BackendError, type BackendReport } from '@starling/training';
 import type { Compute, Training, TrainingRequest } from './compute';
 import { PeerRuntime } from './runtime';
 import type { WrtcImpl } from './webrtc-transport';
 import { TINY_TASK } from './tiny-task.fixture';
+import { fakeSignaling, until, type FakeSignaling } from './signaling.fixture';
 
 /**
  * A peer's start-up against a real socket.io server that welcomes every hello as a lone peer
  * (issue 14): the hello goes out while the backend check still runs, and the speed trial on the
  * run's model waits for that check. TF.js is replaced by a Compute whose check the test settles.
  */
-
-const task = TINY_TASK;
 
 const welcome: WelcomePayload = {
   peerId: 0,
@@ -25,37 +21,12 @@ const welcome: WelcomePayload = {
   neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [0] },
   shard: { index: 0, count: 1, url: '/shard' },
   testUrl: '/test',
-  task,
+  task: TINY_TASK,
   uploadToken: 'token',
   checkpointUrl: null,
   fresh: true,
   ice: { iceServers: [], expiresAt: null },
 };
-
-interface FakeServer {
-  url: string;
-  io: Server;
-  http: HttpServer;
-  hellos: HelloPayload[];
-  disconnects: () => number;
-}
-
-async function welcomingServer(): Promise<FakeServer> {
-  const http = createServer();
-  const io = new Server(http);
-  const hellos: HelloPayload[] = [];
-  let disconnects = 0;
-  io.on('connection', (socket) => {
-    socket.on('hello', (h: HelloPayload) => {
-      hellos.push(h);
-      socket.emit('welcome', welcome);
-    });
-    socket.on('disconnect', () => disconnects++);
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, io, http, hellos, disconnects: () => disconnects };
-}
 
 /** A check the test settles, and a training that is ready at once (its gradients are zeros). */
 function settledByTest(): { compute: Compute; requests: TrainingRequest[]; settle: (r: BackendReport | Error) => void } {
@@ -75,16 +46,11 @@ function settledByTest(): { compute: Compute; requests: TrainingRequest[]; settl
   return { compute, requests, settle };
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error(`never saw ${what}`);
-}
-
 // A lone peer opens no link: nothing here may build one.
 const noLinks = { createPeer: () => { throw new Error('a lone peer opens no links'); }, wrtc: {} as WrtcImpl };
 
 describe('PeerRuntime start-up', () => {
-  let server: FakeServer | null = null;
+  let server: FakeSignaling | null = null;
   let runtime: PeerRuntime | null = null;
   afterEach(async () => {
     await runtime?.stop();
@@ -94,7 +60,7 @@ describe('PeerRuntime start-up', () => {
   });
 
   it('says hello while its backend check runs, and times the run’s model only once the check is over', async () => {
-    server = await welcomingServer();
+    server = await fakeSignaling(welcome);
     const { compute, requests, settle } = settledByTest();
     runtime = new PeerRuntime({ serverUrl: server.url, compute, backends: ['webgpu', 'wasm'], ...noLinks });
     const started = runtime.start();
@@ -112,7 +78,7 @@ describe('PeerRuntime start-up', () => {
   });
 
   it('a failed backend check ends in a clear error, and the peer leaves the run it had joined', async () => {
-    server = await welcomingServer();
+    server = await fakeSignaling(welcome);
     const { compute, requests, settle } = settledByTest();
     runtime = new PeerRuntime({ serverUrl: server.url, compute, backends: ['wasm'], ...noLinks });
     const started = runtime.start();

@@ -1,26 +1,6 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerSession, type SessionHandlers } from './server-session';
-
-/** A real socket.io server that records what each client said and welcomes every hello. */
-async function fakeSignaling(): Promise<{ url: string; io: Server; http: HttpServer; connections: () => number; hellos: () => number }> {
-  const http = createServer();
-  const io = new Server(http);
-  let connections = 0;
-  let hellos = 0;
-  io.on('connection', (socket) => {
-    connections++;
-    socket.on('hello', () => {
-      hellos++;
-      socket.emit('welcome', {} as never);
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, io, http, connections: () => connections, hellos: () => hellos };
-}
+import { fakeSignaling, type FakeSignaling } from './signaling.fixture';
 
 const handlers: SessionHandlers = {
   welcome: async () => {},
@@ -34,7 +14,7 @@ const handlers: SessionHandlers = {
 };
 
 describe('ServerSession', () => {
-  let server: Awaited<ReturnType<typeof fakeSignaling>> | null = null;
+  let server: FakeSignaling | null = null;
   let session: ServerSession | null = null;
   afterEach(async () => {
     session?.close();
@@ -48,7 +28,7 @@ describe('ServerSession', () => {
     session = new ServerSession({ serverUrl: server.url, hello: () => ({ role: 'peer', backend: 'checking' }), welcomeTimeoutMs: 5_000, reconnectDelayMs: 50, handlers });
     await session.ready;
     expect(server.connections()).toBe(1);
-    expect(server.hellos()).toBe(1);
+    expect(server.hellos).toHaveLength(1);
   });
 
   it('fails with its reason when no welcome comes within the timeout', async () => {
