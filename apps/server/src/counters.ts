@@ -14,6 +14,12 @@ export interface ServerCounters {
   leaves: number;
   /** Peers dropped for silence (no event for peerTimeoutMs). */
   timeouts: number;
+  /**
+   * Sweeps that ran a whole period late (the server's event loop was blocked or starved), and
+   * their total lateness: excused from the peers' silence rather than timing them out.
+   */
+  serverStalls: number;
+  serverStalledMs: number;
   signalsRelayed: number;
   telemetryReports: number;
   /** Client events refused, in total and by reason. */
@@ -77,6 +83,8 @@ export function createCounters(): ServerCounters {
     observersJoined: 0,
     leaves: 0,
     timeouts: 0,
+    serverStalls: 0,
+    serverStalledMs: 0,
     signalsRelayed: 0,
     telemetryReports: 0,
     rejected: 0,

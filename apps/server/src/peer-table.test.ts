@@ -77,6 +77,21 @@ describe('PeerTable', () => {
     expect(t.silent(20_000, 5000)).toEqual([1]);
   });
 
+  it('does not count an excused server stall as silence, only for the peers heard before it', () => {
+    const t = new PeerTable({ history: 4, departedKept: 2 });
+    t.add(0, { backend: 'wasm', shard: 0 }, 0);
+    t.excuse(3000); // the server stalled 3 s after hearing peer 0
+    t.add(1, { backend: 'wasm', shard: 1 }, 0); // heard after the stall: nothing excused
+    expect(t.silent(5001, 5000)).toEqual([1]);
+    expect(t.silent(8000, 5000)).toEqual([1]);
+    expect(t.silent(8001, 5000)).toEqual([0, 1]);
+    t.touch(0, 9000); // heard again: the old excuse no longer applies
+    expect(t.silent(14_000, 5000)).toEqual([1]);
+    expect(t.silent(14_001, 5000)).toEqual([0, 1]);
+    t.excuse(-100); // a negative stall changes nothing
+    expect(t.silent(14_000, 5000)).toEqual([1]);
+  });
+
   it('gives a peer joinGraceMs until it reports its first step, then the time-out', () => {
     const t = new PeerTable({ history: 4, departedKept: 2 });
     t.add(0, { backend: 'wasm', shard: 0 }, 0);

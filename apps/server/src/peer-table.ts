@@ -49,6 +49,8 @@ interface PeerRecord {
   shard: number;
   joinedAt: number;
   lastSeen: number;
+  /** The table's `excusedMs` when lastSeen was last set (see `excuse`). */
+  excusedAtSeen: number;
   latest?: TelemetrySample;
   history: RingBuffer<TelemetrySample>;
   /** Sums of the per-report computeMs / commMs since the peer joined. */
@@ -70,6 +72,8 @@ export class PeerTable {
   private readonly records = new Map<PeerId, PeerRecord>();
   /** Departed peers, oldest first, to bound memory over a long run. */
   private readonly departed: PeerId[] = [];
+  /** Server stalls excused so far, in ms (see `excuse`). */
+  private excusedMs = 0;
 
   constructor(private readonly limits: PeerTableLimits) {}
 
@@ -82,6 +86,7 @@ export class PeerTable {
       shard: info.shard,
       joinedAt: now,
       lastSeen: now,
+      excusedAtSeen: this.excusedMs,
       history: new RingBuffer<TelemetrySample>(this.limits.history),
       computeMs: 0,
       commMs: 0,
@@ -92,7 +97,23 @@ export class PeerTable {
   /** Note that a live peer was heard from. */
   touch(id: PeerId, now: number): void {
     const r = this.records.get(id);
-    if (r !== undefined && r.state === 'live') r.lastSeen = Math.max(r.lastSeen, now);
+    if (r !== undefined && r.state === 'live') this.heard(r, now);
+  }
+
+  private heard(r: PeerRecord, now: number): void {
+    if (now < r.lastSeen) return;
+    r.lastSeen = now;
+    r.excusedAtSeen = this.excusedMs;
+  }
+
+  /**
+   * The server itself could not listen for `ms` (its event loop was blocked, or the process got
+   * no CPU): that time does not count as any peer's silence. Without this, the first sweep after
+   * a stall ran before the reports queued during it were read (Node runs timers before it polls
+   * sockets) and timed out every live peer at once.
+   */
+  excuse(ms: number): void {
+    if (ms > 0) this.excusedMs += ms;
   }
 
   record(id: PeerId, t: TelemetryPayload, now: number): void {
@@ -104,7 +125,7 @@ export class PeerTable {
     r.computeMs += t.computeMs;
     r.commMs += t.commMs;
     r.history.push(sample);
-    r.lastSeen = Math.max(r.lastSeen, now);
+    this.heard(r, now);
     if (t.diverged === true) this.flag(id, 'diverged', 'its model went non-finite and it stopped training', now);
   }
 
@@ -143,7 +164,7 @@ export class PeerTable {
     const r = this.records.get(id);
     if (r === undefined || r.state !== 'live') return;
     r.state = state;
-    r.lastSeen = Math.max(r.lastSeen, now);
+    this.heard(r, now);
     this.departed.push(id);
     while (this.departed.length > this.limits.departedKept) this.records.delete(this.departed.shift()!);
   }
@@ -152,14 +173,16 @@ export class PeerTable {
    * Live peers not heard from for more than `timeoutMs`, or, until they report their first step,
    * for more than `joinGraceMs`: a joining tab downloads its shard and sets up TF.js on its main
    * thread, and on a loaded machine that held its telemetry back past the 5 s default, so fresh
-   * tabs were timed out during their join and came back as new peers.
+   * tabs were timed out during their join and came back as new peers. Excused server stalls
+   * (`excuse`) are not silence.
    */
   silent(now: number, timeoutMs: number, joinGraceMs = 0): PeerId[] {
     const out: PeerId[] = [];
     for (const r of this.records.values()) {
       if (r.state !== 'live') continue;
       const joining = r.latest === undefined || r.latest.steps === 0;
-      if (now - r.lastSeen > (joining ? Math.max(timeoutMs, joinGraceMs) : timeoutMs)) out.push(r.id);
+      const silence = now - r.lastSeen - (this.excusedMs - r.excusedAtSeen);
+      if (silence > (joining ? Math.max(timeoutMs, joinGraceMs) : timeoutMs)) out.push(r.id);
     }
     return out;
   }

@@ -53,6 +53,12 @@ export class RunHost {
   private readonly ejected = new Map<string, number>();
   private observers = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * The sweep timer's period, and when it last fired by the process's monotonic clock (a stall is
+   * real time the event loop lost, whatever the run's clock says).
+   */
+  private sweepMs = 0;
+  private lastSweepTick = 0;
   private readonly peersTimer: ReturnType<typeof setInterval>;
   /** When the hostile-frames verdict last ran, and the pending early one (judgeSoon). */
   private lastJudged = Number.NEGATIVE_INFINITY;
@@ -139,9 +145,27 @@ export class RunHost {
 
   private startSweeping(): void {
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
-    const sweepMs = Math.max(100, Math.floor(this.run.config.peerTimeoutMs / this.o.tuning.sweepsPerTimeout));
-    this.sweepTimer = setInterval(() => this.guarded('sweep', () => this.sweep()), sweepMs);
+    this.sweepMs = Math.max(100, Math.floor(this.run.config.peerTimeoutMs / this.o.tuning.sweepsPerTimeout));
+    this.lastSweepTick = performance.now();
+    this.sweepTimer = setInterval(() => this.guarded('sweep', () => this.onSweepTimer()), this.sweepMs);
     this.sweepTimer.unref();
+  }
+
+  /**
+   * A tick that comes a whole period late means the server itself stalled (a long synchronous
+   * task, or no CPU on a loaded machine): the peers' reports from that time still wait in the
+   * sockets, so the stall is excused rather than counted as their silence (PeerTable.excuse).
+   */
+  private onSweepTimer(): void {
+    const tick = performance.now();
+    const late = Math.round(tick - this.lastSweepTick - this.sweepMs);
+    this.lastSweepTick = tick;
+    if (late >= this.sweepMs) {
+      this.run.peers.excuse(late);
+      this.run.counters.serverStalls++;
+      this.run.counters.serverStalledMs += late;
+    }
+    this.sweep();
   }
 
   private onEnvelope(e: ClientEnvelope): void {

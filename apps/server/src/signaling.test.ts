@@ -282,6 +282,27 @@ describe('membership over socket.io', () => {
     expect(s.run.peers.summaries().find((r) => r.id === b.welcome.peerId)?.state).toBe('timed-out');
   });
 
+  it('does not time out peers for a stall of the server’s own event loop, and still drops one that stays silent', async () => {
+    const s = await start({ peerTimeoutMs: 1000, telemetryIntervalMs: 400, heartbeatIntervalMs: 400 });
+    const a = await peer(s.url);
+    a.socket.emit('telemetry', telemetryReport({ steps: 10, samples: 320 }));
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(1));
+    // The event loop held for 1.5 s, as by a long synchronous task. The report sent right after it
+    // waits in the socket while the sweep, due during the stall, runs first.
+    const end = performance.now() + 1500;
+    while (performance.now() < end) {
+      // the stall
+    }
+    a.socket.emit('telemetry', telemetryReport({ steps: 20, samples: 640 }));
+    await vi.waitFor(() => expect(s.run.counters.telemetryReports).toBe(2));
+    expect(s.run.counters.timeouts).toBe(0);
+    expect(s.run.counters.serverStalls).toBeGreaterThanOrEqual(1);
+    expect(s.run.counters.serverStalledMs).toBeGreaterThanOrEqual(1000);
+    // Silent for real from here on: dropped once peerTimeoutMs has passed.
+    await nextEvent(a.socket, 'disconnect', () => true, 5000);
+    expect(s.run.counters.timeouts).toBe(1);
+  });
+
   it('gives a peer that has not reported a step joinGraceMs before it drops it', async () => {
     let now = 1_000_000;
     const s = await start({ peerTimeoutMs: 5000 }, { clock: () => now, tuning: { joinGraceMs: 20_000 } });
