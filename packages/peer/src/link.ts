@@ -49,7 +49,10 @@ export class Link {
   unreliableAttempts = 0;
   /** Unreliable frames received (compared with the remote's heartbeat count). */
   unreliableReceived = 0;
-  /** Last time anything arrived from the remote (ms, runtime clock). */
+  /**
+   * Last time anything arrived from the remote (ms, runtime clock), moved on by the time this
+   * peer itself was stalled (`excuse`): the time-out counts only the remote's silence.
+   */
   lastHeard: number;
   readonly openedAt: number;
 
@@ -121,6 +124,11 @@ export class Link {
     this.transport.sendReliable(data);
     this.counters.framesSent++;
     this.counters.bytesSent += typeof data === 'string' ? data.length : data.byteLength;
+  }
+
+  /** This peer could not listen for `ms` (see Mesh.heartbeat): not the remote's silence. */
+  excuse(ms: number): void {
+    if (ms > 0) this.lastHeard = Math.min(this.now(), this.lastHeard + ms);
   }
 
   /** The remote's heartbeat says how many unreliable frames it sent us: the gap is loss. */

@@ -60,6 +60,8 @@ export class Mesh {
   /** Counters of links already closed, so totals never go backwards. */
   private readonly retired: LinkCounters = emptyCounters();
   private epoch = 0;
+  /** When `heartbeat` last ran (runtime clock), to see this peer's own stalls. */
+  private lastBeat: number | undefined;
 
   constructor(
     private readonly self: PeerId,
@@ -100,9 +102,18 @@ export class Mesh {
     return this.links.get(id)?.isOpen ?? false;
   }
 
-  /** Send heartbeats and drop links that went silent or never opened. */
-  heartbeat(timeoutMs: number): void {
+  /**
+   * Send heartbeats and drop links that went silent or never opened. Called every `everyMs`: a
+   * call a whole period late means this peer itself stalled (a long task on its thread, no CPU on
+   * a loaded machine), and what the neighbours sent meanwhile may still wait in the channels'
+   * queues behind this timer, so the stall is not counted as their silence (the server excuses
+   * its own stalls the same way).
+   */
+  heartbeat(timeoutMs: number, everyMs: number): void {
     const t = this.now();
+    const late = this.lastBeat === undefined ? 0 : t - this.lastBeat - everyMs;
+    this.lastBeat = t;
+    if (late >= everyMs) for (const link of this.links.values()) link.excuse(late);
     // Re-create links to wanted neighbours whose link failed; epochs alone would leave them cut off.
     for (const id of this.wanted) if (!this.links.has(id)) this.open(id, this.self < id);
     for (const [id, link] of this.links) {

@@ -306,7 +306,7 @@ export class PeerRuntime {
     const cfg = w.config;
     for (const t of this.timers) clearInterval(t);
     this.timers = [
-      setInterval(() => this.network?.mesh.heartbeat(cfg.peerTimeoutMs), cfg.heartbeatIntervalMs),
+      setInterval(() => this.network?.mesh.heartbeat(cfg.peerTimeoutMs, cfg.heartbeatIntervalMs), cfg.heartbeatIntervalMs),
       setInterval(() => this.sendTelemetry(), cfg.telemetryIntervalMs),
       setInterval(() => this.alertOnEvidence(), this.tuning.evidenceCheckMs),
     ];
