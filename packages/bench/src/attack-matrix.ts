@@ -1,8 +1,9 @@
 /**
  * The attack matrix (issue 13): honest peers' accuracy when 1 or 2 of 8 peers are hostile
  * (`@starling/sim` attacks: sign flip, x1e6 scaling, noise, ALIE, replay), with robust mixing on
- * ('clip') and off, against the clean run of the same seed. Same task, step time, scenario (IID,
- * exponential graph) and budget for every cell; every figure is over the honest peers only.
+ * ('clip') and off, against the clean run of the same seed. Same task, step time, scenario (IID
+ * unless `split` says otherwise, exponential graph) and budget for every cell; every figure is
+ * over the honest peers only.
  *
  * With `refereeSteps`, the simulator also plays the server's verdict (core's judgeSenders, the rule
  * apps/server applies to telemetry) every that many step times and ejects whom it convicts, as the
@@ -14,7 +15,7 @@ import type { BenchTask } from './bench-task';
 import { BENCH_CONFIG } from './config';
 import { fmt, markdownTable } from './markdown';
 import { runOne, type RunOutcome } from './run-one';
-import type { Scenario } from './scenarios';
+import type { Scenario, Split } from './scenarios';
 
 export interface AttackMatrixPlan {
   algorithms: readonly BenchAlgorithm[];
@@ -37,6 +38,8 @@ export interface AttackMatrixPlan {
   scale?: number;
   /** Which payloads the attackers rewrite (the sim's default, both, when absent). */
   payloads?: 'model' | 'tracker' | 'both';
+  /** How the shards are split (IID when absent). */
+  split?: Split;
 }
 
 export const ATTACK_MATRIX_DEFAULTS: AttackMatrixPlan = {
@@ -71,7 +74,7 @@ export interface AttackCell {
 }
 
 export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, stepTime: number, log: (line: string) => void): Promise<AttackCell[]> {
-  const scenario: Scenario = { n: plan.n, split: 'iid', straggle: 'none', loss: 0 };
+  const scenario: Scenario = { n: plan.n, split: plan.split ?? 'iid', straggle: 'none', loss: 0 };
   const cells: AttackCell[] = [];
   const one = async (algorithm: BenchAlgorithm, robust: 'clip' | 'off', attack: AttackKind | 'none', hostile: number, seed: number): Promise<void> => {
     const lr = plan.lr[algorithm] ?? 0.3;
