@@ -10,6 +10,7 @@ import { allFinite, blockStart, isValidBlock, type BlockLayout } from './blocks'
 import { allFiniteHalf, decodeHalf, decodeI8, validScale } from './quantize';
 import type { ReceivedBases } from './rfast-bases';
 import { STORE_CLIPPED, STORE_REFUSED, type MassLinks, type PullClip, type PullLinks } from './rfast-links';
+import type { MassOpposition } from './rfast-mass-opposition';
 import type { RfastSender } from './rfast-sends';
 import type { SimdScratch } from './rfast-simd';
 import { ROBUST_DEFAULTS, allBounded, seqOrder } from './robust-config';
@@ -44,6 +45,11 @@ export interface ReceiveState {
   opposed: boolean;
   /** Set by the last acceptRho: its new mass was clipped (counted, not held against the sender: see MassLinks.audit). */
   massClipped: boolean;
+  /** Set by the last acceptRho: a newest running sum was stored, and whether it opposed ours (its mass is withheld). */
+  massStored: boolean;
+  massOpposed: boolean;
+  /** Robust mixing: running sums are judged against our own outgoing one (null: off). */
+  opposition: MassOpposition | null;
   /** Our tracker and latest gradient: the scale an honest neighbour's tracker mass is judged against. */
   z: Float64Array;
   g: Float32Array;
@@ -59,6 +65,8 @@ export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
   s.frozen = false;
   s.opposed = false;
   s.massClipped = false;
+  s.massStored = false;
+  s.massOpposed = false;
   if (typeof msg !== 'object' || msg === null) return 'rejected';
   const { kind, epoch, seq, block, offset, data } = msg;
   if (!Number.isSafeInteger(epoch)) return 'rejected';
@@ -196,6 +204,8 @@ function acceptRho(msg: Message, s: ReceiveState): Verdict {
     if (audit === 'refused') return 'magnitude';
     s.massClipped = audit === 'clipped';
     mass.seq[slot] = seq;
+    s.massStored = true;
+    s.massOpposed = s.opposition !== null && s.opposition.judge(j, block, offset, values.length, mass.sums, mass.newAt(j, block, offset), s.sender.rho) === 'opposed';
   }
   return kept ? 'kept' : 'ok';
 }

@@ -34,6 +34,7 @@ import { consumeDescendMix, track } from './rfast-kernels';
 import { alignedBytes, kernelModule, KernelMemory, type KernelChoice, type SimdExports } from './rfast-simd';
 import { MassLinks, PullLinks, validateNeighbours } from './rfast-links';
 import { acceptMessage, type ReceiveState } from './rfast-messages';
+import { MassOpposition } from './rfast-mass-opposition';
 import { RfastSender } from './rfast-sends';
 import { Evidence, type SenderEvidence } from './robust-evidence';
 import { ClipRadius, ROBUST_MODES } from './robust-clip';
@@ -292,6 +293,7 @@ export class RFast implements Algorithm {
     // Set only for a V frame that was stored (so msg is a message): a null or malformed one sets none.
     if (this.rx.clipped || this.rx.frozen || this.rx.opposed) this.evidence.mixed(msg.from, this.rx.clipped, this.rx.frozen, this.rx.opposed);
     if (this.rx.massClipped) this.counters.clipped = (this.counters.clipped ?? 0) + 1;
+    if (this.rx.massStored) this.evidence.massFrame(msg.from, this.rx.massOpposed);
     if (verdict === 'rejected') this.counters.rejected += 1;
     else if (verdict === 'stale') this.counters.stale += 1;
     else if (verdict === 'kept') return [this.ack(msg)];
@@ -541,6 +543,9 @@ export class RFast implements Algorithm {
       frozen: false,
       opposed: false,
       massClipped: false,
+      massStored: false,
+      massOpposed: false,
+      opposition: this.massRadius === null || this.naive ? null : new MassOpposition(nb.cIn.length, layout),
       z: this.z,
       g: this.g,
       v: this.v,

@@ -58,6 +58,14 @@ export const ROBUST_DEFAULTS = {
    */
   opposedCosine: 0,
   /**
+   * R-FAST: a sender's running sum is judged against our own outgoing one only while every other
+   * sender's latest one on the block has at least this cosine with ours (rfast-mass-opposition.ts):
+   * honest IID neighbours sat at 0.57-0.83 or more (10th percentiles), non-IID ones around 0, where
+   * the test says nothing. Judged below opposedCosine, the frame counts as evidence against its
+   * sender (SenderEvidence.massOpposed).
+   */
+  massAgreeCosine: 0.5,
+  /**
    * A model frame below the receiver's own block in more than this share of the coordinates where
    * the two differ (or above it in more) counts as opposed too: SignGuard's sign statistics (Xu
    * et al. 2021), applied to models. "A little is enough" (ALIE) sends the mean minus z standard

@@ -31,9 +31,16 @@ export interface SenderEvidence {
    * only where clipped and frozen are not, so no frame is held against its sender twice for it.
    */
   opposed: number;
+  /**
+   * R-FAST: running-sum frames of this sender that were stored, and those whose running sum
+   * pointed against our own outgoing one while the other senders' agreed with it
+   * (rfast-mass-opposition.ts): its tracker mass was withheld.
+   */
+  massFrames: number;
+  massOpposed: number;
 }
 
-export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped' | 'frozen' | 'opposed';
+export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped' | 'frozen' | 'opposed' | 'massOpposed';
 
 export class Evidence {
   private readonly bySender = new Map<PeerId, SenderEvidence>();
@@ -43,7 +50,7 @@ export class Evidence {
     let e = this.bySender.get(from);
     if (e !== undefined) return e;
     if (!Number.isSafeInteger(from) || from < 0 || this.bySender.size >= ROBUST_DEFAULTS.maxEvidenceSenders) return null;
-    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0, frozen: 0, opposed: 0 };
+    e = { frames: 0, magnitude: 0, seqJumps: 0, clipped: 0, frozen: 0, opposed: 0, massFrames: 0, massOpposed: 0 };
     this.bySender.set(from, e);
     return e;
   }
@@ -52,6 +59,14 @@ export class Evidence {
   frame(from: PeerId): void {
     const e = this.of(from);
     if (e !== null) e.frames++;
+  }
+
+  /** One running-sum frame of `from` was stored (R-FAST), opposed or not. */
+  massFrame(from: PeerId, opposed: boolean): void {
+    const e = this.of(from);
+    if (e === null) return;
+    e.massFrames++;
+    if (opposed) e.massOpposed++;
   }
 
   /** The frame just counted was refused for its content or clipped. */

@@ -11,7 +11,9 @@ const clippedBy = (reporter: number, peer: number, share: number, frames = 200):
 
 describe('judgeSenders', () => {
   it('ejects a sender that two peers refused frames of, and says who and how many', () => {
-    expect(judgeSenders([refusedBy(0, 3), refusedBy(1, 3)], T)).toEqual([{ sender: 3, reporters: [0, 1], refused: 6, clipped: 0, frozen: 0, opposed: 0, frames: 800, eject: true }]);
+    expect(judgeSenders([refusedBy(0, 3), refusedBy(1, 3)], T)).toEqual([
+      { sender: 3, reporters: [0, 1], refused: 6, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 800, eject: true },
+    ]);
   });
 
   it('one accuser is not enough (it may be the liar), and a report about oneself counts for nothing', () => {
@@ -44,6 +46,19 @@ describe('judgeSenders', () => {
     const excuse: PeerEvidence = { reporter: 2, evidence: [0, 1, 3].map((peer) => ({ peer, frames: 200, refused: 0, clipped: 200, frozen: 0 })) };
     expect(judgeSenders([flip(0, 0, atShare), flip(1, 0, atShare), excuse], T).find((v) => v.sender === 2)?.eject).toBe(true);
     expect(judgeSenders([flip(0, 190, 0), flip(1, 190, 0), excuse], T).find((v) => v.sender === 2)?.eject).toBe(false);
+  });
+
+  it('running sums opposed at ejectOpposedShare of at least minFrames of them, from two reporters, eject on their own', () => {
+    const sums = (reporter: number, massFrames: number, massOpposed: number): PeerEvidence => ({
+      reporter,
+      evidence: [{ peer: 2, frames: 200, refused: 0, clipped: 0, frozen: 0, opposed: 0, massFrames, massOpposed }],
+    });
+    const atShare = Math.ceil(400 * T.ejectOpposedShare);
+    const v = judgeSenders([sums(0, 400, atShare), sums(1, 400, 400)], T);
+    expect(v.map((x) => [x.sender, x.eject, x.massOpposed, x.massFrames])).toEqual([[2, true, atShare + 400, 800]]);
+    expect(judgeSenders([sums(0, 400, atShare), sums(1, 400, atShare - 1)], T)).toEqual([]);
+    expect(judgeSenders([sums(0, T.minFrames - 1, T.minFrames - 1), sums(1, T.minFrames - 1, T.minFrames - 1)], T)).toEqual([]);
+    expect(judgeSenders([sums(0, 400, 400)], T)).toEqual([]); // one reporter may be the liar
   });
 
   it('needs enough frames before clipping counts, and ignores the few clipped frames an honest neighbour gets', () => {

@@ -23,6 +23,12 @@ export interface EvidenceAgainst {
   frozen: number;
   /** Model frames taken unclipped but pointing against the reporter's own (a sign flip near zero); absent: 0. */
   opposed?: number;
+  /**
+   * R-FAST: running-sum frames stored, and those whose sum pointed against the reporter's own
+   * outgoing one while its other senders' agreed (rfast-mass-opposition.ts); absent: 0.
+   */
+  massFrames?: number;
+  massOpposed?: number;
 }
 
 export interface PeerEvidence {
@@ -79,6 +85,9 @@ export interface SenderVerdict {
   clipped: number;
   frozen: number;
   opposed: number;
+  /** Running-sum frames the reporters found opposed (R-FAST), out of massFrames. */
+  massOpposed: number;
+  massFrames: number;
   frames: number;
   /** Convicted: remove it from the run (refused by enough reporters, or clipped past ejectClipShare). */
   eject: boolean;
@@ -87,7 +96,9 @@ export interface SenderVerdict {
 /** A receiver's evidence (Algorithm.senderEvidence) as the rule reads it: refusals of either kind together. */
 export function evidenceAgainst(ev: ReadonlyMap<PeerId, SenderEvidence>): EvidenceAgainst[] {
   const out: EvidenceAgainst[] = [];
-  for (const [peer, e] of ev) out.push({ peer, frames: e.frames, refused: e.magnitude + e.seqJumps, clipped: e.clipped, frozen: e.frozen, opposed: e.opposed });
+  for (const [peer, e] of ev) {
+    out.push({ peer, frames: e.frames, refused: e.magnitude + e.seqJumps, clipped: e.clipped, frozen: e.frozen, opposed: e.opposed, massFrames: e.massFrames, massOpposed: e.massOpposed });
+  }
   return out;
 }
 
@@ -100,6 +111,8 @@ interface Tally {
   clipped: number;
   frozen: number;
   opposed: number;
+  massOpposed: number;
+  massFrames: number;
   frames: number;
 }
 
@@ -111,11 +124,15 @@ export function heldFrames(e: EvidenceAgainst): number {
 /** What one report holds against one sender, by the tuning's thresholds. */
 function weigh(e: EvidenceAgainst, t: VerdictTuning): { hard: boolean; seen: boolean; clipped: boolean; opposed: boolean } {
   const seen = e.frames >= t.minFrames;
+  const massFrames = e.massFrames ?? 0;
   return {
     hard: e.refused >= t.minRefused,
     seen,
     clipped: seen && heldFrames(e) >= t.clipShare * e.frames,
-    opposed: seen && (e.opposed ?? 0) >= t.ejectOpposedShare * e.frames,
+    // Model frames opposed, or running sums: either share, over enough frames of its kind.
+    opposed:
+      (seen && (e.opposed ?? 0) >= t.ejectOpposedShare * e.frames) ||
+      (massFrames >= t.minFrames && (e.massOpposed ?? 0) >= t.ejectOpposedShare * massFrames),
   };
 }
 
@@ -144,7 +161,7 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
       if (!hard && !clipped && !opposed) continue;
       const held = heldFrames(e);
       let s = bySender.get(e.peer);
-      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, mostlyOpposed: 0, refused: 0, clipped: 0, frozen: 0, opposed: 0, frames: 0 }));
+      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, mostlyOpposed: 0, refused: 0, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 0 }));
       s.reporters.push(reporter);
       if (hard) s.hard++;
       if (seen && held >= t.ejectClipShare * e.frames) s.mostlyClipped++;
@@ -153,6 +170,8 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
       s.clipped += e.clipped;
       s.frozen += e.frozen;
       s.opposed += e.opposed ?? 0;
+      s.massOpposed += e.massOpposed ?? 0;
+      s.massFrames += e.massFrames ?? 0;
       s.frames += e.frames;
     }
   }
@@ -160,7 +179,7 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
   const convicted: { v: SenderVerdict; s: Tally }[] = [];
   for (const [sender, s] of bySender) {
     if (s.reporters.length < t.minReporters) continue;
-    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, opposed: s.opposed, frames: s.frames, eject: false };
+    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, opposed: s.opposed, massOpposed: s.massOpposed, massFrames: s.massFrames, frames: s.frames, eject: false };
     const onClipping = s.mostlyClipped >= t.minReporters && !farFromAll.has(sender);
     if (s.hard >= t.minReporters || s.mostlyOpposed >= t.minReporters || onClipping) convicted.push({ v, s });
     out.push(v);

@@ -3,15 +3,15 @@ import { PROTOCOL_LIMITS, type SenderEvidenceReport } from '@starling/protocol';
 
 /**
  * The algorithm's per-sender evidence (issue 13) as telemetry reports: only senders with frames
- * refused for their content, clipped, frozen or opposed, most refused first, at most PROTOCOL_LIMITS.maxLinksReported.
+ * refused for their content, clipped, frozen or opposed (model frames or R-FAST running sums), most refused first, at most PROTOCOL_LIMITS.maxLinksReported.
  * The server decides whether a sender is hostile from several peers' reports (core's judgeSenders, applied in apps/server hostile-frames.ts).
  */
 export function evidenceReport(ev: ReadonlyMap<PeerId, SenderEvidence> | undefined): SenderEvidenceReport[] {
   if (ev === undefined) return [];
   const out: SenderEvidenceReport[] = evidenceAgainst(ev)
-    .filter((e) => e.refused + heldFrames(e) > 0)
-    .map((e) => ({ ...e, opposed: e.opposed ?? 0 }));
-  out.sort((a, b) => b.refused - a.refused || heldFrames(b) - heldFrames(a) || a.peer - b.peer);
+    .filter((e) => e.refused + heldFrames(e) + (e.massOpposed ?? 0) > 0)
+    .map((e) => ({ ...e, opposed: e.opposed ?? 0, massFrames: e.massFrames ?? 0, massOpposed: e.massOpposed ?? 0 }));
+  out.sort((a, b) => b.refused - a.refused || heldFrames(b) - heldFrames(a) || (b.massOpposed ?? 0) - (a.massOpposed ?? 0) || a.peer - b.peer);
   return out.slice(0, PROTOCOL_LIMITS.maxLinksReported);
 }
 

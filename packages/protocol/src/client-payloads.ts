@@ -96,6 +96,13 @@ export const senderEvidenceSchema = z.strictObject({
   frozen: count.default(0),
   /** Model frames taken unclipped but pointing against the reporter's own (a sign flip); absent from older peers. */
   opposed: count.default(0),
+  /**
+   * R-FAST running-sum frames stored, and those whose sum pointed against the reporter's own
+   * outgoing one while its other senders' agreed (their mass withheld); absent (0) from older
+   * peers and other algorithms.
+   */
+  massFrames: count.optional(),
+  massOpposed: count.optional(),
 });
 export type SenderEvidenceReport = z.output<typeof senderEvidenceSchema>;
 

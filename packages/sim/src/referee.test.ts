@@ -51,6 +51,28 @@ describe('referee', () => {
     expect(worstHonest(r)).toBeLessThan(1e-4);
   });
 
+  it('ejects a peer that negates only its running sums where the peers’ data agree, and the others reach the optimum; nobody from the clean run', () => {
+    // Its models are honest, so nothing is clipped: its sums point against the receivers' own
+    // while the other senders' agree (rfast-mass-opposition.ts). Measured: 5.8e-2 without the
+    // verdict, 3.5e-8 with it (ejected at 1.5 s by three receivers). On heterogeneous data (the
+    // default heterogeneity 1) the honest sums disagree too and it goes unseen (BENCHMARKS.md).
+    const near = (kind: AttackKind | null, referee: boolean) =>
+      runSimulation(
+        lsConfig({
+          problem: { kind: 'least-squares', dim: 10, samplesPerPeer: 20, heterogeneity: 0.1 },
+          settings: { lr: 0.2, robust: 'clip' },
+          createAlgorithm: kind === null ? undefined : hostileFactory({ kind, ids: [HOSTILE], payloads: 'tracker' }, 1),
+          referee: referee ? { interval: INTERVAL } : undefined,
+        }),
+      );
+    expect(near(null, true).ejections).toEqual([]);
+    expect(worstHonest(near('sign-flip', false))).toBeGreaterThan(1e-2);
+    const judged = near('sign-flip', true);
+    expect(judged.ejections.map((e) => e.peer)).toEqual([HOSTILE]);
+    expect(judged.ejections[0].reporters.length).toBeGreaterThanOrEqual(2);
+    expect(worstHonest(judged)).toBeLessThan(1e-6);
+  });
+
   it('a replaying peer (its first frames, re-sent as news) is caught only by the verdict: without it the run stays far from the optimum', () => {
     // Replayed frames are not clipped (the honest models stay within a few radii of x0 here) but
     // are identical to the sender's previous ones: frozen evidence.
