@@ -45,7 +45,7 @@ export interface ReceiveState {
   opposed: boolean;
   /** Set by the last acceptRho: its new mass was clipped (counted, not held against the sender: see MassLinks.audit). */
   massClipped: boolean;
-  /** Set by the last acceptRho: a newest running sum was stored, and whether it opposed ours (its mass is withheld). */
+  /** Set by the last acceptRho: a newest running sum was stored, and whether it opposed ours (rfast-mass-opposition.ts). */
   massStored: boolean;
   massOpposed: boolean;
   /** Robust mixing: running sums are judged against our own outgoing one (null: off). */

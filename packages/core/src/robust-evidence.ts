@@ -34,13 +34,13 @@ export interface SenderEvidence {
   /**
    * R-FAST: running-sum frames of this sender that were stored, and those whose running sum
    * pointed against our own outgoing one while the other senders' agreed with it
-   * (rfast-mass-opposition.ts): its tracker mass was withheld.
+   * (rfast-mass-opposition.ts).
    */
   massFrames: number;
   massOpposed: number;
 }
 
-export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped' | 'frozen' | 'opposed' | 'massOpposed';
+export type EvidenceKind = 'magnitude' | 'seqJumps' | 'clipped' | 'frozen' | 'opposed';
 
 export class Evidence {
   private readonly bySender = new Map<PeerId, SenderEvidence>();

@@ -98,7 +98,7 @@ export const senderEvidenceSchema = z.strictObject({
   opposed: count.default(0),
   /**
    * R-FAST running-sum frames stored, and those whose sum pointed against the reporter's own
-   * outgoing one while its other senders' agreed (their mass withheld); absent (0) from older
+   * outgoing one while its other senders' agreed; absent (0) from older
    * peers and other algorithms.
    */
   massFrames: count.optional(),
