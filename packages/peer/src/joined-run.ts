@@ -5,6 +5,7 @@ import type { Training } from './compute';
 import type { ControlMessage } from './control';
 import { PeerError } from './errors';
 import { handoffEnvelopes } from './handoff';
+import { ModelAverage } from './model-average';
 import type { Placement, RunNetwork } from './run-network';
 import { uploadSnapshot } from './server-uploads';
 import { StepLoop, type StepCounters } from './step-loop';
@@ -55,6 +56,8 @@ export class JoinedRun {
   private readonly uploadToken: string;
   private wakeLoop: (() => void) | null = null;
   private started = false;
+  /** What the peer evaluates and uploads (null: its latest model; config.modelAverageSteps). */
+  private readonly average: ModelAverage | null;
 
   constructor(parts: JoinedRunParts, private readonly hooks: JoinedRunHooks) {
     const w = parts.welcome;
@@ -65,6 +68,7 @@ export class JoinedRun {
     this.algo = parts.algo;
     this.network = parts.network;
     this.training = parts.training;
+    this.average = this.config.modelAverageSteps > 0 ? new ModelAverage(this.algo.dim, this.config.modelAverageSteps) : null;
     this.loop = this.buildLoop(parts.counters);
     this.network.attach({ algo: this.algo, wake: () => this.wakeLoop?.(), control: (from, msg) => this.onControl(from, msg) });
   }
@@ -111,7 +115,7 @@ export class JoinedRun {
     if (this.loop.counters.steps === 0) return null;
     const url = new URL(pathTo('snapshots', { runId: this.runId }), this.hooks.serverUrl).href;
     try {
-      await uploadSnapshot(url, this.peerId, this.uploadToken, this.loop.counters.steps, this.algo.model().slice());
+      await uploadSnapshot(url, this.peerId, this.uploadToken, this.loop.counters.steps, this.reported());
       return true;
     } catch {
       return false;
@@ -178,7 +182,13 @@ export class JoinedRun {
     });
   }
 
+  /** The model this peer evaluates and uploads: its average when it keeps one and has stepped since this welcome. */
+  reported(): Float32Array {
+    return this.average !== null && this.average.count > 0 ? this.average.value() : this.algo.model().slice();
+  }
+
   private afterStep(): void {
+    this.average?.update(this.algo.model());
     const c = this.loop.counters;
     const cfg = this.config;
     this.hooks.onStep(c);
@@ -187,7 +197,7 @@ export class JoinedRun {
   }
 
   private async evaluate(): Promise<void> {
-    const acc = await this.training.accuracy(this.algo.model().slice(), this.config.evalSamples);
+    const acc = await this.training.accuracy(this.reported(), this.config.evalSamples);
     if (acc !== null) this.hooks.onAccuracy(acc);
   }
 }

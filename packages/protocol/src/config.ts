@@ -139,6 +139,15 @@ const runConfigObject = z
     evalEverySteps: int(0, 1_000_000).default(200),
     /** Test images used per evaluation (first N of the 10k test set). */
     evalSamples: int(1, 10_000).default(1000),
+    /**
+     * Each peer evaluates and uploads (as snapshots, so as the run's checkpoint) an exponential
+     * average of its model over about this many steps instead of its latest model; 0 (the
+     * default) = the latest model. Training and the model handed to joiners are unaffected. In
+     * the simulator a 50-step average ended 1.4 points above the peers' own models on IID MNIST
+     * (2.7 for the worst peer); what it does to the time until every tab reports a target is not
+     * measured yet, so it is opt-in.
+     */
+    modelAverageSteps: int(0, 1_000_000).default(0),
     /** Steps after which a peer stops training; 0 = no limit. */
     maxSteps: int(0, 1e9).default(0),
     /**

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createAlgorithm } from '@starling/core';
+import { parseRunConfig, type WelcomePayload } from '@starling/protocol';
+import type { Training } from './compute';
+import { DEFAULT_TUNING } from './config';
+import { JoinedRun } from './joined-run';
+import { RunNetwork } from './run-network';
+import { FAKE_WRTC, fakeCreatePeer } from './webrtc.fixture';
+
+const DIM = 3;
+const LR = 0.1;
+
+/** A solo peer alone in its run whose every gradient is 1: after t steps its model is -0.1 t everywhere. */
+function soloRun(modelAverageSteps: number) {
+  const config = parseRunConfig({ algorithm: 'solo', lr: LR, evalEverySteps: 10, snapshotIntervalMs: 0, modelAverageSteps });
+  const evaluated: Float32Array[] = [];
+  const training: Training = {
+    backendReport: undefined,
+    gradient: async (_x, out) => {
+      out.fill(1);
+      return 1;
+    },
+    accuracy: async (x) => {
+      evaluated.push(x);
+      return 0.5;
+    },
+    dispose: async () => {},
+  };
+  const placement = { epoch: 1, grows: 0, neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [0] }, members: [0] };
+  const network = new RunNetwork({
+    peerId: 0, config, placement, tuning: DEFAULT_TUNING, createPeer: fakeCreatePeer([]), wrtc: FAKE_WRTC, uploadCap: null,
+    rtcConfig: () => ({}), lossRate: () => 0, steps: () => 0, signal: () => {}, changed: () => {},
+  }, () => Date.now());
+  const algo = createAlgorithm('solo', { id: 0, x0: new Float32Array(DIM), lr: LR, blockSize: config.blockSize, epoch: 1, neighbours: placement.neighbours, seed: 1 });
+  let steps = 0;
+  const run = new JoinedRun({ welcome: { config, peerId: 0, runId: 'r', uploadToken: 't' } as unknown as WelcomePayload, network, training, algo }, {
+    now: () => Date.now(), tuning: DEFAULT_TUNING, serverUrl: 'http://127.0.0.1:1', slowdown: 1,
+    onStep: (c) => (steps = c.steps), onAccuracy: () => {}, onDiverged: () => {}, mark: () => {},
+  });
+  return { run, evaluated, steps: () => steps, stop: () => run.leave() };
+}
+
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('JoinedRun reports its model average', () => {
+  it('evaluates the average of its recent models when modelAverageSteps is set, and trains and leaves with the latest', async () => {
+    const { run, evaluated, stop } = soloRun(4);
+    run.start(false);
+    await until(() => evaluated.length >= 2);
+    const kept = await stop();
+    // At step 10 the model is -1.0; the average of steps 1-4, then 1/4 of each later one, lags behind it.
+    expect(evaluated[0][0]).toBeGreaterThan(-1 + 1e-3);
+    expect(evaluated[0][0]).toBeLessThan(-0.5);
+    expect(kept.model[0]).toBeCloseTo(-LR * kept.counters.steps, 2);
+    expect(run.reported()[0]).toBeGreaterThan(kept.model[0] + 1e-3);
+  });
+
+  it('evaluates its latest model by default', async () => {
+    const { run, evaluated, stop } = soloRun(0);
+    run.start(false);
+    await until(() => evaluated.length >= 1);
+    await stop();
+    expect(evaluated[0][0]).toBeCloseTo(-1, 5);
+  });
+});
