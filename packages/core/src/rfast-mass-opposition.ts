@@ -15,6 +15,12 @@
  * senders' latest cosines on the block at least `agreeCosine`): that holds for IID neighbours and
  * fails for non-IID ones and for a receiver whose senders are mostly hostile.
  *
+ * Only senders whose running sums started with ours are judged: the links of the neighbour lists
+ * this peer's epoch began with. A link added within the epoch (RFast.grow: a joiner) carries sums
+ * that start at the join, while ours go back to the epoch's start, when the gradients pointed
+ * elsewhere: in CI an honest tab that joined 200 steps into the run was ejected on this evidence.
+ * So a sender that joins by a grow is judged from the next epoch on.
+ *
  * A frame judged opposed is evidence against its sender (robust-verdict.ts ejects on enough of
  * it from two receivers; leaving, the sender's mass is unwound from every receiver's z by
  * RFast.grow). Its mass is still consumed: withholding it until the sum agrees stalled 30 of
@@ -22,6 +28,7 @@
  * against each other while others agree.
  */
 import type { BlockLayout } from './blocks';
+import type { PeerId } from './contract';
 import { ROBUST_DEFAULTS } from './robust-config';
 
 export type MassJudgement = 'unjudged' | 'agrees' | 'opposed';
@@ -30,15 +37,30 @@ export class MassOpposition {
   /** Latest cosine of (sender j, block) with our own outgoing sum; NaN until judged. */
   private readonly cosines: Float64Array;
   private readonly count: number;
+  private readonly senders: number;
+  /** Per sender index: whether its sums started with ours (see above). */
+  private readonly judged: Uint8Array;
 
+  /**
+   * `ids`: the senders (in-neighbours on G_C) by link index; `started`: those whose running sums
+   * started with ours, null for all (a new epoch).
+   */
   constructor(
-    private readonly senders: number,
+    private readonly ids: readonly PeerId[],
     layout: BlockLayout,
+    started: ReadonlySet<PeerId> | null = null,
     private readonly agreeCosine: number = ROBUST_DEFAULTS.massAgreeCosine,
     private readonly opposedCosine: number = ROBUST_DEFAULTS.opposedCosine,
   ) {
     this.count = layout.count;
-    this.cosines = new Float64Array(senders * layout.count).fill(Number.NaN);
+    this.senders = ids.length;
+    this.cosines = new Float64Array(ids.length * layout.count).fill(Number.NaN);
+    this.judged = Uint8Array.from(ids, (id) => (started === null || started.has(id) ? 1 : 0));
+  }
+
+  /** The senders judged, for the lists that follow a grow. */
+  judgedSenders(): Set<PeerId> {
+    return new Set(this.ids.filter((_, j) => this.judged[j] === 1));
   }
 
   /**
@@ -46,6 +68,7 @@ export class MassOpposition {
    * model) against what we pushed on the same block (`pushed`: one running sum per out-neighbour).
    */
   judge(j: number, block: number, offset: number, n: number, sums: Float64Array, at: number, pushed: readonly Float64Array[]): MassJudgement {
+    if (this.judged[j] === 0) return 'unjudged';
     let dot = 0;
     let own = 0;
     let theirs = 0;

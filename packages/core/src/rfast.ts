@@ -508,6 +508,8 @@ export class RFast implements Algorithm {
     this.pull = new PullLinks(nb.rIn, layout, this.pull, this.x, (n) => mem.f32(n), sameEpoch);
     this.mass = new MassLinks(nb.cIn, layout, (n) => mem.f64(n), this.massRadius, sameEpoch ? this.mass : null);
     const before = sameEpoch ? this.sender : null;
+    // Within an epoch only the senders judged before stay judged (rfast-mass-opposition.ts).
+    const judged = sameEpoch ? (this.rx?.opposition?.judgedSenders() ?? new Set<PeerId>()) : null;
     this.slotVersion++;
     this.sender = new RfastSender({
       self: this.id,
@@ -545,7 +547,7 @@ export class RFast implements Algorithm {
       massClipped: false,
       massStored: false,
       massOpposed: false,
-      opposition: this.massRadius === null || this.naive ? null : new MassOpposition(nb.cIn.length, layout),
+      opposition: this.massRadius === null || this.naive ? null : new MassOpposition(nb.cIn, layout, judged),
       z: this.z,
       g: this.g,
       v: this.v,
