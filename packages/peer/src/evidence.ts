@@ -3,7 +3,8 @@ import { PROTOCOL_LIMITS, type SenderEvidenceReport } from '@starling/protocol';
 
 /**
  * The algorithm's per-sender evidence (issue 13) as telemetry reports: only senders with frames
- * refused for their content, clipped, frozen or opposed (model frames or R-FAST running sums), most refused first, at most PROTOCOL_LIMITS.maxLinksReported.
+ * refused for their content, clipped, frozen or opposed (model frames or R-FAST running sums),
+ * most refused first, at most PROTOCOL_LIMITS.maxLinksReported.
  * The server decides whether a sender is hostile from several peers' reports (core's judgeSenders, applied in apps/server hostile-frames.ts).
  */
 export function evidenceReport(ev: ReadonlyMap<PeerId, SenderEvidence> | undefined): SenderEvidenceReport[] {

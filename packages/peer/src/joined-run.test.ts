@@ -5,6 +5,7 @@ import type { Training } from './compute';
 import { DEFAULT_TUNING } from './config';
 import { JoinedRun } from './joined-run';
 import { RunNetwork } from './run-network';
+import { until } from './signaling.fixture';
 import { FAKE_WRTC, fakeCreatePeer } from './webrtc.fixture';
 
 const DIM = 3;
@@ -32,23 +33,18 @@ function soloRun(modelAverageSteps: number) {
     rtcConfig: () => ({}), lossRate: () => 0, steps: () => 0, signal: () => {}, changed: () => {},
   }, () => Date.now());
   const algo = createAlgorithm('solo', { id: 0, x0: new Float32Array(DIM), lr: LR, blockSize: config.blockSize, epoch: 1, neighbours: placement.neighbours, seed: 1 });
-  let steps = 0;
   const run = new JoinedRun({ welcome: { config, peerId: 0, runId: 'r', uploadToken: 't' } as unknown as WelcomePayload, network, training, algo }, {
     now: () => Date.now(), tuning: DEFAULT_TUNING, serverUrl: 'http://127.0.0.1:1', slowdown: 1,
-    onStep: (c) => (steps = c.steps), onAccuracy: () => {}, onDiverged: () => {}, mark: () => {},
+    onStep: () => {}, onAccuracy: () => {}, onDiverged: () => {}, mark: () => {},
   });
-  return { run, evaluated, steps: () => steps, stop: () => run.leave() };
-}
-
-async function until(ok: () => boolean): Promise<void> {
-  while (!ok()) await new Promise((r) => setTimeout(r, 5));
+  return { run, evaluated, stop: () => run.leave() };
 }
 
 describe('JoinedRun reports its model average', () => {
   it('evaluates the average of its recent models when modelAverageSteps is set, and trains and leaves with the latest', async () => {
     const { run, evaluated, stop } = soloRun(4);
     run.start(false);
-    await until(() => evaluated.length >= 2);
+    await until('two evaluations', () => evaluated.length >= 2);
     const kept = await stop();
     // At step 10 the model is -1.0; the average of steps 1-4, then 1/4 of each later one, lags behind it.
     expect(evaluated[0][0]).toBeGreaterThan(-1 + 1e-3);
@@ -60,7 +56,7 @@ describe('JoinedRun reports its model average', () => {
   it('evaluates its latest model by default', async () => {
     const { run, evaluated, stop } = soloRun(0);
     run.start(false);
-    await until(() => evaluated.length >= 1);
+    await until('an evaluation', () => evaluated.length >= 1);
     await stop();
     expect(evaluated[0][0]).toBeCloseTo(-1, 5);
   });
