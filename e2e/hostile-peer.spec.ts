@@ -59,7 +59,8 @@ test('a sign-flipping peer is flagged and ejected on the tabs’ evidence, and t
   }, 500);
   const flag = gone.flags.find((f) => f.code === 'hostile-frames')!;
   console.log(`attacker (peer ${bad}) ejected ${((Date.now() - t0) / 1000).toFixed(1)} s after it trained: ${flag.message}`);
-  expect(server.log()).toContain(`peer ${bad} ejected for hostile frames`);
+  // The log says on which evidence (a false ejection in CI could not be explained without it).
+  expect(server.log()).toMatch(new RegExp(`peer ${bad} ejected for hostile frames .*ejected on: (refused|clipped|opposed|mass-opposed)`));
   // The owner sees it: a warning naming the peer, and its row in the peers table marked.
   // A sign-flipper may be flagged for other things too (its own loss can soar): check the frames warning.
   await expect(dashboard.locator(`[data-testid="peer-warning"][data-peer="${bad}"][data-code="hostile-frames"]`)).toContainText(/clipped/, { timeout: 15_000 });

@@ -29,14 +29,14 @@ describe('checkHostileFrames', () => {
     const t = table(4, { 0: [hard(3)], 1: [hard(3)] });
     expect(checkHostileFrames(t, T, 1000)).toEqual([3]); // convicted on refusals: to eject
     expect(flagged(t)).toEqual([3]);
-    expect(t.summaries()[3].flags[0].message).toMatch(/peers 0, 1 refused 6 of its 800 frames/);
+    expect(t.summaries()[3].flags[0].message).toMatch(/peers 0, 1 refused 6 of its 800 frames.*ejected on: refused\)$/);
   });
 
   it('ejects a sender whose R-FAST running sums two peers found opposed, and says so', () => {
     const sums = (peer: number) => ({ peer, frames: 200, refused: 0, clipped: 0, frozen: 0, opposed: 0, massFrames: 300, massOpposed: 280 });
     const t = table(4, { 0: [sums(3)], 1: [sums(3)] });
     expect(checkHostileFrames(t, T, 1000)).toEqual([3]);
-    expect(t.summaries()[3].flags[0].message).toMatch(/560 of its 600 running sums pointed against the receivers' own/);
+    expect(t.summaries()[3].flags[0].message).toMatch(/560 of its 600 running sums pointed against the receivers' own.*ejected on: mass-opposed\)$/);
   });
 
   it('one accuser is not enough: it may be the liar', () => {

@@ -25,7 +25,7 @@ export function checkHostileFrames(table: PeerTable, tuning: HostileFramesTuning
     table.flag(
       v.sender,
       'hostile-frames',
-      `peers ${v.reporters.join(', ')} refused ${v.refused} of its ${v.frames} frames for their content and clipped ${v.clipped}${v.frozen > 0 ? `; ${v.frozen} were replays of its previous frame` : ''}${v.opposed > 0 ? `; ${v.opposed} pointed against the receiver's model or lay to one side of it` : ''}${v.massOpposed > 0 ? `; ${v.massOpposed} of its ${v.massFrames} running sums pointed against the receivers' own while their other senders' agreed` : ''} (robust mixing)`,
+      `peers ${v.reporters.join(', ')} refused ${v.refused} of its ${v.frames} frames for their content and clipped ${v.clipped}${v.frozen > 0 ? `; ${v.frozen} were replays of its previous frame` : ''}${v.opposed > 0 ? `; ${v.opposed} pointed against the receiver's model or lay to one side of it` : ''}${v.massOpposed > 0 ? `; ${v.massOpposed} of its ${v.massFrames} running sums pointed against the receivers' own while their other senders' agreed` : ''} (robust mixing${v.eject ? `; ejected on: ${v.grounds.join(', ')}` : ''})`,
       now,
     );
   }

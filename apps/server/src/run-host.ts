@@ -310,7 +310,9 @@ export class RunHost {
     this.depart(id, 'left', true);
     this.drop(sid, c);
     this.o.bus.deliver({ t: 'disconnect', hub: c.hub, sid });
-    this.o.log(`peer ${id} ejected for hostile frames (address barred for ${this.o.tuning.hostileFrames.ejectMs} ms)`);
+    const why = this.run.peers.flags(id).find((f) => f.code === 'hostile-frames')?.message ?? '';
+    // The evidence goes to the log too: a false ejection in CI could not be told apart otherwise.
+    this.o.log(`peer ${id} ejected for hostile frames (address barred for ${this.o.tuning.hostileFrames.ejectMs} ms): ${why}`);
   }
 
   /** Record a client as the live peer `peerId` (its address holds a seat) and tell its hub. */

@@ -40,6 +40,13 @@ export interface AttackMatrixPlan {
   payloads?: 'model' | 'tracker' | 'both';
   /** How the shards are split (IID when absent). */
   split?: Split;
+  /**
+   * Late joiners: the last max(hostileCounts) peers are not in the run at the start and join at
+   * this many step times (copying a neighbour's model, as the simulator's joiners do), hostile or
+   * honest; absent, everyone trains from the start. The clean cell's joiners are all honest, so it
+   * shows whether the verdict ejects an honest joiner.
+   */
+  joinStep?: number;
 }
 
 export const ATTACK_MATRIX_DEFAULTS: AttackMatrixPlan = {
@@ -79,6 +86,7 @@ export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, s
   const one = async (algorithm: BenchAlgorithm, robust: 'clip' | 'off', attack: AttackKind | 'none', hostile: number, seed: number): Promise<void> => {
     const lr = plan.lr[algorithm] ?? 0.3;
     const ids = Array.from({ length: attack === 'none' ? 0 : hostile }, (_, k) => plan.n - 1 - k);
+    const joiners = Array.from({ length: plan.joinStep === undefined ? 0 : Math.max(0, ...plan.hostileCounts) }, (_, k) => plan.n - 1 - k);
     const r: RunOutcome = await runOne(task, {
       scenario,
       algorithm,
@@ -94,6 +102,13 @@ export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, s
       settings: { robust },
       hostile: attack === 'none' ? undefined : { kind: attack, ids, scale: plan.scale, payloads: plan.payloads },
       refereeInterval: plan.refereeSteps > 0 ? plan.refereeSteps * stepTime : undefined,
+      membership:
+        joiners.length === 0
+          ? undefined
+          : [
+              { time: 0, leave: joiners, reset: true },
+              { time: (plan.joinStep ?? 0) * stepTime, join: joiners },
+            ],
     });
     const hostileEjected = r.ejections.filter((e) => ids.includes(e.peer)).length;
     const cell: AttackCell = {

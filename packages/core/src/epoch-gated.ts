@@ -15,7 +15,7 @@ export abstract class EpochGatedBaseline {
   protected readonly inbox: EpochInbox;
   protected epoch: number;
   /** Per-sender counts of hostile frames (issue 13); subclasses pass it to isFloat32Block. */
-  protected readonly evidence = new Evidence();
+  protected readonly evidence: Evidence;
   /** Robust mixing of received models (D-PSGD, AD-PSGD set it from `opts.robust`); null: off. */
   protected robust: RobustPull | null = null;
 
@@ -26,6 +26,8 @@ export abstract class EpochGatedBaseline {
    */
   protected constructor(opts: CommonOptions, kinds: KindSet, heldVectors: number = BASELINE_DEFAULTS.heldVectorsPerSender) {
     checkCommonOptions(opts);
+    this.evidence = new Evidence(Math.ceil(opts.x0.length / opts.blockSize));
+    this.evidence.meet(opts.neighbours.members);
     this.inbox = new EpochInbox(kinds, heldVectors * opts.x0.length, BASELINE_DEFAULTS.maxEpochLead);
     this.epoch = opts.epoch;
   }
@@ -43,6 +45,7 @@ export abstract class EpochGatedBaseline {
   setEpoch(epoch: number, neighbours: PeerNeighbours): Envelope[] {
     if (!(epoch > this.epoch)) return []; // a repeated or out-of-date announcement
     this.epoch = epoch;
+    this.evidence.meet(neighbours.members);
     this.leaveEpoch();
     this.enterEpoch(neighbours);
     this.robust?.retain(neighbours.undirected); // D-PSGD and AD-PSGD mix their undirected neighbours only

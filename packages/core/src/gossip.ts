@@ -60,7 +60,7 @@ export class GossipSgd implements Algorithm {
   private readonly at: Float32Array;
   private atFresh = false;
   private readonly st: AlgoStats = emptyStats();
-  private readonly evidence = new Evidence();
+  private readonly evidence: Evidence;
   /** Robust mixing of received blocks (opts.robust); null: off. */
   private readonly robust: RobustPull | null;
 
@@ -88,6 +88,7 @@ export class GossipSgd implements Algorithm {
     }
     const c = opts.fanoutC ?? BASELINE_DEFAULTS.gossipFanoutC;
     if (!(c > 0) || !Number.isFinite(c)) throw new ConfigError(`fanoutC must be a positive number, got ${c}`);
+    this.evidence = new Evidence(Math.ceil(opts.x0.length / opts.blockSize));
     this.localSteps = h;
     this.fixedFanout = opts.fanout;
     this.fanoutC = c;
@@ -200,6 +201,7 @@ export class GossipSgd implements Algorithm {
   }
 
   private enterEpoch(nb: PeerNeighbours): void {
+    this.evidence.meet(nb.members);
     this.members = sortedMembers(nb, this.id);
     const len = this.members[this.members.length - 1] + 1;
     // Versions are per peer id and survive epochs; only the length follows the largest id.

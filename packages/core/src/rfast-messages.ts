@@ -37,6 +37,8 @@ export interface ReceiveState {
   f64: Float64Array;
   /** Robust mixing: pulled copies are clipped around our own v (null: off). */
   clip: PullClip | null;
+  /** Set by the last acceptV: a newest v block was stored (then clipped, frozen and opposed say how it was judged). */
+  vStored: boolean;
   /** Set by the last acceptV: the frame was taken but clipped. */
   clipped: boolean;
   /** Set by the last acceptV: a newer frame held exactly the block its sender sent before (frozen, or replayed). */
@@ -61,6 +63,7 @@ export interface ReceiveState {
 
 /** Stores the block only when every check passed (allocates nothing but the decoded views). */
 export function acceptMessage(msg: Message, s: ReceiveState): Verdict {
+  s.vStored = false;
   s.clipped = false;
   s.frozen = false;
   s.opposed = false;
@@ -177,6 +180,7 @@ function acceptV(msg: Message, s: ReceiveState): Verdict {
     s.frozen = s.pull.sameAsHeld(a.j, msg.block, msg.offset, values);
     const stored = s.pull.store(a.j, msg.block, msg.offset, values, s.simd, s.clip);
     if (stored === STORE_REFUSED) return 'rejected';
+    s.vStored = true;
     s.clipped = stored === STORE_CLIPPED;
     s.opposed = s.clip !== null && s.clip.radius.lastOpposed;
     s.pull.seq[a.slot] = msg.seq;

@@ -152,7 +152,7 @@ export class RFast implements Algorithm {
   /** Scratch list of the fresh pulled copies one block mixes. */
   private readonly mix: Float32Array[] = [];
   private readonly counters: AlgoStats = { steps: 0, messagesIn: 0, rejected: 0, stale: 0, clipped: 0 };
-  private readonly evidence = new Evidence();
+  private readonly evidence: Evidence;
   private readonly vRadius: ClipRadius | null;
   private readonly massRadius: ClipRadius | null;
 
@@ -193,6 +193,7 @@ export class RFast implements Algorithm {
     this.dim = opts.x0.length;
     this.lr = opts.lr;
     this.layout = blockLayout(this.dim, opts.blockSize);
+    this.evidence = new Evidence(this.layout.count);
     // Kept across epochs (less the senders that are no longer neighbours: useNeighbours retains the
     // rest): a fresh radius would let every membership change open a window without clipping.
     const clip = robust === 'clip' && !this.naive;
@@ -291,7 +292,7 @@ export class RFast implements Algorithm {
     if ((verdict === 'ok' || verdict === 'kept') && msg.kind === MsgKind.RfastV) this.evidence.frame(msg.from);
     if (this.rx.clipped) this.counters.clipped = (this.counters.clipped ?? 0) + 1;
     // Set only for a V frame that was stored (so msg is a message): a null or malformed one sets none.
-    if (this.rx.clipped || this.rx.frozen || this.rx.opposed) this.evidence.mixed(msg.from, this.rx.clipped, this.rx.frozen, this.rx.opposed);
+    if (this.rx.vStored) this.evidence.mixed(msg.from, this.rx.clipped, this.rx.frozen, this.rx.opposed);
     if (this.rx.massClipped) this.counters.clipped = (this.counters.clipped ?? 0) + 1;
     if (this.rx.massStored) this.evidence.massFrame(msg.from, this.rx.massOpposed);
     if (verdict === 'rejected') this.counters.rejected += 1;
@@ -469,6 +470,7 @@ export class RFast implements Algorithm {
    * link kept carries its state over.
    */
   private useNeighbours(nb: PeerNeighbours, sameEpoch = false): void {
+    this.evidence.meet(nb.members);
     validateNeighbours(this.id, nb);
     this.lists = { rIn: nb.rIn.slice(), rOut: nb.rOut.slice(), cIn: nb.cIn.slice(), cOut: nb.cOut.slice() };
     this.paceTo = [...new Set([...nb.rIn, ...nb.cIn])];
@@ -545,6 +547,7 @@ export class RFast implements Algorithm {
       frozen: false,
       opposed: false,
       massClipped: false,
+      vStored: false,
       massStored: false,
       massOpposed: false,
       opposition: this.massRadius === null || this.naive ? null : new MassOpposition(nb.cIn, layout, judged),

@@ -12,7 +12,7 @@ const clippedBy = (reporter: number, peer: number, share: number, frames = 200):
 describe('judgeSenders', () => {
   it('ejects a sender that two peers refused frames of, and says who and how many', () => {
     expect(judgeSenders([refusedBy(0, 3), refusedBy(1, 3)], T)).toEqual([
-      { sender: 3, reporters: [0, 1], refused: 6, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 800, eject: true },
+      { sender: 3, reporters: [0, 1], refused: 6, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 800, eject: true, grounds: ['refused'] },
     ]);
   });
 
@@ -25,10 +25,10 @@ describe('judgeSenders', () => {
     const half = judgeSenders([clippedBy(0, 2, T.clipShare), clippedBy(1, 2, T.clipShare)], T);
     expect(half.map((v) => [v.sender, v.eject])).toEqual([[2, false]]);
     const most = judgeSenders([clippedBy(0, 2, T.ejectClipShare), clippedBy(1, 2, T.ejectClipShare)], T);
-    expect(most.map((v) => [v.sender, v.eject])).toEqual([[2, true]]);
+    expect(most.map((v) => [v.sender, v.eject, v.grounds])).toEqual([[2, true, ['clipped']]]);
     // One reporter at nearly all and one at half: flagged, not ejected.
     const mixed = judgeSenders([clippedBy(0, 2, T.ejectClipShare), clippedBy(1, 2, T.clipShare)], T);
-    expect(mixed.map((v) => [v.sender, v.eject])).toEqual([[2, false]]);
+    expect(mixed.map((v) => [v.sender, v.eject, v.grounds])).toEqual([[2, false, []]]);
   });
 
   it('opposed frames (taken unclipped, pointing against the reporter) count with clipped ones; an honest share does not', () => {
@@ -40,7 +40,7 @@ describe('judgeSenders', () => {
     expect(judgeSenders([flip(0, 2, 3), flip(1, 1, 4)], T)).toEqual([]);
     // Opposed alone at ejectOpposedShare from two reporters ejects, far below ejectClipShare ...
     const atShare = Math.ceil(200 * T.ejectOpposedShare);
-    expect(judgeSenders([flip(0, 0, atShare), flip(1, 0, atShare)], T).map((v) => [v.sender, v.eject])).toEqual([[2, true]]);
+    expect(judgeSenders([flip(0, 0, atShare), flip(1, 0, atShare)], T).map((v) => [v.sender, v.eject, v.grounds])).toEqual([[2, true, ['opposed']]]);
     expect(judgeSenders([flip(0, 0, atShare), flip(1, 0, atShare - 1)], T)).toEqual([]);
     // ... even when the sender's own report holds everyone as mostly clipped (a straggler's excuse).
     const excuse: PeerEvidence = { reporter: 2, evidence: [0, 1, 3].map((peer) => ({ peer, frames: 200, refused: 0, clipped: 200, frozen: 0 })) };
@@ -55,7 +55,7 @@ describe('judgeSenders', () => {
     });
     const atShare = Math.ceil(400 * T.ejectOpposedShare);
     const v = judgeSenders([sums(0, 400, atShare), sums(1, 400, 400)], T);
-    expect(v.map((x) => [x.sender, x.eject, x.massOpposed, x.massFrames])).toEqual([[2, true, atShare + 400, 800]]);
+    expect(v.map((x) => [x.sender, x.eject, x.massOpposed, x.massFrames, x.grounds])).toEqual([[2, true, atShare + 400, 800, ['mass-opposed']]]);
     expect(judgeSenders([sums(0, 400, atShare), sums(1, 400, atShare - 1)], T)).toEqual([]);
     expect(judgeSenders([sums(0, T.minFrames - 1, T.minFrames - 1), sums(1, T.minFrames - 1, T.minFrames - 1)], T)).toEqual([]);
     expect(judgeSenders([sums(0, 400, 400)], T)).toEqual([]); // one reporter may be the liar

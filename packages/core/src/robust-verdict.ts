@@ -91,7 +91,19 @@ export interface SenderVerdict {
   frames: number;
   /** Convicted: remove it from the run (refused by enough reporters, or clipped past ejectClipShare). */
   eject: boolean;
+  /**
+   * The rules that convict it (empty: only flagged), so a log or a bench says why a peer was
+   * ejected. Each is met by at least minReporters reporters, except that reporters holding its model
+   * frames opposed and those holding its running sums opposed count together, and both are named.
+   */
+  grounds: VerdictGround[];
 }
+
+/**
+ * A rule of the verdict: frames refused for their content, model frames mostly clipped or frozen,
+ * model frames opposed, running sums opposed (R-FAST).
+ */
+export type VerdictGround = 'refused' | 'clipped' | 'opposed' | 'mass-opposed';
 
 /** A receiver's evidence (Algorithm.senderEvidence) as the rule reads it: refusals of either kind together. */
 export function evidenceAgainst(ev: ReadonlyMap<PeerId, SenderEvidence>): EvidenceAgainst[] {
@@ -106,7 +118,10 @@ interface Tally {
   reporters: PeerId[];
   hard: number;
   mostlyClipped: number;
+  /** Reporters that hold its model frames or its running sums as opposed (either counts toward minReporters). */
   mostlyOpposed: number;
+  modelOpposedBy: number;
+  massOpposedBy: number;
   refused: number;
   clipped: number;
   frozen: number;
@@ -122,17 +137,16 @@ export function heldFrames(e: EvidenceAgainst): number {
 }
 
 /** What one report holds against one sender, by the tuning's thresholds. */
-function weigh(e: EvidenceAgainst, t: VerdictTuning): { hard: boolean; seen: boolean; clipped: boolean; opposed: boolean } {
+function weigh(e: EvidenceAgainst, t: VerdictTuning): { hard: boolean; seen: boolean; clipped: boolean; opposed: boolean; massOpposed: boolean } {
   const seen = e.frames >= t.minFrames;
   const massFrames = e.massFrames ?? 0;
+  // Model frames opposed, or running sums: either share, over enough frames of its kind.
   return {
     hard: e.refused >= t.minRefused,
     seen,
     clipped: seen && heldFrames(e) >= t.clipShare * e.frames,
-    // Model frames opposed, or running sums: either share, over enough frames of its kind.
-    opposed:
-      (seen && (e.opposed ?? 0) >= t.ejectOpposedShare * e.frames) ||
-      (massFrames >= t.minFrames && (e.massOpposed ?? 0) >= t.ejectOpposedShare * massFrames),
+    opposed: seen && (e.opposed ?? 0) >= t.ejectOpposedShare * e.frames,
+    massOpposed: massFrames >= t.minFrames && (e.massOpposed ?? 0) >= t.ejectOpposedShare * massFrames,
   };
 }
 
@@ -144,7 +158,7 @@ function weigh(e: EvidenceAgainst, t: VerdictTuning): { hard: boolean; seen: boo
  */
 export function reportCounts(e: EvidenceAgainst, t: VerdictTuning = ROBUST_DEFAULTS.verdict): boolean {
   const w = weigh(e, t);
-  return w.hard || w.clipped || w.opposed;
+  return w.hard || w.clipped || w.opposed || w.massOpposed;
 }
 
 /** The senders the reports flag, ascending by id; `eject` marks those to remove. Reports about oneself count for nothing. */
@@ -157,15 +171,17 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
     if (holdsMostClipped(reporter, evidence, t)) farFromAll.add(reporter);
     for (const e of evidence) {
       if (e.peer === reporter) continue;
-      const { hard, seen, clipped, opposed } = weigh(e, t);
-      if (!hard && !clipped && !opposed) continue;
+      const { hard, seen, clipped, opposed, massOpposed } = weigh(e, t);
+      if (!hard && !clipped && !opposed && !massOpposed) continue;
       const held = heldFrames(e);
       let s = bySender.get(e.peer);
-      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, mostlyOpposed: 0, refused: 0, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 0 }));
+      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, mostlyOpposed: 0, modelOpposedBy: 0, massOpposedBy: 0, refused: 0, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 0 }));
       s.reporters.push(reporter);
       if (hard) s.hard++;
       if (seen && held >= t.ejectClipShare * e.frames) s.mostlyClipped++;
-      if (opposed) s.mostlyOpposed++;
+      if (opposed || massOpposed) s.mostlyOpposed++;
+      if (opposed) s.modelOpposedBy++;
+      if (massOpposed) s.massOpposedBy++;
       s.refused += e.refused;
       s.clipped += e.clipped;
       s.frozen += e.frozen;
@@ -179,14 +195,24 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
   const convicted: { v: SenderVerdict; s: Tally }[] = [];
   for (const [sender, s] of bySender) {
     if (s.reporters.length < t.minReporters) continue;
-    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, opposed: s.opposed, massOpposed: s.massOpposed, massFrames: s.massFrames, frames: s.frames, eject: false };
-    const onClipping = s.mostlyClipped >= t.minReporters && !farFromAll.has(sender);
-    if (s.hard >= t.minReporters || s.mostlyOpposed >= t.minReporters || onClipping) convicted.push({ v, s });
+    const grounds: VerdictGround[] = [];
+    if (s.hard >= t.minReporters) grounds.push('refused');
+    if (s.mostlyClipped >= t.minReporters && !farFromAll.has(sender)) grounds.push('clipped');
+    if (s.mostlyOpposed >= t.minReporters) {
+      if (s.modelOpposedBy > 0) grounds.push('opposed');
+      if (s.massOpposedBy > 0) grounds.push('mass-opposed');
+    }
+    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, opposed: s.opposed, massOpposed: s.massOpposed, massFrames: s.massFrames, frames: s.frames, eject: false, grounds };
+    if (grounds.length > 0) convicted.push({ v, s });
     out.push(v);
   }
   // Strongest evidence first: more reporters with refusals, then with nearly all frames held, then opposed, then more refusals.
   convicted.sort(
-    (a, b) => b.s.hard - a.s.hard || b.s.mostlyClipped - a.s.mostlyClipped || b.s.mostlyOpposed - a.s.mostlyOpposed || b.s.refused - a.s.refused || a.v.sender - b.v.sender,
+    (a, b) =>
+      b.s.hard - a.s.hard ||
+      b.s.mostlyClipped - a.s.mostlyClipped ||
+      b.s.mostlyOpposed - a.s.mostlyOpposed ||
+      b.s.refused - a.s.refused || a.v.sender - b.v.sender,
   );
   const cap = Math.max(1, Math.floor(t.maxEjectShare * reporters));
   for (const { v } of convicted.slice(0, cap)) v.eject = true;

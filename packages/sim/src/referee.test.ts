@@ -103,6 +103,29 @@ describe('referee', () => {
     expect(worstHonest(judged)).toBeLessThan(worstHonest(alone));
   });
 
+  it('an honest peer that joins a settled run is not ejected while it mixes its way in; a sign-flipping joiner still is', () => {
+    // The joiner copies a neighbour's model, then descends along its own fresh tracker: for about
+    // 80 frames it sits beyond the radius the settled peers' distances set (robust-evidence.ts).
+    // Without the probation it was ejected 1.5 s after joining, on clipping. A sign-flipped frame
+    // points against the receiver's model, which ends the probation at once.
+    const joiner = (kind: AttackKind | null) =>
+      runSimulation(
+        lsConfig({
+          settings: { lr: 0.2, robust: 'clip' },
+          membership: [{ time: 10, join: [8] }],
+          createAlgorithm: kind === null ? undefined : hostileFactory({ kind, ids: [8] }, 1),
+          referee: { interval: INTERVAL },
+        }),
+      );
+    const honest = joiner(null);
+    expect(honest.ejections).toEqual([]);
+    expect(honest.final.relErrorMax).toBeLessThan(1e-6);
+    const flipper = joiner('sign-flip');
+    expect(flipper.ejections.map((e) => [e.peer, e.grounds])).toEqual([[8, ['clipped']]]);
+    expect(flipper.ejections[0].time).toBeGreaterThan(10);
+    expect(flipper.ejections[0].time).toBeLessThan(12);
+  });
+
   it('refuses a referee interval that is not a positive number of seconds', () => {
     expect(() => runSimulation(lsConfig({ referee: { interval: 0 } }))).toThrow(SimConfigError);
     expect(() => runSimulation(lsConfig({ referee: { interval: Number.NaN } }))).toThrow(SimConfigError);

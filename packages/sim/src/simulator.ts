@@ -481,7 +481,7 @@ export class Simulation {
     const reports = this.live.map((p) => ({ reporter: p.id, evidence: evidenceAgainst(p.algo.senderEvidence?.() ?? new Map()) }));
     const out = judgeSenders(reports, this.config.referee!.tuning ?? ROBUST_DEFAULTS.verdict).filter((v) => v.eject && this.peers[v.sender]?.alive === true);
     if (out.length === 0) return;
-    for (const v of out) this.ejections.push({ time: this.now, peer: v.sender, reporters: v.reporters });
+    for (const v of out) this.ejections.push({ time: this.now, peer: v.sender, reporters: v.reporters, grounds: v.grounds });
     // A new epoch even where departures grow: only a reset clears the mass the ejected injected.
     this.changeMembership({ time: this.now, leave: out.map((v) => v.sender) }, true);
   }

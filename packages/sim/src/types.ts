@@ -1,6 +1,7 @@
 /** Configuration and result types of `runSimulation`. Results are plain data: numbers, strings and typed arrays. */
 import type {
   AlgoStats,
+  VerdictGround,
   VerdictTuning,
   Algorithm,
   AlgorithmName,
@@ -114,6 +115,8 @@ export interface Ejection {
   peer: PeerId;
   /** The peers whose evidence convicted it. */
   reporters: PeerId[];
+  /** The verdict's rules it was convicted on (core's VerdictGround). */
+  grounds: VerdictGround[];
 }
 
 /** What an observer of `runSimulationAsync` sees at each record. */
