@@ -121,10 +121,10 @@ export const ROBUST_DEFAULTS = {
    * over windowSteps' worth is mostly unclipped, or for at most maxSteps' worth (a frozen or
    * opposed frame ends it at once). In the simulator an honest joiner (least squares, 8 peers,
    * joined at 10 s) was clipped in 80 of its first 81 frames and 2 of the next 400; joiners that
-   * kept x0 (the stalest checkpoint) were ejected in 10 of 18 runs without this, in none with it
-   * (BENCHMARKS.md section 5). The price: a joiner that only adds noise stays until maxSteps has passed
-   * (MNIST, joined at step 50: 1.4 points instead of 0.7; BENCHMARKS.md section 5). In steps: the
-   * frame counts are these times the block count.
+   * kept x0 (the stalest checkpoint) were ejected in 10 of 18 runs without this, in none with it.
+   * The price: a joiner that only adds noise is not ejected before maxSteps has passed (MNIST,
+   * joined at step 50: 1.4 points instead of 0.7). BENCHMARKS.md section 5, "Joiners on
+   * probation". In steps: the frame counts are these times the block count.
    */
   probation: { afterSteps: 20, windowSteps: 2, maxSteps: 100 },
   /**

@@ -55,14 +55,14 @@ interface Probation {
  * its own fresh tracker, so for dozens of steps it sits beyond the radius the settled peers'
  * distances set: the simulator ejected one 1.5 s after it joined (least squares, 8 peers, joined
  * at 10 s), clipped in 80 of its first 81 frames and in 2 of its next 400. So a joiner (a member
- * first named after this receiver's first neighbour list), first heard once this receiver has
+ * missing from this receiver's previous neighbour list), first heard once this receiver has
  * counted `afterSteps` steps' worth of frames, starts on probation (ROBUST_DEFAULTS.probation):
  * its model frames are still clipped like any other, but clipping is not held against it until
  * most of them pass unclipped (it has mixed its way into the swarm) or `maxSteps` steps' worth
  * have been judged. A frozen frame or one that points against ours ends the probation at once and
  * counts: an honest joiner's model is far, but not a replay, and it points the way of ours (a copy
- * of a neighbour's, or a checkpoint of the same run). Members seen before are never on probation,
- * also when a new epoch makes them new neighbours: a hostile peer that survived a verdict would
+ * of a neighbour's, or a checkpoint of the same run). Members of the previous list are never on
+ * probation, also when a new epoch makes them new neighbours: a hostile peer that survived a verdict would
  * otherwise start afresh with every receiver. Refusals count from the first frame: honest code
  * sends none.
  */
@@ -156,7 +156,7 @@ export class Evidence {
     const p = this.onProbation.get(from);
     if (p !== undefined) {
       if (!frozen && !opposed) return this.probe(from, p, clipped);
-      // A joiner's model is far, not a replay and not turned against ours: this frame counts.
+      // Not what an honest joiner sends (its model is far, but neither a replay nor turned against ours): it counts.
       this.release(from, 1);
     }
     if (clipped) this.note(from, 'clipped');
@@ -193,9 +193,9 @@ export class Evidence {
   }
 }
 
-/** When a newly heard sender is on probation, and for how long (ROBUST_DEFAULTS.probation). */
+/** When a joiner is on probation, and for how long (ROBUST_DEFAULTS.probation). */
 export interface ProbationTuning {
-  /** Steps' worth of frames (times the block count) the receiver counts, from all senders, before newly heard senders start on probation. */
+  /** Steps' worth of frames (times the block count) the receiver counts, from all senders, before joiners it hears start on probation. */
   afterSteps: number;
   /** Steps' worth of frames its clipped share averages over (an exponential average); probation ends once it falls below a half. */
   windowSteps: number;

@@ -92,7 +92,8 @@ export interface SenderVerdict {
   /** Convicted: remove it from the run (refused by enough reporters, or clipped past ejectClipShare). */
   eject: boolean;
   /**
-   * The rules that convict it (empty: only flagged), so a log or a bench says why a peer was
+   * The rules that convict it (empty: not convicted, only flagged; a convicted sender beyond
+   * maxEjectShare keeps its grounds but not `eject`), so a log or a bench says why a peer was
    * ejected. Each is met by at least minReporters reporters, except that reporters holding its model
    * frames opposed and those holding its running sums opposed count together, and both are named.
    */
