@@ -4,13 +4,13 @@
  *
  *   npx tsx apps/cli/src/bench-attacks.ts [--algorithms rfast,dpsgd,gossip] [--attacks sign-flip,...]
  *     [--hostile 1,2] [--robust clip,off] [--seeds 1,2] [--budget-steps 200] [--referee-steps 50] [--step-time SECONDS] [--out DIR]
- *     [--scale 1e6] [--payloads model|tracker|both] [--split iid|noniid] [--join-step 100]
+ *     [--scale 1e6] [--payloads model|tracker|both] [--split iid|noniid] [--join-step 100] [--peers 8]
  *
  * --scale: the `scale` attack's factor (default 1e6); --payloads: which payloads every attack
  * rewrites (default both: models and R-FAST's running sums); --split: IID shards (default) or
  * non-IID ones (BENCH_CONFIG.classesPerShard classes each); --join-step: the last
  * max(--hostile) peers join at that step time instead of training from the start (honest ones
- * in the clean cell).
+ * in the clean cell); --peers: peers in the run (default 8; with 4 every peer has two senders).
  * --referee-steps: step times between the server's verdicts on hostile frames (ejections); 0 for
  * robust mixing alone.
  *
@@ -56,6 +56,10 @@ function parse(argv: readonly string[]): { plan: AttackMatrixPlan; stepTime: num
     else if (flag === '--budget-steps') plan.budgetSteps = ints(flag, v)[0];
     else if (flag === '--referee-steps') plan.refereeSteps = ints(flag, v)[0];
     else if (flag === '--join-step') plan.joinStep = ints(flag, v)[0];
+    else if (flag === '--peers') {
+      plan.n = ints(flag, v)[0];
+      if (plan.n < 3) throw new Error(`--peers: ${plan.n} is too few (a verdict needs two honest reporters)`);
+    }
     else if (flag === '--robust') {
       plan.robust = list(v).map((r) => {
         if (r !== 'clip' && r !== 'off') throw new Error(`--robust: '${r}' is not clip or off`);
@@ -91,11 +95,11 @@ async function main(): Promise<void> {
     const command =
       `npx tsx apps/cli/src/bench-attacks.ts --algorithms ${plan.algorithms.join(',')} --attacks ${plan.attacks.join(',')} --hostile ${plan.hostileCounts.join(',')}` +
       ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --referee-steps ${plan.refereeSteps}` +
-      `${plan.scale === undefined ? '' : ` --scale ${plan.scale}`}${plan.payloads === undefined ? '' : ` --payloads ${plan.payloads}`}${plan.split === undefined ? '' : ` --split ${plan.split}`}${plan.joinStep === undefined ? '' : ` --join-step ${plan.joinStep}`} --step-time ${stepTime} --out ${out}`;
+      `${plan.scale === undefined ? '' : ` --scale ${plan.scale}`}${plan.payloads === undefined ? '' : ` --payloads ${plan.payloads}`}${plan.split === undefined ? '' : ` --split ${plan.split}`}${plan.joinStep === undefined ? '' : ` --join-step ${plan.joinStep}`}${plan.n === ATTACK_MATRIX_DEFAULTS.n ? '' : ` --peers ${plan.n}`} --step-time ${stepTime} --out ${out}`;
     const referee = plan.refereeSteps > 0 ? `the server's verdict every ${plan.refereeSteps} step times ejects whom it convicts` : 'no verdicts (robust mixing alone)';
     const late = Math.max(...plan.hostileCounts);
     const joins = plan.joinStep === undefined ? '' : `; the last ${late === 1 ? 'peer joins' : `${late} peers join`} at step time ${plan.joinStep} (the hostile ones among them; honest ones in the clean row)`;
-    const md = `# Attack matrix\n\n${plan.n} peers, ${plan.split === 'noniid' ? 'non-IID' : 'IID'} MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget, ${referee}${plan.scale === undefined ? '' : `; scale multiplies by ${plan.scale}`}${plan.payloads === undefined ? '' : `; the attackers rewrite ${plan.payloads === 'tracker' ? 'running sums only' : plan.payloads === 'model' ? 'models only' : 'models and running sums'}`}${joins}; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells)}\n\nCommand: \`${command}\`\n`;
+    const md = `# Attack matrix\n\n${plan.n} peers, ${plan.split === 'noniid' ? 'non-IID' : 'IID'} MNIST shards, exponential graph, ${plan.budgetSteps} step times of virtual budget, ${referee}${plan.scale === undefined ? '' : `; scale multiplies by ${plan.scale}`}${plan.payloads === undefined ? '' : `; the attackers rewrite ${plan.payloads === 'tracker' ? 'running sums only' : plan.payloads === 'model' ? 'models only' : 'models and running sums'}`}${joins}; accuracy of the honest peers on ${plan.evalCount} test images.\n\n${attackMatrixTable(cells, plan.n)}\n\nCommand: \`${command}\`\n`;
     await publishReport(out, md, [{ path: 'attacks.md', text: md }, { path: 'attacks.json', text: JSON.stringify({ command, plan, stepTime, cells }) }], t0, log);
   } finally {
     await task.dispose();

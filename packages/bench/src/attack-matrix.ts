@@ -141,7 +141,7 @@ export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, s
 }
 
 /** One row per (algorithm, robust, attack, hostile count): honest mean accuracy over seeds (min-max), worst peer, and the drop from the clean run. */
-export function attackMatrixTable(cells: readonly AttackCell[]): string {
+export function attackMatrixTable(cells: readonly AttackCell[], n: number = ATTACK_MATRIX_DEFAULTS.n): string {
   const groups = new Map<string, AttackCell[]>();
   for (const c of cells) {
     const key = `${c.algorithm}|${c.robust}|${c.attack}|${c.hostile}`;
@@ -175,7 +175,7 @@ export function attackMatrixTable(cells: readonly AttackCell[]): string {
     ]);
   }
   return markdownTable(
-    ['algorithm', 'robust', 'attack', 'hostile of 8', 'honest mean accuracy (seeds min-max)', 'worst honest peer', 'drop vs clean (points)', 'ejected hostile / honest (first at)'],
+    ['algorithm', 'robust', 'attack', `hostile of ${n}`, 'honest mean accuracy (seeds min-max)', 'worst honest peer', 'drop vs clean (points)', 'ejected hostile / honest (first at)'],
     rows,
     ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
   );
