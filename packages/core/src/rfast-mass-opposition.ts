@@ -18,8 +18,10 @@
  * Only senders whose running sums started with ours are judged: the links of the neighbour lists
  * this peer's epoch began with. A link added within the epoch (RFast.grow: a joiner) carries sums
  * that start at the join, while ours go back to the epoch's start, when the gradients pointed
- * elsewhere: in CI an honest tab that joined 200 steps into the run was ejected on this evidence.
- * So a sender that joins by a grow is judged from the next epoch on.
+ * elsewhere. (In CI an honest tab that joined 200 steps into the run was ejected; the log did not
+ * say on which evidence, and this test was one candidate.) Judging such a sender against what we
+ * pushed since its link began was tried and ejected honest joiners on a ring (BENCHMARKS.md
+ * section 5), so a sender that joins by a grow is judged from the next epoch on.
  *
  * A frame judged opposed is evidence against its sender (robust-verdict.ts ejects on enough of
  * it from two receivers; leaving, the sender's mass is unwound from every receiver's z by

@@ -209,11 +209,7 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
   }
   // Strongest evidence first: more reporters with refusals, then with nearly all frames held, then opposed, then more refusals.
   convicted.sort(
-    (a, b) =>
-      b.s.hard - a.s.hard ||
-      b.s.mostlyClipped - a.s.mostlyClipped ||
-      b.s.mostlyOpposed - a.s.mostlyOpposed ||
-      b.s.refused - a.s.refused || a.v.sender - b.v.sender,
+    (a, b) => b.s.hard - a.s.hard || b.s.mostlyClipped - a.s.mostlyClipped || b.s.mostlyOpposed - a.s.mostlyOpposed || b.s.refused - a.s.refused || a.v.sender - b.v.sender,
   );
   const cap = Math.max(1, Math.floor(t.maxEjectShare * reporters));
   for (const { v } of convicted.slice(0, cap)) v.eject = true;
