@@ -50,6 +50,16 @@ export type StoreResult = typeof STORE_REFUSED | typeof STORE_OK | typeof STORE_
 /** Robust mixing of pulled copies: the adaptive radius per block and our own copy (the centre). */
 export interface PullClip {
   radius: ClipRadius;
+  /**
+   * The centre: our current model x (RFast.params), not our last v. Measured against v, and
+   * falling back to it where clipped, peers that kept clipping an honest sender diverged or
+   * stalled: on a ring after a join, peer 1 and the joiner clipped most of peer 0's frames (least
+   * squares, lr 0.05, seeds 1-3: up to 12.4 at 80 s; centring on x - lr z, 9.7; on x, at most
+   * 1.0e-4, and 2.2e-6 at heterogeneity 0.1 where v stalled at up to 4.3e-2). Why is not
+   * established: a sender's v holds its descent step, which x does not, but a radius floored at
+   * 3x our own step, measured against v, did not help. The price: an honest joiner's v holds its
+   * fresh tracker, so it stays clipped longer after joining (ROBUST_DEFAULTS.probation).
+   */
   own: Float32Array;
 }
 

@@ -35,7 +35,7 @@ export interface ReceiveState {
   /** Block-sized decode buffers (the SIMD scratch when there is one). */
   f32: Float32Array;
   f64: Float64Array;
-  /** Robust mixing: pulled copies are clipped around our own v (null: off). */
+  /** Robust mixing: pulled copies are clipped around our own model x (null: off; PullClip). */
   clip: PullClip | null;
   /** Set by the last acceptV: a newest v block was stored (then clipped, frozen and opposed say how it was judged). */
   vStored: boolean;
@@ -43,7 +43,7 @@ export interface ReceiveState {
   clipped: boolean;
   /** Set by the last acceptV: a newer frame held exactly the block its sender sent before (frozen, or replayed). */
   frozen: boolean;
-  /** Set by the last acceptV: the frame pointed against our own v (ClipRadius.lastOpposed). */
+  /** Set by the last acceptV: the frame pointed against our own model (ClipRadius.lastOpposed). */
   opposed: boolean;
   /** Set by the last acceptRho: its new mass was clipped (counted, not held against the sender: see MassLinks.audit). */
   massClipped: boolean;

@@ -66,8 +66,8 @@ export interface RFastOptions extends CommonOptions {
   degreeBudget?: number;
   /**
    * Byzantine-robust mixing (robust-clip.ts): 'clip' (default) mixes pulled copies clipped around
-   * our own v and refuses tracker mass beyond any honest increment; 'off' mixes and consumes what
-   * arrives (magnitudes are bounded either way). The naive variant is always 'off'.
+   * our own model x and refuses tracker mass beyond any honest increment; 'off' mixes and consumes
+   * what arrives (magnitudes are bounded either way). The naive variant is always 'off'.
    */
   robust?: string;
 }
@@ -231,6 +231,8 @@ export class RFast implements Algorithm {
     // (section 1.4) does not involve x, so it is unaffected.
     consumeDescendMix(this.x, this.z, this.v, this.xNew, this.lr, this.pull as PullLinks, this.mix, this.mass, this.layout, this.kernels);
     this.begun = true;
+    // The mixed model is x from here on (applyGradient swaps buffers, so the same array stays it).
+    if (this.rx.clip !== null) this.rx.clip.own = this.xNew;
     this.sender.vChanged();
     return NONE;
   }
@@ -542,7 +544,7 @@ export class RFast implements Algorithm {
       simd: mem.exports === null ? null : { k: mem.exports, f32: f32s, f64: f64s },
       f32: f32s,
       f64: f64s,
-      clip: this.vRadius === null ? null : { radius: this.vRadius, own: this.v },
+      clip: this.vRadius === null ? null : { radius: this.vRadius, own: this.params() },
       clipped: false,
       frozen: false,
       opposed: false,

@@ -15,8 +15,10 @@ const HOSTILE = 3;
 /**
  * R-FAST at the spec's push share (d/(d+1) = 3/4 on the exponential graph of 8), at which these
  * thresholds were measured. At the default share (0.1) and a stable lr of 0.2 the separation holds
- * (measured clip / off: sign-flip 0.59 / 0.87, replay 0.34 / 0.54, scaled sums 0.17 / 1.4e13), but
- * 11% of a clean run's frames are clipped and it ends 6e-5 from the optimum, not 1e-6.
+ * (measured clip / off, seed 1: sign-flip 1.5e-7 / 0.94, scaled sums 0.17 / 1.2e13), but 11% of a
+ * clean run's frames are clipped and it ends 6e-5 from the optimum, not 1e-6. A replay is not
+ * helped by clipping (0.56 either way: its old frames sit within a few radii); the verdict's
+ * frozen evidence stops it (referee.test.ts).
  */
 const SPEC_SHARE = 3 / 4;
 
@@ -101,14 +103,11 @@ describe('hostile peers', () => {
   });
 
   // Measured (this file's configuration, deterministic): clip / off worst honest error.
-  it.each([
-    ['noise', 0.2, 0.2],
-    ['replay', 0.5, 0.5],
-  ] as const)('%s on model frames: clipping leaves the honest peers closer to the optimum than mixing what arrives', (kind, clipBelow, offAbove) => {
-    const on = run('clip', kind, 'model');
-    const off = run('off', kind, 'model');
-    expect(worstError(on)).toBeLessThan(clipBelow);
-    expect(worstError(off)).toBeGreaterThan(offAbove);
+  it('noise on model frames: clipping leaves the honest peers closer to the optimum than mixing what arrives', () => {
+    // Measured 0.13 against 0.20.
+    const on = run('clip', 'noise', 'model');
+    const off = run('off', 'noise', 'model');
+    expect(worstError(on)).toBeLessThan(0.8 * worstError(off));
   });
 
   it('x1e6 scaled running sums are refused for their mass (they would feed z a cap at every step for ever): bounded, not diverged', () => {
