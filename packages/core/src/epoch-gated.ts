@@ -5,6 +5,7 @@
  * unreliable, so a message of another epoch is treated as lost rather than held.
  */
 import type { AlgoStats, CommonOptions, Envelope, Message, PeerId, PeerNeighbours } from './contract';
+import { blockLayout } from './blocks';
 import { Evidence, type SenderEvidence } from './robust-evidence';
 import type { RobustPull } from './robust-clip';
 import { BASELINE_DEFAULTS } from './baseline-config';
@@ -26,7 +27,7 @@ export abstract class EpochGatedBaseline {
    */
   protected constructor(opts: CommonOptions, kinds: KindSet, heldVectors: number = BASELINE_DEFAULTS.heldVectorsPerSender) {
     checkCommonOptions(opts);
-    this.evidence = new Evidence(Math.ceil(opts.x0.length / opts.blockSize));
+    this.evidence = new Evidence(blockLayout(opts.x0.length, opts.blockSize).count);
     this.evidence.meet(opts.neighbours.members);
     this.inbox = new EpochInbox(kinds, heldVectors * opts.x0.length, BASELINE_DEFAULTS.maxEpochLead);
     this.epoch = opts.epoch;

@@ -88,7 +88,7 @@ export class GossipSgd implements Algorithm {
     }
     const c = opts.fanoutC ?? BASELINE_DEFAULTS.gossipFanoutC;
     if (!(c > 0) || !Number.isFinite(c)) throw new ConfigError(`fanoutC must be a positive number, got ${c}`);
-    this.evidence = new Evidence(Math.ceil(opts.x0.length / opts.blockSize));
+    this.evidence = new Evidence(blockLayout(opts.x0.length, opts.blockSize).count);
     this.localSteps = h;
     this.fixedFanout = opts.fanout;
     this.fanoutC = c;

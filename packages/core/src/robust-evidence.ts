@@ -62,9 +62,9 @@ interface Probation {
  * have been judged. A frozen frame or one that points against ours ends the probation at once and
  * counts: an honest joiner's model is far, but not a replay, and it points the way of ours (a copy
  * of a neighbour's, or a checkpoint of the same run). Members of the previous list are never on
- * probation, also when a new epoch makes them new neighbours: a hostile peer that survived a verdict would
- * otherwise start afresh with every receiver. Refusals count from the first frame: honest code
- * sends none.
+ * probation, also when a new epoch makes them new neighbours: a hostile peer that survived a
+ * verdict would otherwise start afresh with every receiver. Refusals count from the first frame:
+ * honest code sends none.
  */
 export class Evidence {
   private readonly bySender = new Map<PeerId, SenderEvidence>();
