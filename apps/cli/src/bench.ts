@@ -2,7 +2,7 @@
  * The R-FAST comparison in the simulator with real gradients of a built-in task (TF.js; default
  * mnist-mlp on wasm, `--task mnist-cnn` for the compute-bound regime):
  *
- *   npx tsx apps/cli/src/bench.ts --preset quick|full|home|cnn [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES] [--score average|worst-peer]
+ *   npx tsx apps/cli/src/bench.ts --preset quick|full|home|loopback|cnn [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES] [--score average|worst-peer]
  *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
  *   npx tsx apps/cli/src/bench.ts --preset home --seed 2 --tuned-from results/home/comparison.json   (another seed, same step sizes)
  *   npx tsx apps/cli/src/bench-seeds.ts DIR1/comparison.json DIR2/comparison.json ... --out DIR      (the seeds side by side)

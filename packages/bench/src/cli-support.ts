@@ -34,7 +34,7 @@ export interface BenchArgs {
   score: Score;
 }
 
-const USAGE = 'options: --preset quick|full|home|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]  [--pace-margin 0]  [--score average|worst-peer]';
+const USAGE = 'options: --preset quick|full|home|loopback|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]  [--pace-margin 0]  [--score average|worst-peer]';
 const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share', 'pace-margin', 'score'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BENCH_ALGORITHMS } from './algorithms';
-import { CNN, CNN_LR_GRID, comparisonPreset, HOME, SHARED_LR_GRID } from './presets';
+import { CNN, CNN_LR_GRID, comparisonPreset, HOME, LOOPBACK, SHARED_LR_GRID } from './presets';
 
 describe('comparison presets', () => {
   it('home: every scenario on the home profile, every algorithm tuned on one log-spaced grid of at least 5 points', () => {
@@ -20,6 +20,15 @@ describe('comparison presets', () => {
     }
   });
 
+  it('loopback: the home preset\'s scenarios, budget and grid, on loopback links and tuned there', () => {
+    expect(comparisonPreset('loopback')).toBe(LOOPBACK);
+    expect(LOOPBACK.scenarios.map((s) => [s.split, s.straggle, s.loss, s.n])).toEqual(HOME.scenarios.map((s) => [s.split, s.straggle, s.loss, s.n]));
+    for (const s of LOOPBACK.scenarios) expect(s.profile ?? 'loopback').toBe('loopback');
+    expect(LOOPBACK.tuning!.scenario.profile ?? 'loopback').toBe('loopback');
+    expect(LOOPBACK.tuning!.grid).toEqual(HOME.tuning!.grid);
+    expect([LOOPBACK.budgetSteps, LOOPBACK.targets]).toEqual([HOME.budgetSteps, HOME.targets]);
+  });
+
   it('cnn: the conv net, 4 peers with one straggler on both profiles, every algorithm tuned on one log-spaced 5-point grid', () => {
     expect(comparisonPreset('cnn')).toBe(CNN);
     expect(CNN.task).toBe('mnist-cnn');
@@ -34,6 +43,6 @@ describe('comparison presets', () => {
   });
 
   it('refuses an unknown preset by name', () => {
-    expect(() => comparisonPreset('fast')).toThrow(/unknown preset 'fast'; expected quick or full or home or cnn/);
+    expect(() => comparisonPreset('fast')).toThrow(/unknown preset 'fast'; expected quick or full or home or loopback or cnn/);
   });
 });
