@@ -53,9 +53,9 @@ for (const algorithm of BASELINES) {
     // median. One reading is one step's model, and one step's model can dip: a CI run read an OSGP
     // tab at 0.765 while its other tabs were healthy (next lowest of 124 tab readings in CI and
     // local runs: 0.852), and in the simulator each peer's own OSGP model sank below 0.8 at 11 of
-    // 2,112 instants (lr 0.4, 3 peers, 4 seeds; solo SGD: 1 of 2,112), and traced step by step (3
-    // seeds) every dip was over within two steps. A diverged model stays where it is (0.10-0.43),
-    // so it fails every reading.
+    // 2,112 instants (lr 0.4, 3 peers, 4 seeds; solo SGD: 1 of 2,112), and traced at every step
+    // time (3 seeds) every dip was over within two. A diverged model stays where it is
+    // (0.10-0.43), so it fails every reading.
     const readings: number[][] = tabs.map(() => []);
     let ss = first;
     for (let k = 0; k < READINGS; k++) {
