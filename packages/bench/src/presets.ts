@@ -103,36 +103,35 @@ export const SHARED_LR_GRID = [0.1, 0.2, 0.4, 0.8, 1.6] as const;
 const HOME_BASE: Scenario = { ...BASE, profile: 'home' };
 
 /**
- * Volunteers' links (the `home` profile: 2.5 MB/s uplink shared by a peer's links, 20 ms one way)
- * in the scenarios where R-FAST's robustness should tell: a straggler, random pauses, 30% loss and
- * non-IID shards. The full preset's budget, targets and evaluation; every algorithm, solo
- * included, tuned on the same grid on the home base.
+ * The scenarios where R-FAST's robustness should tell, around `base`: a straggler, random pauses,
+ * 30% loss and non-IID shards; every algorithm, solo included, tuned on the same grid on `base`
+ * over the whole budget (on home links a synchronous round costs ~0.25 s, so at a third of it
+ * AllReduce and D-PSGD would have taken two steps and the largest step would always win).
  */
-export const HOME: ComparisonPreset = {
-  ...FULL,
-  name: 'home',
-  scenarios: oneAtATime(HOME_BASE, { split: ['noniid'], straggle: ['one-slow', 'pauses'], loss: [0.3] }),
-  tuning: {
-    scenario: HOME_BASE,
-    grid: Object.fromEntries(BENCH_ALGORITHMS.filter((a) => a !== 'rfast-f32').map((a) => [a, SHARED_LR_GRID])),
-    shareWith: { 'rfast-f32': 'rfast' },
-    // The whole budget: on home links a synchronous round costs ~0.25 s, so at a third of it
-    // AllReduce and D-PSGD would have taken two steps and the largest step would always win.
-    budgetSteps: FULL.budgetSteps,
-  },
-};
+function volunteerScenarios(base: Scenario): Pick<ComparisonPreset, 'scenarios' | 'tuning'> {
+  return {
+    scenarios: oneAtATime(base, { split: ['noniid'], straggle: ['one-slow', 'pauses'], loss: [0.3] }),
+    tuning: {
+      scenario: base,
+      grid: Object.fromEntries(BENCH_ALGORITHMS.filter((a) => a !== 'rfast-f32').map((a) => [a, SHARED_LR_GRID])),
+      shareWith: { 'rfast-f32': 'rfast' },
+      budgetSteps: FULL.budgetSteps,
+    },
+  };
+}
 
 /**
- * The home preset on loopback links (the measured per-link model: 40 MB/s per link, 5 ms): the same
- * scenarios, budget and shared grid, tuned on the loopback base. Issue 9 asks for the same grid on
- * each link profile; the full preset's older grids are per algorithm and have 3 points.
+ * Volunteers' links (the `home` profile: 2.5 MB/s uplink shared by a peer's links, 20 ms one way),
+ * with the full preset's budget, targets and evaluation.
  */
-export const LOOPBACK: ComparisonPreset = {
-  ...HOME,
-  name: 'loopback',
-  scenarios: oneAtATime(BASE, { split: ['noniid'], straggle: ['one-slow', 'pauses'], loss: [0.3] }),
-  tuning: { ...(HOME.tuning as TuningPlan), scenario: BASE },
-};
+export const HOME: ComparisonPreset = { ...FULL, name: 'home', ...volunteerScenarios(HOME_BASE) };
+
+/**
+ * The same on loopback links (the measured per-link model: 40 MB/s per link, 5 ms), tuned there:
+ * issue 9 asks for the same grid on each link profile, and the full preset's older grids are per
+ * algorithm and have 3 points.
+ */
+export const LOOPBACK: ComparisonPreset = { ...FULL, name: 'loopback', ...volunteerScenarios(BASE) };
 
 /**
  * The CNN grid: log-spaced like SHARED_LR_GRID, a factor 4 lower. The LeNet trained in tabs at 0.15
