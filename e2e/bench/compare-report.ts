@@ -19,8 +19,14 @@ export interface BenchRun {
   /** Medians of the tabs' status figures over the run (R-FAST only for the mass). */
   massInTransit: number | null;
   computeShare: number | null;
+  /** R-FAST: median of the tabs' adaptive send budget (PeerStatus.sendShare) over the run; null for the others. */
+  budgetShare?: number | null;
+  /** The tabs' compute-share target (`?computeShare=`) when the bench set one; null: the runtime's default. */
+  computeShareTarget?: number | null;
   staleness: number | null;
   finalAccuracy: number[];
+  /** Seconds until each tab's model first scored the target, by target; null: not within the cap. */
+  tabSecondsTo?: Record<string, (number | null)[]>;
 }
 
 export interface BenchResult {

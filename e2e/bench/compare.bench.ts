@@ -7,7 +7,7 @@ import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { launchChromium } from '../support/chromium';
 import { IndependentEvaluator } from '../support/evaluate';
 import { startServer } from '../support/server';
-import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } from '../support/swarm';
+import { closeAll, joinVolunteer, modelOf, status, waitFor, waitForSwarm, type Volunteer } from '../support/swarm';
 import { comparisonMarkdown, type BenchRun } from './compare-report';
 
 /**
@@ -29,6 +29,7 @@ import { comparisonMarkdown, type BenchRun } from './compare-report';
  *   BENCH_PUSH_SHARE=0.75          R-FAST's algorithmOptions.pushShare (default: core's)
  *   BENCH_SEND_SHARE=0.0625        R-FAST's algorithmOptions.sendShare, a send budget (default: core's, none)
  *   BENCH_UPLINK=500000            every tab's uplink, bytes/s, instead of the profile's (same latency)
+ *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target; 0: off)
  */
 
 const TABS = 4;
@@ -54,6 +55,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const LOSS = Number(process.env.BENCH_LOSS ?? 0);
 const SEND_SHARE = process.env.BENCH_SEND_SHARE === undefined ? null : Number(process.env.BENCH_SEND_SHARE);
 const UPLINK = process.env.BENCH_UPLINK === undefined ? null : Number(process.env.BENCH_UPLINK);
+const COMPUTE_SHARE = process.env.BENCH_COMPUTE_SHARE === undefined ? null : Number(process.env.BENCH_COMPUTE_SHARE);
 const PUSH_SHARE = process.env.BENCH_PUSH_SHARE === undefined ? null : Number(process.env.BENCH_PUSH_SHARE);
 const list = (v: string | undefined): string[] | null => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
 
@@ -83,6 +85,8 @@ const median = (xs: number[]): number | null => {
 };
 
 test('every algorithm on each link profile with one straggler, real tabs', async () => {
+  // Each run is capped, plus about half a minute to join; the whole matrix may take hours.
+  test.setTimeout(PROFILES.length * ALGORITHMS.length * SEEDS.length * (CAP_MS + 120_000) + 120_000);
   const browser = await launchChromium();
   const evaluator = await IndependentEvaluator.create(TASK.ref, TASK.evalCount);
   const runs: BenchRun[] = [];
@@ -103,20 +107,20 @@ test('every algorithm on each link profile with one straggler, real tabs', async
         const tabs: Volunteer[] = [];
         try {
           for (let i = 0; i < TABS; i++) {
-            tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, `?backends=wasm${i === TABS - 1 ? `&slowdown=${SLOW}` : ''}`));
+            tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, `?backends=wasm${i === TABS - 1 ? `&slowdown=${SLOW}` : ''}${COMPUTE_SHARE === null ? '' : `&computeShare=${COMPUTE_SHARE}`}`));
           }
           const linked = algorithm === 'solo' ? 0 : 1;
-          await waitFor('all tabs joined and paused', 90_000, async () => {
-            const ss = await Promise.all(tabs.map(status));
-            return ss.every((s) => s.phase === 'paused' && s.neighboursOpen >= linked && s.members === TABS) ? true : null;
-          }, 500);
+          await waitForSwarm(server.url, tabs, 'paused', linked, 90_000);
           const before = await Promise.all(tabs.map(status));
           await setPaused(server.url, false);
           const t0 = Date.now();
           const secondsTo: Record<string, number | null> = Object.fromEntries(TARGETS.map((t) => [String(t * 100), null]));
+          // Per tab too: which tab the run waited for.
+          const tabSecondsTo: Record<string, (number | null)[]> = Object.fromEntries(TARGETS.map((t) => [String(t * 100), tabs.map(() => null)]));
           let last: number[] = [];
           const transit: number[] = [];
           const share: number[] = [];
+          const budget: number[] = [];
           const stale: number[] = [];
           await waitFor(`every tab at ${TARGETS.at(-1)}`, CAP_MS, async () => {
             const [accs, ss] = await Promise.all([Promise.all(tabs.map(async (v) => evaluator.accuracy(await modelOf(v)))), Promise.all(tabs.map(status))]);
@@ -124,12 +128,16 @@ test('every algorithm on each link profile with one straggler, real tabs', async
             for (const s of ss) {
               if (s.massInTransit !== null) transit.push(s.massInTransit);
               if (s.computeShare !== null) share.push(s.computeShare);
+              if (s.sendShare !== null) budget.push(s.sendShare);
               if (s.staleness !== null) stale.push(s.staleness);
             }
             const t = (Date.now() - t0) / 1000;
             for (const target of TARGETS) {
               const k = String(target * 100);
               if (secondsTo[k] === null && last.every((a) => a >= target)) secondsTo[k] = t;
+              last.forEach((a, i) => {
+                if (tabSecondsTo[k][i] === null && a >= target) tabSecondsTo[k][i] = t;
+              });
             }
             return Object.values(secondsTo).every((x) => x !== null) ? true : null;
           }, TASK.everyMs).catch(() => null);
@@ -142,12 +150,15 @@ test('every algorithm on each link profile with one straggler, real tabs', async
             stepsPerTab: steps,
             massInTransit: median(transit),
             computeShare: median(share),
+            budgetShare: median(budget),
+            computeShareTarget: COMPUTE_SHARE,
             staleness: median(stale),
             finalAccuracy: last.map((a) => Number(a.toFixed(4))),
+            tabSecondsTo,
           };
           runs.push(run);
           console.log(`${profile} ${algorithm} seed ${seed} lr ${lr}: s to ${TARGETS.map((t) => `${t * 100}%: ${secondsTo[String(t * 100)]?.toFixed(1) ?? '-'}`).join(', ')}; `
-            + `steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
+            + `per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
         } finally {
           await closeAll(tabs);
           await server.stop();
@@ -159,7 +170,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   await evaluator.dispose();
   await browser.close();
 
-  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_UPLINK'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
+  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_UPLINK', 'BENCH_COMPUTE_SHARE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
   const result = {
     measuredAt,
     command,

@@ -51,6 +51,19 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
   }
 }
 
+/**
+ * Every tab in `phase` with all the links its placement wants (at least `minLinks`), and the server
+ * listing `count` live peers. A tab's own member count is not enough: a join reaches only the peers
+ * whose lists it changes (PeerStatus.members).
+ */
+export async function waitForSwarm(url: string, tabs: readonly Volunteer[], phase: PeerStatus['phase'], minLinks: number, timeoutMs: number): Promise<void> {
+  await waitFor(`${tabs.length} tabs ${phase} with their links open`, timeoutMs, async () => {
+    const [ss, peers] = await Promise.all([Promise.all(tabs.map(status)), fetch(`${url}/api/peers`).then(async (r) => (await r.json()) as { peers: { state: string }[] })]);
+    const live = peers.peers.filter((p) => p.state === 'live').length;
+    return live === tabs.length && ss.every((s) => s.phase === phase && s.neighboursOpen >= Math.max(minLinks, s.neighboursWanted)) ? true : null;
+  }, 500);
+}
+
 export async function closeAll(vs: Volunteer[]): Promise<void> {
   await Promise.all(vs.map((v) => v.context.close().catch(() => {})));
 }

@@ -242,6 +242,7 @@ function summarise(r: PeerRecord): PeerSummary {
     if (t.staleness !== undefined) row.staleness = t.staleness;
     if (t.massInTransit !== undefined) row.massInTransit = t.massInTransit;
     if (t.computeShare !== undefined) row.computeShare = t.computeShare;
+    if (t.sendShare !== undefined) row.sendShare = t.sendShare;
     if (t.links !== undefined) row.links = t.links.map((l) => ({ ...l }));
   }
   return row;

@@ -1,4 +1,4 @@
-import { lazyPageCompute, PeerRuntime, WorkerOrPageCompute, type Compute, type PeerStatus } from '@starling/peer';
+import { DEFAULT_TUNING, lazyPageCompute, PeerRuntime, WorkerOrPageCompute, type Compute, type PeerRuntimeTuning, type PeerStatus } from '@starling/peer';
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { WASM_DIR } from '@starling/protocol';
 
@@ -38,6 +38,17 @@ function slowdown(): number {
 }
 
 /**
+ * `?computeShare=0.9` sets the share of its training time the tab's gradients aim at (the adaptive
+ * send budget, packages/peer send-budget.ts); `?computeShare=0` turns the budget off (for comparing).
+ */
+function sendBudget(): Partial<PeerRuntimeTuning> {
+  const q = new URLSearchParams(location.search).get('computeShare');
+  const k = Number(q);
+  if (q === null || !(k >= 0 && k < 1)) return {};
+  return { sendBudget: { ...DEFAULT_TUNING.sendBudget, computeShareTarget: k } };
+}
+
+/**
  * TF.js in a dedicated worker, so a tab the volunteer switched away from keeps training;
  * `?compute=page` keeps it on the page (for comparing the two). A browser that cannot start the
  * worker trains on the page, and the page says so.
@@ -69,6 +80,7 @@ export function createPeerRuntime(onChange: (s: PeerStatus) => void, uploadCapBy
     backends: backendOrder(),
     backendOptions: { wasmPaths: WASM_DIR, wasmThreads: wasmThreads() },
     slowdown: slowdown(),
+    tuning: sendBudget(),
     compute: prepareCompute(),
     uploadCapBytesPerSec,
     onChange,

@@ -201,6 +201,12 @@ export interface Algorithm {
    * never opens.
    */
   linksOpen?(open: ReadonlySet<PeerId> | null): void;
+  /**
+   * Slot algorithms (R-FAST): change the send budget, the share of its slots that may leave per
+   * step, in (0, 1] (1: none). A runtime that sees frames cost its peer compute time (the
+   * browser's WebRTC stack on busy cores) lowers it; the run's `sendShare` option is the start.
+   */
+  setSendShare?(share: number): void;
   /** Replace the model, e.g. a joiner copying a neighbour's x or a checkpoint. */
   loadModel(x: Float32Array): void;
   stats(): AlgoStats;

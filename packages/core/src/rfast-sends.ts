@@ -86,7 +86,7 @@ export class RfastSender implements SlotSource {
   private readonly sent32: Float32Array;
   private readonly sent64: Float64Array;
   /** Whether a send budget holds (sendShare < 1). */
-  private readonly budget: boolean;
+  private budget = false;
   /** Per target: frames that may still leave (see sendShare); what a step adds, and the most held. */
   private readonly credit: Float64Array;
   private readonly creditPerStep: Float64Array;
@@ -123,18 +123,34 @@ export class RfastSender implements SlotSource {
     this.sent32 = new Float32Array(block);
     this.sent64 = new Float64Array(block);
     const n = this.ids.length;
-    // A degree budget splits degreeBudget models per step among the targets: a peer with more
-    // neighbours sends each a smaller share instead of paying for every link at every step.
-    const share = s.degreeBudget > 0 ? s.sendShare * Math.min(1, s.degreeBudget / Math.max(1, n)) : s.sendShare;
-    this.budget = share < 1;
-    // Per target, not per peer: one shared credit would go to whichever link the scheduler's
-    // rotation visits first, the same one every step when few frames may go.
-    this.creditPerStep = Float64Array.from({ length: n }, (_, t) => share * this.count * this.kindsOf(t));
-    // At least one frame, or a share below one slot per step could never send.
-    this.creditCap = this.creditPerStep.map((c) => Math.max(1, RFAST_DEFAULTS.sendCarrySteps * c));
+    this.creditPerStep = new Float64Array(n);
+    this.creditCap = new Float64Array(n);
+    this.setSendShare(s.sendShare);
     // A new epoch's first frames go at once.
     this.credit = this.creditPerStep.map((c, t) => Math.min(this.creditCap[t], Math.max(1, c)));
     this.pace = new PaceTracker(this.ids, s.paceMargin);
+  }
+
+  /**
+   * The share of the slots that may leave per step from now on (Algorithm.setSendShare). Credit
+   * already held stays, up to the new cap; a budget that starts now starts from what is held.
+   */
+  setSendShare(sendShare: number): void {
+    const s = this.s;
+    const n = this.ids.length;
+    // A degree budget splits degreeBudget models per step among the targets: a peer with more
+    // neighbours sends each a smaller share instead of paying for every link at every step.
+    const share = s.degreeBudget > 0 ? sendShare * Math.min(1, s.degreeBudget / Math.max(1, n)) : sendShare;
+    this.budget = share < 1;
+    for (let t = 0; t < n; t++) {
+      // Per target, not per peer: one shared credit would go to whichever link the scheduler's
+      // rotation visits first, the same one every step when few frames may go.
+      this.creditPerStep[t] = share * this.count * this.kindsOf(t);
+      // At least one frame, or a share below one slot per step could never send.
+      this.creditCap[t] = Math.max(1, RFAST_DEFAULTS.sendCarrySteps * this.creditPerStep[t]);
+      // The constructor sets the credit after this (this.credit is not there yet the first time).
+      if (this.credit !== undefined) this.credit[t] = Math.min(this.creditCap[t], this.credit[t]);
+    }
   }
 
   /**

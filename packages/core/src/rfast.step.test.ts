@@ -203,6 +203,35 @@ describe.each(KERNEL_KINDS)('R-FAST step (%s kernels)', (kernels) => {
     expect(() => peer(false, 0, kernels, 'f32', SPEC_SHARE, 1.5)).toThrow(/sendShare/);
   });
 
+  it('setSendShare changes the budget from the next step on, and a new epoch keeps it', () => {
+    const blocks = Math.ceil(DIM / 2);
+    const p = peer(false, 0, kernels);
+    fullStep(p, G0);
+    const all = blocks * (NB.rOut.length + NB.cOut.length);
+    const stepAndSend = (g: readonly number[]): number => {
+      p.beginStep();
+      p.applyGradient(Float32Array.from(g));
+      return sendAll(p).length;
+    };
+    expect(stepAndSend(G1)).toBe(all); // no budget: every pending slot
+    // One frame per step to out-neighbour 3 (2 slots per block): after the carried credit is spent,
+    // each step lets about that many go, well under every slot.
+    p.setSendShare(1 / (2 * blocks));
+    stepAndSend(G0);
+    const limited = [0, 1, 2, 3].map((s) => stepAndSend(s % 2 === 0 ? G1 : G0));
+    for (const n of limited) expect(n).toBeLessThan(all);
+    expect(limited.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4 * 3); // 1 to 3, at most 1 to 1 (share 1/(2 blocks) of 3 slots)
+    // A new epoch builds a new sender, with the share set last.
+    p.setEpoch(1, NB);
+    fullStep(p, G1);
+    expect(stepAndSend(G0)).toBeLessThan(all);
+    // Back to 1: every pending slot again.
+    p.setSendShare(1);
+    expect(stepAndSend(G1)).toBe(all);
+    expect(() => p.setSendShare(0)).toThrow(/sendShare/);
+    expect(() => p.setSendShare(Number.NaN)).toThrow(/sendShare/);
+  });
+
   it('a degree budget splits that many models per step among the targets, and is off by default', () => {
     expect(RFAST_DEFAULTS.degreeBudget).toBe(0);
     // The fixture's peer has 2 targets (3: v and running sums, 1: running sums): a budget of 1

@@ -105,7 +105,7 @@ export class RFast implements Algorithm {
   private readonly layout: BlockLayout;
   private readonly encoding: RfastEncoding;
   private readonly pushShare: number;
-  private readonly sendShare: number;
+  private sendShare: number;
   private readonly paceMargin: number;
   private readonly degreeBudget: number;
   /** In-neighbours on either graph: they pace what they send us by our RfastPace frames. */
@@ -400,6 +400,13 @@ export class RFast implements Algorithm {
   linksOpen(open: ReadonlySet<PeerId> | null): void {
     this.open = open;
     this.sender.setReachable(open);
+  }
+
+  /** The send budget from now on (Algorithm.setSendShare); kept across epochs and grows. */
+  setSendShare(share: number): void {
+    if (!(share > 0 && share <= 1)) throw new ConfigError(`sendShare must be in (0, 1], got ${String(share)}`);
+    this.sendShare = share;
+    this.sender.setSendShare(share);
   }
 
   /** Replaces x (and v, and the pulled copies, so a joiner does not mix back toward its x0). */

@@ -4,6 +4,8 @@
  * high-water mark) come from the run config of @starling/protocol; these are the runtime's own
  * mechanics.
  */
+import type { SendBudgetTuning } from './send-budget';
+
 export interface PeerRuntimeTuning {
   /**
    * Above this many buffered bytes, reliable frames wait in our own queue instead of the
@@ -66,6 +68,17 @@ export interface PeerRuntimeTuning {
    * crashes the process; see WebRtcTransport.close). Longer than a peer's longest step.
    */
   closeGraceMs: number;
+  /**
+   * The adaptive send budget of slot algorithms (R-FAST; send-budget.ts). 4 tabs of the MNIST MLP on
+   * 2 cores, one slowed 4x (BENCHMARKS.md section 3, threads.bench.ts): with every slot sent the
+   * fast tabs stepped 7-12 times a second, their gradients had about half of the step's wall time,
+   * and the page, WebRTC and network threads took most of the CPU; with a sixteenth of the slots
+   * 51-56 steps a second and 78-82%. A target of 0.85 lowers the budget only where frames cost a
+   * peer more than a few percent of its time; it falls fast (0.7 per window) and comes back slowly
+   * (1.05), so it does not swing between the two regimes. `minShare` 1/32 still sends every block
+   * to every neighbour about once per 32 of our steps.
+   */
+  sendBudget: SendBudgetTuning;
 }
 
 export const DEFAULT_TUNING: PeerRuntimeTuning = {
@@ -88,6 +101,7 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   maxHeldBytes: 64 << 20,
   maxControlChars: 4096,
   closeGraceMs: 2_000,
+  sendBudget: { computeShareTarget: 0.85, band: 0.05, windowMs: 1_000, minShare: 1 / 32, shrink: 0.7, grow: 1.05 },
 };
 
 /** SCTP stream ids of our negotiated channels (simple-peer's own channel is auto-numbered, below these). */

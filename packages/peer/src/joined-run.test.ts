@@ -61,3 +61,54 @@ describe('JoinedRun reports its model average', () => {
     expect(evaluated[0][0]).toBeCloseTo(-1, 5);
   });
 });
+
+describe('JoinedRun sizes a slot algorithm\'s send budget', () => {
+  it('lowers R-FAST\'s send share while its gradients get less of the time than the target, and reports it', async () => {
+    // A clock that moves only when told: each gradient takes 10 ms and each applyGradient 10 ms, so
+    // the gradients get half of the training time, below the default target.
+    let t = 0;
+    const config = parseRunConfig({ algorithm: 'rfast', lr: LR, evalEverySteps: 0, snapshotIntervalMs: 0 });
+    const training: Training = {
+      backendReport: undefined,
+      gradient: async (_x, out) => {
+        t += 10;
+        out.fill(0);
+        return 1;
+      },
+      accuracy: async () => null,
+      dispose: async () => {},
+    };
+    const placement = { epoch: 1, grows: 0, neighbours: { rIn: [], rOut: [], cIn: [], cOut: [], undirected: [], members: [0] }, members: [0] };
+    const network = new RunNetwork({
+      peerId: 0, config, placement, tuning: DEFAULT_TUNING, createPeer: fakeCreatePeer([]), wrtc: FAKE_WRTC, uploadCap: null,
+      rtcConfig: () => ({}), lossRate: () => 0, steps: () => 0, signal: () => {}, changed: () => {},
+    }, () => t);
+    const algo = createAlgorithm('rfast', { id: 0, x0: new Float32Array(DIM), lr: LR, blockSize: config.blockSize, epoch: 1, neighbours: placement.neighbours, seed: 1 });
+    const shares: number[] = [];
+    const setSendShare = algo.setSendShare!.bind(algo);
+    algo.setSendShare = (s) => {
+      shares.push(s);
+      setSendShare(s);
+    };
+    const applyGradient = algo.applyGradient.bind(algo);
+    algo.applyGradient = (g) => {
+      t += 10;
+      return applyGradient(g);
+    };
+    const run = new JoinedRun({ welcome: { config, peerId: 0, runId: 'r', uploadToken: 't' } as unknown as WelcomePayload, network, training, algo }, {
+      now: () => t, tuning: DEFAULT_TUNING, serverUrl: 'http://127.0.0.1:1', slowdown: 1,
+      onStep: () => {}, onAccuracy: () => {}, onDiverged: () => {}, mark: () => {},
+    });
+    run.start(false);
+    await until('the budget at its floor', () => run.sendBudget!.current === DEFAULT_TUNING.sendBudget.minShare);
+    await run.leave();
+    expect(shares.length).toBeGreaterThan(1);
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeLessThan(shares[i - 1]);
+    expect(shares.at(-1)).toBe(DEFAULT_TUNING.sendBudget.minShare);
+  });
+
+  it('has none for an algorithm without slots', () => {
+    const { run } = soloRun(0);
+    expect(run.sendBudget).toBeNull();
+  });
+});

@@ -6,6 +6,7 @@ import type { ControlMessage } from './control';
 import { PeerError } from './errors';
 import { handoffEnvelopes } from './handoff';
 import { ModelAverage } from './model-average';
+import { SendBudget } from './send-budget';
 import type { Placement, RunNetwork } from './run-network';
 import { uploadSnapshot } from './server-uploads';
 import { StepLoop, type StepCounters } from './step-loop';
@@ -58,6 +59,8 @@ export class JoinedRun {
   private started = false;
   /** What the peer evaluates and uploads (null: its latest model; config.modelAverageSteps). */
   private readonly average: ModelAverage | null;
+  /** The adaptive send budget of a slot algorithm (send-budget.ts); null for the others or when tuned off. */
+  readonly sendBudget: SendBudget | null;
 
   constructor(parts: JoinedRunParts, private readonly hooks: JoinedRunHooks) {
     const w = parts.welcome;
@@ -69,6 +72,8 @@ export class JoinedRun {
     this.network = parts.network;
     this.training = parts.training;
     this.average = this.config.modelAverageSteps > 0 ? new ModelAverage(this.algo.dim, this.config.modelAverageSteps) : null;
+    const runShare = (this.config.algorithmOptions as { sendShare?: number }).sendShare ?? 1;
+    this.sendBudget = this.algo.setSendShare !== undefined && hooks.tuning.sendBudget.computeShareTarget > 0 ? new SendBudget(hooks.tuning.sendBudget, runShare) : null;
     this.loop = this.buildLoop(parts.counters);
     this.network.attach({ algo: this.algo, wake: () => this.wakeLoop?.(), control: (from, msg) => this.onControl(from, msg) });
   }
@@ -190,6 +195,8 @@ export class JoinedRun {
   private afterStep(): void {
     this.average?.update(this.algo.model());
     const c = this.loop.counters;
+    const share = this.sendBudget?.update(c) ?? null;
+    if (share !== null) this.algo.setSendShare?.(share);
     const cfg = this.config;
     this.hooks.onStep(c);
     if (cfg.maxSteps > 0 && c.steps >= cfg.maxSteps) void this.loop.stop();

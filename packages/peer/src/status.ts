@@ -39,6 +39,11 @@ export interface PeerStatus {
   /** The run's task id (e.g. 'mnist-cnn'). */
   task: string | null;
   epoch: number;
+  /**
+   * Members of the run as this peer last heard them: the server tells a peer of joins only when its
+   * own lists change (session 32), so a peer a join did not touch still counts the run without the
+   * joiner. The server's /api/peers is the run's size.
+   */
   members: number;
   neighboursWanted: number;
   neighboursOpen: number;
@@ -57,6 +62,8 @@ export interface PeerStatus {
   massInTransit: number | null;
   /** Share of the training time (running, not paused) spent computing gradients. */
   computeShare: number | null;
+  /** R-FAST: the share of its slots this peer sends per step now (the adaptive send budget); null for other algorithms. */
+  sendShare: number | null;
   /** Senders whose frames the algorithm refused for their content or clipped (robust mixing), most refused first. */
   evidence: SenderEvidenceReport[];
   /** The uplink this peer sends through: bytes/s (null: not limited) and added one-way latency. */
@@ -99,7 +106,7 @@ export function initialStatus(): PeerStatus {
   return {
     phase: 'idle', backend: null, kernels: null, backendAttempts: [], device: null, softwareGpu: false, computeIn: 'page', epochGaps: 0, activity: null, peerId: null, runId: null,
     algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
-    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null, evidence: [],
+    samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null, sendShare: null, evidence: [],
     uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, startup: [], startupBeganAt: null, download: null,
     paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,

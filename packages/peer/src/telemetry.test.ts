@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { telemetrySchema } from '@starling/protocol';
 import { initialStatus } from './status';
 import { TelemetryMeter } from './telemetry';
 
@@ -15,6 +16,15 @@ describe('telemetry meter', () => {
     expect(b.computeMs).toBe(700);
     expect(b.commMs).toBe(200);
     expect(b.stepsPerSec).toBe(15); // smoothed: (10 + 20) / 2
+  });
+
+  it('carries R-FAST\'s figures (mass in transit, compute share, send share) as the schema takes them', () => {
+    const meter = new TelemetryMeter(() => 1);
+    const r = meter.report({ ...initialStatus(), massInTransit: 0.03, computeShare: 0.8, sendShare: 0.0625 }, 8);
+    expect(r).toMatchObject({ massInTransit: 0.03, computeShare: 0.8, sendShare: 0.0625 });
+    expect(telemetrySchema.safeParse(r).success).toBe(true);
+    expect(telemetrySchema.safeParse({ ...r, sendShare: 0 }).success).toBe(false); // a budget of nothing is no budget
+    expect(telemetrySchema.safeParse({ ...r, sendShare: 2 }).success).toBe(false);
   });
 
   it('never reports a non-finite loss', () => {

@@ -42,6 +42,7 @@ export class TelemetryMeter {
       staleness: s.staleness,
       massInTransit: s.massInTransit,
       computeShare: s.computeShare,
+      sendShare: s.sendShare,
     };
     if (s.error?.code === 'diverged') payload.diverged = true;
     if (s.links.length > 0) payload.links = s.links.slice(0, PROTOCOL_LIMITS.maxLinksReported);

@@ -260,6 +260,8 @@ export interface PeerSummary {
   massInTransit?: number | null;
   /** Share of the peer's training time spent computing gradients (last report). */
   computeShare?: number | null;
+  /** R-FAST: the share of its slots the peer sends per step (its adaptive send budget; last report). */
+  sendShare?: number | null;
   /** Its open links as last reported: the route each one took (host, srflx, relay) and its round-trip time. */
   links?: LinkReport[];
   /** Unix time (ms) of the last event from the peer. */

@@ -48,13 +48,14 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
               <th scope="col" className="num" title="version age / staleness, when the algorithm reports it">Staleness</th>
               <th scope="col" className="num" title="R-FAST: tracker mass pushed and not yet acknowledged, as a share of the peer's gradient">Mass in transit</th>
               <th scope="col" className="num" title="share of the peer's training time spent computing gradients">Compute share</th>
+              <th scope="col" className="num" title="R-FAST: the share of its frames the peer sends per step, lowered while frames take its time from its gradients">Send share</th>
               <th scope="col" title="each open link: neighbour, route (host, srflx = through a NAT, relay = through TURN) and round-trip time">Links</th>
             </tr>
           </thead>
           <tbody>
             {table.rows.length === 0 && (
               <tr>
-                <td colSpan={13} className="muted">
+                <td colSpan={14} className="muted">
                   No peers yet. Volunteers join from the <a href="/">contribute page</a>.
                 </td>
               </tr>
@@ -87,6 +88,7 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
                 <td className="num">{staleness(p)}</td>
                 <td className="num">{transit(p.massInTransit)}</td>
                 <td className="num">{formatPercent(computeShare(p), 0)}</td>
+                <td className="num">{formatPercent(p.sendShare, 0)}</td>
                 <td className="links" data-testid="peer-links">{linksText(p.links)}</td>
               </tr>
             ))}
