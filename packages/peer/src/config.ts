@@ -69,14 +69,17 @@ export interface PeerRuntimeTuning {
    */
   closeGraceMs: number;
   /**
-   * The adaptive send budget of slot algorithms (R-FAST; send-budget.ts). 4 tabs of the MNIST MLP on
-   * 2 cores, one slowed 4x (BENCHMARKS.md section 3, threads.bench.ts): with every slot sent the
-   * fast tabs stepped 7-12 times a second, their gradients had about half of the step's wall time,
-   * and the page, WebRTC and network threads took most of the CPU; with a sixteenth of the slots
-   * 51-56 steps a second and 78-82%. A target of 0.85 lowers the budget only where frames cost a
-   * peer more than a few percent of its time; it falls fast (0.7 per window) and comes back slowly
-   * (1.05), so it does not swing between the two regimes. `minShare` 1/32 still sends every block
-   * to every neighbour about once per 32 of our steps.
+   * The adaptive send budget of slot algorithms (R-FAST; send-budget.ts), off by default
+   * (computeShareTarget 0; the page's `?computeShare=0.85` turns it on). 4 tabs of the MNIST MLP on
+   * 2 cores (BENCHMARKS.md section 3): with every slot sent the fast tabs stepped 7-12 times a
+   * second and the page, WebRTC and network threads took most of the CPU; under the budget they
+   * stepped 50-64 times a second with 88-91% compute share, yet e2e/train.spec.ts's four tabs at
+   * 30% loss took 150.2 s and about 9,000 steps each to 90% (19 earlier CI runs without it: 19.7-
+   * 106.0 s, 181-1,292 steps); without loss 31.2 s, inside the earlier 13.1-95.9 s. With a block
+   * reaching a neighbour once per 32 steps the extra steps bought little.
+   * When on, it falls fast (0.7 per window) and comes back slowly (1.05), so it does not swing
+   * between the two regimes; `minShare` 1/32 still sends every block to every neighbour about
+   * once per 32 of our steps.
    */
   sendBudget: SendBudgetTuning;
 }
@@ -101,7 +104,7 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   maxHeldBytes: 64 << 20,
   maxControlChars: 4096,
   closeGraceMs: 2_000,
-  sendBudget: { computeShareTarget: 0.85, band: 0.05, windowMs: 1_000, minShare: 1 / 32, shrink: 0.7, grow: 1.05 },
+  sendBudget: { computeShareTarget: 0, band: 0.05, windowMs: 1_000, minShare: 1 / 32, shrink: 0.7, grow: 1.05 },
 };
 
 /** SCTP stream ids of our negotiated channels (simple-peer's own channel is auto-numbered, below these). */

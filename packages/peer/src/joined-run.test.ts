@@ -63,9 +63,9 @@ describe('JoinedRun reports its model average', () => {
 });
 
 describe('JoinedRun sizes a slot algorithm\'s send budget', () => {
-  it('lowers R-FAST\'s send share while its gradients get less of the time than the target, and reports it', async () => {
+  it('with a target, lowers R-FAST\'s send share while its gradients get less of the time than that', async () => {
     // A clock that moves only when told: each gradient takes 10 ms and each applyGradient 10 ms, so
-    // the gradients get half of the training time, below the default target.
+    // the gradients get half of the training time, below the target.
     let t = 0;
     const config = parseRunConfig({ algorithm: 'rfast', lr: LR, evalEverySteps: 0, snapshotIntervalMs: 0 });
     const training: Training = {
@@ -95,8 +95,9 @@ describe('JoinedRun sizes a slot algorithm\'s send budget', () => {
       t += 10;
       return applyGradient(g);
     };
+    const tuning = { ...DEFAULT_TUNING, sendBudget: { ...DEFAULT_TUNING.sendBudget, computeShareTarget: 0.85 } };
     const run = new JoinedRun({ welcome: { config, peerId: 0, runId: 'r', uploadToken: 't' } as unknown as WelcomePayload, network, training, algo }, {
-      now: () => t, tuning: DEFAULT_TUNING, serverUrl: 'http://127.0.0.1:1', slowdown: 1,
+      now: () => t, tuning, serverUrl: 'http://127.0.0.1:1', slowdown: 1,
       onStep: () => {}, onAccuracy: () => {}, onDiverged: () => {}, mark: () => {},
     });
     run.start(false);
@@ -107,8 +108,9 @@ describe('JoinedRun sizes a slot algorithm\'s send budget', () => {
     expect(shares.at(-1)).toBe(DEFAULT_TUNING.sendBudget.minShare);
   });
 
-  it('has none for an algorithm without slots', () => {
+  it('has none for an algorithm without slots, nor by default', () => {
     const { run } = soloRun(0);
     expect(run.sendBudget).toBeNull();
+    expect(DEFAULT_TUNING.sendBudget.computeShareTarget).toBe(0);
   });
 });
