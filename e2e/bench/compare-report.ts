@@ -32,7 +32,7 @@ export interface BenchRun {
 export interface BenchResult {
   measuredAt: string;
   command: string;
-  setup: { tabs: number; slowTab: { index: number; slowdown: number }; backend: string; task: string; batch: number; lossRate: number; capSeconds: number; evalImages?: number; everySeconds?: number; snapshotSeconds?: number };
+  setup: { tabs: number; slowTab: { index: number; slowdown: number }; backend: string; task: string; batch: number; lossRate: number; capSeconds: number; evalImages?: number; everySeconds?: number };
   profiles: Record<string, { uplinkBytesPerSec: number | null; latencyMs: number }>;
   runs: BenchRun[];
 }
@@ -44,12 +44,8 @@ export function comparisonMarkdown(r: BenchResult): string {
   const out = [
     `# In-browser comparison (${s.tabs} Chromium tabs, ${s.backend}, tab ${s.slowTab.index} slowed ${s.slowTab.slowdown}x)`,
     '',
-    s.snapshotSeconds === undefined
-      ? `Time from resuming a paused run (all tabs joined, same starting model) until every tab's model reaches the target on the`
-      : `Time from resuming a paused run (all tabs joined, same starting model) until the last tab's model first reached the target on the`,
-    s.snapshotSeconds === undefined
-      ? `${(s.evalImages ?? 10_000).toLocaleString('en-US')} images of the MNIST test set, scored in Node from the tab's parameters every ${s.everySeconds ?? 2} s. ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run.`
-      : `${(s.evalImages ?? 10_000).toLocaleString('en-US')} images of the MNIST test set, scored in Node from copies each tab took of its parameters every ${s.snapshotSeconds} s. ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run.`,
+    `Time from resuming a paused run (all tabs joined, same starting model) until every tab's model reaches the target on the`,
+    `${(s.evalImages ?? 10_000).toLocaleString('en-US')} images of the MNIST test set, scored in Node from the tab's parameters every ${s.everySeconds ?? 2} s. ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run.`,
     `Median over the seeds, [range] over the seeds that got there, (k/n) when only k of n did; "-": none within the cap.`,
     `Command: \`${r.command}\`. Measured ${r.measuredAt}.`,
   ];

@@ -29,7 +29,6 @@ export {
   type Straggle,
 } from './scenarios';
 export { formatRatio, timeRatio, timeToTarget, valueAt, type Curve, type Ratio } from './curves';
-export { FirstCrossings, type Snapshot } from './first-crossings';
 export { BenchTask, type BenchTaskOptions, type StepTiming } from './bench-task';
 export { runOne, SCORES, type AtBudget, type RunOutcome, type RunPlan, type Score } from './run-one';
 export {
