@@ -4,7 +4,7 @@ import { launchChromium } from '../support/chromium';
 import { RFAST_MNIST_RUN } from '../support/environment';
 import { startHeadless, type HeadlessPeer } from '../support/headless';
 import { startServer } from '../support/server';
-import { closeAll, joinVolunteer, status, waitFor, type Volunteer } from '../support/swarm';
+import { closeAll, joinVolunteer, livePeerCount, status, waitFor, type Volunteer } from '../support/swarm';
 
 /**
  * Sixteen real peers in one run on this machine (issue 11, item 5): Chromium tabs and headless Node
@@ -46,8 +46,7 @@ test('sixteen peers, tabs and headless mixed, train one run', async () => {
     let joined: { label: string; s: PeerStatus }[] = [];
     await waitFor(`all ${PEERS} peers training in a run of ${PEERS}`, 300_000, async () => {
       joined = await all();
-      // A peer's own member count misses joins that did not touch its lists: the server counts the run.
-      const live = ((await (await fetch(`${server.url}/api/peers`)).json()) as { peers: { state: string }[] }).peers.filter((p) => p.state === 'live').length;
+      const live = await livePeerCount(server.url);
       return live === PEERS && joined.length === PEERS && joined.every(({ s }) => s.phase === 'training') ? true : null;
     }, 1000).catch((e: Error) =>
       console.log(`${e.message.slice(0, 200)}; by then: ${joined.map(({ label, s }) => `${label} ${s.phase} links ${s.neighboursOpen}/${s.neighboursWanted}`).join(', ')}`),

@@ -52,14 +52,18 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
 }
 
 /**
- * Every tab in `phase` with all the links its placement wants (at least `minLinks`), and the server
- * listing `count` live peers. A tab's own member count is not enough: a join reaches only the peers
- * whose lists it changes (PeerStatus.members).
+ * Live peers in the server's run. A peer's own member count is not the run's size: a join reaches
+ * only the peers whose lists it changes (PeerStatus.members).
  */
+export async function livePeerCount(url: string): Promise<number> {
+  const body = (await (await fetch(`${url}/api/peers`)).json()) as { peers: { state: string }[] };
+  return body.peers.filter((p) => p.state === 'live').length;
+}
+
+/** Every tab in `phase` with all the links its placement wants (at least `minLinks`), and the server counting them all live. */
 export async function waitForSwarm(url: string, tabs: readonly Volunteer[], phase: PeerStatus['phase'], minLinks: number, timeoutMs: number): Promise<void> {
   await waitFor(`${tabs.length} tabs ${phase} with their links open`, timeoutMs, async () => {
-    const [ss, peers] = await Promise.all([Promise.all(tabs.map(status)), fetch(`${url}/api/peers`).then(async (r) => (await r.json()) as { peers: { state: string }[] })]);
-    const live = peers.peers.filter((p) => p.state === 'live').length;
+    const [ss, live] = await Promise.all([Promise.all(tabs.map(status)), livePeerCount(url)]);
     return live === tabs.length && ss.every((s) => s.phase === phase && s.neighboursOpen >= Math.max(minLinks, s.neighboursWanted)) ? true : null;
   }, 500);
 }

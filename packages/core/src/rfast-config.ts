@@ -68,7 +68,8 @@ export const RFAST_DEFAULTS = {
    * default: on the star and the tree, where consensus and tracker mass all pass through a few
    * peers, budgets of 1/16 to 1/2 left the exact least-squares optimum unreached or diverged
    * (sim/rfast.convergence.test.ts's cases at push share 0.1); on the exponential graph 1/4 and 1/2
-   * converged in the tests' time and 1/16 did not (2.4e-5 off).
+   * converged in the tests' time and 1/16 did not (2.4e-5 off). RFast.setSendShare changes it at run
+   * time: the peer runtime's adaptive budget (packages/peer send-budget.ts, off by default).
    */
   sendShare: 1,
   /** Steps' worth of send credit a peer may hold under a budget (see sendShare). */

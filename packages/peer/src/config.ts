@@ -71,12 +71,12 @@ export interface PeerRuntimeTuning {
   /**
    * The adaptive send budget of slot algorithms (R-FAST; send-budget.ts), off by default
    * (computeShareTarget 0; the page's `?computeShare=0.85` turns it on). 4 tabs of the MNIST MLP on
-   * 2 cores (BENCHMARKS.md section 3): with every slot sent the fast tabs stepped 7-12 times a
+   * 2 cores (BENCHMARKS.md section 3): with every slot sent the fast tabs stepped 8.8-12.5 times a
    * second and the page, WebRTC and network threads took most of the CPU; under the budget they
-   * stepped 50-64 times a second with 88-91% compute share, yet e2e/train.spec.ts's four tabs at
-   * 30% loss took 150.2 s and about 9,000 steps each to 90% (19 earlier CI runs without it: 19.7-
-   * 106.0 s, 181-1,292 steps); without loss 31.2 s, inside the earlier 13.1-95.9 s. With a block
-   * reaching a neighbour once per 32 steps the extra steps bought little.
+   * stepped 72-79 times a second, and e2e/train.spec.ts's tabs 52-65 with 88-91% compute share.
+   * Yet those four tabs at 30% loss took 150.2 s and about 9,000 steps each to 90% (19 earlier CI
+   * runs without it: 19.7-106.0 s, 181-1,292 steps); without loss 31.2 s, inside the earlier
+   * 13.1-95.9 s. With a block reaching a neighbour once per 32 steps the extra steps bought little.
    * When on, it falls fast (0.7 per window) and comes back slowly (1.05), so it does not swing
    * between the two regimes; `minShare` 1/32 still sends every block to every neighbour about
    * once per 32 of our steps.

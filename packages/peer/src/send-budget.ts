@@ -22,8 +22,8 @@ export interface SendBudgetTuning {
 /**
  * An adaptive send budget. In a browser a frame costs CPU at both ends (encoding and mixing on the
  * main thread, the WebRTC stack's threads, the browser's network process), taken from the same
- * cores as the gradients: four tabs of the MNIST MLP on two cores stepped 7-12 times a second with
- * every slot sent and 51-56 with a sixteenth (BENCHMARKS.md section 3). A fixed budget is wrong for
+ * cores as the gradients: four tabs of the MNIST MLP on two cores stepped 8.8-12.5 times a second
+ * with every slot sent and 51.6-54.4 with a sixteenth (BENCHMARKS.md section 3). A fixed budget is wrong for
  * a peer whose frames cost little, so each window of training time compares the share the
  * gradients got (StepCounters.computeMs / trainingMs) with the target, and moves the budget by a
  * factor: down while frames eat the peer's time, back up while they do not. It only ever lowers

@@ -41,7 +41,7 @@ export interface PeerStatus {
   epoch: number;
   /**
    * Members of the run as this peer last heard them: the server tells a peer of joins only when its
-   * own lists change (session 32), so a peer a join did not touch still counts the run without the
+   * own lists change (joins grow the graph), so a peer a join did not touch still counts the run without the
    * joiner. The server's /api/peers is the run's size.
    */
   members: number;
@@ -62,7 +62,7 @@ export interface PeerStatus {
   massInTransit: number | null;
   /** Share of the training time (running, not paused) spent computing gradients. */
   computeShare: number | null;
-  /** R-FAST: the share of its slots this peer sends per step now (the adaptive send budget); null for other algorithms. */
+  /** R-FAST: the share of its slots this peer sends per step now (the adaptive send budget); null while no budget runs (off, or another algorithm). */
   sendShare: number | null;
   /** Senders whose frames the algorithm refused for their content or clipped (robust mixing), most refused first. */
   evidence: SenderEvidenceReport[];
