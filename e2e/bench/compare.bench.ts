@@ -6,7 +6,7 @@ import { ALGORITHM_NAMES, DEFAULT_LR } from '@starling/protocol';
 import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { launchChromium } from '../support/chromium';
 import { IndependentEvaluator } from '../support/evaluate';
-import { startServer } from '../support/server';
+import { setRunPaused, startServer } from '../support/server';
 import { closeAll, joinVolunteer, modelOf, status, waitFor, waitForSwarm, type Volunteer } from '../support/swarm';
 import { comparisonMarkdown, type BenchRun } from './compare-report';
 
@@ -72,13 +72,6 @@ const LR: Partial<Record<AlgorithmName, number>> = Object.fromEntries(
 for (const p of PROFILES) if (!(p in LINK_PROFILES)) throw new Error(`BENCH_PROFILES: unknown profile '${p}'; expected ${Object.keys(LINK_PROFILES).join(', ')}`);
 for (const a of ALGORITHMS) if (!ALGORITHM_NAMES.includes(a)) throw new Error(`BENCH_ALGOS: unknown algorithm '${a}'`);
 
-async function setPaused(url: string, paused: boolean): Promise<void> {
-  const r = await fetch(`${url}/api/run/state`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ paused }),
-  });
-  if (!r.ok) throw new Error(`pause=${paused} answered ${r.status}`);
-}
-
 const median = (xs: number[]): number | null => {
   const finite = xs.filter(Number.isFinite);
   return finite.length === 0 ? null : medianOf(finite);
@@ -103,7 +96,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
             : {}),
         }, { adminToken: TOKEN });
         // Every tab joins a paused run and starts from the same model; the clock starts on resume.
-        await setPaused(server.url, true);
+        await setRunPaused(server.url, TOKEN, true);
         const tabs: Volunteer[] = [];
         try {
           for (let i = 0; i < TABS; i++) {
@@ -112,7 +105,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           const linked = algorithm === 'solo' ? 0 : 1;
           await waitForSwarm(server.url, tabs, 'paused', linked, 90_000);
           const before = await Promise.all(tabs.map(status));
-          await setPaused(server.url, false);
+          await setRunPaused(server.url, TOKEN, false);
           const t0 = Date.now();
           const secondsTo: Record<string, number | null> = Object.fromEntries(TARGETS.map((t) => [String(t * 100), null]));
           // Per tab too: which tab the run waited for.

@@ -4,7 +4,7 @@ import { ALGORITHM_NAMES } from '@starling/protocol';
 import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { readdirSync, readFileSync } from 'node:fs';
 import { launchChromium } from '../support/chromium';
-import { startServer } from '../support/server';
+import { setRunPaused, startServer } from '../support/server';
 import { closeAll, joinVolunteer, status, waitForSwarm, type Volunteer } from '../support/swarm';
 
 /**
@@ -64,11 +64,6 @@ function ticks(): Map<string, number> {
   return m;
 }
 
-async function setPaused(url: string, paused: boolean): Promise<void> {
-  const r = await fetch(`${url}/api/run/state`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ paused }) });
-  if (!r.ok) throw new Error(`pause=${paused} answered ${r.status}`);
-}
-
 const per = (xs: number[], digits: number): string => xs.map((x) => x.toFixed(digits)).join(' ');
 
 test('CPU by process and thread while tabs train', async () => {
@@ -83,13 +78,13 @@ test('CPU by process and thread while tabs train', async () => {
       task: 'mnist-mlp', taskOptions: { hidden: [64] }, evalEverySteps: 0, snapshotIntervalMs: 0, seed: 1, network: PROFILE,
       ...(sendShare === undefined ? {} : { algorithmOptions: { sendShare: Number(sendShare) } }),
     }, { adminToken: TOKEN });
-    await setPaused(server.url, true);
+    await setRunPaused(server.url, TOKEN, true);
     const tabs: Volunteer[] = [];
     try {
       const budget = COMPUTE_SHARE === undefined ? '' : `&computeShare=${COMPUTE_SHARE}`;
       for (let i = 0; i < 4; i++) tabs.push(await joinVolunteer(browser, server.url, `tab${i}`, `?backends=wasm${i === 3 ? '&slowdown=4' : ''}${budget}`));
       await waitForSwarm(server.url, tabs, 'paused', algorithm === 'solo' ? 0 : 1, 90_000);
-      await setPaused(server.url, false);
+      await setRunPaused(server.url, TOKEN, false);
       await new Promise((r) => setTimeout(r, WARM_MS));
       const s0 = await Promise.all(tabs.map(status));
       const a = ticks();

@@ -80,3 +80,11 @@ export async function startServer(config: RunConfigInput, opts: ServerStartOptio
       }),
   };
 }
+
+/** Pauses or resumes the server's run as its owner (`adminToken` as the server was started with). */
+export async function setRunPaused(url: string, adminToken: string, paused: boolean): Promise<void> {
+  const r = await fetch(`${url}/api/run/state`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ paused }),
+  });
+  if (!r.ok) throw new Error(`pause=${paused} answered ${r.status}`);
+}

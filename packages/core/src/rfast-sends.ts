@@ -125,9 +125,10 @@ export class RfastSender implements SlotSource {
     const n = this.ids.length;
     this.creditPerStep = new Float64Array(n);
     this.creditCap = new Float64Array(n);
+    this.credit = new Float64Array(n);
     this.setSendShare(s.sendShare);
     // A new epoch's first frames go at once.
-    this.credit = this.creditPerStep.map((c, t) => Math.min(this.creditCap[t], Math.max(1, c)));
+    for (let t = 0; t < n; t++) this.credit[t] = Math.min(this.creditCap[t], Math.max(1, this.creditPerStep[t]));
     this.pace = new PaceTracker(this.ids, s.paceMargin);
   }
 
@@ -148,8 +149,7 @@ export class RfastSender implements SlotSource {
       this.creditPerStep[t] = share * this.count * this.kindsOf(t);
       // At least one frame, or a share below one slot per step could never send.
       this.creditCap[t] = Math.max(1, RFAST_DEFAULTS.sendCarrySteps * this.creditPerStep[t]);
-      // The constructor sets the credit after this (this.credit is not there yet the first time).
-      if (this.credit !== undefined) this.credit[t] = Math.min(this.creditCap[t], this.credit[t]);
+      this.credit[t] = Math.min(this.creditCap[t], this.credit[t]);
     }
   }
 

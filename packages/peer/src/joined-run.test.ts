@@ -108,9 +108,8 @@ describe('JoinedRun sizes a slot algorithm\'s send budget', () => {
     expect(shares.at(-1)).toBe(DEFAULT_TUNING.sendBudget.minShare);
   });
 
-  it('has none for an algorithm without slots, nor by default', () => {
+  it('has none for an algorithm without slots', () => {
     const { run } = soloRun(0);
     expect(run.sendBudget).toBeNull();
-    expect(DEFAULT_TUNING.sendBudget.computeShareTarget).toBe(0);
   });
 });
