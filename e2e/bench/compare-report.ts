@@ -8,7 +8,7 @@ export interface BenchRun {
   encoding: string | null;
   /** R-FAST's algorithmOptions.pushShare when the bench set one; null: core's default (or not R-FAST). */
   pushShare?: number | null;
-  /** R-FAST's algorithmOptions.sendShare (a send budget) when the bench set one; null: core's default (or not R-FAST). */
+  /** R-FAST's algorithmOptions.sendShare: the bench's, else the runtime's default (DEFAULT_TUNING.defaultSendShare); runs from before that default (2026-12-07, session 43) logged null for core's 1 (every slot). null for the others. */
   sendShare?: number | null;
   lr: number;
   seed: number;
@@ -19,7 +19,7 @@ export interface BenchRun {
   /** Medians of the tabs' status figures over the run (R-FAST only for the mass). */
   massInTransit: number | null;
   computeShare: number | null;
-  /** R-FAST: median of the tabs' adaptive send budget (PeerStatus.sendShare) over the run; null for the others. */
+  /** R-FAST: median of the tabs' send share (PeerStatus.sendShare: the adaptive budget's, else the run's) over the run; null for the others. */
   budgetShare?: number | null;
   /** The tabs' compute-share target (`?computeShare=`) when the bench set one; null: the runtime's default. */
   computeShareTarget?: number | null;
@@ -45,7 +45,7 @@ export function comparisonMarkdown(r: BenchResult): string {
     `# In-browser comparison (${s.tabs} Chromium tabs, ${s.backend}, tab ${s.slowTab.index} slowed ${s.slowTab.slowdown}x)`,
     '',
     `Time from resuming a paused run (all tabs joined, same starting model) until every tab's model reaches the target on the`,
-    `${(s.evalImages ?? 10_000).toLocaleString('en-US')} images of the MNIST test set, scored in Node from the tab's parameters every ${s.everySeconds ?? 2} s. ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run.`,
+    `${(s.evalImages ?? 10_000).toLocaleString('en-US')} images of the MNIST test set, scored in Node from copies of the tab's parameters taken about every ${s.everySeconds ?? 2} s (stamped in the tab; scored after the run since 2026-12-07, at the end of a round of reads before). ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run.`,
     `Median over the seeds, [range] over the seeds that got there, (k/n) when only k of n did; "-": none within the cap.`,
     `Command: \`${r.command}\`. Measured ${r.measuredAt}.`,
   ];

@@ -1,14 +1,16 @@
 import { test } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { medianOf } from '@starling/bench';
-import { RFAST_DEFAULTS, type AlgorithmName } from '@starling/core';
+import { RFAST_DEFAULTS, RFAST_ENCODING_NAMES, type AlgorithmName } from '@starling/core';
+import { DEFAULT_TUNING } from '@starling/peer';
 import { ALGORITHM_NAMES, DEFAULT_LR } from '@starling/protocol';
 import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { launchChromium } from '../support/chromium';
 import { IndependentEvaluator } from '../support/evaluate';
 import { setRunPaused, startServer } from '../support/server';
-import { closeAll, joinVolunteer, modelOf, status, waitFor, waitForSwarm, type Volunteer } from '../support/swarm';
+import { closeAll, joinVolunteer, status, waitForSwarm, type Volunteer } from '../support/swarm';
 import { comparisonMarkdown, type BenchRun } from './compare-report';
+import { TabClock } from './tab-clock';
 
 /**
  * Every algorithm in real Chromium tabs over real WebRTC, on each link profile, one tab slowed
@@ -27,7 +29,8 @@ import { comparisonMarkdown, type BenchRun } from './compare-report';
  *   BENCH_LOSS=0.3                 injected loss on unreliable frames
  *   BENCH_CAP_S=180                cap per run
  *   BENCH_PUSH_SHARE=0.75          R-FAST's algorithmOptions.pushShare (default: core's)
- *   BENCH_SEND_SHARE=0.0625        R-FAST's algorithmOptions.sendShare, a send budget (default: core's, none)
+ *   BENCH_SEND_SHARE=1             R-FAST's algorithmOptions.sendShare (default: the runtime's, DEFAULT_TUNING.defaultSendShare; 1: every slot)
+ *   BENCH_ENCODING=i8              R-FAST's algorithmOptions.encoding (default: core's, f16-i8)
  *   BENCH_UPLINK=500000            every tab's uplink, bytes/s, instead of the profile's (same latency)
  *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target; 0: off)
  */
@@ -36,12 +39,14 @@ const TABS = 4;
 const SLOW = 4;
 
 /**
- * Per task: its targets, and how each tab is scored. A CNN's full test set costs 2-4 s of a core
- * per tab here, CPU the tabs would lose, so a CNN is scored on its first 2,000 test images every 10 s.
+ * Per task: its targets, and how each tab is scored. Each tab's model is copied every `readEveryMs`
+ * (tab-clock.ts) and every copy is scored after the run; the newest copies are scored every
+ * `checkEveryMs` to know when to stop. A CNN's full test set costs 2-4 s of a core per copy here, so
+ * a CNN is scored on its first 2,000 test images and copied less often.
  */
 const BENCH_TASKS = {
-  'mnist-mlp': { ref: { task: 'mnist-mlp', taskOptions: { hidden: [64] } }, label: 'mnist-mlp 784-64-10', targets: [0.9, 0.92], everyMs: 2000, evalCount: undefined },
-  'mnist-cnn': { ref: { task: 'mnist-cnn', taskOptions: {} }, label: 'mnist-cnn (LeNet, 54,314 parameters)', targets: [0.9, 0.95], everyMs: 10_000, evalCount: 2000 },
+  'mnist-mlp': { ref: { task: 'mnist-mlp', taskOptions: { hidden: [64] } }, label: 'mnist-mlp 784-64-10', targets: [0.9, 0.92], readEveryMs: 500, checkEveryMs: 2000, evalCount: undefined },
+  'mnist-cnn': { ref: { task: 'mnist-cnn', taskOptions: {} }, label: 'mnist-cnn (LeNet, 54,314 parameters)', targets: [0.9, 0.95], readEveryMs: 5000, checkEveryMs: 10_000, evalCount: 2000 },
 } as const;
 type BenchTaskName = keyof typeof BENCH_TASKS;
 const TASK_NAME = (process.env.BENCH_TASK ?? 'mnist-mlp') as BenchTaskName;
@@ -50,6 +55,10 @@ const TASK = BENCH_TASKS[TASK_NAME];
 const TARGETS = TASK.targets;
 const OUT = TASK_NAME === 'mnist-mlp' ? 'results/browser-comparison' : `results/browser-comparison-${TASK_NAME}`;
 const TOKEN = 'bench-owner-token-0123456789';
+/** Test images of the in-run check whether every tab may have reached the last target (tab-clock.ts). */
+const QUICK_EVAL = 1000;
+/** How often the tabs' status (mass in transit, compute share, staleness) is sampled. */
+const STATUS_EVERY_MS = 2000;
 const CAP_MS = Number(process.env.BENCH_CAP_S ?? 180) * 1000;
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const LOSS = Number(process.env.BENCH_LOSS ?? 0);
@@ -57,6 +66,8 @@ const SEND_SHARE = process.env.BENCH_SEND_SHARE === undefined ? null : Number(pr
 const UPLINK = process.env.BENCH_UPLINK === undefined ? null : Number(process.env.BENCH_UPLINK);
 const COMPUTE_SHARE = process.env.BENCH_COMPUTE_SHARE === undefined ? null : Number(process.env.BENCH_COMPUTE_SHARE);
 const PUSH_SHARE = process.env.BENCH_PUSH_SHARE === undefined ? null : Number(process.env.BENCH_PUSH_SHARE);
+const ENCODING = process.env.BENCH_ENCODING ?? null;
+if (ENCODING !== null && !(RFAST_ENCODING_NAMES as readonly string[]).includes(ENCODING)) throw new Error(`BENCH_ENCODING must be one of ${RFAST_ENCODING_NAMES.join(', ')}, got '${ENCODING}'`);
 const list = (v: string | undefined): string[] | null => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
 
 const PROFILES = (list(process.env.BENCH_PROFILES) ?? ['loopback', 'home']) as LinkProfileName[];
@@ -82,6 +93,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   test.setTimeout(PROFILES.length * ALGORITHMS.length * SEEDS.length * (CAP_MS + 120_000) + 120_000);
   const browser = await launchChromium();
   const evaluator = await IndependentEvaluator.create(TASK.ref, TASK.evalCount);
+  const quickEvaluator = await IndependentEvaluator.create(TASK.ref, Math.min(QUICK_EVAL, evaluator.count));
   const runs: BenchRun[] = [];
   const measuredAt = new Date().toISOString();
   for (const profile of PROFILES) {
@@ -91,8 +103,8 @@ test('every algorithm on each link profile with one straggler, real tabs', async
         const server = await startServer({
           runId: `bench-${profile}-${algorithm}-${seed}`, algorithm, lr, batchSize: BATCH, ...TASK.ref,
           evalEverySteps: 0, snapshotIntervalMs: 0, seed, network: UPLINK === null ? profile : { ...LINK_PROFILES[profile], uplinkBytesPerSec: UPLINK }, lossRate: LOSS,
-          ...(algorithm === 'rfast' && (PUSH_SHARE !== null || SEND_SHARE !== null)
-            ? { algorithmOptions: { ...(PUSH_SHARE === null ? {} : { pushShare: PUSH_SHARE }), ...(SEND_SHARE === null ? {} : { sendShare: SEND_SHARE }) } }
+          ...(algorithm === 'rfast' && (PUSH_SHARE !== null || SEND_SHARE !== null || ENCODING !== null)
+            ? { algorithmOptions: { ...(PUSH_SHARE === null ? {} : { pushShare: PUSH_SHARE }), ...(SEND_SHARE === null ? {} : { sendShare: SEND_SHARE }), ...(ENCODING === null ? {} : { encoding: ENCODING }) } }
             : {}),
         }, { adminToken: TOKEN });
         // Every tab joins a paused run and starts from the same model; the clock starts on resume.
@@ -107,43 +119,39 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           const before = await Promise.all(tabs.map(status));
           await setRunPaused(server.url, TOKEN, false);
           const t0 = Date.now();
-          const secondsTo: Record<string, number | null> = Object.fromEntries(TARGETS.map((t) => [String(t * 100), null]));
-          // Per tab too: which tab the run waited for.
-          const tabSecondsTo: Record<string, (number | null)[]> = Object.fromEntries(TARGETS.map((t) => [String(t * 100), tabs.map(() => null)]));
-          let last: number[] = [];
-          // Reading four busy tabs' models and scoring them takes a while (about 9 s a round with
-          // R-FAST on loopback): the times below come in steps of a round, printed with each run.
-          let rounds = 0;
+          const clock = new TabClock(tabs, evaluator, quickEvaluator, { readEveryMs: TASK.readEveryMs, checkEveryMs: TASK.checkEveryMs, targets: TARGETS });
           const transit: number[] = [];
           const share: number[] = [];
           const budget: number[] = [];
           const stale: number[] = [];
-          await waitFor(`every tab at ${TARGETS.at(-1)}`, CAP_MS, async () => {
-            const [accs, ss] = await Promise.all([Promise.all(tabs.map(async (v) => evaluator.accuracy(await modelOf(v)))), Promise.all(tabs.map(status))]);
-            last = accs;
-            rounds++;
-            for (const s of ss) {
-              if (s.massInTransit !== null) transit.push(s.massInTransit);
-              if (s.computeShare !== null) share.push(s.computeShare);
-              if (s.sendShare !== null) budget.push(s.sendShare);
-              if (s.staleness !== null) stale.push(s.staleness);
+          const statuses = (async () => {
+            while (!clock.done) {
+              for (const s of await Promise.all(tabs.map(status)).catch(() => [])) {
+                if (s.massInTransit !== null) transit.push(s.massInTransit);
+                if (s.computeShare !== null) share.push(s.computeShare);
+                if (s.sendShare !== null) budget.push(s.sendShare);
+                if (s.staleness !== null) stale.push(s.staleness);
+              }
+              await new Promise((r) => setTimeout(r, STATUS_EVERY_MS));
             }
-            const t = (Date.now() - t0) / 1000;
-            for (const target of TARGETS) {
-              const k = String(target * 100);
-              if (secondsTo[k] === null && last.every((a) => a >= target)) secondsTo[k] = t;
-              last.forEach((a, i) => {
-                if (tabSecondsTo[k][i] === null && a >= target) tabSecondsTo[k][i] = t;
-              });
-            }
-            return Object.values(secondsTo).every((x) => x !== null) ? true : null;
-          }, TASK.everyMs).catch(() => null);
+          })();
+          await clock.run(t0 + CAP_MS);
+          await statuses;
           const elapsed = (Date.now() - t0) / 1000;
           const after = await Promise.all(tabs.map(status));
           const steps = after.map((s, i) => s.steps - before[i].steps);
           const bytes = after.map((s, i) => s.bytesSent - before[i].bytesSent);
+          // The copies are scored with the tabs closed: scoring takes no CPU from a run being timed.
+          await closeAll(tabs.splice(0));
+          const scoreStart = Date.now();
+          await clock.scoreAll();
+          const scoreSeconds = (Date.now() - scoreStart) / 1000;
+          const secondsTo = clock.secondsTo(t0);
+          const tabSecondsTo = clock.tabSecondsTo(t0);
+          const last = clock.finalAccuracy();
+          const { reads, meanGapSeconds } = clock.resolution();
           const run: BenchRun = {
-            profile, algorithm, encoding: algorithm === 'rfast' ? RFAST_DEFAULTS.defaultEncoding : null, pushShare: algorithm === 'rfast' ? PUSH_SHARE : null, sendShare: algorithm === 'rfast' ? SEND_SHARE : null, lr, seed, secondsTo,
+            profile, algorithm, encoding: algorithm === 'rfast' ? (ENCODING ?? RFAST_DEFAULTS.defaultEncoding) : null, pushShare: algorithm === 'rfast' ? PUSH_SHARE : null, sendShare: algorithm === 'rfast' ? (SEND_SHARE ?? DEFAULT_TUNING.defaultSendShare) : null, lr, seed, secondsTo,
             bytesPerStepPerPeer: median(bytes.map((b, i) => b / Math.max(1, steps[i]))),
             stepsPerTab: steps,
             massInTransit: median(transit),
@@ -156,7 +164,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           };
           runs.push(run);
           console.log(`${profile} ${algorithm} seed ${seed} lr ${lr}: s to ${TARGETS.map((t) => `${t * 100}%: ${secondsTo[String(t * 100)]?.toFixed(1) ?? '-'}`).join(', ')}; `
-            + `${rounds} scoring rounds, ${(elapsed / Math.max(1, rounds)).toFixed(1)} s each; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
+            + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
         } finally {
           await closeAll(tabs);
           await server.stop();
@@ -166,13 +174,14 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   }
   const evalImages = evaluator.count;
   await evaluator.dispose();
+  await quickEvaluator.dispose();
   await browser.close();
 
-  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_UPLINK', 'BENCH_COMPUTE_SHARE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
+  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_ENCODING', 'BENCH_UPLINK', 'BENCH_COMPUTE_SHARE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
   const result = {
     measuredAt,
     command,
-    setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: TASK.label, batch: BATCH, lossRate: LOSS, capSeconds: CAP_MS / 1000, evalImages, everySeconds: TASK.everyMs / 1000 },
+    setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: TASK.label, batch: BATCH, lossRate: LOSS, capSeconds: CAP_MS / 1000, evalImages, everySeconds: TASK.readEveryMs / 1000 },
     profiles: Object.fromEntries(PROFILES.map((p) => [p, { ...LINK_PROFILES[p], ...(UPLINK === null ? {} : { uplinkBytesPerSec: UPLINK }) }])),
     runs,
   };

@@ -16,19 +16,22 @@ import { closeAll, joinVolunteer, status, waitForSwarm, type Volunteer } from '.
  *   npx playwright test --config playwright.bench.config.ts e2e/bench/threads.bench.ts
  *
  * Environment (all optional):
- *   BENCH_RUNS=rfast,rfast:0.0625,solo   algorithm[:sendShare] per run (R-FAST's algorithmOptions.sendShare)
+ *   BENCH_RUNS=rfast:1,rfast,solo        algorithm[:sendShare] per run (R-FAST's algorithmOptions.sendShare; without one the
+ *                                        runtime's default, DEFAULT_TUNING.defaultSendShare; 1: every slot)
  *   BENCH_COMPUTE_SHARE=0                the tabs' `?computeShare=` (0: the adaptive send budget off)
  *   BENCH_PROFILE=loopback               link profile
  *   BENCH_WARM_S=12, BENCH_WINDOW_S=15   warm-up after resuming, then the measured window
+ *   BENCH_BLOCK=4096                     the run's blockSize (parameters per frame; default: the config's)
  */
 
 const TOKEN = 'bench-owner-token-0123456789';
-const RUNS = (process.env.BENCH_RUNS ?? 'rfast,rfast:0.0625,solo').split(',');
+const RUNS = (process.env.BENCH_RUNS ?? 'rfast:1,rfast,solo').split(',');
 const COMPUTE_SHARE = process.env.BENCH_COMPUTE_SHARE;
 const PROFILE = (process.env.BENCH_PROFILE ?? 'loopback') as LinkProfileName;
 if (!(PROFILE in LINK_PROFILES)) throw new Error(`BENCH_PROFILE: unknown profile '${PROFILE}'`);
 const WARM_MS = Number(process.env.BENCH_WARM_S ?? 12) * 1000;
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_S ?? 15) * 1000;
+const BLOCK = process.env.BENCH_BLOCK === undefined ? {} : { blockSize: Number(process.env.BENCH_BLOCK) };
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
 const HZ = 100;
 
@@ -75,7 +78,7 @@ test('CPU by process and thread while tabs train', async () => {
     const algorithm = name as AlgorithmName;
     const server = await startServer({
       runId: `threads-${algorithm}-${sendShare ?? 'default'}`.replace(/[^\w.-]/g, '_'), algorithm, lr: 0.4, batchSize: 32,
-      task: 'mnist-mlp', taskOptions: { hidden: [64] }, evalEverySteps: 0, snapshotIntervalMs: 0, seed: 1, network: PROFILE,
+      task: 'mnist-mlp', taskOptions: { hidden: [64] }, evalEverySteps: 0, snapshotIntervalMs: 0, seed: 1, network: PROFILE, ...BLOCK,
       ...(sendShare === undefined ? {} : { algorithmOptions: { sendShare: Number(sendShare) } }),
     }, { adminToken: TOKEN });
     await setRunPaused(server.url, TOKEN, true);

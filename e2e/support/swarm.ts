@@ -25,14 +25,36 @@ export function status(v: Volunteer): Promise<PeerStatus> {
   });
 }
 
-/** The tab's raw parameters (numbers survive the structured clone exactly as float32 values). */
-export async function modelOf(v: Volunteer): Promise<Float32Array> {
-  const arr = await v.page.evaluate(() => {
+/** A tab's raw parameters and the wall-clock time (ms since the epoch) the tab copied them. */
+export interface StampedModel {
+  model: Float32Array;
+  at: number;
+}
+
+/**
+ * The tab's raw parameters, stamped with the moment the tab copied them. They cross as base64 of
+ * the float32 bytes: a JSON array of 50,000 numbers took 1-5 s to print and parse out of a tab
+ * busy sending frames, and the bytes are exact.
+ */
+export async function stampedModelOf(v: Volunteer): Promise<StampedModel> {
+  const r = await v.page.evaluate(() => {
     const m = window.starling?.model();
-    return m ? Array.from(m) : null;
+    if (!m) return null;
+    const at = Date.now();
+    const bytes = new Uint8Array(m.buffer, m.byteOffset, m.byteLength);
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { at, b64: btoa(text) };
   });
-  if (!arr) throw new Error(`${v.label} has no model yet`);
-  return Float32Array.from(arr);
+  if (!r) throw new Error(`${v.label} has no model yet`);
+  // Copied into a fresh buffer: Buffer's pool gives no 4-byte alignment.
+  const bytes = Uint8Array.from(Buffer.from(r.b64, 'base64'));
+  return { model: new Float32Array(bytes.buffer), at: r.at };
+}
+
+/** The tab's raw parameters. */
+export async function modelOf(v: Volunteer): Promise<Float32Array> {
+  return (await stampedModelOf(v)).model;
 }
 
 /** Polls `check` until it returns a value, failing with the last state after `timeoutMs`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRatio, timeRatio, timeToTarget, valueAt } from './curves';
+import { formatRatio, jointTimeToTarget, memberTimesToTarget, timeRatio, timeToTarget, valueAt, type MemberSample } from './curves';
 import { BenchError } from './errors';
 
 describe('timeToTarget', () => {
@@ -51,5 +51,32 @@ describe('timeRatio', () => {
     expect(formatRatio(timeRatio(null, 10, 4, 10))).toBe('>= 2.50x');
     expect(formatRatio(timeRatio(2, 10, null, 8))).toBe('<= 0.25x');
     expect(formatRatio(null)).toBe('-');
+  });
+});
+
+describe('jointTimeToTarget', () => {
+  const s = (member: number, at: number, value: number): MemberSample => ({ member, at, value });
+
+  it('is the first time every member latest sample is at the target, in time order whatever the input order', () => {
+    const samples = [s(1, 5, 0.95), s(0, 1, 0.5), s(0, 3, 0.91), s(1, 2, 0.6)];
+    expect(jointTimeToTarget(samples, 2, 0.9)).toBe(5);
+  });
+
+  it('waits for a member that dipped below the target to come back', () => {
+    // member 0 reaches 0.9 at 1, dips at 4; member 1 reaches it at 5; member 0 is back at 7.
+    const samples = [s(0, 1, 0.92), s(1, 2, 0.5), s(0, 4, 0.88), s(1, 5, 0.93), s(0, 7, 0.9)];
+    expect(jointTimeToTarget(samples, 2, 0.9)).toBe(7);
+    expect(memberTimesToTarget(samples, 2, 0.9)).toEqual([1, 5]);
+  });
+
+  it('is null when a member is never sampled, never gets there, or was scored NaN', () => {
+    expect(jointTimeToTarget([s(0, 1, 0.95)], 2, 0.9)).toBeNull();
+    expect(jointTimeToTarget([s(0, 1, 0.95), s(1, 1, 0.5)], 2, 0.9)).toBeNull();
+    expect(jointTimeToTarget([s(0, 1, 0.95), s(1, 2, Number.NaN)], 2, 0.9)).toBeNull();
+    expect(memberTimesToTarget([s(0, 1, 0.5)], 2, 0.9)).toEqual([null, null]);
+  });
+
+  it('refuses a sample of a member outside the count', () => {
+    expect(() => jointTimeToTarget([s(2, 1, 0.9)], 2, 0.9)).toThrow(/member 2/);
   });
 });

@@ -73,3 +73,41 @@ export function formatRatio(r: Ratio | null, digits = 2): string {
   const prefix = r.bound === 'atLeast' ? '>= ' : r.bound === 'atMost' ? '<= ' : '';
   return `${prefix}${r.value.toFixed(digits)}x`;
 }
+
+/** One scored copy of one member's model (a tab, a peer), taken at `at`. */
+export interface MemberSample {
+  member: number;
+  at: number;
+  value: number;
+}
+
+/**
+ * First time every member's latest sample so far is at least the target: members sampled each on
+ * its own clock (a busy browser tab is read more slowly than an idle one), not in rounds. Samples
+ * with a value that is not a number (NaN) count as below the target. null: never, or a member
+ * never sampled.
+ */
+export function jointTimeToTarget(samples: readonly MemberSample[], members: number, target: number): number | null {
+  if (members <= 0) return null;
+  const sorted = [...samples].sort((a, b) => a.at - b.at);
+  const latest = new Float64Array(members).fill(Number.NaN);
+  let atTarget = 0;
+  for (const s of sorted) {
+    if (!Number.isInteger(s.member) || s.member < 0 || s.member >= members) throw new BenchError(`sample of member ${s.member}, expected 0..${members - 1}`);
+    const was = latest[s.member] >= target;
+    latest[s.member] = s.value;
+    const is = s.value >= target;
+    atTarget += (is ? 1 : 0) - (was ? 1 : 0);
+    if (atTarget === members) return s.at;
+  }
+  return null;
+}
+
+/** Per member, the time of its first sample at or above the target; null where none is. */
+export function memberTimesToTarget(samples: readonly MemberSample[], members: number, target: number): (number | null)[] {
+  const out: (number | null)[] = new Array(members).fill(null);
+  for (const s of samples) {
+    if (s.value >= target && s.member >= 0 && s.member < members && (out[s.member] === null || s.at < (out[s.member] as number))) out[s.member] = s.at;
+  }
+  return out;
+}

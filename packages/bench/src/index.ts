@@ -28,7 +28,7 @@ export {
   type Split,
   type Straggle,
 } from './scenarios';
-export { formatRatio, timeRatio, timeToTarget, valueAt, type Curve, type Ratio } from './curves';
+export { formatRatio, jointTimeToTarget, memberTimesToTarget, timeRatio, timeToTarget, valueAt, type Curve, type MemberSample, type Ratio } from './curves';
 export { BenchTask, type BenchTaskOptions, type StepTiming } from './bench-task';
 export { runOne, SCORES, type AtBudget, type RunOutcome, type RunPlan, type Score } from './run-one';
 export {

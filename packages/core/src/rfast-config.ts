@@ -69,7 +69,9 @@ export const RFAST_DEFAULTS = {
    * peers, budgets of 1/16 to 1/2 left the exact least-squares optimum unreached or diverged
    * (sim/rfast.convergence.test.ts's cases at push share 0.1); on the exponential graph 1/4 and 1/2
    * converged in the tests' time and 1/16 did not (2.4e-5 off). RFast.setSendShare changes it at run
-   * time: the peer runtime's adaptive budget (packages/peer send-budget.ts, off by default).
+   * time: the peer runtime's adaptive budget (packages/peer send-budget.ts, off by default). The
+   * peer runtime runs 1/8 when a run sets none (packages/peer DEFAULT_TUNING.defaultSendShare):
+   * there frames cost CPU that the simulator does not charge.
    */
   sendShare: 1,
   /** Steps' worth of send credit a peer may hold under a budget (see sendShare). */

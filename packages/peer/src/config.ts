@@ -82,6 +82,18 @@ export interface PeerRuntimeTuning {
    * once per 32 of our steps.
    */
   sendBudget: SendBudgetTuning;
+  /**
+   * The send share (algorithmOptions.sendShare: the share of its slots that may leave per step) a
+   * slot algorithm runs with in this runtime when the run config sets none; 1 sends whatever the
+   * links take. In a browser every frame costs CPU at both ends, taken from the gradients
+   * (BENCHMARKS.md section 3). 4 tabs of the MNIST MLP on 2 cores, one 4x slower, seconds until
+   * every tab scored 90%, median [range] of 3 seeds (2026-12-07): every slot 16.9 [15.8-23.0] on
+   * loopback and 8.1 [5.6-10.4] on home links; an eighth 8.0 [5.7-8.6] and 8.1 [7.7-9.2]. The
+   * simulator charges no CPU per frame and keeps core's default (RFAST_DEFAULTS.sendShare, 1): on
+   * the star and the tree budgets slowed the exact convergence of heterogeneous problems there,
+   * so a run on such a topology may set 1.
+   */
+  defaultSendShare: number;
 }
 
 export const DEFAULT_TUNING: PeerRuntimeTuning = {
@@ -105,6 +117,7 @@ export const DEFAULT_TUNING: PeerRuntimeTuning = {
   maxControlChars: 4096,
   closeGraceMs: 2_000,
   sendBudget: { computeShareTarget: 0, band: 0.05, windowMs: 1_000, minShare: 1 / 32, shrink: 0.7, grow: 1.05 },
+  defaultSendShare: 1 / 8,
 };
 
 /** SCTP stream ids of our negotiated channels (simple-peer's own channel is auto-numbered, below these). */

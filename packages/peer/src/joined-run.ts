@@ -6,7 +6,7 @@ import type { ControlMessage } from './control';
 import { PeerError } from './errors';
 import { handoffEnvelopes } from './handoff';
 import { ModelAverage } from './model-average';
-import { SendBudget } from './send-budget';
+import { runSendShare, SendBudget } from './send-budget';
 import type { Placement, RunNetwork } from './run-network';
 import { uploadSnapshot } from './server-uploads';
 import { StepLoop, type StepCounters } from './step-loop';
@@ -61,6 +61,8 @@ export class JoinedRun {
   private readonly average: ModelAverage | null;
   /** The adaptive send budget of a slot algorithm (send-budget.ts); null for the others or when tuned off. */
   readonly sendBudget: SendBudget | null;
+  /** A slot algorithm's send share as the run starts (runSendShare); null for the others. */
+  private readonly runShare: number | null;
 
   constructor(parts: JoinedRunParts, private readonly hooks: JoinedRunHooks) {
     const w = parts.welcome;
@@ -72,10 +74,15 @@ export class JoinedRun {
     this.network = parts.network;
     this.training = parts.training;
     this.average = this.config.modelAverageSteps > 0 ? new ModelAverage(this.algo.dim, this.config.modelAverageSteps) : null;
-    const runShare = (this.config.algorithmOptions as { sendShare?: number }).sendShare ?? 1;
-    this.sendBudget = this.algo.setSendShare !== undefined && hooks.tuning.sendBudget.computeShareTarget > 0 ? new SendBudget(hooks.tuning.sendBudget, runShare) : null;
+    this.runShare = this.algo.setSendShare === undefined ? null : (runSendShare(this.config, hooks.tuning.defaultSendShare) ?? 1);
+    this.sendBudget = this.runShare !== null && hooks.tuning.sendBudget.computeShareTarget > 0 ? new SendBudget(hooks.tuning.sendBudget, this.runShare) : null;
     this.loop = this.buildLoop(parts.counters);
     this.network.attach({ algo: this.algo, wake: () => this.wakeLoop?.(), control: (from, msg) => this.onControl(from, msg) });
+  }
+
+  /** The share of its slots a slot algorithm sends per step now (the budget's, else the run's); null for the others. */
+  get sendShare(): number | null {
+    return this.sendBudget?.current ?? this.runShare;
   }
 
   start(paused: boolean): void {

@@ -14,6 +14,7 @@ import { initialStatus, type PeerStatus } from './status';
 import { TelemetryMeter } from './telemetry';
 import type { PeerRuntimeOptions } from './runtime-options';
 import { countersInto } from './status-counters';
+import { runSendShare } from './send-budget';
 import { EvidenceAlert, evidenceReport } from './evidence';
 
 /**
@@ -224,7 +225,9 @@ export class PeerRuntime {
     if (mine !== this.welcomes) return;
     // Epoch news may have come in while we downloaded: the algorithm starts in the newest one.
     const { epoch, neighbours } = network.placement;
+    const sendShare = runSendShare(cfg, this.tuning.defaultSendShare);
     const algo = (this.opts.createAlgorithm ?? createAlgorithm)(cfg.algorithm, {
+      ...(sendShare === undefined ? {} : { sendShare }),
       ...cfg.algorithmOptions, // validated against the algorithm's descriptor by the run config
       id: w.peerId,
       x0: kept?.model ?? initialParams(w.task.model, cfg.seed),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TUNING } from './config';
-import { SendBudget, type SendBudgetTuning } from './send-budget';
+import { parseRunConfig } from '@starling/protocol';
+import { runSendShare, SendBudget, type SendBudgetTuning } from './send-budget';
 import type { StepCounters } from './step-loop';
 
 const TUNING: SendBudgetTuning = { computeShareTarget: 0.8, band: 0.05, windowMs: 1000, minShare: 1 / 32, shrink: 0.5, grow: 2 };
@@ -83,5 +84,20 @@ describe('SendBudget', () => {
     expect(t.minShare).toBeGreaterThan(0);
     expect(t.shrink).toBeLessThan(1);
     expect(t.grow).toBeGreaterThan(1);
+  });
+});
+
+describe('runSendShare', () => {
+  it('gives a slot algorithm the runtime default unless the run sets its own, and the others none', () => {
+    const rfast = parseRunConfig({ algorithm: 'rfast' });
+    expect(runSendShare(rfast, 0.125)).toBe(0.125);
+    expect(runSendShare(parseRunConfig({ algorithm: 'rfast', algorithmOptions: { sendShare: 1 } }), 0.125)).toBe(1);
+    expect(runSendShare(parseRunConfig({ algorithm: 'rfast', algorithmOptions: { sendShare: 0.5 } }), 0.125)).toBe(0.5);
+    for (const algorithm of ['solo', 'dpsgd', 'adpsgd', 'allreduce', 'gossip'] as const) expect(runSendShare(parseRunConfig({ algorithm }), 0.125)).toBeUndefined();
+  });
+
+  it('defaults in the runtime to a share R-FAST accepts, below every slot', () => {
+    expect(DEFAULT_TUNING.defaultSendShare).toBeGreaterThan(0);
+    expect(DEFAULT_TUNING.defaultSendShare).toBeLessThan(1);
   });
 });

@@ -1,4 +1,17 @@
+import { algorithmDescriptor } from '@starling/core';
+import type { RunConfig } from '@starling/protocol';
 import type { StepCounters } from './step-loop';
+
+/**
+ * The send share a run's algorithm starts with in this runtime: the run config's, else
+ * `defaultSendShare` (PeerRuntimeTuning) for an algorithm that takes one (R-FAST); undefined for
+ * the others.
+ */
+export function runSendShare(cfg: Pick<RunConfig, 'algorithm' | 'algorithmOptions'>, defaultSendShare: number): number | undefined {
+  const set = (cfg.algorithmOptions as { sendShare?: number }).sendShare;
+  if (set !== undefined) return set;
+  return algorithmDescriptor(cfg.algorithm).options.sendShare === undefined ? undefined : defaultSendShare;
+}
 
 /** How the runtime sizes a slot algorithm's send budget from what its frames cost (PeerRuntimeTuning.sendBudget). */
 export interface SendBudgetTuning {

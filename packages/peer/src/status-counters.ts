@@ -25,6 +25,6 @@ export function countersInto(st: PeerStatus, network: RunNetwork | null, run: Jo
   const transit = algo?.transitEstimate?.() ?? null;
   st.massInTransit = transit !== null && transit.gradient > 0 ? transit.transit / transit.gradient : null;
   st.computeShare = c && c.trainingMs > 0 ? Math.min(1, c.computeMs / c.trainingMs) : null;
-  st.sendShare = run?.sendBudget?.current ?? null;
+  st.sendShare = run?.sendShare ?? null;
   st.evidence = evidenceReport(algo?.senderEvidence?.());
 }

@@ -62,7 +62,7 @@ export interface PeerStatus {
   massInTransit: number | null;
   /** Share of the training time (running, not paused) spent computing gradients. */
   computeShare: number | null;
-  /** R-FAST: the share of its slots this peer sends per step now (the adaptive send budget); null while no budget runs (off, or another algorithm). */
+  /** R-FAST: the share of its slots this peer sends per step now (the adaptive send budget's, else the run's: runSendShare); null for other algorithms. */
   sendShare: number | null;
   /** Senders whose frames the algorithm refused for their content or clipped (robust mixing), most refused first. */
   evidence: SenderEvidenceReport[];

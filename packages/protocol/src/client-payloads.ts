@@ -143,7 +143,7 @@ export const telemetrySchema = z.strictObject({
   massInTransit: z.number().min(0).max(1e9).nullable().optional(),
   /** Share of this peer's training time spent computing gradients, in [0, 1]. */
   computeShare: z.number().min(0).max(1).nullable().optional(),
-  /** R-FAST: the share of its slots this peer sends per step now (its adaptive send budget), in (0, 1]. */
+  /** R-FAST: the share of its slots this peer sends per step now (its adaptive send budget, else its run's share), in (0, 1]. */
   sendShare: z.number().gt(0).max(1).nullable().optional(),
   /** Route and round-trip time of each open link (at most `maxLinksReported`, by neighbour id). */
   links: z.array(linkReportSchema).max(L.maxLinksReported).optional(),

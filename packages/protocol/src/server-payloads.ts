@@ -260,7 +260,7 @@ export interface PeerSummary {
   massInTransit?: number | null;
   /** Share of the peer's training time spent computing gradients (last report). */
   computeShare?: number | null;
-  /** R-FAST: the share of its slots the peer sends per step (its adaptive send budget; last report). */
+  /** R-FAST: the share of its slots the peer sends per step (its adaptive send budget, else its run's share; last report). */
   sendShare?: number | null;
   /** Its open links as last reported: the route each one took (host, srflx, relay) and its round-trip time. */
   links?: LinkReport[];

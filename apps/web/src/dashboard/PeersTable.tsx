@@ -48,7 +48,7 @@ export function PeersTable({ table, now }: { table: PeersTableState; now: number
               <th scope="col" className="num" title="version age / staleness, when the algorithm reports it">Staleness</th>
               <th scope="col" className="num" title="R-FAST: tracker mass pushed and not yet acknowledged, as a share of the peer's gradient">Mass in transit</th>
               <th scope="col" className="num" title="share of the peer's training time spent computing gradients">Compute share</th>
-              <th scope="col" className="num" title="R-FAST: the share of its frames the peer sends per step, lowered while frames take its time from its gradients">Send share</th>
+              <th scope="col" className="num" title="R-FAST: the share of its frames the peer sends per step (an eighth unless the run sets one), lowered by the adaptive budget while frames take its time from its gradients">Send share</th>
               <th scope="col" title="each open link: neighbour, route (host, srflx = through a NAT, relay = through TURN) and round-trip time">Links</th>
             </tr>
           </thead>
