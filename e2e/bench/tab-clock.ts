@@ -27,7 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The browser bench's clock. A round of "read four busy tabs, score four models" took 8-32 s, so
  * times came in steps of a round and were stamped at its end. Here every tab's model is copied
  * about every `readEveryMs` and stamped in the tab; scoring waits until the tabs are closed (except
- * the newest copies, scored to know when to stop), so it takes no CPU from the tabs being timed.
+ * the newest copies, scored on a few images to know when to stop), so it takes little CPU from
+ * the tabs being timed.
  * A target's time is the first stamp at which every tab's latest copy so far scores at least the
  * target (jointTimeToTarget), as the rounds defined it.
  */
@@ -42,7 +43,7 @@ export class TabClock {
   /**
    * `evaluator` scores every copy once the tabs are closed; `quick` (fewer images) decides during
    * the run whether to stop. Scoring runs in this Node process, which also drives the tabs: a full
-   * score of four copies took 1-5 s of it under load, and the copies came out 8 s apart.
+   * score of four copies took 0.3-5 s of it while the tabs trained.
    */
   constructor(
     tabs: readonly Volunteer[],
