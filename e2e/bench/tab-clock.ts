@@ -24,7 +24,7 @@ export interface TabClockOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The browser bench's clock. A round of "read four busy tabs, score four models" took 8-32 s, so
+ * The browser bench's clock. A round of "read four busy tabs, score four models" took 2.7-32.5 s, so
  * times came in steps of a round and were stamped at its end. Here every tab's model is copied
  * about every `readEveryMs` and stamped in the tab; scoring waits until the tabs are closed (except
  * the newest copies, scored on a few images to know when to stop), so it takes little CPU from

@@ -78,5 +78,6 @@ describe('jointTimeToTarget', () => {
 
   it('refuses a sample of a member outside the count', () => {
     expect(() => jointTimeToTarget([s(2, 1, 0.9)], 2, 0.9)).toThrow(/member 2/);
+    expect(() => memberTimesToTarget([s(-1, 1, 0.9)], 2, 0.9)).toThrow(/member -1/);
   });
 });

@@ -93,7 +93,7 @@ export function jointTimeToTarget(samples: readonly MemberSample[], members: num
   const latest = new Float64Array(members).fill(Number.NaN);
   let atTarget = 0;
   for (const s of sorted) {
-    if (!Number.isInteger(s.member) || s.member < 0 || s.member >= members) throw new BenchError(`sample of member ${s.member}, expected 0..${members - 1}`);
+    checkMember(s, members);
     const was = latest[s.member] >= target;
     latest[s.member] = s.value;
     const is = s.value >= target;
@@ -107,7 +107,12 @@ export function jointTimeToTarget(samples: readonly MemberSample[], members: num
 export function memberTimesToTarget(samples: readonly MemberSample[], members: number, target: number): (number | null)[] {
   const out: (number | null)[] = new Array(members).fill(null);
   for (const s of samples) {
-    if (s.value >= target && s.member >= 0 && s.member < members && (out[s.member] === null || s.at < (out[s.member] as number))) out[s.member] = s.at;
+    checkMember(s, members);
+    if (s.value >= target && (out[s.member] === null || s.at < (out[s.member] as number))) out[s.member] = s.at;
   }
   return out;
+}
+
+function checkMember(s: MemberSample, members: number): void {
+  if (!Number.isInteger(s.member) || s.member < 0 || s.member >= members) throw new BenchError(`sample of member ${s.member}, expected 0..${members - 1}`);
 }

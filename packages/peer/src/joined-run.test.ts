@@ -106,10 +106,14 @@ describe('JoinedRun sizes a slot algorithm\'s send budget', () => {
     expect(shares.length).toBeGreaterThan(1);
     for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeLessThan(shares[i - 1]);
     expect(shares.at(-1)).toBe(DEFAULT_TUNING.sendBudget.minShare);
+    // It started from the runtime's default share (the run set none), and the status shows the budget's.
+    expect(shares[0]).toBeLessThan(DEFAULT_TUNING.defaultSendShare);
+    expect(run.sendShare).toBe(DEFAULT_TUNING.sendBudget.minShare);
   });
 
   it('has none for an algorithm without slots', () => {
     const { run } = soloRun(0);
     expect(run.sendBudget).toBeNull();
+    expect(run.sendShare).toBeNull();
   });
 });
