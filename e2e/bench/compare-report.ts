@@ -1,5 +1,5 @@
 /** The browser comparison's markdown: per link profile, every algorithm's figures over the seeds. */
-import { fmt, markdownTable, medianOf, spread } from '@starling/bench';
+import { fmt, markdownTable, medianOf, pickFastestStep, spread } from '@starling/bench';
 
 export interface BenchRun {
   profile: string;
@@ -39,6 +39,20 @@ export interface BenchResult {
 
 const orNull = (x: number | null | undefined): number | null => (x === undefined || x === null || !Number.isFinite(x) ? null : x);
 
+/** One algorithm at one step size, over its seeds. */
+function tableRow(a: string, lr: number, mine: readonly BenchRun[], picked: boolean, targets: readonly string[]): string[] {
+  return [
+    a,
+    picked ? `**${lr}** (pick)` : String(lr),
+    ...targets.map((t) => spread(mine.map((x) => x.secondsTo[t] ?? null), (v) => fmt(v, 1))),
+    spread(mine.map((x) => orNull(x.bytesPerStepPerPeer)), (v) => `${fmt(v / 1000, 0)} kB`),
+    spread(mine.map((x) => medianOf(x.stepsPerTab)), (v) => fmt(v, 0)),
+    spread(mine.map((x) => orNull(x.massInTransit)), (v) => fmt(v, 2)),
+    spread(mine.map((x) => orNull(x.computeShare)), (v) => `${fmt(100 * v, 0)}%`),
+    spread(mine.map((x) => Math.min(...x.finalAccuracy)), (v) => fmt(v, 3)),
+  ];
+}
+
 export function comparisonMarkdown(r: BenchResult): string {
   const s = r.setup;
   const out = [
@@ -53,21 +67,21 @@ export function comparisonMarkdown(r: BenchResult): string {
     const runs = r.runs.filter((x) => x.profile === profile);
     const algorithms = [...new Set(runs.map((x) => x.algorithm))];
     const targets = [...new Set(runs.flatMap((x) => Object.keys(x.secondsTo)))];
-    const rows = algorithms.map((a) => {
-      const mine = runs.filter((x) => x.algorithm === a);
-      return [
-        a,
-        [...new Set(mine.map((x) => x.lr))].join(', '),
-        ...targets.map((t) => spread(mine.map((x) => x.secondsTo[t] ?? null), (v) => fmt(v, 1))),
-        spread(mine.map((x) => orNull(x.bytesPerStepPerPeer)), (v) => `${fmt(v / 1000, 0)} kB`),
-        spread(mine.map((x) => medianOf(x.stepsPerTab)), (v) => fmt(v, 0)),
-        spread(mine.map((x) => orNull(x.massInTransit)), (v) => fmt(v, 2)),
-        spread(mine.map((x) => orNull(x.computeShare)), (v) => `${fmt(100 * v, 0)}%`),
-        spread(mine.map((x) => Math.min(...x.finalAccuracy)), (v) => fmt(v, 3)),
-      ];
+    const picks: string[] = [];
+    const rows = algorithms.flatMap((a) => {
+      const all = runs.filter((x) => x.algorithm === a);
+      const lrs = [...new Set(all.map((x) => x.lr))].sort((x, y) => x - y);
+      // A grid (BENCH_LR_GRID): one row per step size, the pick by time to the first target.
+      const pick = lrs.length > 1 ? pickFastestStep(lrs.map((lr) => {
+        const at = all.filter((x) => x.lr === lr);
+        return { lr, seconds: at.map((x) => x.secondsTo[targets[0]] ?? null), accuracy: at.map((x) => Math.min(...x.finalAccuracy)) };
+      })) : null;
+      if (lrs.length > 1) picks.push(`${a} ${pick ?? `none (no step size reached ${targets[0]}%)`}`);
+      return lrs.map((lr) => tableRow(a, lr, all.filter((x) => x.lr === lr), pick === lr, targets));
     });
     const up = shape.uplinkBytesPerSec === null ? 'unshaped' : `${(shape.uplinkBytesPerSec / 1e6).toFixed(1)} MB/s uplink`;
     out.push('', `## ${profile} (${up}, ${shape.latencyMs} ms one way)`, '');
+    if (picks.length > 0) out.push(`Step sizes picked by the smallest median time to ${targets[0]}% (\`pickFastestStep\`): ${picks.join('; ')}.`, '');
     out.push(markdownTable(['algorithm', 'lr', ...targets.map((t) => `s to ${t}%`), 'bytes per step per peer', 'steps per tab (median)', 'mass in transit', 'compute share', 'worst tab at the end'], rows));
   }
   return `${out.join('\n')}\n`;

@@ -26,13 +26,15 @@ import { TabClock } from './tab-clock';
  *   BENCH_ALGOS=rfast,solo,...     algorithms (default: every one a run can use but sgp, the tau = 0 OSGP)
  *   BENCH_SEEDS=1,2,3              run seeds (shards, model init, topology)
  *   BENCH_LR=rfast=0.4,dpsgd=0.3   step sizes (default DEFAULT_LR, the per-algorithm picks)
+ *   BENCH_LR_GRID=0.1,0.2,0.4      every algorithm at each of these step sizes instead (the report
+ *                                  marks each profile's pick per algorithm: pickFastestStep)
  *   BENCH_LOSS=0.3                 injected loss on unreliable frames
  *   BENCH_CAP_S=180                cap per run
  *   BENCH_PUSH_SHARE=0.75          R-FAST's algorithmOptions.pushShare (default: core's)
  *   BENCH_SEND_SHARE=1             R-FAST's algorithmOptions.sendShare (default: the runtime's, DEFAULT_TUNING.defaultSendShare; 1: every slot)
  *   BENCH_ENCODING=i8              R-FAST's algorithmOptions.encoding (default: core's, f16-i8)
  *   BENCH_UPLINK=500000            every tab's uplink, bytes/s, instead of the profile's (same latency)
- *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target; 0: off)
+ *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target; default the runtime's, 0.9; 0: off)
  */
 
 const TABS = 4;
@@ -80,6 +82,12 @@ const LR: Partial<Record<AlgorithmName, number>> = Object.fromEntries(
   }),
 );
 
+const LR_GRID = list(process.env.BENCH_LR_GRID)?.map(Number) ?? null;
+if (LR_GRID !== null && (LR_GRID.some((x) => !(x > 0) || !Number.isFinite(x)) || process.env.BENCH_LR)) {
+  throw new Error(`BENCH_LR_GRID must be positive numbers and excludes BENCH_LR, got '${process.env.BENCH_LR_GRID}'`);
+}
+const stepSizes = (a: AlgorithmName): number[] => LR_GRID ?? [LR[a] ?? DEFAULT_LR[a]];
+
 for (const p of PROFILES) if (!(p in LINK_PROFILES)) throw new Error(`BENCH_PROFILES: unknown profile '${p}'; expected ${Object.keys(LINK_PROFILES).join(', ')}`);
 for (const a of ALGORITHMS) if (!ALGORITHM_NAMES.includes(a)) throw new Error(`BENCH_ALGOS: unknown algorithm '${a}'`);
 
@@ -90,7 +98,7 @@ const median = (xs: number[]): number | null => {
 
 test('every algorithm on each link profile with one straggler, real tabs', async () => {
   // Each run is capped, plus about half a minute to join; the whole matrix may take hours.
-  test.setTimeout(PROFILES.length * ALGORITHMS.length * SEEDS.length * (CAP_MS + 120_000) + 120_000);
+  test.setTimeout(PROFILES.length * ALGORITHMS.length * (LR_GRID?.length ?? 1) * SEEDS.length * (CAP_MS + 120_000) + 120_000);
   const browser = await launchChromium();
   const evaluator = await IndependentEvaluator.create(TASK.ref, TASK.evalCount);
   const quickEvaluator = await IndependentEvaluator.create(TASK.ref, Math.min(QUICK_EVAL, evaluator.count));
@@ -98,10 +106,9 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   const measuredAt = new Date().toISOString();
   for (const profile of PROFILES) {
     for (const algorithm of ALGORITHMS) {
-      for (const seed of SEEDS) {
-        const lr = LR[algorithm] ?? DEFAULT_LR[algorithm];
+      for (const [lr, seed] of stepSizes(algorithm).flatMap((x) => SEEDS.map((sd) => [x, sd] as const))) {
         const server = await startServer({
-          runId: `bench-${profile}-${algorithm}-${seed}`, algorithm, lr, batchSize: BATCH, ...TASK.ref,
+          runId: `bench-${profile}-${algorithm}-${lr}-${seed}`, algorithm, lr, batchSize: BATCH, ...TASK.ref,
           evalEverySteps: 0, snapshotIntervalMs: 0, seed, network: UPLINK === null ? profile : { ...LINK_PROFILES[profile], uplinkBytesPerSec: UPLINK }, lossRate: LOSS,
           ...(algorithm === 'rfast' && (PUSH_SHARE !== null || SEND_SHARE !== null || ENCODING !== null)
             ? { algorithmOptions: { ...(PUSH_SHARE === null ? {} : { pushShare: PUSH_SHARE }), ...(SEND_SHARE === null ? {} : { sendShare: SEND_SHARE }), ...(ENCODING === null ? {} : { encoding: ENCODING }) } }
@@ -164,7 +171,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           };
           runs.push(run);
           console.log(`${profile} ${algorithm} seed ${seed} lr ${lr}: s to ${TARGETS.map((t) => `${t * 100}%: ${secondsTo[String(t * 100)]?.toFixed(1) ?? '-'}`).join(', ')}; `
-            + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
+            + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed${clock.firstReadError.map((m, i) => (m === null ? '' : `; tab ${i}: ${m}, now ${after[i].phase}${after[i].error ? ` (${after[i].error.code}: ${after[i].error.message})` : ''}`)).join('')}), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
         } finally {
           await closeAll(tabs);
           await server.stop();
@@ -177,7 +184,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   await quickEvaluator.dispose();
   await browser.close();
 
-  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_ENCODING', 'BENCH_UPLINK', 'BENCH_COMPUTE_SHARE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
+  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LR_GRID', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_ENCODING', 'BENCH_UPLINK', 'BENCH_COMPUTE_SHARE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
   const result = {
     measuredAt,
     command,

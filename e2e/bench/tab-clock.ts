@@ -37,6 +37,8 @@ export class TabClock {
   private stopped = false;
   /** Copies that failed to come out of a tab (a tab without a model yet, a page busy reloading). */
   readErrors = 0;
+  /** Per tab, the first failed read's message: a tab whose reads keep failing says why. */
+  readonly firstReadError: (string | null)[];
 
   private readonly tabs: readonly Volunteer[];
 
@@ -53,6 +55,7 @@ export class TabClock {
   ) {
     // A copy: the bench empties its own list when it closes the tabs, before the copies are scored.
     this.tabs = [...tabs];
+    this.firstReadError = this.tabs.map(() => null);
   }
 
   /** True once every tab's newest copy reached the last target (or the run was stopped). */
@@ -67,8 +70,9 @@ export class TabClock {
         try {
           const { model, at } = await stampedModelOf(v);
           this.samples.push({ tab, at, model, accuracy: null });
-        } catch {
+        } catch (e) {
           this.readErrors++;
+          this.firstReadError[tab] ??= e instanceof Error ? e.message.split('\n')[0] : String(e);
         }
         await sleep(this.opts.readEveryMs);
       }

@@ -6,6 +6,7 @@ import type { AlgorithmSettings } from '@starling/sim';
 import { specName } from '@starling/training';
 import { algorithmLabel, coreName, type BenchAlgorithm } from './algorithms';
 import { valueAt } from './curves';
+import { medianOf } from './report-seeds';
 import type { BenchTask, StepTiming } from './bench-task';
 import type { ComparisonPreset, TuningPlan } from './presets';
 import { runOne, type RunOutcome, type RunPlan, type Score } from './run-one';
@@ -81,6 +82,36 @@ export function pickStepSize(trials: readonly TuningTrial[]): number {
   }
   if (best === null) return Math.min(...trials.map((t) => t.lr));
   return best.lr;
+}
+
+/** One step size's runs in a grid timed to a target: seconds per seed (null: not within the cap) and the worst tab's final accuracy per seed. */
+export interface TimedTrial {
+  lr: number;
+  seconds: readonly (number | null)[];
+  accuracy: readonly number[];
+}
+
+/**
+ * The grid pick when the measure is time to a target (the browser bench): the smallest median
+ * time over the seeds, a seed that never got there counting as slower than any that did; ties go
+ * to the better median final accuracy, then to the smaller step. Null when no trial ever reached
+ * the target: then nothing in the grid is a pick, and the report must say so.
+ */
+export function pickFastestStep(trials: readonly TimedTrial[]): number | null {
+  const median = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN : medianOf(xs));
+  const scored = trials.map((t) => ({
+    lr: t.lr,
+    seconds: median(t.seconds.map((s) => (s === null || !Number.isFinite(s) ? Number.POSITIVE_INFINITY : s))),
+    accuracy: median(t.accuracy.filter(Number.isFinite)),
+  }));
+  let best: (typeof scored)[number] | null = null;
+  for (const t of scored) {
+    if (!Number.isFinite(t.seconds)) continue;
+    const acc = Number.isNaN(t.accuracy) ? -1 : t.accuracy;
+    const bestAcc = best === null || Number.isNaN(best.accuracy) ? -1 : best.accuracy;
+    if (best === null || t.seconds < best.seconds || (t.seconds === best.seconds && (acc > bestAcc || (acc === bestAcc && t.lr < best.lr)))) best = t;
+  }
+  return best === null ? null : best.lr;
 }
 
 function plan(p: ComparisonPreset, scenario: Scenario, algorithm: BenchAlgorithm, lr: number, o: ComparisonOptions, budgetSteps: number, extend: boolean): RunPlan {

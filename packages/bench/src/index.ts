@@ -32,12 +32,14 @@ export { formatRatio, jointTimeToTarget, memberTimesToTarget, timeRatio, timeToT
 export { BenchTask, type BenchTaskOptions, type StepTiming } from './bench-task';
 export { runOne, SCORES, type AtBudget, type RunOutcome, type RunPlan, type Score } from './run-one';
 export {
+  pickFastestStep,
   pickStepSize,
   runComparison,
   type ComparisonOptions,
   type ComparisonResult,
   type ScenarioResult,
   type TuningResult,
+  type TimedTrial,
   type TuningTrial,
 } from './comparison';
 export {
