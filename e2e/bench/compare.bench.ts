@@ -34,7 +34,7 @@ import { TabClock } from './tab-clock';
  *   BENCH_SEND_SHARE=1             R-FAST's algorithmOptions.sendShare (default: the runtime's, DEFAULT_TUNING.defaultSendShare; 1: every slot)
  *   BENCH_ENCODING=i8              R-FAST's algorithmOptions.encoding (default: core's, f16-i8)
  *   BENCH_UPLINK=500000            every tab's uplink, bytes/s, instead of the profile's (same latency)
- *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target; default the runtime's, 0.9; 0: off)
+ *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target, e.g. 0.9; default and 0: off)
  */
 
 const TABS = 4;

@@ -18,7 +18,7 @@ import { closeAll, joinVolunteer, status, waitForSwarm, type Volunteer } from '.
  * Environment (all optional):
  *   BENCH_RUNS=rfast:1,rfast,solo        algorithm[:sendShare] per run (R-FAST's algorithmOptions.sendShare; without one the
  *                                        runtime's default, DEFAULT_TUNING.defaultSendShare; 1: every slot)
- *   BENCH_COMPUTE_SHARE=0                the tabs' `?computeShare=` (the adaptive send budget's target; default the runtime's, 0.9; 0: off)
+ *   BENCH_COMPUTE_SHARE=0                the tabs' `?computeShare=` (the adaptive send budget's target, e.g. 0.9; default and 0: off)
  *   BENCH_PROFILE=loopback               link profile
  *   BENCH_WARM_S=12, BENCH_WINDOW_S=15   warm-up after resuming, then the measured window
  *   BENCH_BLOCK=4096                     the run's blockSize (parameters per frame; default: the config's)

@@ -78,10 +78,9 @@ describe('SendBudget', () => {
     expect(off.current).toBe(1);
   });
 
-  it('is on in the runtime by default, with a target it can grow back above, a budget that moves and a floor', () => {
+  it('is off in the runtime by default, and its other defaults make a budget that moves and keeps a floor', () => {
     const t = DEFAULT_TUNING.sendBudget;
-    expect(t.computeShareTarget).toBeGreaterThan(0);
-    expect(t.computeShareTarget + t.band).toBeLessThan(1);
+    expect(t.computeShareTarget).toBe(0);
     expect(t.minShare).toBeGreaterThan(0);
     expect(t.shrink).toBeLessThan(1);
     expect(t.grow).toBeGreaterThan(1);
