@@ -79,8 +79,9 @@ export interface PeerRuntimeTuning {
    * [7.7-9.2] (3 runs) at a fixed eighth; at 30% injected loss 5.9 and 5.7 (3 runs). It stays off
    * because the one CI run with it on by default (session 44) failed e2e/tasks.spec.ts's WebGPU
    * conv net check (2 tabs, 24 steps: the late minibatch losses, one of them 3.48, fell about 0.15
-   * below the early ones, not the 0.2 asked), and whether the budget caused that is not known; earlier,
-   * over every slot at 0.85, four tabs at 30% loss once took 150.2 s to 90% in CI.
+   * below the early ones, not the 0.2 asked); 3 local runs each way then gave late peaks of
+   * 2.73-4.21 with it and 2.12-2.31 without. Earlier, over every slot at 0.85, four tabs at 30%
+   * loss once took 150.2 s to 90% in CI.
    */
   sendBudget: SendBudgetTuning;
   /**
