@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { medianOf } from '@starling/bench';
 import { RFAST_DEFAULTS, RFAST_ENCODING_NAMES, type AlgorithmName } from '@starling/core';
 import { DEFAULT_TUNING } from '@starling/peer';
-import { ALGORITHM_NAMES, DEFAULT_LR } from '@starling/protocol';
+import { ALGORITHM_NAMES, DEFAULT_LR, type PeersPayload } from '@starling/protocol';
 import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { launchChromium } from '../support/chromium';
 import { IndependentEvaluator } from '../support/evaluate';
@@ -172,6 +172,10 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           runs.push(run);
           console.log(`${profile} ${algorithm} seed ${seed} lr ${lr}: s to ${TARGETS.map((t) => `${t * 100}%: ${secondsTo[String(t * 100)]?.toFixed(1) ?? '-'}`).join(', ')}; `
             + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed${clock.firstReadError.map((m, i) => (m === null ? '' : `; tab ${i}: ${m}, now ${after[i].phase}${after[i].error ? ` (${after[i].error.code}: ${after[i].error.message})` : ''}`)).join('')}), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
+          // Every tab here is honest: one the hostile-frames verdict ejected or flagged is a false positive; say so, with the evidence.
+          for (const line of server.log().split('\n').filter((l) => l.includes('ejected for hostile frames'))) console.log(`  server: ${line.trim()}`);
+          const { peers } = (await (await fetch(`${server.url}/api/peers`)).json()) as PeersPayload;
+          for (const p of peers) for (const f of p.flags.filter((x) => x.code === 'hostile-frames')) console.log(`  server: peer ${p.id} flagged: ${f.message}`);
         } finally {
           await closeAll(tabs);
           await server.stop();

@@ -1,6 +1,6 @@
 import { taskEvalArrays, type EvalArrays } from '@starling/tasks';
 import { dataCache, resolveBuiltinTask } from '@starling/tasks/node';
-import { Trainer } from '@starling/training';
+import { Trainer, type Evaluation } from '@starling/training';
 
 /** A built-in task and its options, as a run config names it. */
 export interface TaskRef {
@@ -37,11 +37,16 @@ export class IndependentEvaluator {
     return this.trainer.dim;
   }
 
-  async accuracy(params: Float32Array): Promise<number> {
+  /** Mean test loss and accuracy of `params`. */
+  async score(params: Float32Array): Promise<Evaluation> {
     if (params.length !== this.trainer.dim) {
       throw new Error(`model has ${params.length} parameters, expected ${this.trainer.dim}`);
     }
-    const r = await this.trainer.evaluate(params, this.test.inputs, this.test.targets, this.test.count);
+    return this.trainer.evaluate(params, this.test.inputs, this.test.targets, this.test.count);
+  }
+
+  async accuracy(params: Float32Array): Promise<number> {
+    const r = await this.score(params);
     if (r.accuracy === null) throw new Error('this task has no accuracy (regression)');
     return r.accuracy;
   }

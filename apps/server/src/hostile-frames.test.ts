@@ -6,17 +6,17 @@ import { PeerTable } from './peer-table';
 
 const T = SERVER_TUNING.hostileFrames;
 
-const report = (evidence: SenderEvidenceReport[]): TelemetryPayload => ({
-  steps: 100, samples: 3200, loss: 0.4, stepsPerSec: 10, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
+const report = (evidence: SenderEvidenceReport[], steps = 100): TelemetryPayload => ({
+  steps, samples: 3200, loss: 0.4, stepsPerSec: 10, backend: 'wasm', bytesSent: 0, bytesReceived: 0, framesSent: 0,
   framesReceived: 0, framesLost: 0, framesRejected: 0, computeMs: 0, commMs: 0, epoch: 1, neighbours: 2, evidence,
 });
 
 /** Peers 0..n-1, each reporting the evidence given for it (by reporter id). */
-function table(n: number, reports: Record<number, SenderEvidenceReport[]>): PeerTable {
+function table(n: number, reports: Record<number, SenderEvidenceReport[]>, steps: Record<number, number> = {}): PeerTable {
   const t = new PeerTable({ history: 4, departedKept: 4 });
   for (let id = 0; id < n; id++) {
     t.add(id, { backend: 'wasm', shard: id }, 0);
-    t.record(id, report(reports[id] ?? []), 1);
+    t.record(id, report(reports[id] ?? [], steps[id]), 1);
   }
   return t;
 }
@@ -52,6 +52,11 @@ describe('checkHostileFrames', () => {
     expect(flagged(enough)).toEqual([2]);
     const nearlyAll = (peer: number) => ({ peer, frames: 200, refused: 0, clipped: Math.ceil(200 * T.ejectClipShare), frozen: 0, opposed: 0 });
     expect(checkHostileFrames(table(4, { 0: [nearlyAll(2)], 1: [nearlyAll(2)] }), T, 1000)).toEqual([2]);
+    // The same from a sender whose telemetry says it stepped 20x as often as its reporters: flagged, not ejected.
+    const ahead = table(4, { 0: [nearlyAll(2)], 1: [nearlyAll(2)] }, { 2: 2000 });
+    expect(checkHostileFrames(ahead, T, 1000)).toEqual([]);
+    expect(flagged(ahead)).toEqual([2]);
+    expect(ahead.summaries()[2].flags[0].message).toMatch(/not ejected for clipping: it has taken far more steps than the peers that clip it/);
     const few = table(4, { 0: [half(2, T.minFrames - 1)], 1: [half(2, T.minFrames - 1)] });
     checkHostileFrames(few, T, 1000);
     expect(flagged(few)).toEqual([]);

@@ -143,9 +143,10 @@ export const ROBUST_DEFAULTS = {
    * a starved peer), and everyone is far from it; the 16-peer bench lost honest peers to this.
    * Opposed frames (taken unclipped, pointing against the reporter's model) eject at 30% from two
    * reporters, with no straggler exception: honest frames are not opposed (robust-verdict.ts,
-   * ejectOpposedShare).
+   * ejectOpposedShare). Nor does clipping eject a sender 4x ahead of its clipping reporters in
+   * steps (aheadFactor): AD-PSGD's fast passive peers on home links were ejected so.
    */
-  verdict: { minReporters: 2, minRefused: 3, clipShare: 0.5, minFrames: 50, ejectClipShare: 0.9, ejectOpposedShare: 0.3, maxEjectShare: 0.25, farFromAllShare: 0.5 },
+  verdict: { minReporters: 2, minRefused: 3, clipShare: 0.5, minFrames: 50, ejectClipShare: 0.9, ejectOpposedShare: 0.3, maxEjectShare: 0.25, farFromAllShare: 0.5, aheadFactor: 4 },
 } as const;
 
 export type RobustDefaults = typeof ROBUST_DEFAULTS;

@@ -31,6 +31,22 @@ describe('judgeSenders', () => {
     expect(mixed.map((v) => [v.sender, v.eject, v.grounds])).toEqual([[2, false, []]]);
   });
 
+  it('clipping does not eject a sender aheadFactor times ahead of its clipping reporters in steps; replays still do', () => {
+    const withSteps = (r: PeerEvidence, steps: number): PeerEvidence => ({ ...r, steps });
+    // AD-PSGD on home links: the passive peer 1 stepped 20x as often as the active 0 and 2, which clipped nearly all its frames.
+    const fast = [withSteps(clippedBy(0, 1, T.ejectClipShare), 100), withSteps(clippedBy(2, 1, T.ejectClipShare), 110), { reporter: 1, evidence: [], steps: 2000 }];
+    expect(judgeSenders(fast, T).map((v) => [v.sender, v.eject, v.grounds, v.spared])).toEqual([[1, false, [], 'ahead']]);
+    // Only just short of the factor (median of the reporters' 100 and 110: 100): ejected as before.
+    const close = [fast[0], fast[1], { reporter: 1, evidence: [], steps: T.aheadFactor * 100 - 1 }];
+    expect(judgeSenders(close, T).map((v) => [v.sender, v.eject, v.grounds])).toEqual([[1, true, ['clipped']]]);
+    // Steps unknown (a report without them), or the rule off: ejected as before.
+    expect(judgeSenders([clippedBy(0, 1, T.ejectClipShare), clippedBy(2, 1, T.ejectClipShare), { reporter: 1, evidence: [], steps: 2000 }], T)[0].eject).toBe(true);
+    expect(judgeSenders(fast, { ...T, aheadFactor: 0 })[0].eject).toBe(true);
+    // Replayed (frozen) frames from a sender that claims to be ahead: still ejected.
+    const replay = (reporter: number): PeerEvidence => ({ reporter, steps: 100, evidence: [{ peer: 1, frames: 200, refused: 0, clipped: 0, frozen: 200 }] });
+    expect(judgeSenders([replay(0), replay(2), { reporter: 1, evidence: [], steps: 2000 }], T).map((v) => [v.sender, v.eject, v.grounds])).toEqual([[1, true, ['clipped']]]);
+  });
+
   it('opposed frames (taken unclipped, pointing against the reporter) count with clipped ones; an honest share does not', () => {
     const flip = (reporter: number, clipped: number, opposed: number): PeerEvidence => ({ reporter, evidence: [{ peer: 2, frames: 200, refused: 0, clipped, frozen: 0, opposed }] });
     // Each reporter clipped only some of the flipped frames (the models near zero), the rest pointed against it.

@@ -34,6 +34,8 @@ export interface EvidenceAgainst {
 export interface PeerEvidence {
   reporter: PeerId;
   evidence: readonly EvidenceAgainst[];
+  /** The reporter's own steps so far (the server: its telemetry; the simulator: its count); absent: unknown. */
+  steps?: number;
 }
 
 export interface VerdictTuning {
@@ -75,6 +77,17 @@ export interface VerdictTuning {
    * attacker that lies in its own report to get this only keeps being clipped. Refusals still eject.
    */
   farFromAllShare: number;
+  /**
+   * Clipping does not eject a sender that has taken at least this many times the steps of the
+   * reporters that hold its frames as mostly clipped (their median): a peer that trains much faster
+   * than its receivers is far from them because it moved, as an honest straggler is far because it
+   * did not. AD-PSGD on home links runs its passive peers 15-25x as many steps as its active ones,
+   * whose radius (3 times the nearer of their two senders' distances) then clipped 102 of a fast
+   * honest peer's 104 frames, and the verdict ejected it (BENCHMARKS.md section 3, session 45). Its
+   * frames stay clipped, so an attacker that claims steps it did not take only keeps being
+   * clipped; replays (frozen frames) and opposed frames still eject. 0: off.
+   */
+  aheadFactor: number;
 }
 
 export interface SenderVerdict {
@@ -98,6 +111,11 @@ export interface SenderVerdict {
    * frames opposed and those holding its running sums opposed count together, and both are named.
    */
   grounds: VerdictGround[];
+  /**
+   * Why mostly clipped frames did not convict it, when that rule alone was met: it is far from all
+   * its own senders (farFromAllShare) or far ahead of its reporters in steps (aheadFactor).
+   */
+  spared?: 'far-from-all' | 'ahead';
 }
 
 /**
@@ -119,6 +137,10 @@ interface Tally {
   reporters: PeerId[];
   hard: number;
   mostlyClipped: number;
+  /** Of those, reporters that hold its frames mostly frozen or opposed without counting the clipped ones. */
+  mostlyHeldUnclipped: number;
+  /** Steps of the reporters counted in mostlyClipped (those that report them). */
+  clippedBySteps: number[];
   /** Reporters that hold its model frames or its running sums as opposed (either counts toward minReporters). */
   mostlyOpposed: number;
   modelOpposedBy: number;
@@ -166,9 +188,11 @@ export function reportCounts(e: EvidenceAgainst, t: VerdictTuning = ROBUST_DEFAU
 export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning = ROBUST_DEFAULTS.verdict): SenderVerdict[] {
   const bySender = new Map<PeerId, Tally>();
   const farFromAll = new Set<PeerId>();
+  const stepsOf = new Map<PeerId, number>();
   let reporters = 0;
-  for (const { reporter, evidence } of reports) {
+  for (const { reporter, evidence, steps } of reports) {
     reporters++;
+    if (steps !== undefined) stepsOf.set(reporter, steps);
     if (holdsMostClipped(reporter, evidence, t)) farFromAll.add(reporter);
     for (const e of evidence) {
       if (e.peer === reporter) continue;
@@ -176,10 +200,14 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
       if (!hard && !clipped && !opposed && !massOpposed) continue;
       const held = heldFrames(e);
       let s = bySender.get(e.peer);
-      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, mostlyOpposed: 0, modelOpposedBy: 0, massOpposedBy: 0, refused: 0, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 0 }));
+      if (s === undefined) bySender.set(e.peer, (s = { reporters: [], hard: 0, mostlyClipped: 0, mostlyHeldUnclipped: 0, clippedBySteps: [], mostlyOpposed: 0, modelOpposedBy: 0, massOpposedBy: 0, refused: 0, clipped: 0, frozen: 0, opposed: 0, massOpposed: 0, massFrames: 0, frames: 0 }));
       s.reporters.push(reporter);
       if (hard) s.hard++;
-      if (seen && held >= t.ejectClipShare * e.frames) s.mostlyClipped++;
+      if (seen && held >= t.ejectClipShare * e.frames) {
+        s.mostlyClipped++;
+        if (steps !== undefined) s.clippedBySteps.push(steps);
+        if (held - e.clipped >= t.ejectClipShare * e.frames) s.mostlyHeldUnclipped++;
+      }
       if (opposed || massOpposed) s.mostlyOpposed++;
       if (opposed) s.modelOpposedBy++;
       if (massOpposed) s.massOpposedBy++;
@@ -198,12 +226,18 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
     if (s.reporters.length < t.minReporters) continue;
     const grounds: VerdictGround[] = [];
     if (s.hard >= t.minReporters) grounds.push('refused');
-    if (s.mostlyClipped >= t.minReporters && !farFromAll.has(sender)) grounds.push('clipped');
+    let spared: SenderVerdict['spared'];
+    if (s.mostlyClipped >= t.minReporters) {
+      if (farFromAll.has(sender)) spared = 'far-from-all';
+      else if (isAhead(stepsOf.get(sender), s.clippedBySteps, t.aheadFactor) && s.mostlyHeldUnclipped < t.minReporters) spared = 'ahead';
+      else grounds.push('clipped');
+    }
     if (s.mostlyOpposed >= t.minReporters) {
       if (s.modelOpposedBy > 0) grounds.push('opposed');
       if (s.massOpposedBy > 0) grounds.push('mass-opposed');
     }
-    const v = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, opposed: s.opposed, massOpposed: s.massOpposed, massFrames: s.massFrames, frames: s.frames, eject: false, grounds };
+    const v: SenderVerdict = { sender, reporters: s.reporters.sort((a, b) => a - b), refused: s.refused, clipped: s.clipped, frozen: s.frozen, opposed: s.opposed, massOpposed: s.massOpposed, massFrames: s.massFrames, frames: s.frames, eject: false, grounds };
+    if (spared !== undefined) v.spared = spared;
     if (grounds.length > 0) convicted.push({ v, s });
     out.push(v);
   }
@@ -214,6 +248,14 @@ export function judgeSenders(reports: Iterable<PeerEvidence>, t: VerdictTuning =
   const cap = Math.max(1, Math.floor(t.maxEjectShare * reporters));
   for (const { v } of convicted.slice(0, cap)) v.eject = true;
   return out.sort((a, b) => a.sender - b.sender);
+}
+
+/** Whether a sender has taken at least `factor` times the median steps of the reporters that clip it (aheadFactor). */
+function isAhead(senderSteps: number | undefined, reporterSteps: number[], factor: number): boolean {
+  if (!(factor > 0) || senderSteps === undefined || reporterSteps.length === 0) return false;
+  const sorted = [...reporterSteps].sort((a, b) => a - b);
+  const median = sorted[(sorted.length - 1) >> 1];
+  return senderSteps >= factor * Math.max(1, median);
 }
 
 /** Whether a reporter holds more than farFromAllShare of the senders it judged (at least minReporters) as mostly clipped. */

@@ -4,7 +4,7 @@ import { parseRunConfig } from '@starling/protocol';
 import { runSendShare, SendBudget, type SendBudgetTuning } from './send-budget';
 import type { StepCounters } from './step-loop';
 
-const TUNING: SendBudgetTuning = { computeShareTarget: 0.8, band: 0.05, windowMs: 1000, minShare: 1 / 32, shrink: 0.5, grow: 2 };
+const TUNING: SendBudgetTuning = { computeShareTarget: 0.8, band: 0.05, windowMs: 1000, minSteps: 1, minShare: 1 / 32, shrink: 0.5, grow: 2 };
 
 /** Counters after `ms` more training time of which `share` went to gradients. */
 function advance(c: StepCounters, ms: number, share: number): StepCounters {
@@ -65,6 +65,21 @@ describe('SendBudget', () => {
     expect(b.update(c)).toBeNull(); // at its ceiling
   });
 
+  it('closes a window only once it holds minSteps steps as well as windowMs', () => {
+    const b = new SendBudget({ ...TUNING, minSteps: 4 });
+    let c = ZERO;
+    b.update(c);
+    // Slow steps: each alone is longer than the window, and gets less than the target.
+    for (let i = 0; i < 3; i++) {
+      c = advance(c, 2000, 0.5);
+      expect(b.update(c)).toBeNull();
+    }
+    c = advance(c, 2000, 0.99);
+    // The fourth step closes it: (3 x 0.5 + 0.99) / 4 of the time went to gradients.
+    expect(b.update(c)).toBe(0.5);
+    expect(b.current).toBe(0.5);
+  });
+
   it('starts a new window when the counters go back (a fresh run\'s counters), and does nothing when off', () => {
     const b = new SendBudget(TUNING);
     let c = advance(ZERO, 5000, 1);
@@ -78,9 +93,11 @@ describe('SendBudget', () => {
     expect(off.current).toBe(1);
   });
 
-  it('is off in the runtime by default, and its other defaults make a budget that moves and keeps a floor', () => {
+  it('is on in the runtime by default, below a whole share, and its other defaults make a budget that moves and keeps a floor', () => {
     const t = DEFAULT_TUNING.sendBudget;
-    expect(t.computeShareTarget).toBe(0);
+    expect(t.computeShareTarget).toBeGreaterThan(0);
+    expect(t.computeShareTarget).toBeLessThan(1);
+    expect(t.minSteps).toBeGreaterThanOrEqual(1);
     expect(t.minShare).toBeGreaterThan(0);
     expect(t.shrink).toBeLessThan(1);
     expect(t.grow).toBeGreaterThan(1);

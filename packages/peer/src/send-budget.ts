@@ -24,6 +24,12 @@ export interface SendBudgetTuning {
   band: number;
   /** Training time per measurement: long enough to hold tens of steps of a fast tab. */
   windowMs: number;
+  /**
+   * Steps a measurement needs besides `windowMs`: one step of a slow model (a conv net on a
+   * software GPU: 1-3 s) is one noisy sample of the share, and a tab whose frames cost it 1% of
+   * its time overall shrank its budget on single steps that got less than the target.
+   */
+  minSteps: number;
   /** The least share the budget goes to, so every block still reaches every neighbour. */
   minShare: number;
   /** Factor on the share when the window's compute share was below the target. */
@@ -44,7 +50,7 @@ export interface SendBudgetTuning {
  */
 export class SendBudget {
   private share: number;
-  private at: { computeMs: number; trainingMs: number } | null = null;
+  private at: { computeMs: number; trainingMs: number; steps: number } | null = null;
 
   /** `ceiling`: the run's own share (algorithmOptions.sendShare, 1 when it sets none). */
   constructor(private readonly t: SendBudgetTuning, private readonly ceiling = 1) {
@@ -58,14 +64,14 @@ export class SendBudget {
   /** After a step: the new share when a window closed and moved it, else null. */
   update(c: StepCounters): number | null {
     if (!(this.t.computeShareTarget > 0)) return null;
-    if (this.at === null || c.trainingMs < this.at.trainingMs) {
-      this.at = { computeMs: c.computeMs, trainingMs: c.trainingMs };
+    if (this.at === null || c.trainingMs < this.at.trainingMs || c.steps < this.at.steps) {
+      this.at = { computeMs: c.computeMs, trainingMs: c.trainingMs, steps: c.steps };
       return null;
     }
     const dt = c.trainingMs - this.at.trainingMs;
-    if (dt < this.t.windowMs) return null;
+    if (dt < this.t.windowMs || c.steps - this.at.steps < this.t.minSteps) return null;
     const got = (c.computeMs - this.at.computeMs) / dt;
-    this.at = { computeMs: c.computeMs, trainingMs: c.trainingMs };
+    this.at = { computeMs: c.computeMs, trainingMs: c.trainingMs, steps: c.steps };
     const before = this.share;
     if (got < this.t.computeShareTarget) this.share = Math.max(this.t.minShare, this.share * this.t.shrink);
     else if (got > this.t.computeShareTarget + this.t.band) this.share = Math.min(this.ceiling, this.share * this.t.grow);

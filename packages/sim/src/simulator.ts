@@ -478,7 +478,7 @@ export class Simulation {
 
   /** Plays the server's verdict on hostile frames: judges the live peers' evidence and ejects whom it convicts. */
   private judge(): void {
-    const reports = this.live.map((p) => ({ reporter: p.id, evidence: evidenceAgainst(p.algo.senderEvidence?.() ?? new Map()) }));
+    const reports = this.live.map((p) => ({ reporter: p.id, evidence: evidenceAgainst(p.algo.senderEvidence?.() ?? new Map()), steps: p.steps }));
     const out = judgeSenders(reports, this.config.referee!.tuning ?? ROBUST_DEFAULTS.verdict).filter((v) => v.eject && this.peers[v.sender]?.alive === true);
     if (out.length === 0) return;
     for (const v of out) this.ejections.push({ time: this.now, peer: v.sender, reporters: v.reporters, grounds: v.grounds });
