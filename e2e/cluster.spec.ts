@@ -1,6 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathTo, type Evaluation, type EvaluationsResponse, type MetricsResponse, type PeersPayload, type RunConfigInput } from '@starling/protocol';
 import type { PeerStatus } from '@starling/peer';
@@ -9,6 +8,7 @@ import { startBalancer, type Balancer } from './support/balancer';
 import { RFAST_MNIST_RUN } from './support/environment';
 import { startHeadless, type HeadlessPeer } from './support/headless';
 import { startServer, type TestServer } from './support/server';
+import { tempDir } from './support/temp-dir';
 import { waitFor } from './support/swarm';
 
 /**
@@ -88,7 +88,7 @@ const evalKey = (e: Evaluation) => `${e.t}/${e.peerId}/${e.snapshotSteps}`;
 test('six peers on two server processes sharing Redis train together, and the run survives its owner being killed', async () => {
   test.setTimeout(12 * 60_000); // the waits below add up past the config's 6 min on a loaded machine
   redis = await startRedis();
-  const dataDir = join(mkdtempSync(join(tmpdir(), 'starling-cluster-')), 'data');
+  const dataDir = join(tempDir('starling-cluster-'), 'data');
   const args = ['--redis', redis.url];
   // The first process takes the lease and opens the database; the second relays to it.
   const owner = await startServer(RUN, { dataDir, args });

@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTurn, type TurnService } from '../scripts/services';
 import { RFAST_MNIST_RUN, useSpecEnvironment } from './support/environment';
 import { startServer, type TestServer } from './support/server';
+import { tempDir } from './support/temp-dir';
 import { closeAll, joinVolunteer, modelOf, status, waitFor, type Volunteer } from './support/swarm';
 
 /**
@@ -37,7 +37,7 @@ test.afterEach(async ({}, info) => {
 
 test('two tabs train through a real coturn relay with relay-only ICE', async () => {
   turn = await startTurn();
-  const secretFile = join(mkdtempSync(join(tmpdir(), 'starling-turn-')), 'turn.secret');
+  const secretFile = join(tempDir('starling-turn-'), 'turn.secret');
   writeFileSync(secretFile, turn.secret, { mode: 0o600 });
   server = await startServer(
     { ...RFAST_MNIST_RUN, runId: 'e2e-turn', snapshotIntervalMs: 0, iceTransportPolicy: 'relay' },

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfigInput } from '@starling/protocol';
 import { spawnTs, stopChild } from './process';
+import { tempDir } from './temp-dir';
 
 export interface TestServer {
   url: string;
@@ -35,7 +35,7 @@ export interface ServerStartOptions {
 }
 
 export async function startServer(config: RunConfigInput, opts: ServerStartOptions = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'starling-e2e-'));
+  const dir = tempDir('starling-e2e-');
   const dataDir = opts.dataDir ?? join(dir, 'data');
   const configFile = join(dir, 'run.json');
   writeFileSync(configFile, JSON.stringify(config));

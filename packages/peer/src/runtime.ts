@@ -78,9 +78,12 @@ export class PeerRuntime {
     return { ...this.st, startup: this.timeline.list(), startupBeganAt: this.timeline.beganAt, download: this.st.download && { ...this.st.download } };
   }
 
-  /** A copy of the current model (x_i, or x_i / w_i for push-sum). */
+  /**
+   * A copy of the model this peer evaluates and uploads: its current model (x_i, or x_i / w_i for
+   * push-sum), or its average over the run's `modelAverageSteps` when the run keeps one.
+   */
   model(): Float32Array | null {
-    return this.run ? this.run.algo.model().slice() : null;
+    return this.run ? this.run.reported() : null;
   }
 
   async start(): Promise<void> {
