@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { medianOf } from '@starling/bench';
 import { RFAST_DEFAULTS, RFAST_ENCODING_NAMES, type AlgorithmName } from '@starling/core';
 import { DEFAULT_TUNING } from '@starling/peer';
-import { ALGORITHM_NAMES, DEFAULT_LR, type PeersPayload } from '@starling/protocol';
+import { ALGORITHM_NAMES, DEFAULT_LR, parseRunConfig, type PeersPayload } from '@starling/protocol';
 import { LINK_PROFILES, type LinkProfileName } from '@starling/transport';
 import { launchChromium } from '../support/chromium';
 import { IndependentEvaluator } from '../support/evaluate';
@@ -35,8 +35,8 @@ import { TabClock } from './tab-clock';
  *   BENCH_ENCODING=i8              R-FAST's algorithmOptions.encoding (default: core's, f16-i8)
  *   BENCH_UPLINK=500000            every tab's uplink, bytes/s, instead of the profile's (same latency)
  *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target; default: the runtime's, 0.9; 0: off)
- *   BENCH_MODEL_AVERAGE=50         the run's modelAverageSteps for every algorithm: each tab hands out (and is scored on)
- *                                  the average of its models over about that many steps (default 0: its model)
+ *   BENCH_MODEL_AVERAGE=0          the run's modelAverageSteps for every algorithm: each tab hands out (and is scored on)
+ *                                  the average of its models over about that many steps (default: the run config's, 50; 0: its model)
  */
 
 const TABS = 4;
@@ -69,7 +69,7 @@ const LOSS = Number(process.env.BENCH_LOSS ?? 0);
 const SEND_SHARE = process.env.BENCH_SEND_SHARE === undefined ? null : Number(process.env.BENCH_SEND_SHARE);
 const UPLINK = process.env.BENCH_UPLINK === undefined ? null : Number(process.env.BENCH_UPLINK);
 const COMPUTE_SHARE = process.env.BENCH_COMPUTE_SHARE === undefined ? null : Number(process.env.BENCH_COMPUTE_SHARE);
-const MODEL_AVERAGE = Number(process.env.BENCH_MODEL_AVERAGE ?? 0);
+const MODEL_AVERAGE = process.env.BENCH_MODEL_AVERAGE === undefined ? null : Number(process.env.BENCH_MODEL_AVERAGE);
 const PUSH_SHARE = process.env.BENCH_PUSH_SHARE === undefined ? null : Number(process.env.BENCH_PUSH_SHARE);
 const ENCODING = process.env.BENCH_ENCODING ?? null;
 if (ENCODING !== null && !(RFAST_ENCODING_NAMES as readonly string[]).includes(ENCODING)) throw new Error(`BENCH_ENCODING must be one of ${RFAST_ENCODING_NAMES.join(', ')}, got '${ENCODING}'`);
@@ -112,7 +112,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
       for (const [lr, seed] of stepSizes(algorithm).flatMap((x) => SEEDS.map((sd) => [x, sd] as const))) {
         const server = await startServer({
           runId: `bench-${profile}-${algorithm}-${lr}-${seed}`, algorithm, lr, batchSize: BATCH, ...TASK.ref,
-          evalEverySteps: 0, snapshotIntervalMs: 0, modelAverageSteps: MODEL_AVERAGE, seed, network: UPLINK === null ? profile : { ...LINK_PROFILES[profile], uplinkBytesPerSec: UPLINK }, lossRate: LOSS,
+          evalEverySteps: 0, snapshotIntervalMs: 0, ...(MODEL_AVERAGE === null ? {} : { modelAverageSteps: MODEL_AVERAGE }), seed, network: UPLINK === null ? profile : { ...LINK_PROFILES[profile], uplinkBytesPerSec: UPLINK }, lossRate: LOSS,
           ...(algorithm === 'rfast' && (PUSH_SHARE !== null || SEND_SHARE !== null || ENCODING !== null)
             ? { algorithmOptions: { ...(PUSH_SHARE === null ? {} : { pushShare: PUSH_SHARE }), ...(SEND_SHARE === null ? {} : { sendShare: SEND_SHARE }), ...(ENCODING === null ? {} : { encoding: ENCODING }) } }
             : {}),
@@ -195,7 +195,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   const result = {
     measuredAt,
     command,
-    setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: TASK.label, batch: BATCH, lossRate: LOSS, modelAverageSteps: MODEL_AVERAGE, capSeconds: CAP_MS / 1000, evalImages, everySeconds: TASK.readEveryMs / 1000 },
+    setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: TASK.label, batch: BATCH, lossRate: LOSS, modelAverageSteps: MODEL_AVERAGE ?? parseRunConfig({}).modelAverageSteps, capSeconds: CAP_MS / 1000, evalImages, everySeconds: TASK.readEveryMs / 1000 },
     profiles: Object.fromEntries(PROFILES.map((p) => [p, { ...LINK_PROFILES[p], ...(UPLINK === null ? {} : { uplinkBytesPerSec: UPLINK }) }])),
     runs,
   };

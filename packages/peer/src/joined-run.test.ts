@@ -46,14 +46,14 @@ describe('JoinedRun reports its model average', () => {
     run.start(false);
     await until('two evaluations', () => evaluated.length >= 2);
     const kept = await stop();
-    // At step 10 the model is -1.0; the average of steps 1-4, then 1/4 of each later one, lags behind it.
+    // At step 10 the model is -1.0; the average (steps 1-4 skipped, the mean of 5-8, then 1/4 of each later one) lags behind it.
     expect(evaluated[0][0]).toBeGreaterThan(-1 + 1e-3);
     expect(evaluated[0][0]).toBeLessThan(-0.5);
     expect(kept.model[0]).toBeCloseTo(-LR * kept.counters.steps, 2);
     expect(run.reported()[0]).toBeGreaterThan(kept.model[0] + 1e-3);
   });
 
-  it('evaluates its latest model by default', async () => {
+  it('evaluates its latest model with modelAverageSteps 0', async () => {
     const { run, evaluated, stop } = soloRun(0);
     run.start(false);
     await until('an evaluation', () => evaluated.length >= 1);

@@ -194,7 +194,7 @@ export class JoinedRun {
     });
   }
 
-  /** The model this peer evaluates and uploads: its average when it keeps one and has stepped since this welcome. */
+  /** The model this peer evaluates and uploads: its average when it keeps one and that has begun (ModelAverage: after a window of steps since this welcome). */
   reported(): Float32Array {
     return this.average !== null && this.average.count > 0 ? this.average.value() : this.algo.model().slice();
   }

@@ -8,30 +8,41 @@
  * averaged for R-FAST, and the same gain for solo, gossip and AD-PSGD; on non-IID shards about
  * even (32.7 / 28.4 against 35.0 / 26.8).
  *
- * The weight of a new model is max(1 / steps, 1 / updates so far): the first update copies the
- * model and a young peer's average is the plain mean of its models so far, where an average that
- * started from x0 with weight 1 / steps would still hold 60% of x0 after 25 steps of a 50-step
- * window.
+ * The first `burnIn` models (by default a window's worth) are not folded in: the average starts
+ * from the model after them, so until then (count 0) the peer reports its model itself. A young
+ * model moves fastest, and an average over a run's first steps is mostly x0: e2e/tasks.spec.ts's
+ * conv net (24 steps) scored test loss 1.54-1.63 on 50-step averages that started at once,
+ * against 1.08-1.15 on its own models (BENCHMARKS.md section 3, session 45). After that the
+ * weight of a new model is max(1 / steps, 1 / updates so far): the first update copies the model
+ * (no jump in what the peer reports) and a young average is the plain mean of its models so far,
+ * where one that started with weight 1 / steps would still hold 60% of its first model after 25
+ * steps of a 50-step window.
  */
 export class ModelAverage {
   private readonly avg: Float32Array;
   private updates = 0;
+  private skipped = 0;
 
-  constructor(dim: number, private readonly steps: number) {
+  constructor(dim: number, private readonly steps: number, private readonly burnIn = steps) {
     if (!(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`ModelAverage: steps must be a whole number >= 1, got ${steps}`);
+    if (!(Number.isInteger(burnIn) && burnIn >= 0)) throw new RangeError(`ModelAverage: burnIn must be a whole number >= 0, got ${burnIn}`);
     this.avg = new Float32Array(dim);
   }
 
   /** Fold in the model after a step (one fused pass, nothing allocated). */
   update(x: Float32Array): void {
     if (x.length !== this.avg.length) throw new RangeError(`ModelAverage: the model has ${x.length} parameters, the average ${this.avg.length}`);
+    if (this.skipped < this.burnIn) {
+      this.skipped++;
+      return;
+    }
     this.updates++;
     const w = Math.max(1 / this.steps, 1 / this.updates);
     const a = this.avg;
     for (let i = 0; i < a.length; i++) a[i] += w * (x[i] - a[i]);
   }
 
-  /** Updates folded in so far. */
+  /** Models folded in so far (0 during the burn-in: report the model itself). */
   get count(): number {
     return this.updates;
   }
