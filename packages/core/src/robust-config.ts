@@ -107,6 +107,16 @@ export const ROBUST_DEFAULTS = {
    */
   massRefuseFactor: 10_000,
   /**
+   * R-FAST: the refusal's scale is never below this share of the receiver's model block norm
+   * (||v||), so only new tracker mass above massRefuseFactor x this = 1x the block's own model norm
+   * is refused (a step along it would move the block by lr times its norm). Without it, blocks whose
+   * gradient is mostly exactly 0 (MNIST's border pixels) refused honest mass: a clean
+   * hostile-peer.spec run measured honest increments of 6e-4 against our own ||z|| + ||g|| of
+   * 7e-6 to 1.4e-5 there (ratio 44-87, block norm 3.1), and one CI run ejected an honest tab after
+   * an epoch reset (z = g) for three refused frames. x1e6 running sums stay far above it.
+   */
+  massRefuseModelShare: 1e-4,
+  /**
    * R-FAST: new tracker mass beyond this multiple of the lower median of the senders' recent
    * increments (two or more senders heard) is clipped to it; the rest of an honest sender's sum
    * comes with its next frame. The refusal above lets through anything below 10,000x our own
