@@ -18,7 +18,10 @@ export interface BenchRun {
   stepsPerTab: number[];
   /** Medians of the tabs' status figures over the run (R-FAST only for the mass). */
   massInTransit: number | null;
+  /** Median over the tabs of each tab's compute share over the timed run (before session 46: the median of the tabs' status samples, each counted from the tab's first step; now computeShareSampled). */
   computeShare: number | null;
+  tabComputeShare?: (number | null)[];
+  computeShareSampled?: number | null;
   /** R-FAST: median of the tabs' send share (PeerStatus.sendShare: the adaptive budget's, else the run's) over the run; null for the others. */
   budgetShare?: number | null;
   /** The tabs' compute-share target (`?computeShare=`) when the bench set one; null: the runtime's default. */

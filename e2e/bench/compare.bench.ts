@@ -149,8 +149,14 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           await statuses;
           const elapsed = (Date.now() - t0) / 1000;
           const after = await Promise.all(tabs.map(status));
+          // Read now, not after the scoring: an HTTP connection idle that long was closed by the
+          // server just as fetch reused it ("other side closed"), which ended a whole matrix.
+          const { peers: flaggedPeers } = (await (await fetch(`${server.url}/api/peers`)).json()) as PeersPayload;
           const steps = after.map((s, i) => s.steps - before[i].steps);
           const bytes = after.map((s, i) => s.bytesSent - before[i].bytesSent);
+          // Over the timed run only: the status's own share counts from the tab's first step, and its
+          // samples include the budget's first seconds, when it has not yet found its share.
+          const runShare = after.map((s, i) => (s.trainingMs > before[i].trainingMs ? (s.computeMs - before[i].computeMs) / (s.trainingMs - before[i].trainingMs) : null));
           // The copies are scored with the tabs closed: scoring takes no CPU from a run being timed.
           await closeAll(tabs.splice(0));
           const scoreStart = Date.now();
@@ -165,7 +171,9 @@ test('every algorithm on each link profile with one straggler, real tabs', async
             bytesPerStepPerPeer: median(bytes.map((b, i) => b / Math.max(1, steps[i]))),
             stepsPerTab: steps,
             massInTransit: median(transit),
-            computeShare: median(share),
+            computeShare: median(runShare.filter((x): x is number => x !== null)),
+            tabComputeShare: runShare,
+            computeShareSampled: median(share),
             budgetShare: median(budget),
             computeShareTarget: COMPUTE_SHARE,
             staleness: median(stale),
@@ -174,11 +182,10 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           };
           runs.push(run);
           console.log(`${profile} ${algorithm} seed ${seed} lr ${lr}: s to ${TARGETS.map((t) => `${t * 100}%: ${secondsTo[String(t * 100)]?.toFixed(1) ?? '-'}`).join(', ')}; `
-            + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed${clock.firstReadError.map((m, i) => (m === null ? '' : `; tab ${i}: ${m}, now ${after[i].phase}${after[i].error ? ` (${after[i].error.code}: ${after[i].error.message})` : ''}`)).join('')}), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
+            + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed${clock.firstReadError.map((m, i) => (m === null ? '' : `; tab ${i}: ${m}, now ${after[i].phase}${after[i].error ? ` (${after[i].error.code}: ${after[i].error.message})` : ''}`)).join('')}), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; compute share ${runShare.map((x) => (x === null ? '-' : x.toFixed(2))).join(' ')}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
           // Every tab here is honest: one the hostile-frames verdict ejected or flagged is a false positive; say so, with the evidence.
           for (const line of server.log().split('\n').filter((l) => l.includes('ejected for hostile frames'))) console.log(`  server: ${line.trim()}`);
-          const { peers } = (await (await fetch(`${server.url}/api/peers`)).json()) as PeersPayload;
-          for (const p of peers) for (const f of p.flags.filter((x) => x.code === 'hostile-frames')) console.log(`  server: peer ${p.id} flagged: ${f.message}`);
+          for (const p of flaggedPeers) for (const f of p.flags.filter((x) => x.code === 'hostile-frames')) console.log(`  server: peer ${p.id} flagged: ${f.message}`);
         } finally {
           await closeAll(tabs);
           await server.stop();

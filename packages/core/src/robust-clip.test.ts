@@ -16,6 +16,26 @@ describe('ClipRadius', () => {
     expect(r.radius(1)).toBe(Infinity); // blocks are independent
   });
 
+  it('a distance of 0 (a copy of our own block, as every peer of a fresh run starts) is no vote: the radius does not collapse to 0', () => {
+    const r = new ClipRadius(1, { multiplier: 3 });
+    r.record(0, 10, 0);
+    expect(r.radius(0)).toBe(Infinity);
+    r.record(0, 10, 2);
+    expect(r.radius(0)).toBe(3 * 2);
+    r.record(0, 10, 0);
+    expect(r.radius(0)).toBe(3 * 2);
+  });
+
+  it('a sender whose first frame was a copy of ours is mixed, not clipped onto our block, once it moves', () => {
+    const r = new RobustPull(1, 2);
+    const own = new Float32Array([1, 1]);
+    r.pull(0, 5, 0, own.slice(), own);
+    const moved = new Float32Array([1.5, 1]);
+    const out = r.pull(0, 5, 0, moved, own);
+    expect(r.clipped).toBe(false);
+    expect(Array.from(out)).toEqual([1.5, 1]);
+  });
+
   it('a hostile sender that sends far more often does not move the radius (per sender, not per frame)', () => {
     const r = new ClipRadius(1, { multiplier: 1 });
     r.record(0, 1, 2);
@@ -220,6 +240,28 @@ describe('RobustPull frozen check', () => {
     expect(r.frozen).toBe(false);
     r.pull(0, 5, 0, a, own, 4);
     expect(r.frozen).toBe(true);
+  });
+
+  it('a repeat equal to our own block is consensus (a block no gradient touches), not a replay; one that is not stays frozen', () => {
+    const r = new RobustPull(1, 4);
+    const mine = new Float32Array([0, 0, 1, 1, 1, 1]); // our block at offset 2 equals `own`
+    r.pull(0, 5, 2, own, mine, true);
+    r.pull(0, 5, 2, own, mine, true);
+    expect(r.frozen).toBe(false);
+    r.pull(0, 5, 2, a, mine, true);
+    r.pull(0, 5, 2, a, mine, true);
+    expect(r.frozen).toBe(true);
+  });
+
+  it('consensus up to float32 rounding: a repeat one ulp from our block is not a replay', () => {
+    const r = new RobustPull(1, 4);
+    const mine = new Float32Array([0.3, -0.7, 0, 1e-3]);
+    const theirs = mine.slice();
+    theirs[0] = Math.fround(0.3 + 3e-8); // the next float32 above fround(0.3)
+    expect(theirs[0]).not.toBe(mine[0]);
+    r.pull(0, 5, 0, theirs, mine, true);
+    r.pull(0, 5, 0, theirs, mine, true);
+    expect(r.frozen).toBe(false);
   });
 
   it('no check without news (AD-PSGD)', () => {

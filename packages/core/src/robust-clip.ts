@@ -136,10 +136,17 @@ export class ClipRadius {
     }
   }
 
-  /** Records distance d of `sender` for block b. */
+  /**
+   * Records distance d of `sender` for block b. A distance of 0 is no vote: it says nothing of how
+   * far honest peers are apart (every peer of a fresh run starts at the same model), and as the
+   * first value of a sender's average it made the radius 0, so every later frame of that sender
+   * was clipped onto our own block until the average recovered (an AD-PSGD tab then answered
+   * three exchanges with a model the requests had not moved).
+   */
   record(b: number, sender: number, d: number): void {
     const k = this.slotOf(sender);
     this.lastSlot = k;
+    if (!(d > 0)) return;
     const at = k * this.blocks + b;
     this.avg[at] = this.seen[at] === 0 ? d : this.avg[at] + this.alpha * (d - this.avg[at]);
     this.seen[at] = 1;
@@ -323,7 +330,7 @@ export class RobustPull {
   private readonly lastOwner: Float64Array;
   /** Set by the last `pull`: whether it clipped. */
   clipped = false;
-  /** Set by the last `pull` of news: its payload was bit-identical to the sender's previous news for the block (a replay). */
+  /** Set by the last `pull` of news: its payload was bit-identical to the sender's previous news for the block (a replay), and not to our own block (consensus). */
   frozen = false;
   /** Set by the last `pull`: the payload pointed against our own block (see ROBUST_DEFAULTS.opposedCosine). */
   opposed = false;
@@ -360,7 +367,11 @@ export class RobustPull {
       const known = this.lastOwner[k] === sender;
       if (news === true || !known || news > this.lastVersion[k]) {
         const h = payloadHash(data);
-        this.frozen = known && this.lastHash[k] === h;
+        // A repeat of (nearly) our own block is consensus, not a replay: a block that no gradient
+        // touches (MNIST's blank border pixels) ends up the same everywhere up to float32 rounding,
+        // where averaging can leave one side's values unchanged, and an honest AD-PSGD peer's
+        // replies of it were counted as replays (1-25% of its frames).
+        this.frozen = known && this.lastHash[k] === h && !nearlyOurs(data, own, offset);
         this.lastOwner[k] = sender;
         this.lastHash[k] = h;
         this.lastVersion[k] = news === true ? 0 : news;
@@ -368,6 +379,19 @@ export class RobustPull {
     }
     return this.clipped ? out : data;
   }
+}
+
+/**
+ * Whether `data` is `own[offset ..]` up to a few float32 roundings in every value
+ * (ROBUST_DEFAULTS.consensusTolerance, relative); checked only on a repeated hash.
+ */
+function nearlyOurs(data: Float32Array, own: Float32Array, offset: number): boolean {
+  const tol = ROBUST_DEFAULTS.consensusTolerance;
+  for (let i = 0; i < data.length; i++) {
+    const o = own[offset + i];
+    if (Math.abs(data[i] - o) > tol * Math.abs(o)) return false;
+  }
+  return true;
 }
 
 /** FNV-1a over the payload's bits (a view, not a copy): equal payloads, equal hashes. */

@@ -117,6 +117,13 @@ export const ROBUST_DEFAULTS = {
    */
   massRefuseModelShare: 1e-4,
   /**
+   * A model frame that repeats its sender's previous one is a replay (frozen) unless every value
+   * is within this relative distance of the receiver's own block: about 8 float32 roundings, where
+   * two honest peers' copies of a block no gradient touches settle (averaging 0.5 (a + b) of two
+   * values 1 ulp apart can give one of them back, so one side stops moving).
+   */
+  consensusTolerance: 1e-6,
+  /**
    * R-FAST: new tracker mass beyond this multiple of the lower median of the senders' recent
    * increments (two or more senders heard) is clipped to it; the rest of an honest sender's sum
    * comes with its next frame. The refusal above lets through anything below 10,000x our own
