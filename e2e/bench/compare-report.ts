@@ -22,6 +22,9 @@ export interface BenchRun {
   computeShare: number | null;
   tabComputeShare?: (number | null)[];
   computeShareSampled?: number | null;
+  /** Median over the tabs of each tab's gradient busy time in its worker (PeerStatus.gradientBusyMs) over the loop's time in the timed run (since session 46). */
+  busyShare?: number | null;
+  tabBusyShare?: (number | null)[];
   /** R-FAST: median of the tabs' send share (PeerStatus.sendShare: the adaptive budget's, else the run's) over the run; null for the others. */
   budgetShare?: number | null;
   /** The tabs' compute-share target (`?computeShare=`) when the bench set one; null: the runtime's default. */

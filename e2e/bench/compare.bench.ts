@@ -157,6 +157,9 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           // Over the timed run only: the status's own share counts from the tab's first step, and its
           // samples include the budget's first seconds, when it has not yet found its share.
           const runShare = after.map((s, i) => (s.trainingMs > before[i].trainingMs ? (s.computeMs - before[i].computeMs) / (s.trainingMs - before[i].trainingMs) : null));
+          // The same run timed by the worker itself: its gradients' busy time over the loop's time
+          // (computeShare also holds the wait for the worker's reply behind the page's frame work).
+          const busyShare = after.map((s, i) => (s.trainingMs > before[i].trainingMs ? (s.gradientBusyMs - before[i].gradientBusyMs) / (s.trainingMs - before[i].trainingMs) : null));
           // The copies are scored with the tabs closed: scoring takes no CPU from a run being timed.
           await closeAll(tabs.splice(0));
           const scoreStart = Date.now();
@@ -174,6 +177,8 @@ test('every algorithm on each link profile with one straggler, real tabs', async
             computeShare: median(runShare.filter((x): x is number => x !== null)),
             tabComputeShare: runShare,
             computeShareSampled: median(share),
+            busyShare: median(busyShare.filter((x): x is number => x !== null)),
+            tabBusyShare: busyShare,
             budgetShare: median(budget),
             computeShareTarget: COMPUTE_SHARE,
             staleness: median(stale),
@@ -182,7 +187,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           };
           runs.push(run);
           console.log(`${profile} ${algorithm} seed ${seed} lr ${lr}: s to ${TARGETS.map((t) => `${t * 100}%: ${secondsTo[String(t * 100)]?.toFixed(1) ?? '-'}`).join(', ')}; `
-            + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed${clock.firstReadError.map((m, i) => (m === null ? '' : `; tab ${i}: ${m}, now ${after[i].phase}${after[i].error ? ` (${after[i].error.code}: ${after[i].error.message})` : ''}`)).join('')}), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; compute share ${runShare.map((x) => (x === null ? '-' : x.toFixed(2))).join(' ')}; accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
+            + `${elapsed.toFixed(1)} s; ${reads.join('/')} copies per tab, ${meanGapSeconds?.toFixed(2) ?? '-'} s apart (${clock.readErrors} failed${clock.firstReadError.map((m, i) => (m === null ? '' : `; tab ${i}: ${m}, now ${after[i].phase}${after[i].error ? ` (${after[i].error.code}: ${after[i].error.message})` : ''}`)).join('')}), scored in ${scoreSeconds.toFixed(1)} s after; per tab to ${TARGETS[0] * 100}%: ${tabSecondsTo[String(TARGETS[0] * 100)].map((s) => s?.toFixed(1) ?? '-').join(' ')}; steps ${steps.join(' ')}; ${run.bytesPerStepPerPeer?.toFixed(0)} B/step/peer; send share ${run.budgetShare?.toFixed(3) ?? '-'}; compute share ${runShare.map((x) => (x === null ? '-' : x.toFixed(2))).join(' ')} (worker busy ${busyShare.map((x) => (x === null ? '-' : x.toFixed(2))).join(' ')}); accuracy ${last.map((a) => a.toFixed(3)).join(' ')}`);
           // Every tab here is honest: one the hostile-frames verdict ejected or flagged is a false positive; say so, with the evidence.
           for (const line of server.log().split('\n').filter((l) => l.includes('ejected for hostile frames'))) console.log(`  server: ${line.trim()}`);
           for (const p of flaggedPeers) for (const f of p.flags.filter((x) => x.code === 'hostile-frames')) console.log(`  server: peer ${p.id} flagged: ${f.message}`);

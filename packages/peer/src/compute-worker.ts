@@ -36,7 +36,7 @@ export function serveCompute(scope: WorkerScope): void {
         case 'gradient': {
           if (!training) throw new Error('no training set up in the worker (gradient before create)');
           const loss = await training.gradient(m.x, m.out);
-          return reply({ t: 'done', id: m.id, value: { loss, x: m.x, out: m.out } }, [m.x.buffer, m.out.buffer]);
+          return reply({ t: 'done', id: m.id, value: { loss, x: m.x, out: m.out, busyMs: training.busyMs?.() ?? 0 } }, [m.x.buffer, m.out.buffer]);
         }
         case 'accuracy':
           return reply({ t: 'done', id: m.id, value: training ? await training.accuracy(m.x, m.n) : null });

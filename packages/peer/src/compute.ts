@@ -44,6 +44,12 @@ export interface Training {
   readonly backendReport: BackendReport | undefined;
   /** Gradient of the next minibatch at x, into out; NaN when it is not finite. */
   gradient(x: Float32Array, out: Float32Array): Promise<number>;
+  /**
+   * Milliseconds spent computing gradients so far, timed where they run (in the worker, by its own
+   * clock): over wall time, the share of the tab's time its gradients got. The step loop's
+   * computeMs also holds the wait for the reply, frames handled on the page meanwhile included.
+   */
+  busyMs?(): number;
   /** Accuracy on the first n test examples; null for regression or while the test set downloads. */
   accuracy(x: Float32Array, n: number): Promise<number | null>;
   dispose(): Promise<void>;

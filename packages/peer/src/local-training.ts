@@ -13,6 +13,7 @@ const LOCAL_EVAL_MAX = 10_000;
 export class LocalTraining {
   private testSet: EvalArrays | null = null;
   private evaluating = false;
+  private busy = 0;
 
   private constructor(
     private readonly trainer: Trainer,
@@ -67,12 +68,20 @@ export class LocalTraining {
 
   /** Gradient of the next minibatch at x, into out; NaN when it is not finite (the loop retries). */
   async gradient(x: Float32Array, out: Float32Array): Promise<number> {
+    const t = performance.now();
     this.sampler.next(this.batchX, this.batchY);
     try {
       return await this.trainer.gradient(x, this.batchX, this.batchY, this.batchSize, out);
     } catch {
       return NaN;
+    } finally {
+      this.busy += performance.now() - t;
     }
+  }
+
+  /** Milliseconds spent in gradient() so far (Training.busyMs). */
+  busyMs(): number {
+    return this.busy;
   }
 
   /**

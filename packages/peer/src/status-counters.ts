@@ -20,7 +20,7 @@ export function countersInto(st: PeerStatus, network: RunNetwork | null, run: Jo
     });
     st.framesRejected = m.controlRejected + network.router.counters.framesRejected + (algo?.stats().rejected ?? 0);
   }
-  if (c) Object.assign(st, { computeMs: c.computeMs, commMs: c.commMs, blockedMs: c.blockedMs, trainingMs: c.trainingMs });
+  if (c) Object.assign(st, { computeMs: c.computeMs, commMs: c.commMs, blockedMs: c.blockedMs, trainingMs: c.trainingMs, gradientBusyMs: run?.training.busyMs?.() ?? 0 });
   st.staleness = network && st.steps > 0 ? network.staleness.mean(network.sources, st.steps) : null;
   const transit = algo?.transitEstimate?.() ?? null;
   st.massInTransit = transit !== null && transit.gradient > 0 ? transit.transit / transit.gradient : null;

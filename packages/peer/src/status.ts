@@ -87,6 +87,8 @@ export interface PeerStatus {
   blockedMs: number;
   /** Time the step loop ran (not paused): computeMs over it is computeShare; deltas of both give it over any window. */
   trainingMs: number;
+  /** Time the training engine spent computing gradients, timed where it runs (Training.busyMs; the worker's own clock). */
+  gradientBusyMs: number;
   framesSent: number;
   framesReceived: number;
   framesLost: number;
@@ -110,7 +112,7 @@ export function initialStatus(): PeerStatus {
     algorithm: null, task: null, epoch: 0, members: 0, neighboursWanted: 0, neighboursOpen: 0, steps: 0,
     samples: 0, loss: null, accuracy: null, stepsPerSec: 0, staleness: null, massInTransit: null, computeShare: null, sendShare: null, evidence: [],
     uplinkBytesPerSec: null, latencyMs: 0, startedFrom: null, startedAt: null, startup: [], startupBeganAt: null, download: null,
-    paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, trainingMs: 0, framesSent: 0,
+    paused: false, lossRate: 0, snapshotsUploaded: 0, snapshotsFailed: 0, computeMs: 0, commMs: 0, blockedMs: 0, trainingMs: 0, gradientBusyMs: 0, framesSent: 0,
     framesReceived: 0, framesLost: 0, framesRejected: 0, bytesSent: 0, bytesReceived: 0,
     unreliableSent: 0, injectedDrops: 0, backpressureSkips: 0, links: [], iceExpiresAt: null, error: null,
   };

@@ -68,10 +68,16 @@ describe('WorkerCompute with serveCompute on the other end of a channel', () => 
 
     const dim = 4 * 6 + 6 + 6 * 3 + 3;
     const x = new Float32Array(dim).map((_, i) => Math.sin(i) * 0.3);
+    expect(remote.busyMs?.()).toBe(0);
+    let busy = 0;
     for (let step = 0; step < 3; step++) {
       const a = new Float32Array(dim);
       const b = new Float32Array(dim);
       const [la, lb] = [await remote.gradient(x, a), await local.gradient(x, b)];
+      // The worker's own count of its gradients' time comes back with each one, and only grows.
+      const now = remote.busyMs?.() ?? 0;
+      expect(now).toBeGreaterThan(busy);
+      busy = now;
       expect(la).toBe(lb);
       expect(Array.from(a)).toEqual(Array.from(b));
       expect(a.some((v) => v !== 0)).toBe(true);

@@ -92,6 +92,7 @@ class WorkerTraining implements Training {
   /** The two buffers that travel to the worker and back; null while they are over there. */
   private x: Float32Array | null = null;
   private g: Float32Array | null = null;
+  private busy = 0;
 
   constructor(
     private readonly compute: WorkerCompute,
@@ -104,11 +105,17 @@ class WorkerTraining implements Training {
     const gb = this.g?.length === out.length ? this.g : new Float32Array(out.length);
     this.x = this.g = null;
     xb.set(x);
-    const r = (await this.compute.call({ t: 'gradient', id: 0, x: xb, out: gb }, [xb.buffer, gb.buffer])) as { loss: number; x: Float32Array; out: Float32Array };
+    const r = (await this.compute.call({ t: 'gradient', id: 0, x: xb, out: gb }, [xb.buffer, gb.buffer])) as { loss: number; x: Float32Array; out: Float32Array; busyMs: number };
     out.set(r.out);
+    this.busy = r.busyMs;
     this.x = r.x;
     this.g = r.out;
     return r.loss;
+  }
+
+  /** The worker's own count (LocalTraining.busyMs), as of its latest gradient. */
+  busyMs(): number {
+    return this.busy;
   }
 
   async accuracy(x: Float32Array, n: number): Promise<number | null> {
