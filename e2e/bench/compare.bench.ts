@@ -156,10 +156,11 @@ test('every algorithm on each link profile with one straggler, real tabs', async
           const bytes = after.map((s, i) => s.bytesSent - before[i].bytesSent);
           // Over the timed run only: the status's own share counts from the tab's first step, and its
           // samples include the budget's first seconds, when it has not yet found its share.
-          const runShare = after.map((s, i) => (s.trainingMs > before[i].trainingMs ? (s.computeMs - before[i].computeMs) / (s.trainingMs - before[i].trainingMs) : null));
+          const overRun = (field: 'computeMs' | 'gradientBusyMs') => after.map((s, i) => (s.trainingMs > before[i].trainingMs ? (s[field] - before[i][field]) / (s.trainingMs - before[i].trainingMs) : null));
+          const runShare = overRun('computeMs');
           // The same run timed by the worker itself: its gradients' busy time over the loop's time
           // (computeShare also holds the wait for the worker's reply behind the page's frame work).
-          const busyShare = after.map((s, i) => (s.trainingMs > before[i].trainingMs ? (s.gradientBusyMs - before[i].gradientBusyMs) / (s.trainingMs - before[i].trainingMs) : null));
+          const busyShare = overRun('gradientBusyMs');
           // The copies are scored with the tabs closed: scoring takes no CPU from a run being timed.
           await closeAll(tabs.splice(0));
           const scoreStart = Date.now();

@@ -207,7 +207,8 @@ export class MassLinks {
    * increment (`pushPerLink` x ||z||), an honest one's while attackers are fewer than half of the
    * senders and us.
    * - 'refused' beyond any honest increment: more than ROBUST_DEFAULTS.massRefuseFactor times the
-   *   larger scale and than massRefuseFactor x massRefuseModelShare times the block's ||v||. The new sum is undone (rhoNew = rhoTilde, nothing pending) and the caller
+   *   larger scale and than massRefuseFactor x massRefuseModelShare times the block's ||v||.
+   *   The new sum is undone (rhoNew = rhoTilde, nothing pending) and the caller
    *   counts the frame as hostile. (Refusing at 1000x the median alone refused about 190 honest
    *   frames per sender in a clean MNIST run: single increments vary that much.)
    * - 'clipped' beyond massClipMultiplier times the median: rhoNew is pulled back toward rhoTilde to
@@ -235,9 +236,10 @@ export class MassLinks {
     // gradient the vote is 0 and the mass waits in the running sums for our next frames.
     const median = radius.radius(block, pushPerLink * zNorm) / radius.multiplier;
     // Only with a scale of our own: the senders' recent increments alone can be near 0 (right after
-    // an epoch reset) and would refuse honest mass. Never below a share of the model block's norm:
-    // on blocks whose gradient is mostly exactly 0 (MNIST's border pixels) our own scale can be
-    // 10,000 times below an honest sender's increment.
+    // an epoch reset) and would refuse honest mass. Never below a share of the model block's norm
+    // (the second test: max(own, median, share x ||v||), with ||v|| computed only for a frame the
+    // first would refuse): on blocks whose gradient is mostly exactly 0 (MNIST's border pixels)
+    // our own scale can be 10,000 times below an honest sender's increment.
     const refuse = ROBUST_DEFAULTS.massRefuseFactor;
     if (own > 0 && d > refuse * Math.max(own, median) && d > refuse * ROBUST_DEFAULTS.massRefuseModelShare * norm(v, offset, n)) {
       this.sums.copyWithin(an, at, at + n);

@@ -368,9 +368,8 @@ export class RobustPull {
       if (news === true || !known || news > this.lastVersion[k]) {
         const h = payloadHash(data);
         // A repeat of (nearly) our own block is consensus, not a replay: a block that no gradient
-        // touches (MNIST's blank border pixels) ends up the same everywhere up to float32 rounding,
-        // where averaging can leave one side's values unchanged, and an honest AD-PSGD peer's
-        // replies of it were counted as replays (1-25% of its frames).
+        // touches (MNIST's blank border pixels) ends up the same everywhere, and one AD-PSGD run in
+        // tabs counted 36 such repeats, bit-identical to the receiver's block, as replays.
         this.frozen = known && this.lastHash[k] === h && !nearlyOurs(data, own, offset);
         this.lastOwner[k] = sender;
         this.lastHash[k] = h;

@@ -118,9 +118,9 @@ export const ROBUST_DEFAULTS = {
   massRefuseModelShare: 1e-4,
   /**
    * A model frame that repeats its sender's previous one is a replay (frozen) unless every value
-   * is within this relative distance of the receiver's own block: about 8 float32 roundings, where
-   * two honest peers' copies of a block no gradient touches settle (averaging 0.5 (a + b) of two
-   * values 1 ulp apart can give one of them back, so one side stops moving).
+   * is within this relative distance of the receiver's own block (consensus on a block no gradient
+   * touches). The repeats measured were bit-identical to the receiver's block; the margin, about 8
+   * float32 roundings, is for copies that settle an ulp or so apart (reasoned, not observed).
    */
   consensusTolerance: 1e-6,
   /**
