@@ -17,6 +17,7 @@ import { BackendError, TrainingError } from './errors';
 import { firstNonFinite } from './finite';
 import { checkBatch, inputTensor, oneHotFloat, TargetStager, type Images, type Labels } from './batch';
 import { FlatParams, flattenTensors } from './flat';
+import { heapView } from './heap';
 import { missingKernels } from './kernels';
 import { createModel } from './model';
 import { ioOf, layoutOf, specName, type ModelIO, type ModelSpec, type WeightLayout } from './spec';
@@ -248,14 +249,15 @@ export class Trainer {
       // Gradient and loss in one tensor: a single device read-back per step.
       return flattenTensors(ordered, value);
     });
-    let data: Float32Array;
+    let loss: number;
     try {
-      data = await packed.data<'float32'>();
+      // wasm: straight from the heap, no model-sized array per step (heap.ts).
+      const data = heapView(packed) ?? (await packed.data<'float32'>());
+      loss = data[this.dim];
+      out.set(data.subarray(0, this.dim));
     } finally {
       packed.dispose();
     }
-    const loss = data[this.dim];
-    out.set(data.subarray(0, this.dim));
     if (this.rejectNonFinite) {
       const bad = Number.isFinite(loss) ? firstNonFinite(out) : this.dim;
       if (bad >= 0) {
