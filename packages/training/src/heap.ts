@@ -1,10 +1,10 @@
 /**
  * The wasm backend's tensors live in its WebAssembly heap. Reading a gradient back with `data()`
- * allocates (and zeroes) a fresh model-sized Float32Array every step, garbage for the worker's
- * collector on the cores the gradients need. On wasm the trainer copies the gradient straight out
- * of a view on the heap instead (four tabs of the MNIST MLP on two cores: solo stepped 104-112
- * times a second instead of 79-87, BENCHMARKS.md section 3); other backends keep `data()` (a GPU
- * read-back needs its own buffer anyway).
+ * copies the tensor into a fresh model-sized buffer every step (HEAPU8.slice): garbage for the
+ * worker's collector on the cores the gradients need. On wasm the trainer copies the gradient
+ * straight out of a view on the heap instead (four tabs of the MNIST MLP on two cores: solo stepped
+ * 104-112 times a second instead of 79-87, BENCHMARKS.md section 3); other backends keep `data()`
+ * (a GPU read-back needs its own buffer anyway).
  *
  * Parameters are still loaded with `tf.tensor` + `assign`, not written into the variables' heap
  * memory: tried, the forward pass kept computing with the old values (a read-back showed the new
