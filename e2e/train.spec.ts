@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import type { RunConfigInput } from '@starling/protocol';
+import type { PeersPayload, RunConfigInput, RunsResponse } from '@starling/protocol';
 import { WEBGPU_ARGS } from './support/chromium';
 import { MLP64, RFAST_MNIST_RUN, useSpecEnvironment } from './support/environment';
 import { IndependentEvaluator } from './support/evaluate';
@@ -127,6 +127,25 @@ test('with 30% injected loss on the unreliable channel every tab still reaches 9
   expect(dropped / unreliable).toBeLessThan(0.35);
   // ...and the receivers saw it as lost frames.
   expect(ss.reduce((a, s) => a + s.framesLost, 0)).toBeGreaterThan(0);
+});
+
+test('with two inner steps per R-FAST step every tab reaches 90%, and the server counts both minibatches of a step', async () => {
+  server = await startServer({ ...RUN, runId: 'e2e-inner-steps', innerSteps: 2 });
+  tabs = await openTabs(4);
+  const { ms, wallMs, steps0 } = await waitForAccuracy(tabs, TARGET, TIME_TO_90_MS);
+  console.log(`time to 90% with 2 inner steps: ${(ms / 1000).toFixed(1)} s`);
+  await report(tabs, 'inner-steps', wallMs, steps0);
+  const steps = (await Promise.all(tabs.map(status))).reduce((a, s) => a + s.steps, 0);
+  // Counted from the tabs' telemetry: more samples than one minibatch per step means the server took
+  // the reports of two-minibatch steps as plausible instead of refusing them.
+  const counted = await waitFor('the server to count two minibatches per step', 20_000, async () => {
+    const { runs } = (await (await fetch(`${server!.url}/api/runs`)).json()) as RunsResponse;
+    const run = runs.find((r) => r.runId === 'e2e-inner-steps');
+    return run && run.totalSamples > 1.5 * RUN.batchSize! * steps ? run.totalSamples : null;
+  }, 500);
+  console.log(`server counted ${counted} samples for ${steps} steps`);
+  const { peers } = (await (await fetch(`${server.url}/api/peers`)).json()) as PeersPayload;
+  expect(peers.flatMap((p) => p.flags.map((f) => f.code))).toEqual([]);
 });
 
 test('a tab closed mid-run: the others keep stepping, the server shows three peers, accuracy keeps rising', async () => {

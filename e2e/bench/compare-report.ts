@@ -38,7 +38,7 @@ export interface BenchRun {
 export interface BenchResult {
   measuredAt: string;
   command: string;
-  setup: { tabs: number; slowTab: { index: number; slowdown: number }; backend: string; task: string; batch: number; lossRate: number; capSeconds: number; evalImages?: number; everySeconds?: number; modelAverageSteps?: number; blockSize?: number };
+  setup: { tabs: number; slowTab: { index: number; slowdown: number }; backend: string; task: string; batch: number; lossRate: number; capSeconds: number; evalImages?: number; everySeconds?: number; modelAverageSteps?: number; blockSize?: number; innerSteps?: number };
   profiles: Record<string, { uplinkBytesPerSec: number | null; latencyMs: number }>;
   runs: BenchRun[];
 }
@@ -65,7 +65,7 @@ export function comparisonMarkdown(r: BenchResult): string {
     `# In-browser comparison (${s.tabs} Chromium tabs, ${s.backend}, tab ${s.slowTab.index} slowed ${s.slowTab.slowdown}x)`,
     '',
     `Time from resuming a paused run (all tabs joined, same starting model) until every tab's model reaches the target on the`,
-    `${(s.evalImages ?? 10_000).toLocaleString('en-US')} images of the MNIST test set, scored in Node from copies of the tab's parameters taken about every ${s.everySeconds ?? 2} s (stamped in the tab; scored after the run since 2026-12-07, at the end of a round of reads before). ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run${s.blockSize === undefined ? '' : `, ${s.blockSize.toLocaleString('en-US')} parameters per frame (blockSize)`}.${(s.modelAverageSteps ?? 0) > 0 ? ` Each tab's copy is the average of its models over about ${s.modelAverageSteps} steps (modelAverageSteps).` : ''}`,
+    `${(s.evalImages ?? 10_000).toLocaleString('en-US')} images of the MNIST test set, scored in Node from copies of the tab's parameters taken about every ${s.everySeconds ?? 2} s (stamped in the tab; scored after the run since 2026-12-07, at the end of a round of reads before). ${s.task}, batch ${s.batch}, injected loss ${s.lossRate}, cap ${s.capSeconds} s per run${s.blockSize === undefined ? '' : `, ${s.blockSize.toLocaleString('en-US')} parameters per frame (blockSize)`}.${(s.modelAverageSteps ?? 0) > 0 ? ` Each tab's copy is the average of its models over about ${s.modelAverageSteps} steps (modelAverageSteps).` : ''}${(s.innerSteps ?? 1) > 1 ? ` Each tab takes ${s.innerSteps} SGD steps per step of its algorithm (innerSteps): its steps and bytes per step are per round of ${s.innerSteps} gradients.` : ''}`,
     `Median over the seeds, [range] over the seeds that got there, (k/n) when only k of n did; "-": none within the cap.`,
     `Command: \`${r.command}\`. Measured ${r.measuredAt}.`,
   ];

@@ -36,11 +36,15 @@ import { TabClock } from './tab-clock';
  *   BENCH_UPLINK=500000            every tab's uplink, bytes/s, instead of the profile's (same latency)
  *   BENCH_COMPUTE_SHARE=0          the tabs' `?computeShare=` (the adaptive send budget's target; default: the runtime's, 0.9; 0: off)
  *   BENCH_BLOCK=16384              the run's blockSize for every algorithm (parameters per frame; default: the config's)
+ *   BENCH_INNER_STEPS=2            the run's innerSteps for every algorithm: SGD steps per step of the algorithm (default: the
+ *                                  config's, 1); a tab's steps are then rounds of that many gradients
+ *   BENCH_TABS=2                   tabs per run (default 4; the last one is the slowed one)
  *   BENCH_MODEL_AVERAGE=0          the run's modelAverageSteps for every algorithm: each tab hands out (and is scored on)
  *                                  the average of its models over about that many steps (default: the run config's, 50; 0: its model)
  */
 
-const TABS = 4;
+const TABS = Number(process.env.BENCH_TABS ?? 4);
+if (!Number.isInteger(TABS) || TABS < 2) throw new Error(`BENCH_TABS must be an integer >= 2, got '${process.env.BENCH_TABS}'`);
 const SLOW = 4;
 
 /**
@@ -72,6 +76,7 @@ const UPLINK = process.env.BENCH_UPLINK === undefined ? null : Number(process.en
 const COMPUTE_SHARE = process.env.BENCH_COMPUTE_SHARE === undefined ? null : Number(process.env.BENCH_COMPUTE_SHARE);
 const MODEL_AVERAGE = process.env.BENCH_MODEL_AVERAGE === undefined ? null : Number(process.env.BENCH_MODEL_AVERAGE);
 const BLOCK = process.env.BENCH_BLOCK === undefined ? null : Number(process.env.BENCH_BLOCK);
+const INNER_STEPS = process.env.BENCH_INNER_STEPS === undefined ? null : Number(process.env.BENCH_INNER_STEPS);
 const PUSH_SHARE = process.env.BENCH_PUSH_SHARE === undefined ? null : Number(process.env.BENCH_PUSH_SHARE);
 const ENCODING = process.env.BENCH_ENCODING ?? null;
 if (ENCODING !== null && !(RFAST_ENCODING_NAMES as readonly string[]).includes(ENCODING)) throw new Error(`BENCH_ENCODING must be one of ${RFAST_ENCODING_NAMES.join(', ')}, got '${ENCODING}'`);
@@ -114,7 +119,7 @@ test('every algorithm on each link profile with one straggler, real tabs', async
       for (const [lr, seed] of stepSizes(algorithm).flatMap((x) => SEEDS.map((sd) => [x, sd] as const))) {
         const server = await startServer({
           runId: `bench-${profile}-${algorithm}-${lr}-${seed}`, algorithm, lr, batchSize: BATCH, ...TASK.ref,
-          evalEverySteps: 0, snapshotIntervalMs: 0, ...(MODEL_AVERAGE === null ? {} : { modelAverageSteps: MODEL_AVERAGE }), ...(BLOCK === null ? {} : { blockSize: BLOCK }), seed, network: UPLINK === null ? profile : { ...LINK_PROFILES[profile], uplinkBytesPerSec: UPLINK }, lossRate: LOSS,
+          evalEverySteps: 0, snapshotIntervalMs: 0, ...(MODEL_AVERAGE === null ? {} : { modelAverageSteps: MODEL_AVERAGE }), ...(BLOCK === null ? {} : { blockSize: BLOCK }), ...(INNER_STEPS === null ? {} : { innerSteps: INNER_STEPS }), seed, network: UPLINK === null ? profile : { ...LINK_PROFILES[profile], uplinkBytesPerSec: UPLINK }, lossRate: LOSS,
           ...(algorithm === 'rfast' && (PUSH_SHARE !== null || SEND_SHARE !== null || ENCODING !== null)
             ? { algorithmOptions: { ...(PUSH_SHARE === null ? {} : { pushShare: PUSH_SHARE }), ...(SEND_SHARE === null ? {} : { sendShare: SEND_SHARE }), ...(ENCODING === null ? {} : { encoding: ENCODING }) } }
             : {}),
@@ -206,11 +211,11 @@ test('every algorithm on each link profile with one straggler, real tabs', async
   await quickEvaluator.dispose();
   await browser.close();
 
-  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LR_GRID', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_ENCODING', 'BENCH_UPLINK', 'BENCH_COMPUTE_SHARE', 'BENCH_MODEL_AVERAGE', 'BENCH_BLOCK'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
+  const command = `${['BENCH_TASK', 'BENCH_PROFILES', 'BENCH_ALGOS', 'BENCH_SEEDS', 'BENCH_LR', 'BENCH_LR_GRID', 'BENCH_LOSS', 'BENCH_CAP_S', 'BENCH_PUSH_SHARE', 'BENCH_SEND_SHARE', 'BENCH_ENCODING', 'BENCH_UPLINK', 'BENCH_COMPUTE_SHARE', 'BENCH_MODEL_AVERAGE', 'BENCH_BLOCK', 'BENCH_INNER_STEPS', 'BENCH_TABS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench:browser`.trim();
   const result = {
     measuredAt,
     command,
-    setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: TASK.label, batch: BATCH, lossRate: LOSS, modelAverageSteps: MODEL_AVERAGE ?? parseRunConfig({}).modelAverageSteps, blockSize: BLOCK ?? parseRunConfig({}).blockSize, capSeconds: CAP_MS / 1000, evalImages, everySeconds: TASK.readEveryMs / 1000 },
+    setup: { tabs: TABS, slowTab: { index: TABS - 1, slowdown: SLOW }, backend: 'wasm', task: TASK.label, batch: BATCH, lossRate: LOSS, modelAverageSteps: MODEL_AVERAGE ?? parseRunConfig({}).modelAverageSteps, blockSize: BLOCK ?? parseRunConfig({}).blockSize, innerSteps: INNER_STEPS ?? parseRunConfig({}).innerSteps, capSeconds: CAP_MS / 1000, evalImages, everySeconds: TASK.readEveryMs / 1000 },
     profiles: Object.fromEntries(PROFILES.map((p) => [p, { ...LINK_PROFILES[p], ...(UPLINK === null ? {} : { uplinkBytesPerSec: UPLINK }) }])),
     runs,
   };

@@ -1,6 +1,6 @@
 import { jointTimeToTarget, memberTimesToTarget, type MemberSample } from '@starling/bench';
 import type { IndependentEvaluator } from '../support/evaluate';
-import { stampedModelOf, type Volunteer } from '../support/swarm';
+import { recordModelCopies, takeModelCopies, type Volunteer } from '../support/swarm';
 
 /** One copy of one tab's model, stamped with when the tab took it; scored once, then dropped. */
 interface Sample {
@@ -13,7 +13,7 @@ interface Sample {
 }
 
 export interface TabClockOptions {
-  /** Each tab's model is copied this often, on its own loop (a busy tab never holds up another). */
+  /** Each tab copies its model this often on its own timer (recordModelCopies); the copies are collected as often. */
   readEveryMs: number;
   /** How often the newest copy of every tab is scored to decide whether the run may stop. */
   checkEveryMs: number;
@@ -30,7 +30,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the newest copies, scored on a few images to know when to stop), so it takes little CPU from
  * the tabs being timed.
  * A target's time is the first stamp at which every tab's latest copy so far scores at least the
- * target (jointTimeToTarget), as the rounds defined it.
+ * target (jointTimeToTarget), as the rounds defined it. Since session 48 the tab takes its copies on
+ * its own timer and this only collects them: asked for from here, a sending tab's copies came
+ * 1.0-2.5 s apart (the driver's round trip), a silent tab's 0.6 s.
  */
 export class TabClock {
   private readonly samples: Sample[] = [];
@@ -65,16 +67,26 @@ export class TabClock {
 
   /** Copies every tab's model until every tab's newest copy reaches the last target, or until `deadline`. */
   async run(deadline: number): Promise<void> {
+    // Each tab copies its model on its own timer (recordModelCopies); this only collects them.
     const readers = this.tabs.map(async (v, tab) => {
-      while (!this.stopped && Date.now() < deadline) {
+      const failed = (e: unknown) => {
+        this.readErrors++;
+        this.firstReadError[tab] ??= e instanceof Error ? e.message.split('\n')[0] : String(e);
+      };
+      try {
+        await recordModelCopies(v, this.opts.readEveryMs);
+      } catch (e) {
+        return failed(e);
+      }
+      for (let last = false; !last;) {
+        last = this.stopped || Date.now() >= deadline;
         try {
-          const { model, at } = await stampedModelOf(v);
-          this.samples.push({ tab, at, model, accuracy: null });
+          // A copy stamped after the cap would count a target the run did not reach within it.
+          for (const { model, at } of await takeModelCopies(v, last)) if (at <= deadline) this.samples.push({ tab, at, model, accuracy: null });
         } catch (e) {
-          this.readErrors++;
-          this.firstReadError[tab] ??= e instanceof Error ? e.message.split('\n')[0] : String(e);
+          failed(e);
         }
-        await sleep(this.opts.readEveryMs);
+        if (!last) await sleep(this.opts.readEveryMs);
       }
     });
     const checker = (async () => {

@@ -52,6 +52,49 @@ export async function stampedModelOf(v: Volunteer): Promise<StampedModel> {
   return { model: new Float32Array(bytes.buffer), at: r.at };
 }
 
+/** The copies a tab keeps for the bench (recordModelCopies), on the page's window. */
+interface CopyRecorder {
+  __starlingCopies?: { at: number; model: Float32Array }[];
+  __starlingCopyTimer?: ReturnType<typeof setInterval>;
+}
+
+/**
+ * Makes the tab copy its model every `everyMs` on its own timer, stamped when taken, until the
+ * page closes. A copy asked for from here waits behind everything between this process and the
+ * page (the driver's and the browser's IPC, busy with a sending tab's frames): read that way an
+ * R-FAST tab's copies came 1.0-2.5 s apart against a solo tab's 0.6 s at the same interval, so
+ * its times to a target were coarser than the others'. The page's own timer fires between its
+ * steps; `takeModelCopies` collects what it kept.
+ */
+export async function recordModelCopies(v: Volunteer, everyMs: number): Promise<void> {
+  await v.page.evaluate((ms) => {
+    const w = window as unknown as CopyRecorder;
+    clearInterval(w.__starlingCopyTimer);
+    w.__starlingCopies = [];
+    w.__starlingCopyTimer = setInterval(() => {
+      const m = window.starling?.model();
+      if (m) w.__starlingCopies!.push({ at: Date.now(), model: m.slice() });
+    }, ms);
+  }, everyMs);
+}
+
+/** The copies the tab kept since the last call (recordModelCopies), oldest first; `stop` ends the copying. */
+export async function takeModelCopies(v: Volunteer, stop = false): Promise<StampedModel[]> {
+  const taken = await v.page.evaluate((end) => {
+    const w = window as unknown as CopyRecorder;
+    if (end) clearInterval(w.__starlingCopyTimer);
+    const copies = w.__starlingCopies ?? [];
+    w.__starlingCopies = [];
+    return copies.map(({ at, model }) => {
+      const bytes = new Uint8Array(model.buffer, model.byteOffset, model.byteLength);
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { at, b64: btoa(text) };
+    });
+  }, stop);
+  return taken.map(({ at, b64 }) => ({ at, model: new Float32Array(Uint8Array.from(Buffer.from(b64, 'base64')).buffer) }));
+}
+
 /** The tab's raw parameters. */
 export async function modelOf(v: Volunteer): Promise<Float32Array> {
   return (await stampedModelOf(v)).model;

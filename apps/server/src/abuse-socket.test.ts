@@ -296,6 +296,21 @@ describe('implausible telemetry', () => {
     expect(Number.isFinite(point!.meanLoss)).toBe(true);
     await probe.check('implausible telemetry');
   });
+
+  it('counts a step of a run with inner steps (innerSteps) as that many minibatches, and no more', async () => {
+    server = await session.start({ peerTimeoutMs: 600_000, innerSteps: 4 });
+    probe = new AbuseProbe(() => server);
+    probe.start();
+    const { c } = await peer();
+    c.emit('telemetry', telemetryReport({ steps: 0, samples: 0 }));
+    c.emit('telemetry', telemetryReport({ steps: 10, samples: 10 * 32 * 4 }));
+    await until(() => server.run.totalSamples() === 1280, 'the samples of 10 rounds of 4 inner steps');
+    const r = nextEvent<RejectedPayload>(c, 'rejected');
+    c.emit('telemetry', telemetryReport({ steps: 20, samples: 1280 + 10 * 32 * 6 }));
+    expect((await r).code).toBe('implausible-telemetry');
+    expect(server.run.totalSamples()).toBe(1280);
+    await probe.check('inner steps');
+  });
 });
 
 // The raw socket.io-client type, for engine access in the undecodable-packets case.

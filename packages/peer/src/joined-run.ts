@@ -73,7 +73,9 @@ export class JoinedRun {
     this.algo = parts.algo;
     this.network = parts.network;
     this.training = parts.training;
-    this.average = this.config.modelAverageSteps > 0 ? new ModelAverage(this.algo.dim, this.config.modelAverageSteps) : null;
+    // modelAverageSteps counts gradients; with inner steps each of our steps is innerSteps of them.
+    const averageSteps = Math.max(1, Math.round(this.config.modelAverageSteps / this.config.innerSteps));
+    this.average = this.config.modelAverageSteps > 0 ? new ModelAverage(this.algo.dim, averageSteps) : null;
     this.runShare = this.algo.setSendShare === undefined ? null : (runSendShare(this.config, hooks.tuning.defaultSendShare) ?? 1);
     this.sendBudget = this.runShare !== null && hooks.tuning.sendBudget.computeShareTarget > 0 ? new SendBudget(hooks.tuning.sendBudget, this.runShare) : null;
     this.loop = this.buildLoop(parts.counters);

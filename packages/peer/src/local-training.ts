@@ -2,6 +2,7 @@ import type { RunConfig, TaskInfo } from '@starling/protocol';
 import { taskEvalArrays, taskSampler, type BatchSampler, type EvalArrays } from '@starling/tasks';
 import { createFastestTrainer, type BackendName, type BackendReport, type SelectBackendOptions, type Trainer } from '@starling/training';
 import { downloadSet, type ProgressFn } from './data-loader';
+import { localRound, localRoundScratch, type LocalRoundScratch } from './local-round';
 
 /** Test examples (text windows) kept for the tab's own, informative evaluation. */
 const LOCAL_EVAL_MAX = 10_000;
@@ -14,6 +15,12 @@ export class LocalTraining {
   private testSet: EvalArrays | null = null;
   private evaluating = false;
   private busy = 0;
+  /** The local iterate and gradient of a round of several local steps (local-round.ts); made on first use. */
+  private scratch: LocalRoundScratch | null = null;
+  private readonly minibatchGradient = (x: Float32Array, g: Float32Array): Promise<number> => {
+    this.sampler.next(this.batchX, this.batchY);
+    return this.trainer.gradient(x, this.batchX, this.batchY, this.batchSize, g);
+  };
 
   private constructor(
     private readonly trainer: Trainer,
@@ -21,6 +28,9 @@ export class LocalTraining {
     private readonly batchX: Float32Array,
     private readonly batchY: Int32Array | Float32Array,
     private readonly batchSize: number,
+    /** The run's innerSteps and lr: SGD steps taken here per gradient the step loop asks for. */
+    private readonly innerSteps: number,
+    private readonly lr: number,
   ) {}
 
   /**
@@ -53,6 +63,8 @@ export class LocalTraining {
       new Float32Array(cfg.batchSize * sampler.inputSize),
       regression ? new Float32Array(cfg.batchSize * sampler.targetSize) : new Int32Array(cfg.batchSize * sampler.targetSize),
       cfg.batchSize,
+      cfg.innerSteps,
+      cfg.lr,
     );
     if (cfg.evalEverySteps > 0) {
       // The tab's own accuracy is informative only; the test set downloads in the background.
@@ -66,12 +78,16 @@ export class LocalTraining {
     return this.trainer.backendReport;
   }
 
-  /** Gradient of the next minibatch at x, into out; NaN when it is not finite (the loop retries). */
+  /**
+   * Gradient of the next minibatch at x, into out; NaN when it is not finite (the loop retries).
+   * With the run's innerSteps H > 1: the sum of H local SGD steps' gradients from x (local-round.ts).
+   */
   async gradient(x: Float32Array, out: Float32Array): Promise<number> {
     const t = performance.now();
-    this.sampler.next(this.batchX, this.batchY);
     try {
-      return await this.trainer.gradient(x, this.batchX, this.batchY, this.batchSize, out);
+      if (this.innerSteps <= 1) return await this.minibatchGradient(x, out);
+      if (this.scratch?.x.length !== x.length) this.scratch = localRoundScratch(x.length);
+      return await localRound(this.minibatchGradient, x, out, this.lr, this.innerSteps, this.scratch);
     } catch {
       return NaN;
     } finally {

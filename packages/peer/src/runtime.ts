@@ -249,7 +249,7 @@ export class PeerRuntime {
       onStep: (c) => {
         this.st.steps = c.steps;
         if (c.steps > 0) this.timeline.finish();
-        this.st.samples = c.steps * cfg.batchSize;
+        this.st.samples = c.steps * cfg.batchSize * cfg.innerSteps;
         this.st.loss = c.lastLoss;
       },
       onAccuracy: (acc) => (this.st.accuracy = acc),

@@ -24,9 +24,9 @@ function shardUrl(count: number): string {
   return `data:application/octet-stream;base64,${Buffer.from(bytes).toString('base64')}`;
 }
 
-function request(): TrainingRequest {
+function request(cfg: Record<string, unknown> = {}): TrainingRequest {
   const url = shardUrl(64);
-  return { cfg: parseRunConfig({ batchSize: 8, seed: 3, evalEverySteps: 0 }), task, peerId: 2, shardUrl: url, testUrl: url, backends: ['cpu'] };
+  return { cfg: parseRunConfig({ batchSize: 8, seed: 3, evalEverySteps: 0, ...cfg }), task, peerId: 2, shardUrl: url, testUrl: url, backends: ['cpu'] };
 }
 
 /** A Worker's face on one end of a MessageChannel (Node ports are EventTargets once started). */
@@ -87,6 +87,38 @@ describe('WorkerCompute with serveCompute on the other end of a channel', () => 
     }
     await remote.dispose();
     await local.dispose();
+  });
+
+  it('with innerSteps, hands back the sum of that many SGD steps, each on the next minibatch where the last one left', async () => {
+    const lr = 0.5;
+    const H = 3;
+    const remote = await workerPair().createTraining(request({ innerSteps: H, lr }), { download: () => {} });
+    const local = await pageCompute.createTraining(request({ lr }), { download: () => {} });
+    const dim = 4 * 6 + 6 + 6 * 3 + 3;
+    const x = new Float32Array(dim).map((_, i) => Math.sin(i) * 0.3);
+    const sum = new Float32Array(dim);
+    const loss = await remote.gradient(x, sum);
+
+    // The same steps one gradient at a time on the page (same seed: the same minibatches).
+    const xk = x.slice();
+    const g = new Float32Array(dim);
+    const want = new Float64Array(dim);
+    let lossSum = 0;
+    for (let k = 0; k < H; k++) {
+      lossSum += await local.gradient(xk, g);
+      for (let i = 0; i < dim; i++) {
+        want[i] += g[i];
+        xk[i] -= lr * g[i];
+      }
+    }
+    expect(loss).toBeCloseTo(lossSum / H, 5);
+    for (let i = 0; i < dim; i++) expect(sum[i]).toBeCloseTo(want[i], 5);
+    // Not the gradient at x times H: the later steps saw other points and other minibatches.
+    const fresh = await pageCompute.createTraining(request({ lr }), { download: () => {} });
+    const first = new Float32Array(dim);
+    await fresh.gradient(x, first);
+    expect(sum.some((v, i) => Math.abs(v - H * first[i]) > 1e-4)).toBe(true);
+    await Promise.all([remote.dispose(), local.dispose(), fresh.dispose()]);
   });
 
   it("rebuilds the worker's typed errors and answers a gradient asked too early with a clear error", async () => {

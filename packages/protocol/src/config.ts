@@ -119,6 +119,14 @@ const runConfigObject = z
     lr: z.number().positive().max(10).optional(),
     batchSize: int(1, 4096).default(32),
     /**
+     * Plain SGD steps (at lr, on the peer's own minibatches) a peer takes per step of the
+     * algorithm: the algorithm is handed the sum of their gradients, so it mixes, tracks and sends
+     * once per H gradients (local SGD; peer/src/local-round.ts). 1 = one gradient per step. A step
+     * (maxSteps, evalEverySteps, the dashboard's) is then a round of H gradients; samples and
+     * modelAverageSteps count gradients. The simulator does not model it.
+     */
+    innerSteps: int(1, 64).default(1),
+    /**
      * f32 elements per frame. 4096 keeps a float64 RHO block at 32 KiB; at most 16384 (128 KiB),
      * well below the 256 KiB WebRTC message cap. Smaller blocks survive loss better.
      */

@@ -64,7 +64,7 @@ export function RunHeader({ run, runState, table, epoch, totalSamples, latest, n
         </Fact>
         <Fact label="Algorithm">{c.algorithm}</Fact>
         <Fact label="Hyper-parameters">
-          lr {c.lr} · batch {c.batchSize} · block {formatCount(c.blockSize)} f32
+          lr {c.lr} · batch {c.batchSize}{c.innerSteps > 1 ? ` · ${c.innerSteps} inner steps` : ''} · block {formatCount(c.blockSize)} f32
         </Fact>
         <Fact label="Topology">{describeTopology(c)} · epoch {epoch}</Fact>
         <Fact label="Shards">
@@ -76,7 +76,7 @@ export function RunHeader({ run, runState, table, epoch, totalSamples, latest, n
           {live.length} live · {table.rows.length - live.length} departed
         </Fact>
         <Fact label="Samples">{formatCount(totalSamples)}</Fact>
-        <Fact label="Throughput">{formatCount(stepsPerSec * c.batchSize)} samples/s · {stepsPerSec.toFixed(1)} steps/s</Fact>
+        <Fact label="Throughput">{formatCount(stepsPerSec * c.batchSize * c.innerSteps)} samples/s · {stepsPerSec.toFixed(1)} steps/s</Fact>
         <Fact label={metricView(run.task.metric).title}>
           <LatestAccuracy latest={latest} now={now} view={metricView(run.task.metric)} />
         </Fact>
