@@ -1,6 +1,7 @@
 import type { PeerId } from '@starling/core';
 import {
   pathTo,
+  samplesPerStep,
   type ObservingPayload,
   type PeersPayload,
   type TopologyPayload,
@@ -70,8 +71,7 @@ export class Run {
     this.counters = o.counters;
     this.data = o.data;
     this.coordinator = new Coordinator(o.config, o.firstPeerId ?? 0);
-    // A step of a run with inner steps (config.innerSteps) is that many minibatches.
-    this.ledger = new SampleLedger(o.tuning, o.config.batchSize * o.config.innerSteps, o.samplesBefore ?? 0);
+    this.ledger = new SampleLedger(o.tuning, samplesPerStep(o.config), o.samplesBefore ?? 0);
     this.peers = new PeerTable({ history: o.tuning.telemetryHistory, departedKept: o.tuning.departedKept });
     this.runState = { paused: false, lossRate: o.config.lossRate };
   }

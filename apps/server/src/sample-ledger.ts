@@ -33,7 +33,7 @@ export class SampleLedger {
 
   constructor(
     private readonly bounds: TelemetryBounds,
-    private readonly batchSize: number,
+    private readonly samplesPerStep: number,
     /** Samples of a resumed run before this process. */
     private readonly before: number,
   ) {}
@@ -53,7 +53,7 @@ export class SampleLedger {
   record(id: PeerId, t: TelemetryPayload, now: number): Plausibility {
     const e = this.live.get(id);
     if (e === undefined) return { ok: false, reason: 'not a live peer of this run' };
-    const v = checkTelemetry(t, e.prev, { now, batchSize: this.batchSize, countingSince: e.countingSince, movedAt: e.movedAt }, this.bounds);
+    const v = checkTelemetry(t, e.prev, { now, samplesPerStep: this.samplesPerStep, countingSince: e.countingSince, movedAt: e.movedAt }, this.bounds);
     if (!v.ok) return v;
     if (v.reset) {
       // The moved peer restarted its count for this run: all of it is this run's work.

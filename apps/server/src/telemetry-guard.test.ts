@@ -5,7 +5,7 @@ import { telemetryReport } from './test-support';
 import { SERVER_TUNING } from './tuning';
 
 const B = SERVER_TUNING;
-const ctx = (now: number, over = {}) => ({ now, batchSize: 32, countingSince: 0, ...over });
+const ctx = (now: number, over = {}) => ({ now, samplesPerStep: 32, countingSince: 0, ...over });
 const prev = (at: number, over = {}): PreviousReport => ({ report: telemetryReport(over), at });
 
 describe('checkTelemetry', () => {
@@ -21,7 +21,7 @@ describe('checkTelemetry', () => {
     ['a loss above any real model', { loss: 1e308 }, /loss .* outside/],
     ['impossible steps/s', { stepsPerSec: 1e308 }, /stepsPerSec/],
     ['2^53-1 steps at once', { steps: 2 ** 53 - 1, samples: 2 ** 53 - 1 }, /steps in/],
-    ['more samples than steps x batch', { steps: 20, samples: 320 * 1000 }, /samples for .* steps of batch 32/],
+    ['more samples than steps x batch', { steps: 20, samples: 320 * 1000 }, /samples for .* steps of at most 32 samples each/],
     ['a terabyte in a second', { bytesSent: 1e12 }, /bytesSent grew/],
     ['a million frames in a second', { steps: 10, framesReceived: 1e7 }, /framesReceived grew/],
     ['more compute time than wall time', { computeMs: 60_000 }, /computeMs \+ commMs/],

@@ -5,7 +5,7 @@ import type { ServerTuning } from './tuning';
  * Physical bounds on a telemetry report. The schema already makes every number finite and
  * non-negative; this checks that the report could be true: counters that only grow, and no faster
  * than a peer can step, send or receive in the time since its previous accepted report (server
- * clock, plus slack for queueing), samples no more than steps x batch size, a loss a real model
+ * clock, plus slack for queueing), samples no more than steps x samples per step (batch size x inner steps), a loss a real model
  * can have. A report that fails is refused whole (nothing of it is stored or counted), so the
  * run's totals never take an implausible value.
  */
@@ -22,7 +22,7 @@ export interface PreviousReport {
 
 export interface ReportContext {
   now: number;
-  batchSize: number;
+  samplesPerStep: number;
   /** Earliest time the peer's counters may have started (the run's start; for a peer moved from another run, that run's). */
   countingSince: number;
   /**
@@ -44,9 +44,9 @@ export function checkTelemetry(t: TelemetryPayload, prev: PreviousReport | undef
     return r.ok ? { ok: true, reset: true } : r;
   }
   const span = prev === undefined ? ctx.now - ctx.countingSince : ctx.now - prev.at;
-  // A moved peer's first report may still count the previous run's samples, at its batch size.
-  const batchSize = prev === undefined && ctx.movedAt !== undefined ? Infinity : ctx.batchSize;
-  return checkSpan(t, prev?.report, span, { ...ctx, batchSize }, b);
+  // A moved peer's first report may still count the previous run's samples, at that run's samples per step.
+  const samplesPerStep = prev === undefined && ctx.movedAt !== undefined ? Infinity : ctx.samplesPerStep;
+  return checkSpan(t, prev?.report, span, { ...ctx, samplesPerStep }, b);
 }
 
 function checkSpan(t: TelemetryPayload, prev: TelemetryPayload | undefined, spanMs: number, ctx: ReportContext, b: TelemetryBounds): Plausibility {
@@ -58,7 +58,7 @@ function checkSpan(t: TelemetryPayload, prev: TelemetryPayload | undefined, span
   const steps = grew('steps');
   if (steps > b.maxStepsPerSec * seconds) return no(`${steps} steps in ${seconds.toFixed(1)} s is above ${b.maxStepsPerSec} steps/s`);
   const samples = grew('samples');
-  if (samples > (steps + 1) * ctx.batchSize) return no(`${samples} samples for ${steps} steps of batch ${ctx.batchSize}`);
+  if (samples > (steps + 1) * ctx.samplesPerStep) return no(`${samples} samples for ${steps} steps of at most ${ctx.samplesPerStep} samples each`);
   for (const k of ['bytesSent', 'bytesReceived'] as const) {
     if (grew(k) > b.maxBytesPerSec * seconds) return no(`${k} grew by ${grew(k)} in ${seconds.toFixed(1)} s, above ${b.maxBytesPerSec} bytes/s`);
   }

@@ -1,5 +1,5 @@
 import { createAlgorithm } from '@starling/core';
-import { PROTOCOL_LIMITS, validateIceServers, type EpochPayload, type GrowPayload, type IceServersPayload, type WelcomePayload } from '@starling/protocol';
+import { PROTOCOL_LIMITS, samplesPerStep, validateIceServers, type EpochPayload, type GrowPayload, type IceServersPayload, type WelcomePayload } from '@starling/protocol';
 import { BackendError, initialParams, TRAINING_DEFAULTS, type BackendAttempt } from '@starling/training';
 import { DEFAULT_TUNING, type PeerRuntimeTuning } from './config';
 import { lazyPageCompute, type Compute, type Training } from './compute';
@@ -249,7 +249,7 @@ export class PeerRuntime {
       onStep: (c) => {
         this.st.steps = c.steps;
         if (c.steps > 0) this.timeline.finish();
-        this.st.samples = c.steps * cfg.batchSize * cfg.innerSteps;
+        this.st.samples = c.steps * samplesPerStep(cfg);
         this.st.loss = c.lastLoss;
       },
       onAccuracy: (acc) => (this.st.accuracy = acc),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_LR, defaultRunConfig, MIN_SNAPSHOT_INTERVAL_MS, parseRunConfig } from './config';
+import { ConfigError, DEFAULT_LR, defaultRunConfig, MIN_SNAPSHOT_INTERVAL_MS, parseRunConfig, samplesPerStep } from './config';
 import { ALGORITHM_NAMES, TOPOLOGY_KINDS } from './names';
 
 /** The issues of a config that must fail, or a test failure if it parses. */
@@ -122,6 +122,13 @@ describe('parseRunConfig', () => {
     expect(issuesOf({ runId: '../etc' }).map((i) => i.path)).toEqual(['runId']);
     expect(parseRunConfig({ iceServers: [{ urls: 'stun:localhost:3478' }] }).iceServers).toHaveLength(1);
     expect(issuesOf({ iceServers: [{ urls: [] }] }).map((i) => i.path)).toEqual(['iceServers[0].urls']);
+  });
+
+  it('counts a step as innerSteps minibatches: 1 and a batch by default, refuses 0 and more than 64', () => {
+    expect(samplesPerStep(defaultRunConfig())).toBe(32);
+    expect(samplesPerStep(parseRunConfig({ batchSize: 16, innerSteps: 3 }))).toBe(48);
+    expect(() => parseRunConfig({ innerSteps: 0 })).toThrow(/innerSteps/);
+    expect(() => parseRunConfig({ innerSteps: 65 })).toThrow(/innerSteps/);
   });
 
   it('takes snapshots every 10 s by default; 0 turns them off, anything under a second is refused', () => {

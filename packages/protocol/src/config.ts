@@ -225,3 +225,12 @@ export function parseRunConfig(input: unknown): RunConfig {
 export function defaultRunConfig(): RunConfig {
   return parseRunConfig({});
 }
+
+/**
+ * Training samples behind one step of a run: batchSize, times innerSteps (a step is a round of
+ * that many minibatches). The runtime's sample counter, the server's telemetry check and the
+ * dashboard's throughput all count with it.
+ */
+export function samplesPerStep(config: Pick<RunConfig, 'batchSize' | 'innerSteps'>): number {
+  return config.batchSize * config.innerSteps;
+}

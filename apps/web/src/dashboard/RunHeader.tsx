@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { RunConfig, TaskInfo } from '@starling/protocol';
+import { samplesPerStep, type RunConfig, type TaskInfo } from '@starling/protocol';
 import { formatDuration } from '../contribute/format';
 import { DASH, formatAge, formatCount, formatPercent, formatRelative } from './format';
 import { isDeparted, type PeersTableState } from './peers-table';
@@ -76,7 +76,7 @@ export function RunHeader({ run, runState, table, epoch, totalSamples, latest, n
           {live.length} live · {table.rows.length - live.length} departed
         </Fact>
         <Fact label="Samples">{formatCount(totalSamples)}</Fact>
-        <Fact label="Throughput">{formatCount(stepsPerSec * c.batchSize * c.innerSteps)} samples/s · {stepsPerSec.toFixed(1)} steps/s</Fact>
+        <Fact label="Throughput">{formatCount(stepsPerSec * samplesPerStep(c))} samples/s · {stepsPerSec.toFixed(1)} steps/s</Fact>
         <Fact label={metricView(run.task.metric).title}>
           <LatestAccuracy latest={latest} now={now} view={metricView(run.task.metric)} />
         </Fact>
