@@ -2,7 +2,7 @@
  * The R-FAST comparison in the simulator with real gradients of a built-in task (TF.js; default
  * mnist-mlp on wasm, `--task mnist-cnn` for the compute-bound regime):
  *
- *   npx tsx apps/cli/src/bench.ts --preset quick|full|home|loopback|cnn [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES] [--score average|worst-peer]
+ *   npx tsx apps/cli/src/bench.ts --preset quick|full|home|loopback|cnn [--task ID] [--backends webgpu,wasm,cpu] [--out DIR] [--seed N] [--step-time SECONDS] [--send-buffer BYTES] [--score average|worst-peer] [--encoding i4]
  *   npx tsx apps/cli/src/bench.ts --from DIR/comparison.json [--out DIR]    (rewrite the report only)
  *   npx tsx apps/cli/src/bench.ts --preset home --seed 2 --tuned-from results/home/comparison.json   (another seed, same step sizes)
  *   npx tsx apps/cli/src/bench-seeds.ts DIR1/comparison.json DIR2/comparison.json ... --out DIR      (the seeds side by side)
@@ -54,7 +54,7 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
       args.pushShare === null && args.paceMargin === null
         ? undefined
         : { ...(args.pushShare === null ? {} : { pushShare: args.pushShare }), ...(args.paceMargin === null ? {} : { paceMargin: args.paceMargin }) };
-    const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log, tuned, rfastSettings, score: args.score });
+    const result = await runComparison(task, preset, { seed: args.seed, stepTime, sendBuffer, timing, log, tuned, rfastSettings, score: args.score, ...(args.encoding === null ? {} : { rfastEncoding: args.encoding }) });
     // The exact command that repeats this run bit for bit: the step time pins the virtual clock.
     const sb = args.sendBuffer === null ? '' : ` --send-buffer ${args.sendBuffer}`;
     const t = args.task === null ? '' : ` --task ${args.task}`;
@@ -64,7 +64,8 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const ps = args.pushShare === null ? '' : ` --push-share ${args.pushShare}`;
     const pm = args.paceMargin === null ? '' : ` --pace-margin ${args.paceMargin}`;
     const sc = args.score === 'average' ? '' : ` --score ${args.score}`;
-    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb}${tf}${al}${ps}${pm}${sc} --out ${args.out}` };
+    const en = args.encoding === null ? '' : ` --encoding ${args.encoding}`;
+    return { result, command: `npx tsx apps/cli/src/bench.ts --preset ${args.preset}${t}${b} --seed ${args.seed} --step-time ${stepTime}${sb}${tf}${al}${ps}${pm}${sc}${en} --out ${args.out}` };
   } finally {
     await task.dispose();
   }

@@ -9,7 +9,7 @@ const D = { preset: 'quick', outPrefix: 'results' };
 
 describe('parseBenchArgs', () => {
   it('reads options and fills defaults', () => {
-    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, tunedFrom: null, algorithms: null, pushShare: null, paceMargin: null, task: null, backends: null, score: "average" });
+    expect(parseBenchArgs([], D)).toEqual({ preset: "quick", out: "results/quick", seed: 1, stepTime: null, sendBuffer: null, from: null, tunedFrom: null, algorithms: null, pushShare: null, paceMargin: null, task: null, backends: null, score: "average", encoding: null });
     expect(parseBenchArgs(['--preset', 'full', '--seed', '7', '--step-time', '0.0035', '--out', 'x/y', '--send-buffer', '1048576'], D)).toEqual({
       preset: 'full',
       out: 'x/y',
@@ -24,6 +24,7 @@ describe('parseBenchArgs', () => {
       task: null,
       backends: null,
       score: 'average',
+      encoding: null,
     });
     expect(parseBenchArgs(['--backends', 'webgpu,cpu'], D).backends).toEqual(['webgpu', 'cpu']);
     expect(() => parseBenchArgs(['--backends', 'webgl'], D)).toThrow(/--backends must list Node backends/);
@@ -38,6 +39,8 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--tuned-from', 'results/home/comparison.json'], D).tunedFrom).toBe('results/home/comparison.json');
     expect(parseBenchArgs(['--score', 'worst-peer'], D).score).toBe('worst-peer');
     expect(() => parseBenchArgs(['--score', 'best-peer'], D)).toThrow(/--score must be one of average, worst-peer/);
+    expect(parseBenchArgs(['--encoding', 'i4'], D).encoding).toBe('i4');
+    expect(() => parseBenchArgs(['--encoding', 'i2'], D)).toThrow(/--encoding must be one of f32, f16-i8/);
   });
 
   it('refuses unknown options, missing values and bad numbers', () => {

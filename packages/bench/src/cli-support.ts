@@ -1,6 +1,7 @@
 /** Command-line options of the bench entry points, and writing a report's files. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { RFAST_ENCODING_NAMES, type RfastEncodingName } from '@starling/core';
 import type { BackendName } from '@starling/training';
 import { parseAlgorithm, type BenchAlgorithm } from './algorithms';
 import { BenchError } from './errors';
@@ -32,10 +33,12 @@ export interface BenchArgs {
   backends: BackendName[] | null;
   /** What every run scores (run-one's Score). */
   score: Score;
+  /** The frames of the preset's R-FAST entry (BENCH_CONFIG.rfastEncoding when null); the f32 entry stays f32. */
+  encoding: RfastEncodingName | null;
 }
 
-const USAGE = 'options: --preset quick|full|home|loopback|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]  [--pace-margin 0]  [--score average|worst-peer]';
-const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share', 'pace-margin', 'score'];
+const USAGE = 'options: --preset quick|full|home|loopback|cnn  [--task ID]  [--backends webgpu,wasm,cpu]  [--out DIR]  [--seed N]  [--step-time SECONDS]  [--send-buffer BYTES]  [--from RESULT.json]  [--tuned-from RESULT.json]  [--algorithms rfast,solo]  [--push-share 0.75]  [--pace-margin 0]  [--score average|worst-peer]  [--encoding f16-i8|i4|...]';
+const OPTIONS = ['preset', 'task', 'backends', 'out', 'seed', 'step-time', 'send-buffer', 'from', 'tuned-from', 'algorithms', 'push-share', 'pace-margin', 'score', 'encoding'];
 
 /** Parses `--name value` pairs; unknown options and bad values are refused with the usage line. */
 export function parseBenchArgs(argv: readonly string[], defaults: { preset: string; outPrefix: string }): BenchArgs {
@@ -79,7 +82,10 @@ export function parseBenchArgs(argv: readonly string[], defaults: { preset: stri
   if (paceMargin !== null && !(paceMargin >= 0 && paceMargin <= 16)) throw new BenchError(`--pace-margin must be in [0, 16], got ${pm}`);
   const score = (opts.get('score') ?? 'average') as Score;
   if (!SCORES.includes(score)) throw new BenchError(`--score must be one of ${SCORES.join(', ')}, got ${opts.get('score')}`);
-  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, tunedFrom: opts.get('tuned-from') ?? null, algorithms, pushShare, paceMargin, task, backends: backends as BackendName[] | null, score };
+  const en = opts.get('encoding');
+  if (en !== undefined && !(RFAST_ENCODING_NAMES as readonly string[]).includes(en)) throw new BenchError(`--encoding must be one of ${RFAST_ENCODING_NAMES.join(', ')}, got ${en}`);
+  const encoding = (en ?? null) as RfastEncodingName | null;
+  return { preset, out, seed, stepTime, sendBuffer, from: opts.get('from') ?? null, tunedFrom: opts.get('tuned-from') ?? null, algorithms, pushShare, paceMargin, task, backends: backends as BackendName[] | null, score, encoding };
 }
 
 /** Writes every file under `out`, creating folders as needed; returns the paths written. */

@@ -2,9 +2,11 @@
  * The R-FAST comparison: calibrated compute model, step-size tuning on a short IID run, then every
  * algorithm on every scenario of a preset from the same x0 and seed.
  */
+import type { RfastEncodingName } from '@starling/core';
 import type { AlgorithmSettings } from '@starling/sim';
 import { specName } from '@starling/training';
 import { algorithmLabel, coreName, type BenchAlgorithm } from './algorithms';
+import { BENCH_CONFIG } from './config';
 import { valueAt } from './curves';
 import { medianOf } from './report-seeds';
 import type { BenchTask, StepTiming } from './bench-task';
@@ -51,6 +53,8 @@ export interface ComparisonResult {
   finalEvalCount: number;
   /** What the curves, times to target and tuning scored (absent in results saved before it was recorded: the average model). */
   score?: Score;
+  /** Frames of the R-FAST entry (absent in results saved before it was recorded: f16-i8). */
+  rfastEncoding?: RfastEncodingName;
   tuning: TuningResult[] | null;
   tuningBudget: number | null;
   lr: Record<BenchAlgorithm, number>;
@@ -67,6 +71,8 @@ export interface ComparisonOptions {
   log: (line: string) => void;
   /** Settings on top of every R-FAST run's own (the push-share ablation). */
   rfastSettings?: Partial<AlgorithmSettings>;
+  /** Frames of the R-FAST entry (not of its f32 variant); BENCH_CONFIG.rfastEncoding when absent. */
+  rfastEncoding?: RfastEncodingName;
   /** Step sizes picked by an earlier run of the preset (another seed): no tuning this time. */
   tuned?: { lr: Record<BenchAlgorithm, number>; tuning: TuningResult[] | null };
   /** What every run scores (RunPlan.score); default 'average'. */
@@ -128,7 +134,9 @@ function plan(p: ComparisonPreset, scenario: Scenario, algorithm: BenchAlgorithm
     extend,
     sendBuffer: o.sendBuffer,
     score: o.score ?? 'average',
-    ...(coreName(algorithm) === 'rfast' && o.rfastSettings !== undefined ? { settings: o.rfastSettings } : {}),
+    ...(coreName(algorithm) === 'rfast' && (o.rfastSettings !== undefined || o.rfastEncoding !== undefined)
+      ? { settings: { ...o.rfastSettings, ...(algorithm === 'rfast' && o.rfastEncoding !== undefined ? { encoding: o.rfastEncoding } : {}) } }
+      : {}),
   };
 }
 
@@ -186,6 +194,7 @@ export async function runComparison(task: BenchTask, p: ComparisonPreset, o: Com
     evalCount: p.evalCount,
     finalEvalCount: p.extend ? p.finalEvalCount : p.evalCount,
     score: o.score ?? 'average',
+    rfastEncoding: o.rfastEncoding ?? BENCH_CONFIG.rfastEncoding,
     tuning,
     tuningBudget: p.tuning === null ? null : p.tuning.budgetSteps * o.stepTime,
     lr,

@@ -141,6 +141,7 @@ export function comparisonReport(res: ComparisonResult, command: string): Report
       ? `- Network (home profile): each peer's uplink carries ${LINK_PROFILES.home.uplinkBytesPerSec / 1e6} MB/s shared by all its links (the peer runtime's token bucket), ${LINK_PROFILES.home.latencyMs} ms one way + U(0, ${net.jitter * 1000} ms); unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`
       : `- Network per link: ${net.latency * 1000} ms + U(0, ${net.jitter * 1000} ms), ${net.bandwidth / 1e6} MB/s, unreliable sends skipped while ${res.sendBuffer / 1024} KiB are queued; ${BENCH_CONFIG.blockSize}-float blocks; reliable messages pay loss as retransmission delay.`,
     `- Time budget ${res.budget.toFixed(2)} virtual s; accuracy during runs (and so times to target and tuning): ${scoredName(res)} on the first ${res.evalCount} test images; at the budget: on ${res.finalEvalCount}. Ratios are times to target divided by ${algorithmLabel(res.reference)}'s; "> t": not reached within the t seconds the run lasted, so ">= r" / "<= r" bound the ratio when one side missed, and "-" means both did.`,
+    `- R-FAST's frames: ${res.rfastEncoding ?? 'f16-i8'} (RFAST_ENCODINGS in packages/core).`,
     `- Wall time of this preset: ${(res.wallSeconds / 60).toFixed(1)} min.`,
     '',
   ];

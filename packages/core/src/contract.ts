@@ -70,13 +70,15 @@ export type MsgKind = (typeof MsgKind)[keyof typeof MsgKind];
 
 /**
  * Payload element type; the wire format encodes it in the header. Float32Array and Float64Array
- * hold the values themselves; Uint16Array (float16 or bfloat16 codes) and Int8Array (int8 codes)
- * are the compact encodings of docs/algorithms.md 1.7, decoded as code * `scale` (see quantize.ts).
+ * hold the values themselves; Uint16Array (float16 or bfloat16 codes), Int8Array (int8 codes) and
+ * Uint8Array (int4 codes, two per byte) are the compact encodings of docs/algorithms.md 1.7,
+ * decoded as code * `scale` (see quantize.ts). An int4 payload's length is in bytes: the block it
+ * carries, which the receiver knows from its layout, says how many codes it holds.
  */
-export type Payload = Float32Array | Float64Array | Uint16Array | Int8Array;
+export type Payload = Float32Array | Float64Array | Uint16Array | Int8Array | Uint8Array;
 
 /** How a payload encodes its values; the wire's dtype byte. */
-export const Dtype = { F32: 1, F64: 2, F16: 3, BF16: 4, I8: 5 } as const;
+export const Dtype = { F32: 1, F64: 2, F16: 3, BF16: 4, I8: 5, I4: 6 } as const;
 export type Dtype = (typeof Dtype)[keyof typeof Dtype];
 
 /**
@@ -98,8 +100,8 @@ export interface Message {
   /** One scalar side value (push-sum weight, gossip version, AllReduce hop, AD-PSGD request id). */
   aux: number;
   /**
-   * Compact payloads only: Dtype.F16 or Dtype.BF16 for a Uint16Array (the array type alone is
-   * ambiguous). Absent: the array type says it.
+   * Compact payloads only: Dtype.F16 or Dtype.BF16 for a Uint16Array, Dtype.I4 for a Uint8Array
+   * (the array type alone does not say it). Absent: the array type says it.
    */
   dtype?: Dtype;
   /** Compact payloads: value = decoded code * scale (a finite float32 > 0). Absent = 1. */

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dtype } from './contract';
 import {
-  allFiniteHalf, decodeHalf, decodeI8, encodeHalf, encodeI8, finiteHalf, fromBf16, fromF16, halfScale, i8Scale, maxAbs, toBf16, toF16, validScale,
+  allFiniteHalf, decodeHalf, decodeI4, decodeI8, encodeHalf, encodeI4, encodeI8, finiteHalf, fromBf16, fromF16, halfScale, i4Bytes, i4Scale, i8Scale, maxAbs, toBf16, toF16,
+  validScale,
 } from './quantize';
 
 const f32 = (x: number) => Math.fround(x);
@@ -105,9 +106,45 @@ describe('block codecs with a per-block scale', () => {
     );
   });
 
+  it('int4: two codes per byte in [-7, 7], the largest magnitude at +-7, error at most scale / 2, exact decode, odd lengths too', () => {
+    fc.assert(
+      fc.property(block, (xs) => {
+        const src = Float64Array.from(xs);
+        const n = src.length;
+        const m = maxAbs(src, 0, n);
+        const scale = i4Scale(m);
+        expect(validScale(scale)).toBe(true);
+        const codes = new Uint8Array(i4Bytes(n));
+        encodeI4(src, 0, n, scale, codes);
+        const out = new Float64Array(n);
+        decodeI4(codes, n, scale, out, 0);
+        for (let i = 0; i < n; i++) {
+          const q = out[i] / scale;
+          expect(Number.isInteger(q) && Math.abs(q) <= 7).toBe(true);
+          expect(Math.abs(out[i] - src[i])).toBeLessThanOrEqual(scale * 0.5000001);
+          if (m > 0 && Math.abs(src[i]) === m) expect(Math.abs(q)).toBe(7);
+        }
+        if (n % 2 === 1) expect(codes[codes.length - 1] >> 4).toBe(0); // the unused high nibble stays 0
+      }),
+    );
+  });
+
+  it('int4 packing: low nibble first, two\'s complement; -8 (never written) decodes as -8 * scale', () => {
+    const codes = new Uint8Array(2);
+    encodeI4([1, -1, 7, -7], 0, 4, 1, codes);
+    expect(Array.from(codes)).toEqual([0xf1, 0x97]);
+    const out = new Float32Array(2);
+    decodeI4(Uint8Array.from([0x08]), 2, 0.5, out, 0);
+    expect(Array.from(out)).toEqual([-4, 0]);
+    expect(i4Bytes(0)).toBe(0);
+    expect(i4Bytes(4095)).toBe(2048);
+  });
+
   it('all-zero blocks get scale 1; non-finite blocks get no scale at all (the sender sends them whole)', () => {
     expect(halfScale(0)).toBe(1);
     expect(i8Scale(0)).toBe(1);
+    expect(i4Scale(0)).toBe(1);
+    expect(i4Scale(Infinity)).toBeNaN();
     for (const bad of [NaN, Infinity]) {
       expect(halfScale(maxAbs([1, bad], 0, 2))).toBeNaN();
       expect(i8Scale(maxAbs([bad, 1], 0, 2))).toBeNaN();

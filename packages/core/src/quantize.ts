@@ -8,6 +8,11 @@
  *   x / scale is exact and lies in [-1, 1]; rounding is to nearest, ties to even.
  * - int8: scale = fround(maxAbs / 127), codes in [-127, 127]; q * scale is exact in float64 (a
  *   7-bit integer times a 24-bit mantissa).
+ * - int4: scale = fround(maxAbs / 7), codes in [-7, 7], two per byte (the even element in the low
+ *   nibble, two's complement); a trailing odd element leaves the high nibble 0. A nibble of -8 is
+ *   never written and decodes as -8 * scale: bounded, so a receiver need not scan for it. Only
+ *   deltas against an acknowledged base travel this coarsely: what one frame rounds away, the next
+ *   frame's delta still holds.
  * Scales are float32 values (the frame header stores them as float32).
  */
 import { Dtype } from './contract';
@@ -156,6 +161,42 @@ export function encodeI8(src: ArrayLike<number>, from: number, n: number, scale:
 /** out[at + i] = codes[i] * scale (exact in float64). */
 export function decodeI8(codes: Int8Array, scale: number, out: Float32Array | Float64Array, at: number): void {
   for (let i = 0; i < codes.length; i++) out[at + i] = codes[i] * scale;
+}
+
+/** The int4 block scale: fround(maxAbs / 7), with i8Scale's rules for zeros, tiny and non-finite blocks. */
+export function i4Scale(max: number): number {
+  if (!(max > 0)) return max === 0 ? 1 : NaN;
+  const s = Math.fround(max / 7);
+  if (!Number.isFinite(s)) return NaN;
+  return s > 0 ? s : 2 ** -149;
+}
+
+/** Bytes of an int4 payload of n codes. */
+export function i4Bytes(n: number): number {
+  return (n + 1) >>> 1;
+}
+
+/** src[from, from + n) / scale rounded to int4 codes in [-7, 7], packed two per byte into out. */
+export function encodeI4(src: ArrayLike<number>, from: number, n: number, scale: number, out: Uint8Array): void {
+  for (let i = 0; i < n; i += 2) {
+    const a = Math.round(src[from + i] / scale);
+    const lo = a > 7 ? 7 : a < -7 ? -7 : a;
+    let hi = 0;
+    if (i + 1 < n) {
+      const b = Math.round(src[from + i + 1] / scale);
+      hi = b > 7 ? 7 : b < -7 ? -7 : b;
+    }
+    out[i >>> 1] = (lo & 0x0f) | ((hi & 0x0f) << 4);
+  }
+}
+
+/** out[at + i] = code_i * scale for the first n codes of a packed int4 payload (exact in float64). */
+export function decodeI4(codes: Uint8Array, n: number, scale: number, out: Float32Array | Float64Array, at: number): void {
+  for (let i = 0; i < n; i += 2) {
+    const byte = codes[i >>> 1];
+    out[at + i] = (((byte & 0x0f) ^ 0x08) - 0x08) * scale;
+    if (i + 1 < n) out[at + i + 1] = ((((byte >>> 4) & 0x0f) ^ 0x08) - 0x08) * scale;
+  }
 }
 
 /** Is `scale` usable in a compact frame: a positive finite float32 value? */

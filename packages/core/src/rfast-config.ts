@@ -125,8 +125,8 @@ export const RFAST_DEFAULTS = {
  * conservation law of section 1.4 stays exact.
  */
 export interface RfastEncoding {
-  readonly v: typeof Dtype.F32 | typeof Dtype.F16 | typeof Dtype.BF16 | typeof Dtype.I8;
-  readonly rho: typeof Dtype.F64 | typeof Dtype.F32 | typeof Dtype.I8;
+  readonly v: typeof Dtype.F32 | typeof Dtype.F16 | typeof Dtype.BF16 | typeof Dtype.I8 | typeof Dtype.I4;
+  readonly rho: typeof Dtype.F64 | typeof Dtype.F32 | typeof Dtype.I8 | typeof Dtype.I4;
 }
 
 export const RFAST_ENCODINGS = {
@@ -138,6 +138,8 @@ export const RFAST_ENCODINGS = {
   'bf16-i8': { v: Dtype.BF16, rho: Dtype.I8 },
   /** v and running sums as int8 deltas (2 bytes). */
   i8: { v: Dtype.I8, rho: Dtype.I8 },
+  /** v and running sums as int4 deltas (1 byte per coordinate and link; see quantize.ts). */
+  i4: { v: Dtype.I4, rho: Dtype.I4 },
   /** v float16 deltas, running-sum float32 deltas (6 bytes). */
   'f16-f32': { v: Dtype.F16, rho: Dtype.F32 },
 } as const satisfies Record<string, RfastEncoding>;

@@ -6,8 +6,8 @@
  * one place to hook in: `decodeBlock`'s result, before it is stored.
  */
 import { Dtype, MsgKind, type Message } from './contract';
-import { allFinite, blockStart, isValidBlock, type BlockLayout } from './blocks';
-import { allFiniteHalf, decodeHalf, decodeI8, validScale } from './quantize';
+import { allFinite, blockEnd, blockStart, isValidBlock, type BlockLayout } from './blocks';
+import { allFiniteHalf, decodeHalf, decodeI4, decodeI8, i4Bytes, validScale } from './quantize';
 import type { ReceivedBases } from './rfast-bases';
 import { STORE_CLIPPED, STORE_REFUSED, type MassLinks, type PullClip, type PullLinks } from './rfast-links';
 import type { MassOpposition } from './rfast-mass-opposition';
@@ -103,9 +103,8 @@ type Decoded = Float64Array | Float32Array | 'rejected' | 'stale' | 'magnitude';
  * The block's values, whole or rebuilt as base + delta. `whole` is the payload type a whole block
  * travels as (v: Float32Array, running sums: Float64Array).
  */
-function decodeBlock(msg: Message, s: ReceiveState, bases: ReceivedBases, j: number, whole: typeof Float32Array | typeof Float64Array): Decoded {
+function decodeBlock(msg: Message, s: ReceiveState, bases: ReceivedBases, j: number, n: number, whole: typeof Float32Array | typeof Float64Array): Decoded {
   const { data, block, offset } = msg;
-  const n = data.length;
   // Bounded before anything is computed from it: a finite 1e300 overflows z += rhoNew - rhoTilde.
   const bound = whole === Float32Array ? ROBUST_DEFAULTS.maxAbsModel : ROBUST_DEFAULTS.maxAbsRunningSum;
   if (msg.base === undefined) {
@@ -120,6 +119,9 @@ function decodeBlock(msg: Message, s: ReceiveState, bases: ReceivedBases, j: num
   if (data instanceof Int8Array) {
     if (!validScale(msg.scale) || (msg.dtype !== undefined && msg.dtype !== Dtype.I8)) return 'rejected';
     decodeI8(data, msg.scale, value, 0);
+  } else if (data instanceof Uint8Array) {
+    if (msg.dtype !== Dtype.I4 || !validScale(msg.scale)) return 'rejected';
+    decodeI4(data, n, msg.scale, value, 0);
   } else if (data instanceof Uint16Array) {
     const dtype = msg.dtype;
     if ((dtype !== Dtype.F16 && dtype !== Dtype.BF16) || !validScale(msg.scale) || !allFiniteHalf(data, dtype)) return 'rejected';
@@ -151,6 +153,21 @@ interface Admitted {
   slot: number;
   newest: boolean;
   kept: boolean;
+  /** Values the frame carries (valueCount). */
+  n: number;
+}
+
+/**
+ * Values a frame carries: its payload's length, or for int4 codes (two per byte) the length of
+ * the block it names when the payload fits that block exactly; -1 when it does not.
+ */
+function valueCount(msg: Message, layout: BlockLayout): number {
+  const data = msg.data;
+  if (!(data instanceof Uint8Array)) return data.length;
+  const b = msg.block;
+  if (msg.dtype !== Dtype.I4 || !Number.isSafeInteger(b) || b < 0 || b >= layout.count) return -1;
+  const n = blockEnd(layout, b) - blockStart(layout, b);
+  return data.length === i4Bytes(n) ? n : -1;
 }
 
 /**
@@ -160,19 +177,20 @@ interface Admitted {
  */
 function admit(msg: Message, links: PullLinks | MassLinks, layout: BlockLayout): Admitted | 'rejected' | 'stale' | 'jump' {
   const j = links.index.of(msg.from);
-  if (j < 0 || !isValidBlock(layout, msg.block, msg.offset, msg.data.length)) return 'rejected';
+  const n = valueCount(msg, layout);
+  if (j < 0 || !isValidBlock(layout, msg.block, msg.offset, n)) return 'rejected';
   const slot = j * layout.count + msg.block;
   const order = seqOrder(msg.seq, links.seq[slot]);
   if (order === 'jump') return 'jump';
   const newest = order !== 'older';
   const kept = msg.keep === true && msg.base !== undefined && links.bases.wantsCandidate(j, msg.block, msg.seq);
-  return newest || kept ? { j, slot, newest, kept } : 'stale';
+  return newest || kept ? { j, slot, newest, kept, n } : 'stale';
 }
 
 function acceptV(msg: Message, s: ReceiveState): Verdict {
   const a = admit(msg, s.pull, s.layout);
   if (typeof a === 'string') return a;
-  const decoded = decodeBlock(msg, s, s.pull.bases, a.j, Float32Array);
+  const decoded = decodeBlock(msg, s, s.pull.bases, a.j, a.n, Float32Array);
   if (typeof decoded === 'string') return decoded;
   const values = decoded as Float32Array;
   if (a.kept) s.pull.bases.keep(a.j, msg.block, msg.offset, msg.seq, values);
@@ -193,8 +211,8 @@ function acceptRho(msg: Message, s: ReceiveState): Verdict {
   const { mass } = s;
   const a = admit(msg, mass, s.layout);
   if (typeof a === 'string') return a;
-  const { j, slot, newest, kept } = a;
-  const decoded = decodeBlock(msg, s, mass.bases, j, Float64Array);
+  const { j, slot, newest, kept, n } = a;
+  const decoded = decodeBlock(msg, s, mass.bases, j, n, Float64Array);
   if (typeof decoded === 'string') return decoded;
   const values = decoded as Float64Array;
   if (msg.base === undefined) {

@@ -27,7 +27,7 @@ import { blockEnd, blockStart, type BlockLayout } from './blocks';
 import { RFAST_DEFAULTS, type RfastEncoding } from './rfast-config';
 import { SentBases } from './rfast-bases';
 import { PaceTracker } from './rfast-pace';
-import { decodeHalf, decodeI8, encodeHalf, encodeI8, halfScale, i8Scale, maxAbs } from './quantize';
+import { decodeHalf, decodeI4, decodeI8, encodeHalf, encodeI4, encodeI8, halfScale, i4Bytes, i4Scale, i8Scale, maxAbs } from './quantize';
 
 const KIND_V = 0;
 const KIND_MASS = 1;
@@ -56,7 +56,7 @@ export interface SenderSetup {
   version: number;
 }
 
-type Compact = typeof Dtype.F32 | typeof Dtype.F16 | typeof Dtype.BF16 | typeof Dtype.I8;
+type Compact = typeof Dtype.F32 | typeof Dtype.F16 | typeof Dtype.BF16 | typeof Dtype.I8 | typeof Dtype.I4;
 
 export class RfastSender implements SlotSource {
   readonly version: number;
@@ -81,6 +81,7 @@ export class RfastSender implements SlotSource {
   private readonly massBases: SentBases | null;
   private readonly delta: Float64Array;
   private readonly codes8: Int8Array;
+  private readonly codes4: Uint8Array;
   private readonly codes16: Uint16Array;
   private readonly codes32: Float32Array;
   private readonly sent32: Float32Array;
@@ -118,6 +119,7 @@ export class RfastSender implements SlotSource {
     const block = Math.min(layout.blockSize, dim);
     this.delta = new Float64Array(block);
     this.codes8 = new Int8Array(block);
+    this.codes4 = new Uint8Array(i4Bytes(block));
     this.codes16 = new Uint16Array(block);
     this.codes32 = new Float32Array(block);
     this.sent32 = new Float32Array(block);
@@ -412,6 +414,15 @@ export class RfastSender implements SlotSource {
       encodeI8(d, 0, n, scale, codes);
       decodeI8(codes, scale, d, 0);
       msg.data = codes;
+      msg.scale = scale;
+    } else if (dtype === Dtype.I4) {
+      const scale = i4Scale(maxAbs(d, 0, n));
+      if (!(scale > 0)) return false;
+      const codes = this.codes4.subarray(0, i4Bytes(n));
+      encodeI4(d, 0, n, scale, codes);
+      decodeI4(codes, n, scale, d, 0);
+      msg.data = codes;
+      msg.dtype = Dtype.I4;
       msg.scale = scale;
     } else if (dtype === Dtype.F32) {
       const codes = this.codes32.subarray(0, n);

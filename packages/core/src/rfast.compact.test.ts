@@ -88,6 +88,27 @@ describe('R-FAST compact frames', () => {
     expect(rho.msg.data).toBeInstanceOf(Int8Array);
   });
 
+  it('i4: v and sums as packed int4 codes (two per byte, an odd block rounded up), rebuilt exactly on both sides', () => {
+    const t = buildTopology('ring', [0, 1]);
+    // 5 coordinates in blocks of 4: the second block holds one code in one byte
+    const mk = (id: number) => new RFast({ id, x0: Float32Array.from([1, -2, 3, 0.5, -1]), lr: 0.1, blockSize: BLOCK, epoch: 0, neighbours: neighboursOf(t, id), encoding: 'i4', kernels: 'js', robust: 'off' });
+    const [a, b] = [mk(0), mk(1)];
+    const g = [0.5, -0.25, 1, 2, -3];
+    const frames = stepAndSend(a, g);
+    expect(frames.map((e) => [e.msg.kind, e.msg.dtype, e.msg.data.constructor.name, e.msg.data.length])).toEqual([
+      [MsgKind.RfastV, Dtype.I4, 'Uint8Array', 2],
+      [MsgKind.RfastRho, Dtype.I4, 'Uint8Array', 2],
+      [MsgKind.RfastV, Dtype.I4, 'Uint8Array', 1],
+      [MsgKind.RfastRho, Dtype.I4, 'Uint8Array', 1],
+    ]);
+    deliver(a, deliver(b, frames));
+    expect(Array.from(b.inspect().rhoNew.get(0)!)).toEqual(Array.from(a.inspect().rho.get(1)!));
+    for (let k = 0; k < 6; k++) deliver(a, deliver(b, stepAndSend(a, g.map((x) => x * (k + 2)))));
+    expect(Array.from(b.inspect().rhoNew.get(0)!)).toEqual(Array.from(a.inspect().rho.get(1)!));
+    expect(b.stats()).toMatchObject({ rejected: 0, stale: 0 });
+    expect(a.stats()).toMatchObject({ rejected: 0, stale: 0 });
+  });
+
   it('a frame on a base the receiver does not hold is dropped as stale, and changes nothing', () => {
     const [a, b] = pair('i8');
     const frames = stepAndSend(a, G);
@@ -129,6 +150,9 @@ describe('R-FAST compact frames', () => {
     ['a float16 infinity', { dtype: Dtype.F16, data: Uint16Array.from([0x7c00, 0, 0, 0]) }],
     ['a bfloat16 NaN', { dtype: Dtype.BF16, data: Uint16Array.from([0x7fc0, 0, 0, 0]) }],
     ['a dtype that contradicts the payload', { dtype: Dtype.F32 }],
+    ['int4 codes without their dtype', { data: Uint8Array.from([0x11, 0x11]) }],
+    ['int4 codes of the wrong length for the block', { dtype: Dtype.I4, data: Uint8Array.from([0x11, 0x11, 0x11]) }],
+    ['int8 codes that claim to be int4', { dtype: Dtype.I4 }],
     ['keep that is not a boolean', { keep: 1 as unknown as boolean }],
     ['a float32 delta with a scale', { data: Float32Array.from([1, 2, 3, 4]), scale: 2 }],
     ['an ack with a payload', { kind: MsgKind.RfastAck, aux: MsgKind.RfastRho, base: undefined, scale: undefined, data: Float32Array.from([1]) }],
@@ -147,6 +171,9 @@ describe('R-FAST compact frames', () => {
     b.receive(frame({}));
     expect(b.stats()).toMatchObject({ rejected: 0, stale: 0 });
     expect(Array.from(b.inspect().rhoNew.get(0)!.subarray(0, 4))).toEqual([0.5, 1, 1.5, 2]);
+    b.receive(frame({ seq: 10, dtype: Dtype.I4, data: Uint8Array.from([0x21, 0xf7]) }));
+    expect(b.stats()).toMatchObject({ rejected: 0, stale: 0 });
+    expect(Array.from(b.inspect().rhoNew.get(0)!.subarray(0, 4))).toEqual([0.5, 1, 3.5, -0.5]);
   });
 
   it('reports the mass pushed and not yet acknowledged (compact encodings only)', () => {

@@ -70,7 +70,7 @@ describe('R-FAST convergence with exact gradients', () => {
     }
   }
 
-  for (const encoding of ['f16-i8', 'i8', 'bf16-i8', 'f16-f32'] as const) {
+  for (const encoding of ['f16-i8', 'i8', 'i4', 'bf16-i8', 'f16-f32'] as const) {
     for (const [loss, sendRate] of [[0.5, 0], [0.5, 0.5]] as const) {
       it(`compact frames (${encoding}), ${loss * 100}% loss, sends ${sendRate > 0 ? 'at random times' : 'after each step'}: reaches the optimum`, () => {
         const { net, xStar } = setup('exponential', loss, false, encoding, sendRate);

@@ -31,11 +31,13 @@ const F32 = 0;
 const F64 = 1;
 const U16 = 2;
 const I8 = 3;
+const U8 = 4;
 
 function poolOf(data: Payload): number {
   if (data instanceof Float32Array) return F32;
   if (data instanceof Float64Array) return F64;
   if (data instanceof Uint16Array) return U16;
+  if (data instanceof Uint8Array) return U8;
   return I8;
 }
 
@@ -69,12 +71,13 @@ class Slab<T extends Payload> {
  * usually fits the next message as is.
  */
 export class DeliveryPool {
-  private readonly free: DeliverEvent[][] = [[], [], [], []];
+  private readonly free: DeliverEvent[][] = [[], [], [], [], []];
   private readonly slabs: Slab<Payload>[] = [
     new Slab((n) => new Float32Array(n)),
     new Slab((n) => new Float64Array(n)),
     new Slab((n) => new Uint16Array(n)),
     new Slab((n) => new Int8Array(n)),
+    new Slab((n) => new Uint8Array(n)),
   ];
 
   /** A delivery event holding a copy of `src`. */

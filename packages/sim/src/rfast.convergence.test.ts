@@ -55,7 +55,7 @@ describe('R-FAST in the simulator', () => {
 
   // The platform's frames: compact deltas (acknowledged bases, rounding residual kept in z), sent by
   // the same scheduler as the peer runtime, through a shaped uplink shared by each peer's links.
-  it.each(['f16-i8', 'i8'] as const)('with compact frames (%s) and a shaped uplink, reaches the exact optimum with half the frames lost', (encoding) => {
+  it.each(['f16-i8', 'i8', 'i4'] as const)('with compact frames (%s) and a shaped uplink, reaches the exact optimum with half the frames lost', (encoding) => {
     const config = lossy('exponential', 0.5, encoding);
     // 20 ms more latency and a shared uplink: a smaller step than on the plain links (mass waits in
     // z until the link takes it, so each peer takes a few steps on its own data in between).

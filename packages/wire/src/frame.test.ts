@@ -152,11 +152,12 @@ describe('payload alignment', () => {
   });
 });
 
-describe('compact frames (float16, bfloat16, int8 codes; deltas; keep)', () => {
+describe('compact frames (float16, bfloat16, int8 and int4 codes; deltas; keep)', () => {
   const compact: [string, Message][] = [
     ['float16', { ...message(MsgKind.RfastV, Uint16Array.from([0, 0x3c00, 0xbc00, 0x7bff, 1])), dtype: Dtype.F16, scale: 0.25, base: 9, keep: true }],
     ['bfloat16', { ...message(MsgKind.RfastV, Uint16Array.from([0x3f80, 0xff7f, 0])), dtype: Dtype.BF16, scale: 2 ** -10, base: 0 }],
     ['int8', { ...message(MsgKind.RfastRho, Int8Array.from([-128, -127, 0, 127, 5])), scale: Math.fround(0.1), base: 123456, keep: true }],
+    ['int4 (two codes per byte)', { ...message(MsgKind.RfastV, Uint8Array.from([0x00, 0xf1, 0x97, 0x08])), dtype: Dtype.I4, scale: Math.fround(0.3), base: 7, keep: true }],
     ['a float32 delta', { ...message(MsgKind.RfastRho, Float32Array.from([1.5, -2])), base: 3 }],
     ['an empty ack', message(MsgKind.RfastAck, new Float32Array(0))],
   ];
@@ -175,6 +176,9 @@ describe('compact frames (float16, bfloat16, int8 codes; deltas; keep)', () => {
     expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastV, codes), dtype: Dtype.F16, scale: 0.1 }))).toBe('bad-scale'); // not a float32
     expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastV, Uint16Array.from([0x7c00])), dtype: Dtype.F16, scale: 1 }))).toBe('non-finite');
     expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Int8Array.from([1])), scale: -1 }))).toBe('bad-scale');
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Uint8Array.from([1])), scale: 1 }))).toBe('bad-dtype'); // bytes of what?
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Uint8Array.from([1])), dtype: Dtype.I8, scale: 1 }))).toBe('bad-dtype');
+    expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Uint8Array.from([1])), dtype: Dtype.I4 }))).toBe('bad-scale');
     expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Float32Array.from([1])), scale: 2 }))).toBe('bad-scale');
     expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Float32Array.from([1])), dtype: Dtype.F64 }))).toBe('bad-dtype');
     expect(codeOf(() => encodeFrame({ ...message(MsgKind.RfastRho, Float32Array.from([1])), base: -1 }))).toBe('bad-field');
@@ -193,6 +197,8 @@ describe('compact frames (float16, bfloat16, int8 codes; deltas; keep)', () => {
     expect(codeOf(() => decodeFrame(f16((v) => v.setUint16(HEADER_BYTES + 2, 0x7e00, true))))).toBe('non-finite');
     expect(codeOf(() => decodeFrame(f16((v) => v.setUint8(OFF_DTYPE, Dtype.BF16))))).toBe('no error'); // same size: a receiver's type check
     expect(codeOf(() => decodeFrame(f16((v) => v.setUint8(OFF_DTYPE, Dtype.I8))))).toBe('length-mismatch');
+    expect(codeOf(() => decodeFrame(f16((v) => v.setUint8(OFF_DTYPE, Dtype.I4))))).toBe('length-mismatch');
+    expect(codeOf(() => decodeFrame(f16((v) => v.setUint8(OFF_DTYPE, 7))))).toBe('bad-dtype');
   });
 });
 
@@ -215,7 +221,7 @@ describe('every corrupted field is rejected with its code', () => {
     ['kind 6', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 6))), 'unknown-kind'],
     ['kind 255', () => decodeFrame(corrupted((v) => v.setUint8(OFF_KIND, 255))), 'unknown-kind'],
     ['dtype 0', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 0))), 'bad-dtype'],
-    ['dtype 6', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 6))), 'bad-dtype'],
+    ['dtype 7', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, 7))), 'bad-dtype'],
     ['dtype f16 on an f32 body, scale 1', () => decodeFrame(corrupted((v) => v.setUint8(OFF_DTYPE, Dtype.F16))), 'length-mismatch'],
     ['scale 2 on a float32 frame', () => decodeFrame(corrupted((v) => v.setFloat32(OFF_SCALE, 2, true))), 'bad-scale'],
     ['base without the DELTA flag', () => decodeFrame(corrupted((v) => v.setUint32(OFF_BASE, 7, true))), 'bad-flags'],

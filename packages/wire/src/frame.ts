@@ -48,7 +48,7 @@ export function frameSize(dtype: Dtype, count: number): number {
   return HEADER_BYTES + count * elementBytes(dtype);
 }
 
-/** Dtype code of a message's payload (a Uint16Array needs msg.dtype: float16 or bfloat16). */
+/** Dtype code of a message's payload (a Uint16Array needs msg.dtype: float16 or bfloat16; a Uint8Array int4). */
 export function dtypeOf(data: Payload, declared?: Dtype): Dtype {
   const actual = data instanceof Float32Array ? Dtype.F32 : data instanceof Float64Array ? Dtype.F64 : data instanceof Int8Array ? Dtype.I8 : null;
   if (actual !== null) {
@@ -59,7 +59,11 @@ export function dtypeOf(data: Payload, declared?: Dtype): Dtype {
     if (declared === Dtype.F16 || declared === Dtype.BF16) return declared;
     throw new FrameError('bad-dtype', 'a Uint16Array payload must say whether it holds float16 or bfloat16 codes (msg.dtype)');
   }
-  throw new FrameError('bad-dtype', 'message data must be a Float32Array, Float64Array, Uint16Array (float16/bfloat16) or Int8Array');
+  if (data instanceof Uint8Array) {
+    if (declared === Dtype.I4) return declared;
+    throw new FrameError('bad-dtype', 'a Uint8Array payload must declare int4 codes (msg.dtype)');
+  }
+  throw new FrameError('bad-dtype', 'message data must be a Float32Array, Float64Array, Uint16Array (float16/bfloat16), Int8Array or Uint8Array (int4)');
 }
 
 function checkU32(name: string, v: number): void {
@@ -107,10 +111,10 @@ function validateOutgoing(msg: Message, limits: WireLimits): { dtype: Dtype; siz
   return { dtype, size: frameSize(dtype, count) };
 }
 
-/** Every value finite: float16/bfloat16 codes by their exponent bits; int8 codes always are. */
+/** Every value finite: float16/bfloat16 codes by their exponent bits; int8 and int4 codes always are. */
 function payloadFinite(data: Payload, dtype: Dtype): boolean {
   if (dtype === Dtype.F16 || dtype === Dtype.BF16) return allFiniteHalf(data as Uint16Array, dtype);
-  if (dtype === Dtype.I8) return true;
+  if (dtype === Dtype.I8 || dtype === Dtype.I4) return true;
   return allFinite(data);
 }
 
@@ -206,7 +210,7 @@ export function decodeFrame(input: ArrayBuffer | Uint8Array, limits: WireLimits 
   if (knownKind[kind] !== 1) throw new FrameError('unknown-kind', `kind ${kind} is not a MsgKind`);
   const dtype = v.getUint8(OFF_DTYPE);
   const eb = elementBytes(dtype);
-  if (eb === 0) throw new FrameError('bad-dtype', `dtype ${dtype} is not 1 (f32), 2 (f64), 3 (f16), 4 (bf16) or 5 (i8)`);
+  if (eb === 0) throw new FrameError('bad-dtype', `dtype ${dtype} is not 1 (f32), 2 (f64), 3 (f16), 4 (bf16), 5 (i8) or 6 (i4)`);
   const flags = v.getUint8(OFF_FLAGS);
   if ((flags & ~(FLAG_DELTA | FLAG_KEEP)) !== 0 || v.getUint16(OFF_PAD, true) !== 0) {
     throw new FrameError('bad-flags', 'unknown flag bits or non-zero padding');
@@ -253,7 +257,7 @@ export function decodeFrame(input: ArrayBuffer | Uint8Array, limits: WireLimits 
     aux,
     data,
   };
-  if (dtype === Dtype.F16 || dtype === Dtype.BF16) msg.dtype = dtype;
+  if (dtype === Dtype.F16 || dtype === Dtype.BF16 || dtype === Dtype.I4) msg.dtype = dtype;
   if (isCompact(dtype)) msg.scale = scale;
   if ((flags & FLAG_DELTA) !== 0) msg.base = baseSeq;
   if ((flags & FLAG_KEEP) !== 0) msg.keep = true;
@@ -268,6 +272,8 @@ function payloadView(dtype: number, src: ArrayBufferLike, at: number, count: num
       return new Float64Array(src, at, count);
     case Dtype.I8:
       return new Int8Array(src, at, count);
+    case Dtype.I4:
+      return new Uint8Array(src, at, count);
     default:
       return new Uint16Array(src, at, count);
   }

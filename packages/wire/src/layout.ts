@@ -6,7 +6,8 @@
  *     0   2  magic    u16  0x5354 (bytes 54 53)
  *     2   1  version  u8   FRAME_VERSION
  *     3   1  kind     u8   a MsgKind
- *     4   1  dtype    u8   1 = float32, 2 = float64, 3 = float16, 4 = bfloat16, 5 = int8
+ *     4   1  dtype    u8   1 = float32, 2 = float64, 3 = float16, 4 = bfloat16, 5 = int8,
+ *                          6 = int4 (two codes per byte)
  *     5   1  flags    u8   bit 0 DELTA (value = base + payload), bit 1 KEEP; other bits 0
  *     6   2  pad      u16  reserved, must be 0
  *     8   4  from     u32
@@ -14,11 +15,11 @@
  *    16   4  seq      u32
  *    20   4  block    u32
  *    24   4  offset   u32
- *    28   4  count    u32  number of payload elements
+ *    28   4  count    u32  number of payload elements (int4: bytes; the block says how many codes)
  *    32   8  aux      f64  finite
  *    40   4  base     u32  seq of the delta's base; 0 unless DELTA
  *    44   4  scale    f32  compact dtypes: finite and > 0 (value = code * scale); float32/64: 1
- *    48      payload  count * 4 / 8 / 2 / 2 / 1 bytes, little-endian
+ *    48      payload  count * 4 / 8 / 2 / 2 / 1 / 1 bytes, little-endian
  */
 import { Dtype } from '@starling/core';
 
@@ -62,6 +63,7 @@ export function elementBytes(dtype: number): number {
     case Dtype.BF16:
       return 2;
     case Dtype.I8:
+    case Dtype.I4:
       return 1;
     default:
       return 0;
@@ -70,5 +72,5 @@ export function elementBytes(dtype: number): number {
 
 /** Is the dtype a compact code (decoded as code * scale)? */
 export function isCompact(dtype: number): boolean {
-  return dtype === Dtype.F16 || dtype === Dtype.BF16 || dtype === Dtype.I8;
+  return dtype === Dtype.F16 || dtype === Dtype.BF16 || dtype === Dtype.I8 || dtype === Dtype.I4;
 }
