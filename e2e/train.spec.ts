@@ -148,6 +148,20 @@ test('with two inner steps per R-FAST step every tab reaches 90%, and the server
   expect(peers.flatMap((p) => p.flags.map((f) => f.code))).toEqual([]);
 });
 
+test('with int4 frames (encoding i4) every tab reaches 90%, and every frame crosses the wire intact', async () => {
+  server = await startServer({ ...RUN, runId: 'e2e-int4', algorithmOptions: { ...RUN.algorithmOptions, encoding: 'i4' } });
+  tabs = await openTabs(4);
+  const { ms, wallMs, steps0 } = await waitForAccuracy(tabs, TARGET, TIME_TO_90_MS);
+  console.log(`time to 90% with int4 frames: ${(ms / 1000).toFixed(1)} s`);
+  await report(tabs, 'int4', wallMs, steps0);
+  for (const s of await Promise.all(tabs.map(status))) {
+    // A frame the wire or the receive rule could not read back (a wrong dtype, a payload that does
+    // not fit its block) counts here: none may.
+    expect(s.framesRejected).toBe(0);
+    expect(s.framesReceived).toBeGreaterThan(0);
+  }
+});
+
 test('a tab closed mid-run: the others keep stepping, the server shows three peers, accuracy keeps rising', async () => {
   server = await startServer({ ...RUN, runId: 'e2e-leave' });
   tabs = await openTabs(4);

@@ -140,6 +140,10 @@ export const RFAST_ENCODINGS = {
   i8: { v: Dtype.I8, rho: Dtype.I8 },
   /** v and running sums as int4 deltas (1 byte per coordinate and link; see quantize.ts). */
   i4: { v: Dtype.I4, rho: Dtype.I4 },
+  /** v as int8 deltas, running sums as int4 deltas (1.5 bytes). */
+  'i8-i4': { v: Dtype.I8, rho: Dtype.I4 },
+  /** v as int4 deltas, running sums as int8 deltas (1.5 bytes). */
+  'i4-i8': { v: Dtype.I4, rho: Dtype.I8 },
   /** v float16 deltas, running-sum float32 deltas (6 bytes). */
   'f16-f32': { v: Dtype.F16, rho: Dtype.F32 },
 } as const satisfies Record<string, RfastEncoding>;
