@@ -49,7 +49,7 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
     const ms = (x: number) => `${(x * 1000).toFixed(2)} ms`;
     log(`backend ${task.backend}; base step time ${ms(stepTime)}${timing ? ` (median CPU time of ${timing.steps} steps; wall median ${ms(timing.wallMedian)}, p10 ${ms(timing.wallP10)}, p90 ${ms(timing.wallP90)})` : ' (given)'}`);
     const sendBuffer = args.sendBuffer ?? BENCH_CONFIG.network.sendBuffer;
-    const tuned = args.tunedFrom === null ? undefined : await tunedFrom(args.tunedFrom, preset.name);
+    const tuned = args.tunedFrom === null ? undefined : await tunedFrom(args.tunedFrom, preset.name, args.encoding ?? BENCH_CONFIG.rfastEncoding);
     const rfastSettings =
       args.pushShare === null && args.paceMargin === null
         ? undefined
@@ -72,9 +72,12 @@ async function run(args: BenchArgs, log: (line: string) => void): Promise<Saved>
 }
 
 /** The step sizes (and their tuning table) of a saved run of the same preset. */
-async function tunedFrom(path: string, preset: string): Promise<NonNullable<ComparisonOptions['tuned']>> {
+async function tunedFrom(path: string, preset: string, encoding: string): Promise<NonNullable<ComparisonOptions['tuned']>> {
   const saved = JSON.parse(await readFile(path, 'utf8')) as Saved;
   if (saved.result?.preset !== preset) throw new BenchError(`--tuned-from ${path} holds preset '${String(saved.result?.preset)}', not '${preset}'`);
+  // R-FAST's pick belongs to the frames it was tuned with (results before the field: f16-i8).
+  const was = saved.result.rfastEncoding ?? 'f16-i8';
+  if (was !== encoding) throw new BenchError(`--tuned-from ${path} tuned R-FAST on ${was} frames, not ${encoding}; pass --encoding ${was} or tune again`);
   return { lr: saved.result.lr, tuning: saved.result.tuning };
 }
 

@@ -5,8 +5,8 @@ import type { ServerTuning } from './tuning';
  * Physical bounds on a telemetry report. The schema already makes every number finite and
  * non-negative; this checks that the report could be true: counters that only grow, and no faster
  * than a peer can step, send or receive in the time since its previous accepted report (server
- * clock, plus slack for queueing), samples no more than steps x samples per step (batch size x inner steps), a loss a real model
- * can have. A report that fails is refused whole (nothing of it is stored or counted), so the
+ * clock, plus slack for queueing), samples no more than steps x samples per step (batch size x
+ * inner steps), a loss a real model can have. A report that fails is refused whole (nothing of it is stored or counted), so the
  * run's totals never take an implausible value.
  */
 
