@@ -4,7 +4,7 @@
  *
  *   npx tsx apps/cli/src/bench-attacks.ts [--algorithms rfast,dpsgd,gossip] [--attacks sign-flip,...]
  *     [--hostile 1,2] [--robust clip,off] [--seeds 1,2] [--budget-steps 200] [--referee-steps 50] [--step-time SECONDS] [--out DIR]
- *     [--scale 1e6] [--payloads model|tracker|both] [--split iid|noniid] [--join-step 100] [--peers 8]
+ *     [--scale 1e6] [--payloads model|tracker|both] [--split iid|noniid] [--join-step 100] [--peers 8] [--encoding i4]
  *
  * --scale: the `scale` attack's factor (default 1e6); --payloads: which payloads every attack
  * rewrites (default both: models and R-FAST's running sums); --split: IID shards (default) or
@@ -28,6 +28,7 @@ import {
   runMain,
   type AttackMatrixPlan,
 } from '@starling/bench';
+import { RFAST_ENCODING_NAMES, type RfastEncodingName } from '@starling/core';
 import { ATTACKS, type AttackKind } from '@starling/sim';
 
 function parse(argv: readonly string[]): { plan: AttackMatrixPlan; stepTime: number | null; out: string } {
@@ -77,6 +78,9 @@ function parse(argv: readonly string[]): { plan: AttackMatrixPlan; stepTime: num
     } else if (flag === '--split') {
       if (v !== 'iid' && v !== 'noniid') throw new Error(`--split: '${v}' is not iid or noniid`);
       plan.split = v;
+    } else if (flag === '--encoding') {
+      if (!(RFAST_ENCODING_NAMES as readonly string[]).includes(v)) throw new Error(`--encoding: '${v}' is not one of ${RFAST_ENCODING_NAMES.join(', ')}`);
+      plan.encoding = v as RfastEncodingName;
     } else if (flag === '--out') out = v;
     else throw new Error(`unknown flag ${flag}`);
   }
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
     const command =
       `npx tsx apps/cli/src/bench-attacks.ts --algorithms ${plan.algorithms.join(',')} --attacks ${plan.attacks.join(',')} --hostile ${plan.hostileCounts.join(',')}` +
       ` --robust ${plan.robust.join(',')} --seeds ${plan.seeds.join(',')} --budget-steps ${plan.budgetSteps} --referee-steps ${plan.refereeSteps}` +
-      `${plan.scale === undefined ? '' : ` --scale ${plan.scale}`}${plan.payloads === undefined ? '' : ` --payloads ${plan.payloads}`}${plan.split === undefined ? '' : ` --split ${plan.split}`}${plan.joinStep === undefined ? '' : ` --join-step ${plan.joinStep}`}${plan.n === ATTACK_MATRIX_DEFAULTS.n ? '' : ` --peers ${plan.n}`} --step-time ${stepTime} --out ${out}`;
+      `${plan.scale === undefined ? '' : ` --scale ${plan.scale}`}${plan.payloads === undefined ? '' : ` --payloads ${plan.payloads}`}${plan.split === undefined ? '' : ` --split ${plan.split}`}${plan.joinStep === undefined ? '' : ` --join-step ${plan.joinStep}`}${plan.n === ATTACK_MATRIX_DEFAULTS.n ? '' : ` --peers ${plan.n}`}${plan.encoding === undefined ? '' : ` --encoding ${plan.encoding}`} --step-time ${stepTime} --out ${out}`;
     const referee = plan.refereeSteps > 0 ? `the server's verdict every ${plan.refereeSteps} step times ejects whom it convicts` : 'no verdicts (robust mixing alone)';
     const late = Math.max(...plan.hostileCounts);
     const joins = plan.joinStep === undefined ? '' : `; the last ${late === 1 ? 'peer joins' : `${late} peers join`} at step time ${plan.joinStep} (the hostile ones among them; honest ones in the clean row)`;

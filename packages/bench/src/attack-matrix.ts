@@ -9,6 +9,7 @@
  * apps/server applies to telemetry) every that many step times and ejects whom it convicts, as the
  * product does; each cell says whom it ejected, hostile or not.
  */
+import type { RfastEncodingName } from '@starling/core';
 import { ATTACKS, type AttackKind } from '@starling/sim';
 import type { BenchAlgorithm } from './algorithms';
 import type { BenchTask } from './bench-task';
@@ -47,6 +48,8 @@ export interface AttackMatrixPlan {
    * shows whether the verdict ejects an honest joiner.
    */
   joinStep?: number;
+  /** R-FAST's frames (BENCH_CONFIG.rfastEncoding when absent). */
+  encoding?: RfastEncodingName;
 }
 
 export const ATTACK_MATRIX_DEFAULTS: AttackMatrixPlan = {
@@ -99,7 +102,7 @@ export async function runAttackMatrix(task: BenchTask, plan: AttackMatrixPlan, s
       finalEvalCount: plan.evalCount,
       extend: false,
       sendBuffer: BENCH_CONFIG.network.sendBuffer,
-      settings: { robust },
+      settings: { robust, ...(algorithm === 'rfast' && plan.encoding !== undefined ? { encoding: plan.encoding } : {}) },
       hostile: attack === 'none' ? undefined : { kind: attack, ids, scale: plan.scale, payloads: plan.payloads },
       refereeInterval: plan.refereeSteps > 0 ? plan.refereeSteps * stepTime : undefined,
       membership:
