@@ -40,12 +40,20 @@ export function halfScale(max: number): number {
   return 2 ** Math.min(127, Math.max(-126, e));
 }
 
-/** The int8 block scale: fround(maxAbs / 127), the smallest float32 for tiny blocks, 1 for zeros; NaN if not finite. */
-export function i8Scale(max: number): number {
+/**
+ * The scale of an integer code in [-top, top]: fround(maxAbs / top), the smallest float32 for tiny
+ * blocks, 1 for zeros; NaN if not finite.
+ */
+function intScale(max: number, top: number): number {
   if (!(max > 0)) return max === 0 ? 1 : NaN;
-  const s = Math.fround(max / 127);
+  const s = Math.fround(max / top);
   if (!Number.isFinite(s)) return NaN;
   return s > 0 ? s : 2 ** -149;
+}
+
+/** The int8 block scale: fround(maxAbs / 127) (intScale). */
+export function i8Scale(max: number): number {
+  return intScale(max, 127);
 }
 
 /** float32 value -> float16 code, round to nearest even; overflow gives infinity. */
@@ -163,12 +171,9 @@ export function decodeI8(codes: Int8Array, scale: number, out: Float32Array | Fl
   for (let i = 0; i < codes.length; i++) out[at + i] = codes[i] * scale;
 }
 
-/** The int4 block scale: fround(maxAbs / 7), with i8Scale's rules for zeros, tiny and non-finite blocks. */
+/** The int4 block scale: fround(maxAbs / 7) (intScale). */
 export function i4Scale(max: number): number {
-  if (!(max > 0)) return max === 0 ? 1 : NaN;
-  const s = Math.fround(max / 7);
-  if (!Number.isFinite(s)) return NaN;
-  return s > 0 ? s : 2 ** -149;
+  return intScale(max, 7);
 }
 
 /** Bytes of an int4 payload of n codes. */
