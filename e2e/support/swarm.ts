@@ -47,9 +47,12 @@ export async function stampedModelOf(v: Volunteer): Promise<StampedModel> {
     return { at, b64: btoa(text) };
   });
   if (!r) throw new Error(`${v.label} has no model yet`);
-  // Copied into a fresh buffer: Buffer's pool gives no 4-byte alignment.
-  const bytes = Uint8Array.from(Buffer.from(r.b64, 'base64'));
-  return { model: new Float32Array(bytes.buffer), at: r.at };
+  return { model: float32FromBase64(r.b64), at: r.at };
+}
+
+/** A model the page sent as base64, copied into a fresh buffer: Buffer's pool gives no 4-byte alignment. */
+function float32FromBase64(b64: string): Float32Array {
+  return new Float32Array(Uint8Array.from(Buffer.from(b64, 'base64')).buffer);
 }
 
 /** The copies a tab keeps for the bench (recordModelCopies), on the page's window. */
@@ -92,7 +95,7 @@ export async function takeModelCopies(v: Volunteer, stop = false): Promise<Stamp
       return { at, b64: btoa(text) };
     });
   }, stop);
-  return taken.map(({ at, b64 }) => ({ at, model: new Float32Array(Uint8Array.from(Buffer.from(b64, 'base64')).buffer) }));
+  return taken.map(({ at, b64 }) => ({ at, model: float32FromBase64(b64) }));
 }
 
 /** The tab's raw parameters. */

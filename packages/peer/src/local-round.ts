@@ -26,13 +26,14 @@ export function localRoundScratch(dim: number): LocalRoundScratch {
 /**
  * `steps` SGD steps at `lr` from x; out gets the sum of their gradients and the mean loss comes
  * back. A non-finite loss ends the round with NaN (the step loop draws fresh minibatches); x is
- * never written.
+ * never written. One step is the plain gradient into out; only a longer round asks `scratch` for
+ * its buffers, so a run at one inner step never allocates them.
  */
 export async function localRound(
-  gradient: MinibatchGradient, x: Float32Array, out: Float32Array, lr: number, steps: number, scratch: LocalRoundScratch,
+  gradient: MinibatchGradient, x: Float32Array, out: Float32Array, lr: number, steps: number, scratch: () => LocalRoundScratch,
 ): Promise<number> {
   if (steps <= 1) return gradient(x, out);
-  const { x: xk, g } = scratch;
+  const { x: xk, g } = scratch();
   if (xk.length !== x.length || g.length !== x.length || out.length !== x.length) {
     throw new RangeError(`local round: buffers of ${xk.length} / ${g.length} / ${out.length} values for a model of ${x.length}`);
   }

@@ -17,6 +17,10 @@ export class LocalTraining {
   private busy = 0;
   /** The local iterate and gradient of a round of several local steps (local-round.ts); made on first use. */
   private scratch: LocalRoundScratch | null = null;
+  private scratchFor(dim: number): LocalRoundScratch {
+    if (this.scratch?.x.length !== dim) this.scratch = localRoundScratch(dim);
+    return this.scratch;
+  }
   private readonly minibatchGradient = (x: Float32Array, g: Float32Array): Promise<number> => {
     this.sampler.next(this.batchX, this.batchY);
     return this.trainer.gradient(x, this.batchX, this.batchY, this.batchSize, g);
@@ -85,9 +89,7 @@ export class LocalTraining {
   async gradient(x: Float32Array, out: Float32Array): Promise<number> {
     const t = performance.now();
     try {
-      if (this.innerSteps <= 1) return await this.minibatchGradient(x, out);
-      if (this.scratch?.x.length !== x.length) this.scratch = localRoundScratch(x.length);
-      return await localRound(this.minibatchGradient, x, out, this.lr, this.innerSteps, this.scratch);
+      return await localRound(this.minibatchGradient, x, out, this.lr, this.innerSteps, () => this.scratchFor(x.length));
     } catch {
       return NaN;
     } finally {
